@@ -1,0 +1,43 @@
+# World Café, live. `make run` starts a demo café; `make test` runs every test.
+# Both create .venv and install what they need on first use (Python >= 3.11, pip and npm).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ARGS ?= --demo
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test clean
+
+run: setup
+	$(BIN)/python run.py $(ARGS)
+
+test: setup-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.app static/vendor/socket.io.min.js
+
+setup-test: $(VENV)/.test static/vendor/socket.io.min.js
+
+$(VENV)/.python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "World Café, live needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.app: $(VENV)/.python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.app pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,redis,eventlet]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# The Socket.IO browser client comes from npm, never from a CDN: the venue may be offline.
+static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor test-artifacts .pytest_cache

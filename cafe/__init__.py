@@ -1,0 +1,87 @@
+"""World Café, live: `create_app(config)` builds the Flask app and its Socket.IO server."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from flask_babel import Babel
+from flask_socketio import SocketIO
+
+from cafe.config import Config
+from cafe.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LANGUAGES = ["en"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Who a socket is, fixed at connect from its `auth` payload (never from the socket id)."""
+
+    cafe_id: int
+    code: str
+    role: str
+    participant_id: int | None
+
+
+@dataclass
+class Runtime:
+    """What the glue needs at hand: settings, the database, the socket server, local presence."""
+
+    config: Config
+    db: Database
+    socketio: SocketIO
+    # The sockets this process holds, and how many per café (for heartbeats). Per process
+    # by nature: a socket lives in exactly one process.
+    connections: dict[str, Connection] = field(default_factory=dict)
+    local_cafes: dict[int, int] = field(default_factory=dict)
+    heartbeat_started: bool = False
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """The Runtime of `app` (or of the current app)."""
+    target = app if app is not None else current_app
+    rt: Runtime = target.extensions["cafe"]
+    return rt
+
+
+def _locale() -> str | None:
+    return request.accept_languages.best_match(SUPPORTED_LANGUAGES) or "en"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: configuration, database, Babel, pages and socket handlers."""
+    from cafe import realtime, web  # the glue modules import this package's Runtime
+
+    config = config or Config.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=config.effective_secret_key(),
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=config.max_payload_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    logging.getLogger("cafe").setLevel(config.log_level)
+    Babel(app, locale_selector=_locale)
+    socketio = SocketIO(
+        app,
+        async_mode=config.async_mode,
+        message_queue=config.message_queue,
+        channel=config.queue_channel,
+        max_http_buffer_size=config.max_payload_bytes,
+        # None keeps engine.io's same-origin check; a list admits exactly those origins.
+        cors_allowed_origins=config.allowed_origins or None,
+        logger=False,
+        engineio_logger=False,
+    )
+    app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url),
+                                     socketio=socketio)
+    web.register(app)
+    realtime.register(socketio)
+    return app

@@ -1,0 +1,93 @@
+"""Configuration from CAFE_* environment variables (the only way to configure the app)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+# Where a laptop install keeps its SQLite file and demo link: <repo>/instance by default.
+DEFAULT_INSTANCE_DIR = str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def _env(name: str, default: str) -> str:
+    """Read CAFE_<name> from the environment, falling back to a default."""
+    return os.environ.get(f"CAFE_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer CAFE_<name>, refusing garbage with a clear message."""
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"CAFE_{name} must be a whole number, got {raw!r}") from None
+
+
+def _env_list(name: str) -> list[str]:
+    """Read a comma-separated CAFE_<name>."""
+    raw = _env(name, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass
+class Config:
+    """Every setting the app reads; `Config.from_env()` is what run.py uses."""
+
+    instance_dir: str = DEFAULT_INSTANCE_DIR
+    database_url: str = ""
+    secret_key: str = ""
+    async_mode: str = "gevent"
+    message_queue: str | None = None
+    queue_channel: str = "cafe"
+    public_url: str | None = None
+    allowed_origins: list[str] = field(default_factory=list)
+    heartbeat_seconds: int = 5
+    sync_max_events: int = 500
+    max_payload_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        """Build the configuration from CAFE_* variables."""
+        instance_dir = _env("INSTANCE_DIR", DEFAULT_INSTANCE_DIR)
+        return cls(
+            instance_dir=instance_dir,
+            database_url=_env("DATABASE_URL", f"sqlite:///{instance_dir}/cafe.db"),
+            secret_key=_env("SECRET_KEY", ""),
+            async_mode=_env("ASYNC_MODE", cls.async_mode),
+            message_queue=_env("MESSAGE_QUEUE", "") or None,
+            queue_channel=_env("QUEUE_CHANNEL", cls.queue_channel),
+            public_url=(_env("PUBLIC_URL", "") or None),
+            allowed_origins=_env_list("ALLOWED_ORIGINS"),
+            heartbeat_seconds=_env_int("HEARTBEAT_SECONDS", cls.heartbeat_seconds),
+            sync_max_events=_env_int("SYNC_MAX_EVENTS", cls.sync_max_events),
+            max_payload_bytes=_env_int("MAX_PAYLOAD_BYTES", cls.max_payload_bytes),
+            log_level=_env("LOG_LEVEL", cls.log_level).upper(),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (for app.config)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def effective_secret_key(self) -> str:
+        """The Flask secret key; a random one per process when none is configured."""
+        # Nothing the app keeps in Flask's cookie session outlives a restart, so a random
+        # key is safe for a laptop; multi-process deployments must set CAFE_SECRET_KEY.
+        return self.secret_key or secrets.token_hex(32)
+
+
+def config_for_tests(database_url: str, **overrides: Any) -> Config:
+    """The configuration the test-suite uses: threading mode, no Redis, fast heartbeat."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key",
+        "async_mode": "threading",
+        "heartbeat_seconds": 0,  # tests call realtime.beat() themselves
+        "testing": True,
+        "public_url": "http://cafe.test",
+    }
+    values.update(overrides)
+    return Config(**values)

@@ -1,0 +1,227 @@
+"""Typed SQLAlchemy 2.0 models: columns and tiny derived properties only."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def now_ms() -> int:
+    """Wall-clock time in UTC milliseconds (the unit of every stored instant)."""
+    return int(time.time() * 1000)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention Alembic can rely on."""
+
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+Base.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Cafe(Base):
+    """One World Café: its join code, status, clock and event counter."""
+
+    __tablename__ = "cafe"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    # draft -> lobby -> running -> harvest -> closed
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # While running: which round and which part of it (discuss or move).
+    current_round: Mapped[int | None] = mapped_column(Integer, default=None)
+    phase: Mapped[str | None] = mapped_column(String(16), default=None)
+    ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    remaining_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    facilitator_hash: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class Topic(Base):
+    """A strategy area: one or more tables discuss it."""
+
+    __tablename__ = "topic"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(280), default="")
+    colour: Mapped[str] = mapped_column(String(7), default="#3b6ea5")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CafeTable(Base):
+    """A physical table in the room; belongs to a topic, has seats and maybe a host."""
+
+    __tablename__ = "cafe_table"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    capacity: Mapped[int] = mapped_column(Integer, default=5)
+    host_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL", use_alter=True), default=None
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Round(Base):
+    """One round of conversation: its question(s) and durations."""
+
+    __tablename__ = "round"
+    __table_args__ = (UniqueConstraint("cafe_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(280), default="")
+    # Optional per-topic questions: {"<topic id>": "question"}; falls back to `question`.
+    topic_questions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    discuss_seconds: Mapped[int] = mapped_column(Integer, default=20 * 60)
+    move_seconds: Mapped[int] = mapped_column(Integer, default=2 * 60)
+    started_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    ended_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Participant(Base):
+    """Someone in the room with a phone; identified by a token kept on that phone."""
+
+    __tablename__ = "participant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation: Mapped[str | None] = mapped_column(String(80), default=None)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    stays_seated: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Open sockets of this participant; present means at least one.
+    connections: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    joined_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    left_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def present(self) -> bool:
+        """Whether a phone of this participant is connected right now."""
+        return self.connections > 0
+
+
+class Seat(Base):
+    """Where a participant sits in a round."""
+
+    __tablename__ = "seat"
+    __table_args__ = (UniqueConstraint("round_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
+
+
+class Note(Base):
+    """A sticky note on a table's tablecloth; its id is made by the phone (idempotent writes)."""
+
+    __tablename__ = "note"
+    __table_args__ = (Index("ix_note_cafe_table", "cafe_id", "table_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), default=None
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), default=None
+    )
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(String(280))
+    colour: Mapped[str] = mapped_column(String(16), default="yellow")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class Vote(Base):
+    """One dot on a note, in a round or in the harvest."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("note_id", "participant_id", "phase"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16), default="round")
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), default=None
+    )
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class Summary(Base):
+    """A table host's summary of one round at their table."""
+
+    __tablename__ = "summary"
+    __table_args__ = (UniqueConstraint("table_id", "round_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), default=None
+    )
+    text: Mapped[str] = mapped_column(Text)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class Signup(Base):
+    """Someone joining a topic's working group after the café."""
+
+    __tablename__ = "signup"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), default=None
+    )
+    name: Mapped[str] = mapped_column(String(40))
+    # Facilitator-only: never in a snapshot or event sent to a phone or the board.
+    contact: Mapped[str | None] = mapped_column(String(120), default=None)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class EventLog(Base):
+    """The café's event stream: one row per server->client change, `seq` contiguous per café."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (UniqueConstraint("cafe_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)

@@ -1,0 +1,197 @@
+"""Socket.IO glue: authenticate the connection, validate a command, call a service, emit after commit."""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, cast
+
+from flask import request
+from flask_socketio import SocketIO, join_room
+from socketio.exceptions import ConnectionRefusedError
+
+from cafe import Connection, Runtime, runtime
+from cafe.events import ROLES, Event, Role, room
+from cafe.models import Cafe, now_ms
+from cafe.services import cafes, eventlog, participants
+from cafe.services.errors import DomainError, Forbidden, Invalid
+from cafe.services.snapshot import snapshot
+
+log = logging.getLogger("cafe.realtime")
+
+Ack = dict[str, Any]
+
+
+def publish(rt: Runtime, events: Iterable[Event]) -> None:
+    """Send committed events to every role of their café, each projected for that role."""
+    for event in events:
+        for role in ROLES:
+            rt.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
+
+
+def public_base(rt: Runtime) -> str:
+    """The address people in the room use: CAFE_PUBLIC_URL (run.py sets the LAN address)."""
+    return (rt.config.public_url or request.host_url).rstrip("/")
+
+
+def join_url(rt: Runtime, code: str) -> str:
+    """The URL a phone opens to join (the QR code's target)."""
+    return f"{public_base(rt)}/j/{code}"
+
+
+def _conn(rt: Runtime) -> Connection:
+    """This socket's identity, fixed at connect."""
+    conn = rt.connections.get(request.sid)  # type: ignore[attr-defined]
+    if conn is None:
+        raise Forbidden("This connection is not signed in.", code="not_connected")
+    return conn
+
+
+def parse(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:
+    """Check a command payload against {field: (types, required)}; unknown fields are refused."""
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise Invalid("The command's payload must be an object.", code="bad_payload")
+    unknown = sorted(set(payload) - set(spec))
+    if unknown:
+        raise Invalid(f"Unknown field(s): {', '.join(map(str, unknown))[:200]}.", code="bad_payload")
+    out: dict[str, Any] = {}
+    for name, (types, required) in spec.items():
+        if name not in payload or payload[name] is None:
+            if required:
+                raise Invalid(f"The field {name!r} is required.", code="bad_payload")
+            out[name] = None
+            continue
+        value = payload[name]
+        # bool is an int in Python; a JSON true must not pass as a number.
+        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
+        if not isinstance(value, types):
+            raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
+        out[name] = value
+    return out
+
+
+def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
+    """Turn domain errors into `{ok: false, error}` and never let a trace reach the client."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any) -> Ack:
+        try:
+            return handler(*args)
+        except DomainError as exc:
+            return {"ok": False, "error": exc.as_dict()}
+        except Exception:  # the connection must survive anything a client sends
+            log.exception("command %s failed", handler.__name__)
+            return {"ok": False, "error": {
+                "code": "internal", "message": "Something went wrong on the server. Please try again."}}
+
+    return wrapper
+
+
+def _authenticate(rt: Runtime, auth: Any) -> tuple[Cafe, Role, int | None]:
+    if not isinstance(auth, dict):
+        raise Invalid("Connect with {cafe, role} and your token or secret.", code="bad_auth")
+    role = auth.get("role")
+    with rt.db.reading() as session:
+        if role == "facilitator":
+            cafe = cafes.check_facilitator(session, auth.get("cafe"), auth.get("secret"))
+            return cafe, "facilitator", None
+        cafe = cafes.find_cafe(session, auth.get("cafe"))
+        if role == "board":
+            return cafe, "board", None
+        if role == "phone":
+            person = participants.authenticate(session, cafe, auth.get("token"))
+            return cafe, "phone", person.id
+    raise Invalid("Unknown role: use phone, board or facilitator.", code="bad_auth")
+
+
+def _heartbeat_loop(rt: Runtime) -> None:
+    """Every few seconds tell each café's sockets the latest `seq`, so a lost tail is noticed."""
+    while True:
+        rt.socketio.sleep(rt.config.heartbeat_seconds)
+        beat(rt)
+
+
+def beat(rt: Runtime) -> None:
+    """Send one heartbeat `{seq, server_now}` to every café with sockets in this process."""
+    cafe_ids = [cid for cid, n in list(rt.local_cafes.items()) if n > 0]
+    if not cafe_ids:
+        return
+    with rt.db.reading() as session:
+        seqs = {cid: eventlog.current_seq(session, cid) for cid in cafe_ids}
+    for cid, seq in seqs.items():
+        rt.socketio.emit("heartbeat", {"seq": seq, "server_now": now_ms()}, to=room(cid))
+
+
+def register(socketio: SocketIO) -> None:
+    """Attach the handlers to this app's Socket.IO server."""
+
+    @socketio.on("connect")
+    def on_connect(auth: Any = None) -> None:
+        rt = runtime()
+        try:
+            cafe, role, participant_id = _authenticate(rt, auth)
+        except DomainError as exc:
+            raise ConnectionRefusedError(exc.message, exc.as_dict()) from None
+        rt.connections[request.sid] = Connection(  # type: ignore[attr-defined]
+            cafe_id=cafe.id, code=cafe.code, role=role, participant_id=participant_id)
+        join_room(room(cafe.id))
+        join_room(room(cafe.id, role))
+        rt.local_cafes[cafe.id] = rt.local_cafes.get(cafe.id, 0) + 1
+        if rt.config.heartbeat_seconds > 0 and not rt.heartbeat_started:
+            rt.heartbeat_started = True
+            rt.socketio.start_background_task(_heartbeat_loop, rt)
+        if participant_id is not None:
+            with rt.db.transaction() as session:
+                events = participants.connected(session, participant_id)
+            publish(rt, events)
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_reason: Any) -> None:
+        rt = runtime()
+        conn = rt.connections.pop(request.sid, None)  # type: ignore[attr-defined]
+        if conn is None:
+            return
+        rt.local_cafes[conn.cafe_id] = max(0, rt.local_cafes.get(conn.cafe_id, 1) - 1)
+        if conn.participant_id is not None:
+            with rt.db.transaction() as session:
+                events = participants.disconnected(session, conn.participant_id)
+            publish(rt, events)
+
+    @socketio.on("sync")
+    @command
+    def on_sync(payload: Any = None) -> Ack:
+        """`sync {since}` -> the missed events, or a fresh `state` when too far behind."""
+        rt = runtime()
+        args = parse(payload, {"since": (int, False)})
+        conn = _conn(rt)
+        role = cast(Role, conn.role)
+        since = args["since"]
+        with rt.db.reading() as session:
+            if since is not None:
+                missed = eventlog.since(session, conn.cafe_id, since, rt.config.sync_max_events)
+                if missed is not None:
+                    return {"ok": True, "events": [e.for_role(role) for e in missed],
+                            "server_now": now_ms()}
+            cafe = session.get(Cafe, conn.cafe_id)
+            if cafe is None:
+                raise Invalid("This café no longer exists.", code="not_found")
+            state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code),
+                             participant_id=conn.participant_id)
+        return {"ok": True, "state": state, "server_now": now_ms()}
+
+    @socketio.on("clock")
+    @command
+    def on_clock(payload: Any = None) -> Ack:
+        """`clock {t0}` -> `{t0, server_now}`: the client works out its clock offset."""
+        args = parse(payload, {"t0": ((int, float), True)})
+        return {"ok": True, "t0": args["t0"], "server_now": now_ms()}
+
+    @socketio.on("*")
+    @command
+    def on_unknown(event: str, *_args: Any) -> Ack:
+        """Anything else is refused by name, and the connection stays up."""
+        return {"ok": False, "error": {"code": "unknown_command",
+                                       "message": f"Unknown command {str(event)[:40]!r}."}}

@@ -1,0 +1,48 @@
+"""Append to and read from a café's event log (contiguous `seq`, same transaction as the change)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cafe.events import Event, check_payload
+from cafe.models import Cafe, EventLog, now_ms
+
+
+def append(session: Session, cafe_id: int, event_type: str, data: dict[str, Any]) -> Event:
+    """Record one event with the café's next `seq`; call inside the change's transaction."""
+    check_payload(event_type, data)
+    # The UPDATE takes the café row's write lock, so concurrent writers get contiguous,
+    # unique numbers in commit order on PostgreSQL as on SQLite.
+    seq = session.execute(
+        update(Cafe)
+        .where(Cafe.id == cafe_id)
+        .values(seq=Cafe.seq + 1)
+        .returning(Cafe.seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    at = now_ms()
+    session.add(EventLog(cafe_id=cafe_id, seq=seq, type=event_type, payload=data, at_ms=at))
+    return Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)
+
+
+def current_seq(session: Session, cafe_id: int) -> int:
+    """The latest `seq` of a café (0 before its first event)."""
+    return session.execute(select(Cafe.seq).where(Cafe.id == cafe_id)).scalar_one()
+
+
+def since(session: Session, cafe_id: int, after: int, limit: int) -> list[Event] | None:
+    """Events with `seq` > after, in order; None when more than `limit` are missing."""
+    latest = current_seq(session, cafe_id)
+    if after < 0 or after > latest or latest - after > limit:
+        return None
+    rows = session.scalars(
+        select(EventLog)
+        .where(EventLog.cafe_id == cafe_id, EventLog.seq > after)
+        .order_by(EventLog.seq)
+    ).all()
+    return [
+        Event(cafe_id=r.cafe_id, seq=r.seq, type=r.type, at_ms=r.at_ms, data=r.payload)
+        for r in rows
+    ]

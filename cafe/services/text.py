@@ -1,0 +1,45 @@
+"""Clean and check the text people type (names, titles, notes): one place for the rules."""
+from __future__ import annotations
+
+import unicodedata
+
+from cafe.services.errors import Invalid
+
+# Characters that can reorder or hide text on screen (bidi overrides, zero-width joiners
+# used for spoofing); they are dropped from anything a person types.
+_INVISIBLE = {
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+    "\u2066", "\u2067", "\u2068", "\u2069",
+}
+
+
+def clean(value: object, *, field: str, max_length: int, required: bool = True,
+          multiline: bool = False) -> str:
+    """Normalise a typed string and enforce its length, with a message a person understands."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be text.")
+    text = unicodedata.normalize("NFC", value)
+    kept = []
+    for ch in text:
+        if ch in _INVISIBLE:
+            continue
+        if ch in "\r\n" and multiline:
+            kept.append("\n" if ch == "\n" else "")
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch != "\t":
+            continue
+        kept.append(" " if ch == "\t" else ch)
+    text = "".join(kept)
+    if multiline:
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        text = "\n".join(lines).strip()
+    else:
+        text = " ".join(text.split())
+    if required and not text:
+        raise Invalid(f"{field} cannot be empty.")
+    if len(text) > max_length:
+        raise Invalid(f"{field} is {len(text)} characters long; the limit is {max_length}.")
+    return text

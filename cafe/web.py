@@ -1,0 +1,180 @@
+"""HTTP pages and JSON endpoints: parse, call a service, render. No rules live here."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    url_for,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
+
+from cafe import runtime
+from cafe.realtime import join_url, public_base, publish
+from cafe.services import cafes, participants
+from cafe.services.errors import DomainError, Invalid, NotFound
+
+bp = Blueprint("web", __name__)
+
+# Strict by default: no inline script or style, nothing from elsewhere, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _cafe_or_404(code: str) -> Any:
+    with runtime().db.reading() as session:
+        try:
+            return cafes.find_cafe(session, code)
+        except NotFound:
+            abort(404)
+
+
+@bp.get("/")
+def home() -> str:
+    """The front page: create a café, or join one by its code."""
+    return render_template("home.html")
+
+
+@bp.post("/cafes")
+def create_cafe() -> Any:
+    """Create a café and show its facilitator link once."""
+    rt = runtime()
+    try:
+        with rt.db.transaction() as session:
+            created = cafes.create_cafe(session, request.form.get("title"))
+    except DomainError as exc:
+        return render_template("home.html", error=exc.message, title=request.form.get("title", "")), 400
+    publish(rt, created.events)
+    code = created.cafe.code
+    base = public_base(rt)
+    return render_template(
+        "created.html",
+        cafe=created.cafe,
+        facilitator_url=f"{base}/f/{code}#{created.facilitator_secret}",
+        board_url=f"{base}/b/{code}",
+        join_url=join_url(rt, code),
+    )
+
+
+@bp.get("/join")
+def join_by_code() -> Any:
+    """The 'type the code' form lands here."""
+    code = cafes.normalise_code(request.args.get("code", ""))
+    if not code:
+        return redirect(url_for("web.home"))
+    return redirect(url_for("web.phone", code=code))
+
+
+@bp.get("/j/<code>")
+def phone(code: str) -> str:
+    """The phone's page: the join form, then the live café."""
+    cafe = _cafe_or_404(code)
+    return render_template("phone/phone.html", cafe=cafe)
+
+
+@bp.post("/api/cafes/<code>/participants")
+def join(code: str) -> Any:
+    """Join a café: `{name, organisation, anonymous, language}` -> `{ok, participant, token}`."""
+    rt = runtime()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(Invalid(_("Please fill in the form and try again."), code="bad_payload"))
+    try:
+        with rt.db.transaction() as session:
+            cafe = cafes.find_cafe(session, code)
+            joined = participants.join(
+                session, cafe,
+                name=body.get("name"),
+                organisation=body.get("organisation"),
+                anonymous=body.get("anonymous", False),
+                language=body.get("language", "en"),
+            )
+            person = participants.describe(joined.participant)
+    except DomainError as exc:
+        return _error(exc)
+    publish(rt, joined.events)
+    return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
+
+
+def _error(exc: DomainError) -> tuple[Response, int]:
+    return jsonify({"ok": False, "error": exc.as_dict()}), exc.http_status
+
+
+@bp.get("/b/<code>")
+def board(code: str) -> str:
+    """The projected board."""
+    cafe = _cafe_or_404(code)
+    return render_template("board/board.html", cafe=cafe, join_url=join_url(runtime(), cafe.code))
+
+
+@bp.get("/f/<code>")
+def facilitator(code: str) -> str:
+    """The facilitator's panel; the secret travels in the URL fragment, never to the server log."""
+    cafe = _cafe_or_404(code)
+    rt = runtime()
+    return render_template("facilitator/panel.html", cafe=cafe, join_url=join_url(rt, cafe.code),
+                           board_url=f"{public_base(rt)}/b/{cafe.code}")
+
+
+@bp.get("/qr/<code>.svg")
+def qr(code: str) -> Response:
+    """An SVG QR code of the café's join URL."""
+    cafe = _cafe_or_404(code)
+    image = qrcode.make(join_url(runtime(), cafe.code),
+                        image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness for load balancers: the database answers."""
+    runtime().db.ping()
+    return jsonify({"ok": True})
+
+
+def _not_found(_exc: Exception) -> tuple[str, int]:
+    return render_template("not_found.html", code=request.view_args.get("code", "")
+                           if request.view_args else ""), 404
+
+
+def _server_error(_exc: Exception) -> tuple[str, int]:
+    return render_template("error.html"), 500
+
+
+def _too_large(_exc: Exception) -> tuple[Response, int]:
+    return jsonify({"ok": False, "error": {"code": "too_large",
+                                           "message": _("That is too much text to send.")}}), 413
+
+
+def register(app: Flask) -> None:
+    """Attach pages, error pages and security headers."""
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(413, _too_large)
+    app.register_error_handler(500, _server_error)

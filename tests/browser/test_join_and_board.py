@@ -1,0 +1,99 @@
+"""A phone joins by the join URL in a real browser, and the board's count goes up live."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.server import Server
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_server: Server,
+                                                         shot: Any) -> None:
+    board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    board = board_ctx.new_page()
+    board.goto(f"{live_server.url}/b/{live_server.code}")
+    board.wait_for_function("document.getElementById('present-count').textContent === '0'")
+    assert board.locator("#join-code").inner_text() == live_server.code
+    assert board.locator("#topics li").count() == 5
+
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone.goto(f"{live_server.url}/j/{live_server.code}")
+    phone.wait_for_selector("#join:not([hidden])")
+    shot(phone, "phone-join-390x844")
+    phone.fill("#name", "Ana Lúcia")
+    phone.fill("#organisation", "Worcester Roots")
+    phone.click("#join-button")
+    phone.wait_for_selector("#lobby:not([hidden])")
+    assert phone.locator("#me-name").inner_text() == "Ana Lúcia"
+
+    # The board never reloads: the count and the name arrive as events.
+    board.wait_for_function("document.getElementById('present-count').textContent === '1'")
+    assert "Ana Lúcia" in board.locator("#names").inner_text()
+    assert "Worcester Roots" not in board.content()
+    shot(phone, "phone-lobby-390x844")
+    shot(board, "board-lobby-1920x1080")
+
+    # A reload is the same person, not a second participant.
+    phone.reload()
+    phone.wait_for_selector("#lobby:not([hidden])")
+    assert phone.locator("#me-name").inner_text() == "Ana Lúcia"
+    board.wait_for_function("document.getElementById('present-count').textContent === '1'")
+
+    # Leaving (closing the tab) takes the count back down.
+    phone_ctx.close()
+    board.wait_for_function("document.getElementById('present-count').textContent === '0'")
+    board_ctx.close()
+
+
+def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server: Server,
+                                                      shot: Any) -> None:
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/j/{live_server.code}")
+    page.wait_for_selector("#join:not([hidden])")
+    page.click("#join-button")
+    assert "type your name" in page.locator("#join-error").inner_text()
+    page.evaluate("document.getElementById('name').removeAttribute('maxlength')")
+    page.fill("#name", "N" * 45)
+    page.click("#join-button")
+    page.wait_for_function("document.getElementById('join-error').textContent.includes('limit is 40')")
+    shot(page, "phone-join-error-390x844")
+    ctx.close()
+
+
+def test_the_facilitator_panel_lists_people_live_and_refuses_a_wrong_link(
+        browser: Any, live_server: Server, shot: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    panel = ctx.new_page()
+    panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")
+    panel.wait_for_selector("#panel:not([hidden])")
+    assert panel.locator("#table-count").inner_text() == "14"
+    live_server.join("Ben", organisation="Boston Ujima Project")
+    panel.wait_for_function("document.getElementById('joined-count').textContent === '1'")
+    assert "Boston Ujima Project" in panel.locator("#people").inner_text()
+    shot(panel, "panel-1440x900")
+
+    wrong = ctx.new_page()
+    wrong.goto(f"{live_server.url}/f/{live_server.code}#not-the-secret")
+    wrong.wait_for_selector("#denied:not([hidden])")
+    assert wrong.locator("#panel").is_hidden()
+    ctx.close()
+
+
+def test_an_unknown_code_offers_to_type_it_again(browser: Any, live_server: Server, shot: Any) -> None:
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    response = page.goto(f"{live_server.url}/j/QQQQQQ")
+    assert response.status == 404
+    page.fill("#code", live_server.code.lower())
+    page.click("button[type=submit]")
+    page.wait_for_selector("#join:not([hidden])")
+    assert page.url.endswith(f"/j/{live_server.code}")
+    ctx.close()

@@ -1,0 +1,91 @@
+"""A real `run.py` process (gevent) and python-socketio clients over real websockets."""
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server import LiveClient, Server
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`run.py --demo` on its own database and port."""
+    srv = Server(tmp_path).start()
+    yield srv
+    srv.stop()
+
+
+def test_the_first_command_prints_a_lan_join_url_a_qr_code_the_board_and_the_facilitator_link(
+        server: Server) -> None:
+    out = server.output
+    assert server.join_url.startswith("http://") and "/j/" in server.join_url
+    host = server.join_url.split("//", 1)[1].split(":", 1)[0]
+    assert host not in ("127.0.0.1", "localhost", "0.0.0.0")
+    assert f":{server.port}/j/{server.code}" in server.join_url
+    assert "█" in out  # the terminal QR code
+    assert f"/b/{server.code}" in out
+    assert len(server.secret) >= 22
+
+
+def test_a_phone_joining_a_real_server_shows_up_on_the_board_live(server: Server) -> None:
+    board = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
+    before = board.state()
+    assert before["counts"] == {"joined": 0, "present": 0}
+    joined = server.join("Ana")
+    phone = LiveClient(server, {"cafe": server.code, "role": "phone", "token": joined["token"]}).connect()
+    events = board.wait_for(lambda evs: any(e["type"] == "participant_connected" for e in evs))
+    assert [e["seq"] for e in events] == list(range(before["seq"] + 1, before["seq"] + 1 + len(events)))
+    assert events[-1]["data"]["counts"] == {"joined": 1, "present": 1}
+    phone.close()
+    board.wait_for(lambda evs: evs[-1]["type"] == "participant_disconnected")
+    board.close()
+
+
+def test_the_heartbeat_reaches_clients_with_the_latest_seq(server: Server) -> None:
+    board = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
+    seq = board.state()["seq"]
+    with board.changed:
+        board.changed.wait_for(lambda: bool(board.heartbeats), timeout=5)
+    assert board.heartbeats[-1]["seq"] == seq
+    board.close()
+
+
+def test_a_phone_keeps_its_identity_across_a_server_crash_and_restart(server: Server) -> None:
+    joined = server.join("Ana", organisation="Worcester Co-op")
+    phone = LiveClient(server, {"cafe": server.code, "role": "phone", "token": joined["token"]}).connect()
+    me = phone.state()["me"]
+    link = server.secret
+    server.kill()
+    server.start()
+    assert server.secret == link, "a restart must not change the facilitator link"
+    # The client reconnects by itself with the token it kept; the server knows it.
+    state = None
+    for _ in range(100):
+        if phone.sio.connected:
+            try:
+                state = phone.state()
+                break
+            except Exception:  # the socket is still coming back
+                pass
+        time.sleep(0.1)
+    assert state is not None, "the phone did not reconnect"
+    assert state["me"]["id"] == me["id"] and state["me"]["name"] == "Ana"
+    assert state["counts"]["present"] == 1
+    phone.close()
+
+
+def test_the_opt_in_eventlet_mode_also_serves_a_cafe(tmp_path: Path) -> None:
+    pytest.importorskip("eventlet", reason="the [eventlet] extra is not installed")
+    server = Server(tmp_path, env={"CAFE_ASYNC_MODE": "eventlet"}).start()
+    try:
+        assert "(eventlet)" in server.output
+        board = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
+        board.state()
+        server.join("Ana")
+        board.wait_for(lambda evs: any(e["type"] == "participant_joined" for e in evs))
+        board.close()
+    finally:
+        server.stop()
