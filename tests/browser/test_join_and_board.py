@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.server import Server
 
@@ -18,7 +19,7 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     board = board_ctx.new_page()
     board.goto(f"{live_server.url}/b/{live_server.code}")
-    board.wait_for_function("document.getElementById('present-count').textContent === '0'")
+    expect(board.locator("#present-count")).to_have_text("0")
     assert board.locator("#join-code").inner_text() == live_server.code
     assert board.locator("#topics li").count() == 5
 
@@ -34,7 +35,7 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     assert phone.locator("#me-name").inner_text() == "Ana Lúcia"
 
     # The board never reloads: the count and the name arrive as events.
-    board.wait_for_function("document.getElementById('present-count').textContent === '1'")
+    expect(board.locator("#present-count")).to_have_text("1")
     assert "Ana Lúcia" in board.locator("#names").inner_text()
     assert "Worcester Roots" not in board.content()
     shot(phone, "phone-lobby-390x844")
@@ -44,11 +45,11 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     phone.reload()
     phone.wait_for_selector("#lobby:not([hidden])")
     assert phone.locator("#me-name").inner_text() == "Ana Lúcia"
-    board.wait_for_function("document.getElementById('present-count').textContent === '1'")
+    expect(board.locator("#present-count")).to_have_text("1")
 
     # Leaving (closing the tab) takes the count back down.
     phone_ctx.close()
-    board.wait_for_function("document.getElementById('present-count').textContent === '0'")
+    expect(board.locator("#present-count")).to_have_text("0")
     board_ctx.close()
 
 
@@ -59,11 +60,11 @@ def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server:
     page.goto(f"{live_server.url}/j/{live_server.code}")
     page.wait_for_selector("#join:not([hidden])")
     page.click("#join-button")
-    assert "type your name" in page.locator("#join-error").inner_text()
+    expect(page.locator("#join-error")).to_contain_text("type your name")
     page.evaluate("document.getElementById('name').removeAttribute('maxlength')")
     page.fill("#name", "N" * 45)
     page.click("#join-button")
-    page.wait_for_function("document.getElementById('join-error').textContent.includes('limit is 40')")
+    expect(page.locator("#join-error")).to_contain_text("limit is 40")
     shot(page, "phone-join-error-390x844")
     ctx.close()
 
@@ -76,7 +77,7 @@ def test_the_facilitator_panel_lists_people_live_and_refuses_a_wrong_link(
     panel.wait_for_selector("#panel:not([hidden])")
     assert panel.locator("#table-count").inner_text() == "14"
     live_server.join("Ben", organisation="Boston Ujima Project")
-    panel.wait_for_function("document.getElementById('joined-count').textContent === '1'")
+    expect(panel.locator("#joined-count")).to_have_text("1")
     assert "Boston Ujima Project" in panel.locator("#people").inner_text()
     shot(panel, "panel-1440x900")
 
