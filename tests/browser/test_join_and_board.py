@@ -19,9 +19,9 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     board = board_ctx.new_page()
     board.goto(f"{live_server.url}/b/{live_server.code}")
+    expect(board.locator("#topics li")).to_have_count(5)  # the live state has arrived
     expect(board.locator("#present-count")).to_have_text("0")
     assert board.locator("#join-code").inner_text() == live_server.code
-    assert board.locator("#topics li").count() == 5
 
     phone_ctx = browser.new_context(**PHONE)
     phone = phone_ctx.new_page()
