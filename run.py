@@ -22,6 +22,7 @@ import qrcode  # noqa: E402
 
 from cafe import create_app, runtime  # noqa: E402
 from cafe.config import Config  # noqa: E402
+from cafe import scheduler  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
 from cafe.services import cafes, participants  # noqa: E402
 
@@ -108,6 +109,7 @@ def main(argv: list[str]) -> int:
         qr.print_ascii(out=sys.stdout, invert=True)
         print(f"  Projector board:   {base}/b/{code}")
         print(f"  Facilitator (keep it private): {base}/f/{code}#{secret}")
+    scheduler.start(rt)
     print("\n  Press Ctrl+C to stop.\n", flush=True)
     try:
         rt.socketio.run(app, host=args.host, port=args.port,

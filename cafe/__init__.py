@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_socketio import SocketIO
 
+from cafe import rotation
 from cafe.config import Config
 from cafe.db import Database
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LANGUAGES = ["en"]
@@ -38,6 +43,23 @@ class Runtime:
     connections: dict[str, Connection] = field(default_factory=dict)
     local_cafes: dict[int, int] = field(default_factory=dict)
     heartbeat_started: bool = False
+
+    def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-heavy pure work (the mixing engine) off the event loop, so sockets stay served."""
+        if self.config.async_mode == "gevent":
+            import gevent
+
+            result: T = gevent.get_hub().threadpool.apply(fn, args)
+            return result
+        if self.config.async_mode == "eventlet":
+            from eventlet import tpool
+
+            return tpool.execute(fn, *args)  # type: ignore[no-any-return]
+        return fn(*args)
+
+    def plan(self, problem: rotation.Problem) -> rotation.Plan:
+        """Seat the remaining rounds with the mixing engine."""
+        return self.run_cpu(rotation.plan, problem)
 
 
 def runtime(app: Flask | None = None) -> Runtime:

@@ -62,23 +62,44 @@ def _public_participant(data: Payload) -> Payload:
     return {**data, "participant": public_person(data["participant"])}
 
 
+def _same_for_all(*fields: str) -> EventSpec:
+    return EventSpec(frozenset(fields),
+                     {"phone": _everything, "board": _everything, "facilitator": _everything})
+
+
+def _participant_private(*fields: str) -> EventSpec:
+    return EventSpec(frozenset(fields),
+                     {"phone": _public_participant, "board": _public_participant,
+                      "facilitator": _everything})
+
+
+# Events that move the café's clock all carry the same `clock` object:
+# {status, current_round, phase, ends_at_ms, remaining_ms}.
+CLOCK_EVENTS = (
+    "cafe_opened", "move_started", "round_started", "round_paused", "round_resumed",
+    "round_extended", "harvest_started", "cafe_closed",
+)
+
 EVENT_TYPES: dict[str, EventSpec] = {
-    "cafe_created": EventSpec(
-        frozenset({"cafe"}),
-        {"phone": _everything, "board": _everything, "facilitator": _everything},
-    ),
-    "participant_joined": EventSpec(
-        frozenset({"participant", "counts"}),
-        {"phone": _public_participant, "board": _public_participant, "facilitator": _everything},
-    ),
-    "participant_connected": EventSpec(
-        frozenset({"participant_id", "counts"}),
-        {"phone": _everything, "board": _everything, "facilitator": _everything},
-    ),
-    "participant_disconnected": EventSpec(
-        frozenset({"participant_id", "counts"}),
-        {"phone": _everything, "board": _everything, "facilitator": _everything},
-    ),
+    "cafe_created": _same_for_all("cafe"),
+    "cafe_updated": _same_for_all("cafe"),
+    "participant_joined": _participant_private("participant", "counts"),
+    "participant_updated": _participant_private("participant"),
+    "participant_left": _same_for_all("participant_id", "counts"),
+    "participant_connected": _same_for_all("participant_id", "counts"),
+    "participant_disconnected": _same_for_all("participant_id", "counts"),
+    "topic_added": _same_for_all("topic"),
+    "topic_updated": _same_for_all("topic"),
+    "topic_removed": _same_for_all("topic_id"),
+    "table_added": _same_for_all("table"),
+    "table_updated": _same_for_all("table"),
+    "table_removed": _same_for_all("table_id"),
+    "rounds_updated": _same_for_all("rounds"),
+    "seats_assigned": _same_for_all("round", "seats"),
+    "participant_seated": _same_for_all("round", "participant_id", "table_id"),
+    "announcement_made": _same_for_all("announcement"),
+    "advance_blocked": _same_for_all("round", "message"),
+    **{name: _same_for_all("clock") for name in CLOCK_EVENTS},
 }
 
 
@@ -117,22 +138,95 @@ def _set_presence(state: Payload, data: Payload, present: bool) -> None:
         me["present"] = present
 
 
+def _upsert(items: list[Payload], item: Payload, key: Callable[[Payload], Any]) -> list[Payload]:
+    rest = [x for x in items if x["id"] != item["id"]]
+    rest.append(item)
+    return sorted(rest, key=key)
+
+
+def _by_id(item: Payload) -> Any:
+    return item["id"]
+
+
+def _by_position(item: Payload) -> Any:
+    return (item["position"], item["id"])
+
+
 def _joined(state: Payload, data: Payload) -> None:
     state["counts"] = data["counts"]
     if "participants" in state:
-        people = [p for p in state["participants"] if p["id"] != data["participant"]["id"]]
-        people.append(data["participant"])
-        state["participants"] = sorted(people, key=lambda p: p["id"])
+        state["participants"] = _upsert(state["participants"], data["participant"], _by_id)
+
+
+def _participant_updated(state: Payload, data: Payload) -> None:
+    person = data["participant"]
+    for known in state.get("participants", []):
+        if known["id"] == person["id"]:
+            known.update(person)
+    me = state.get("me")
+    if me is not None and me["id"] == person["id"]:
+        me.update(person)
+
+
+def _left(state: Payload, data: Payload) -> None:
+    state["counts"] = data["counts"]
+    if "participants" in state:
+        state["participants"] = [p for p in state["participants"] if p["id"] != data["participant_id"]]
+    state["seating"]["seats"].pop(str(data["participant_id"]), None)
+
+
+def _topic_removed(state: Payload, data: Payload) -> None:
+    state["topics"] = [t for t in state["topics"] if t["id"] != data["topic_id"]]
+    gone = {t["id"] for t in state["tables"] if t["topic_id"] == data["topic_id"]}
+    state["tables"] = [t for t in state["tables"] if t["id"] not in gone]
+
+
+def _seated(state: Payload, data: Payload) -> None:
+    if state["seating"]["round"] != data["round"]:
+        return
+    key = str(data["participant_id"])
+    if data["table_id"] is None:
+        state["seating"]["seats"].pop(key, None)
+    else:
+        state["seating"]["seats"][key] = data["table_id"]
+
+
+def _set_clock(state: Payload, data: Payload) -> None:
+    state["cafe"].update(data["clock"])
+
+
+def _nothing(state: Payload, data: Payload) -> None:
+    """The event informs (a toast on the panel); the state does not change."""
 
 
 REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
-    "cafe_created": lambda state, data: None,
+    "cafe_created": _nothing,
+    "cafe_updated": lambda state, data: state["cafe"].update(data["cafe"]),
     "participant_joined": _joined,
+    "participant_updated": _participant_updated,
+    "participant_left": _left,
     "participant_connected": lambda state, data: _set_presence(state, data, True),
     "participant_disconnected": lambda state, data: _set_presence(state, data, False),
+    "topic_added": lambda state, data: state.update(
+        topics=_upsert(state["topics"], data["topic"], _by_position)),
+    "topic_updated": lambda state, data: state.update(
+        topics=_upsert(state["topics"], data["topic"], _by_position)),
+    "topic_removed": _topic_removed,
+    "table_added": lambda state, data: state.update(
+        tables=_upsert(state["tables"], data["table"], _by_position)),
+    "table_updated": lambda state, data: state.update(
+        tables=_upsert(state["tables"], data["table"], _by_position)),
+    "table_removed": lambda state, data: state.update(
+        tables=[t for t in state["tables"] if t["id"] != data["table_id"]]),
+    "rounds_updated": lambda state, data: state.update(rounds=data["rounds"]),
+    "seats_assigned": lambda state, data: state.update(
+        seating={"round": data["round"], "seats": dict(data["seats"])}),
+    "participant_seated": _seated,
+    "announcement_made": lambda state, data: state["cafe"].update(
+        announcement=data["announcement"]),
+    "advance_blocked": _nothing,
+    **{name: _set_clock for name in CLOCK_EVENTS},
 }
-
-
 def apply_event(state: Payload, wire: Payload) -> Payload:
     """Apply one wire event to a client's state, as a client does (ignores old seqs)."""
     if wire["seq"] <= state["seq"]:

@@ -55,6 +55,9 @@ class Cafe(Base):
     ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     remaining_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The latest announcement to every phone and the board.
+    announcement: Mapped[str | None] = mapped_column(String(280), default=None)
+    announced_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     facilitator_hash: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)

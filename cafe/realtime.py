@@ -13,9 +13,10 @@ from socketio.exceptions import ConnectionRefusedError
 from cafe import Connection, Runtime, runtime
 from cafe.events import ROLES, Event, Role, room
 from cafe.models import Cafe, now_ms
-from cafe.services import cafes, eventlog, participants
+from cafe.services import cafes, eventlog, participants, rounds, seating, setup
 from cafe.services.errors import DomainError, Forbidden, Invalid
 from cafe.services.snapshot import snapshot
+from cafe.services.views import clock_of
 
 log = logging.getLogger("cafe.realtime")
 
@@ -88,6 +89,125 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
                 "code": "internal", "message": "Something went wrong on the server. Please try again."}}
 
     return wrapper
+
+
+Spec = dict[str, tuple[type | tuple[type, ...], bool]]
+Action = Callable[[Any, Cafe, dict[str, Any]], list[Event]]
+
+# Facilitator commands: payload spec and the service call. All are refused to other roles.
+FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
+    "update_cafe": ({"title": (str, False), "settings": (dict, False)},
+                    lambda s, c, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"])),
+    "add_topic": ({"name": (str, True), "description": (str, False), "colour": (str, False),
+                   "tables": (int, False), "capacity": (int, False)},
+                  lambda s, c, a: setup.add_topic(s, c, name=a["name"], description=a["description"],
+                                                  colour=a["colour"], tables=a["tables"] or 0,
+                                                  capacity=a["capacity"])),
+    "update_topic": ({"topic_id": (int, True), "name": (str, False), "description": (str, False),
+                      "colour": (str, False), "position": (int, False)},
+                     lambda s, c, a: setup.update_topic(s, c, a["topic_id"], name=a["name"],
+                                                        description=a["description"],
+                                                        colour=a["colour"], position=a["position"])),
+    "remove_topic": ({"topic_id": (int, True)},
+                     lambda s, c, a: setup.remove_topic(s, c, a["topic_id"])),
+    "add_table": ({"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
+                  lambda s, c, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"],
+                                                  capacity=a["capacity"])),
+    "update_table": ({"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
+                     lambda s, c, a: setup.update_table(s, c, a["table_id"], label=a["label"],
+                                                        capacity=a["capacity"])),
+    "remove_table": ({"table_id": (int, True)},
+                     lambda s, c, a: setup.remove_table(s, c, a["table_id"])),
+    "set_host": ({"table_id": (int, True), "participant_id": (int, False)},
+                 lambda s, c, a: setup.set_host(s, c, a["table_id"], a["participant_id"])),
+    "set_rounds": ({"rounds": (list, True)}, lambda s, c, a: setup.set_rounds(s, c, a["rounds"])),
+    "set_participant": ({"participant_id": (int, True), "stays_seated": (bool, False),
+                         "left": (bool, False)},
+                        lambda s, c, a: setup.set_participant(s, c, a["participant_id"],
+                                                              stays_seated=a["stays_seated"],
+                                                              left=a["left"])),
+    "open_cafe": ({}, lambda s, c, a: rounds.open_cafe(s, c)),
+    "pause": ({}, lambda s, c, a: rounds.pause(s, c)),
+    "resume": ({}, lambda s, c, a: rounds.resume(s, c)),
+    "extend": ({"seconds": (int, True)}, lambda s, c, a: rounds.extend(s, c, a["seconds"])),
+    "start_harvest": ({}, lambda s, c, a: rounds.start_harvest(s, c)),
+    "close_cafe": ({}, lambda s, c, a: rounds.close_cafe(s, c)),
+    "move_participant": ({"participant_id": (int, True), "table_id": (int, True)},
+                         lambda s, c, a: seating.move_participant(s, c, a["participant_id"],
+                                                                  a["table_id"])),
+    "announce": ({"text": (str, True)}, lambda s, c, a: rounds.announce(s, c, a["text"])),
+}
+# These change seats: the mixing engine plans outside the transaction (scheduler.transition).
+SEATED_COMMANDS = ("start_round", "end_round")
+
+
+def _facilitator(rt: Runtime) -> Connection:
+    conn = _conn(rt)
+    if conn.role != "facilitator":
+        raise Forbidden("Only the facilitator can do that.")
+    return conn
+
+
+def _done(events: list[Event]) -> Ack:
+    return {"ok": True, "seq": events[-1].seq if events else None}
+
+
+def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[..., Ack]:
+    def handler(payload: Any = None) -> Ack:
+        rt = runtime()
+        conn = _facilitator(rt)
+        args = parse(payload, spec)
+        with rt.db.transaction() as session:
+            cafe = session.get(Cafe, conn.cafe_id, with_for_update=True)
+            if cafe is None:
+                raise Invalid("This café no longer exists.", code="not_found")
+            events = action(session, cafe, args)
+        publish(rt, events)
+        return _done(events)
+
+    handler.__name__ = f"on_{name}"
+    return command(handler)
+
+
+# The clock actions that seat people, by name (the scheduler uses "advance").
+SEATED_ACTIONS: dict[str, Callable[..., list[Event]]] = {
+    "start_round": rounds.start_round,
+    "end_round": rounds.end_round,
+    "advance": rounds.advance,
+}
+
+
+def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -> list[Event]:
+    """Run a clock action that seats people: plan, then commit only if nothing moved meanwhile.
+
+    The mixing engine plans outside any transaction (in a worker thread, so sockets stay
+    served); the write then checks under a lock that the café is still where the plan
+    assumed. That check is also what lets every process run the scheduler safely.
+    """
+    with rt.db.reading() as session:
+        cafe = session.get(Cafe, cafe_id)
+        assert cafe is not None
+        expected = clock_of(cafe)
+        number = rounds.round_to_seat(session, cafe, action)
+        problem = seating.problem_for(session, cafe, number) if number is not None else None
+    seats = seating.plan_next(problem, rt.plan) if problem is not None else None
+    with rt.db.transaction() as session:
+        cafe = session.get(Cafe, cafe_id, with_for_update=True)
+        assert cafe is not None
+        events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
+    publish(rt, events)
+    return events
+
+
+def _seated_handler(name: str) -> Callable[..., Ack]:
+    def handler(payload: Any = None) -> Ack:
+        rt = runtime()
+        conn = _facilitator(rt)
+        parse(payload, {})
+        return _done(transition(rt, conn.cafe_id, name))
+
+    handler.__name__ = f"on_{name}"
+    return command(handler)
 
 
 def _authenticate(rt: Runtime, auth: Any) -> tuple[Cafe, Role, int | None]:
@@ -188,6 +308,11 @@ def register(socketio: SocketIO) -> None:
         """`clock {t0}` -> `{t0, server_now}`: the client works out its clock offset."""
         args = parse(payload, {"t0": ((int, float), True)})
         return {"ok": True, "t0": args["t0"], "server_now": now_ms()}
+
+    for name, (spec, action) in FACILITATOR_COMMANDS.items():
+        socketio.on_event(name, _facilitator_handler(name, spec, action))
+    for name in SEATED_COMMANDS:
+        socketio.on_event(name, _seated_handler(name))
 
     @socketio.on("*")
     @command

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from cafe import runtime
 from cafe.realtime import join_url, public_base, publish
-from cafe.services import cafes, participants
+from cafe.services import arrivals, cafes, participants
 from cafe.services.errors import DomainError, Invalid, NotFound
 
 bp = Blueprint("web", __name__)
@@ -103,7 +103,7 @@ def join(code: str) -> Any:
     try:
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
-            joined = participants.join(
+            joined = arrivals.arrive(
                 session, cafe,
                 name=body.get("name"),
                 organisation=body.get("organisation"),

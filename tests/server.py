@@ -114,16 +114,36 @@ class LiveClient:
         self.auth = auth
         self.events: list[dict[str, Any]] = []
         self.heartbeats: list[dict[str, Any]] = []
+        self.seen: set[int] = set()
+        self.latest: int | None = None
         self.changed = threading.Condition()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
         self.sio.on("event", self._on_event)
         self.sio.on("heartbeat", self._on_heartbeat)
+        self.sio.on("connect", self._on_connect)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self.changed:
+            if event["seq"] in self.seen:
+                return
+            self.seen.add(event["seq"])
             self.events.append(event)
+            self.latest = max(self.latest or 0, event["seq"])
             self.changed.notify_all()
+
+    def _on_connect(self) -> None:
+        # Like the browser: after a reconnect, ask for what was missed.
+        if self.latest is not None:
+            self.sio.start_background_task(self._resync)
+
+    def _resync(self) -> None:
+        try:
+            ack = self.sio.call("sync", {"since": self.latest}, timeout=10)
+        except Exception:  # the connection dropped again; the next connect retries
+            return
+        for event in ack.get("events", []):
+            self._on_event(event)
 
     def _on_heartbeat(self, beat: dict[str, Any]) -> None:
         with self.changed:
@@ -135,8 +155,17 @@ class LiveClient:
         self.sio.connect(self.server.url, auth=self.auth, transports=["websocket"], wait_timeout=10)
         return self
 
+    def wait_connected(self, timeout: float = 15.0) -> None:
+        """Wait for the (re)connection to be up."""
+        deadline = time.monotonic() + timeout
+        while not self.sio.connected:
+            if time.monotonic() > deadline:
+                raise AssertionError("the client did not reconnect")
+            time.sleep(0.05)
+
     def call(self, command: str, payload: Any) -> dict[str, Any]:
-        """Send a command and wait for its ack."""
+        """Send a command (once connected) and wait for its ack."""
+        self.wait_connected()
         ack: dict[str, Any] = self.sio.call(command, payload, timeout=10)
         return ack
 
@@ -145,6 +174,8 @@ class LiveClient:
         ack = self.call("sync", {"since": None})
         assert ack["ok"], ack
         state: dict[str, Any] = ack["state"]
+        with self.changed:
+            self.latest = max(self.latest or 0, state["seq"])
         return state
 
     def wait_for(self, predicate: Any, timeout: float = 10.0) -> list[dict[str, Any]]:

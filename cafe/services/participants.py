@@ -48,6 +48,7 @@ def describe(person: Participant) -> dict[str, Any]:
         "anonymous": person.anonymous,
         "organisation": person.organisation,
         "present": person.present,
+        "stays_seated": person.stays_seated,
     }
 
 

@@ -7,22 +7,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
-from cafe.models import Cafe, CafeTable, Participant, Round, Topic
+from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
 from cafe.services.participants import counts, describe
+from cafe.services.views import (
+    announcement,
+    clock_of,
+    public_settings,
+    round_view,
+    table_view,
+    topic_view,
+)
 
 
-def _cafe(cafe: Cafe, join_url: str) -> dict[str, Any]:
-    return {
-        "code": cafe.code,
-        "title": cafe.title,
-        "status": cafe.status,
-        "current_round": cafe.current_round,
-        "phase": cafe.phase,
-        "ends_at_ms": cafe.ends_at_ms,
-        "remaining_ms": cafe.remaining_ms,
-        "join_url": join_url,
-        "settings": {k: v for k, v in cafe.settings.items() if k != "demo"},
-    }
+def seating(session: Session, cafe: Cafe) -> dict[str, Any]:
+    """The current round's seats `{round, seats: {"<participant id>": table_id}}`."""
+    if cafe.current_round is None:
+        return {"round": None, "seats": {}}
+    rows = session.execute(
+        select(Seat.participant_id, Seat.table_id)
+        .join(Round, Round.id == Seat.round_id)
+        .join(Participant, Participant.id == Seat.participant_id)
+        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round,
+               Participant.left_at_ms.is_(None))
+    ).all()
+    return {"round": cafe.current_round, "seats": {str(pid): tid for pid, tid in rows}}
 
 
 def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
@@ -41,23 +49,19 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
     state: dict[str, Any] = {
         "seq": cafe.seq,
         "role": role,
-        "cafe": _cafe(cafe, join_url),
-        "topics": [
-            {"id": t.id, "name": t.name, "description": t.description, "colour": t.colour,
-             "position": t.position}
-            for t in topics
-        ],
-        "tables": [
-            {"id": t.id, "topic_id": t.topic_id, "label": t.label, "capacity": t.capacity,
-             "host_id": t.host_id}
-            for t in tables
-        ],
-        "rounds": [
-            {"number": r.number, "question": r.question, "topic_questions": r.topic_questions,
-             "discuss_seconds": r.discuss_seconds, "move_seconds": r.move_seconds}
-            for r in rounds
-        ],
+        "cafe": {
+            "code": cafe.code,
+            "title": cafe.title,
+            **clock_of(cafe).as_dict(),
+            "join_url": join_url,
+            "settings": public_settings(cafe),
+            "announcement": announcement(cafe),
+        },
+        "topics": [topic_view(t) for t in topics],
+        "tables": [table_view(t) for t in tables],
+        "rounds": [round_view(r) for r in rounds],
         "counts": counts(session, cafe.id),
+        "seating": seating(session, cafe),
     }
     if role in ("board", "facilitator"):
         people = session.scalars(

@@ -1,0 +1,75 @@
+"""The deadline loop: a phase whose time is up moves on, exactly once across processes."""
+from __future__ import annotations
+
+import logging
+from sqlalchemy import select
+
+from cafe import Runtime
+from cafe.events import Event
+from cafe.models import Cafe, now_ms
+from cafe.realtime import publish, transition
+from cafe.services import eventlog, rounds, seating
+from cafe.services.errors import Conflict
+
+log = logging.getLogger("cafe.scheduler")
+
+TICK_SECONDS = 0.25
+
+
+class Scheduler:
+    """Checks deadlines a few times a second; safe to run in every process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        # (café, round, deadline) already reported as blocked, so the panel is told once.
+        self.reported: set[tuple[int, int | None, int | None]] = set()
+
+    def due_cafes(self, now: int) -> list[int]:
+        """Cafés whose running phase should move on now."""
+        with self.rt.db.reading() as session:
+            candidates = session.scalars(
+                select(Cafe).where(Cafe.status == "running", Cafe.ends_at_ms <= now)
+            ).all()
+            return [c.id for c in candidates if rounds.due(c, now)]
+
+    def tick(self, now: int | None = None) -> list[Event]:
+        """Advance every café whose deadline has passed; returns what happened."""
+        now = now_ms() if now is None else now
+        happened: list[Event] = []
+        for cafe_id in self.due_cafes(now):
+            try:
+                happened += transition(self.rt, cafe_id, "advance", now)
+            except Conflict:
+                pass  # another process (or the facilitator) moved it on first: exactly once
+            except seating.NotEnoughSeats as exc:
+                happened += self._blocked(cafe_id, exc.message)
+        return happened
+
+    def _blocked(self, cafe_id: int, message: str) -> list[Event]:
+        with self.rt.db.transaction() as session:
+            cafe = session.get(Cafe, cafe_id)
+            assert cafe is not None
+            key = (cafe_id, cafe.current_round, cafe.ends_at_ms)
+            if key in self.reported:
+                return []
+            self.reported.add(key)
+            event = eventlog.append(session, cafe_id, "advance_blocked",
+                                    {"round": cafe.current_round, "message": message})
+        publish(self.rt, [event])
+        return [event]
+
+    def run_forever(self) -> None:
+        """The background loop (one per process)."""
+        while True:
+            self.rt.socketio.sleep(TICK_SECONDS)
+            try:
+                self.tick()
+            except Exception:  # a bad tick must not stop the clock for good
+                log.exception("scheduler tick failed")
+
+
+def start(rt: Runtime) -> Scheduler:
+    """Start the deadline loop in the background of this process."""
+    scheduler = Scheduler(rt)
+    rt.socketio.start_background_task(scheduler.run_forever)
+    return scheduler

@@ -1,0 +1,31 @@
+"""Small lookups several services share (kept apart so services do not import each other in circles)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cafe.models import Cafe, Participant, Round, Seat
+from cafe.services.errors import NotFound
+
+
+def participant(session: Session, cafe: Cafe, participant_id: object) -> Participant:
+    """A participant of this café (not one who left), or NotFound."""
+    person = session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    if person is None or person.cafe_id != cafe.id or person.left_at_ms is not None:
+        raise NotFound("There is no such participant in this café.")
+    return person
+
+
+def occupancy(session: Session, cafe: Cafe) -> dict[int, int]:
+    """How many people sit at each table in the current round."""
+    if cafe.current_round is None:
+        return {}
+    rows = session.execute(
+        select(Seat.table_id, func.count(Seat.id))
+        .join(Round, Round.id == Seat.round_id)
+        .join(Participant, Participant.id == Seat.participant_id)
+        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round,
+               Participant.left_at_ms.is_(None))
+        .group_by(Seat.table_id)
+    ).all()
+    return {tid: n for tid, n in rows}

@@ -1,0 +1,315 @@
+"""The facilitator's set-up: title and settings, topics, tables, hosts, rounds and questions."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cafe.events import Event
+from cafe.models import Cafe, CafeTable, Participant, Round, Topic, now_ms
+from cafe.services import eventlog
+from cafe.services.errors import Invalid, NotFound
+from cafe.services import seating
+from cafe.services.lookup import occupancy, participant
+from cafe.services.participants import counts, describe
+from cafe.services.text import clean
+from cafe.services.views import public_settings, round_view, table_view, topic_view
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Distinct, mid-dark colours that carry white text at WCAG AA; new topics take the next one.
+PALETTE = ["#b03a2e", "#1f618d", "#1e8449", "#7d3c98", "#9a5b13", "#117a65", "#a93226",
+           "#2e4053", "#6c3483", "#196f3d"]
+MAX_ROUNDS = 12
+DISCUSS_RANGE = (60, 2 * 3600)
+MOVE_RANGE = (10, 30 * 60)
+CAPACITY_RANGE = (1, 50)
+SETTING_TYPES: dict[str, type] = {
+    "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
+}
+
+
+def _started(cafe: Cafe) -> bool:
+    return cafe.status not in ("draft", "lobby")
+
+
+def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
+    topic = session.get(Topic, topic_id) if isinstance(topic_id, int) else None
+    if topic is None or topic.cafe_id != cafe.id:
+        raise NotFound("There is no such strategy area in this café.")
+    return topic
+
+
+def _table(session: Session, cafe: Cafe, table_id: object) -> CafeTable:
+    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("There is no such table in this café.")
+    return table
+
+
+def _colour(value: object, default: str) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str) or not COLOUR.match(value):
+        raise Invalid("A colour looks like #1f618d.")
+    return value.lower()
+
+
+def _capacity(value: object) -> int:
+    low, high = CAPACITY_RANGE
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise Invalid(f"A table seats between {low} and {high} people.")
+    return value
+
+
+def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
+                settings: object = None) -> list[Event]:
+    """Change the title and/or settings."""
+    if title is not None:
+        cafe.title = clean(title, field="The café's title", max_length=120)
+    if settings is not None:
+        if not isinstance(settings, dict):
+            raise Invalid("Settings must be an object.")
+        merged = dict(cafe.settings)
+        for key, value in settings.items():
+            kind = SETTING_TYPES.get(key)
+            if kind is None:
+                raise Invalid(f"Unknown setting {str(key)[:40]!r}.")
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise Invalid(f"The setting {key} has the wrong type.")
+            if kind is int and not 0 <= value <= 20:
+                raise Invalid("Dots are between 0 and 20 per person.")
+            merged[key] = value
+        cafe.settings = merged
+    return [eventlog.append(session, cafe.id, "cafe_updated",
+                            {"cafe": {"title": cafe.title, "settings": public_settings(cafe)}})]
+
+
+def _next_table_number(session: Session, cafe: Cafe) -> int:
+    count = session.scalar(select(func.count(CafeTable.id)).where(CafeTable.cafe_id == cafe.id))
+    return int(count or 0) + 1
+
+
+def _new_table(session: Session, cafe: Cafe, topic: Topic, label: object, capacity: object) -> Event:
+    number = _next_table_number(session, cafe)
+    taken = set(session.scalars(select(CafeTable.label).where(CafeTable.cafe_id == cafe.id)))
+    if label is None:
+        while f"Table {number}" in taken:
+            number += 1
+        text = f"Table {number}"
+    else:
+        text = clean(label, field="The table's label", max_length=40)
+        if text in taken:
+            raise Invalid(f"There is already a table called {text}.")
+    position = session.scalar(
+        select(func.coalesce(func.max(CafeTable.position), 0)).where(CafeTable.cafe_id == cafe.id)
+    ) or 0
+    table = CafeTable(cafe_id=cafe.id, topic_id=topic.id, label=text,
+                      capacity=_capacity(5 if capacity is None else capacity), position=position + 1)
+    session.add(table)
+    session.flush()
+    return eventlog.append(session, cafe.id, "table_added", {"table": table_view(table)})
+
+
+def add_topic(session: Session, cafe: Cafe, *, name: object, description: object = None,
+              colour: object = None, tables: object = 0, capacity: object = None) -> list[Event]:
+    """A new strategy area (also mid-café: it joins the plan from the next round)."""
+    if not isinstance(tables, int) or isinstance(tables, bool) or not 0 <= tables <= 20:
+        raise Invalid("A strategy area starts with 0 to 20 tables.")
+    existing = session.scalar(select(func.count(Topic.id)).where(Topic.cafe_id == cafe.id)) or 0
+    topic = Topic(
+        cafe_id=cafe.id,
+        name=clean(name, field="The strategy area's name", max_length=80),
+        description=clean(description, field="The description", max_length=280, required=False),
+        colour=_colour(colour, PALETTE[existing % len(PALETTE)]),
+        position=existing,
+    )
+    session.add(topic)
+    session.flush()
+    events = [eventlog.append(session, cafe.id, "topic_added", {"topic": topic_view(topic)})]
+    for _ in range(tables):
+        events.append(_new_table(session, cafe, topic, None, capacity))
+    return events
+
+
+def update_topic(session: Session, cafe: Cafe, topic_id: object, *, name: object = None,
+                 description: object = None, colour: object = None,
+                 position: object = None) -> list[Event]:
+    """Rename, describe, recolour or reorder a strategy area."""
+    topic = _topic(session, cafe, topic_id)
+    if name is not None:
+        topic.name = clean(name, field="The strategy area's name", max_length=80)
+    if description is not None:
+        topic.description = clean(description, field="The description", max_length=280,
+                                  required=False)
+    if colour is not None:
+        topic.colour = _colour(colour, topic.colour)
+    if position is not None:
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= 1000:
+            raise Invalid("The position is a whole number from 0.")
+        topic.position = position
+    return [eventlog.append(session, cafe.id, "topic_updated", {"topic": topic_view(topic)})]
+
+
+def remove_topic(session: Session, cafe: Cafe, topic_id: object) -> list[Event]:
+    """Remove a strategy area and its tables, before the café starts."""
+    topic = _topic(session, cafe, topic_id)
+    if _started(cafe):
+        raise Invalid("Strategy areas cannot be removed once the café has started.")
+    for table in session.scalars(select(CafeTable).where(CafeTable.topic_id == topic.id)):
+        session.delete(table)
+    session.delete(topic)
+    session.flush()
+    return [eventlog.append(session, cafe.id, "topic_removed", {"topic_id": topic.id})]
+
+
+def add_table(session: Session, cafe: Cafe, *, topic_id: object, label: object = None,
+              capacity: object = None) -> list[Event]:
+    """A new table for a strategy area (mid-café: it joins the plan from the next round)."""
+    topic = _topic(session, cafe, topic_id)
+    return [_new_table(session, cafe, topic, label, capacity)]
+
+
+def update_table(session: Session, cafe: Cafe, table_id: object, *, label: object = None,
+                 capacity: object = None) -> list[Event]:
+    """Relabel a table or change its seats (never below who sits there this round)."""
+    table = _table(session, cafe, table_id)
+    if label is not None:
+        text = clean(label, field="The table's label", max_length=40)
+        clash = session.scalar(select(CafeTable.id).where(
+            CafeTable.cafe_id == cafe.id, CafeTable.label == text, CafeTable.id != table.id))
+        if clash is not None:
+            raise Invalid(f"There is already a table called {text}.")
+        table.label = text
+    if capacity is not None:
+        seats = _capacity(capacity)
+        sitting = occupancy(session, cafe).get(table.id, 0)
+        if seats < sitting:
+            raise Invalid(f"{table.label} has {sitting} people this round; move someone first.")
+        table.capacity = seats
+    return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(table)})]
+
+
+def remove_table(session: Session, cafe: Cafe, table_id: object) -> list[Event]:
+    """Remove a table before the café starts."""
+    table = _table(session, cafe, table_id)
+    if _started(cafe):
+        raise Invalid("Tables cannot be removed once the café has started; set its seats instead.")
+    session.delete(table)
+    session.flush()
+    return [eventlog.append(session, cafe.id, "table_removed", {"table_id": table.id})]
+
+
+def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: object) -> list[Event]:
+    """Make someone the host of a table (or none); a person hosts at most one table."""
+    table = _table(session, cafe, table_id)
+    changed = [table]
+    if participant_id is None:
+        table.host_id = None
+    else:
+        person = participant(session, cafe, participant_id)
+        for other in session.scalars(select(CafeTable).where(
+                CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id,
+                CafeTable.id != table.id)):
+            other.host_id = None
+            changed.append(other)
+        table.host_id = person.id
+    session.flush()
+    return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)})
+            for t in changed]
+
+
+def _duration(value: object, low: int, high: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise Invalid(f"{what} must be between {_minutes(low)} and {_minutes(high)}.")
+    return value
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 60 else (
+        "1 minute" if seconds == 60 else f"{seconds // 60} minutes")
+
+
+def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
+    """Replace the plan of rounds: questions (one for all, or per topic) and durations."""
+    if not isinstance(rounds, list) or not 1 <= len(rounds) <= MAX_ROUNDS:
+        raise Invalid(f"A café has between 1 and {MAX_ROUNDS} rounds.")
+    started = cafe.current_round or 0
+    if len(rounds) < started:
+        raise Invalid(f"Round {started} has already started; keep at least {started} rounds.")
+    topic_ids = {str(t) for t in session.scalars(select(Topic.id).where(Topic.cafe_id == cafe.id))}
+    cleaned: list[dict[str, Any]] = []
+    for number, spec in enumerate(rounds, start=1):
+        if not isinstance(spec, dict) or set(spec) - {"question", "topic_questions",
+                                                      "discuss_seconds", "move_seconds"}:
+            raise Invalid(f"Round {number} is not a valid round.")
+        per_topic = spec.get("topic_questions") or {}
+        if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
+            raise Invalid(f"Round {number} has a question for an unknown strategy area.")
+        cleaned.append({
+            "question": clean(spec.get("question"), field=f"Round {number}'s question",
+                              max_length=280),
+            "topic_questions": {
+                str(k): clean(v, field=f"Round {number}'s question", max_length=280)
+                for k, v in per_topic.items()
+                if v not in (None, "")
+            },
+            "discuss_seconds": _duration(spec.get("discuss_seconds"), *DISCUSS_RANGE,
+                                         f"Round {number}'s discussion"),
+            "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE,
+                                      f"Round {number}'s move"),
+        })
+    existing = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
+    for number, spec in enumerate(cleaned, start=1):
+        row = existing.pop(number, None)
+        if row is None:
+            row = Round(cafe_id=cafe.id, number=number)
+            session.add(row)
+        row.question = spec["question"]
+        row.topic_questions = spec["topic_questions"]
+        row.discuss_seconds = spec["discuss_seconds"]
+        row.move_seconds = spec["move_seconds"]
+    for row in existing.values():  # rounds beyond the new plan, none of them started
+        session.delete(row)
+    session.flush()
+    ordered = session.scalars(select(Round).where(Round.cafe_id == cafe.id).order_by(Round.number))
+    return [eventlog.append(session, cafe.id, "rounds_updated",
+                            {"rounds": [round_view(r) for r in ordered]})]
+
+
+def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
+                    stays_seated: object = None, left: object = None) -> list[Event]:
+    """Mark someone as needing to stay seated, or as gone (or back)."""
+    person = session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    if person is None or person.cafe_id != cafe.id:
+        raise NotFound("There is no such participant in this café.")
+    events: list[Event] = []
+    if stays_seated is not None:
+        if not isinstance(stays_seated, bool):
+            raise Invalid("Stays seated is yes or no.")
+        person.stays_seated = stays_seated
+        session.flush()
+        events.append(eventlog.append(session, cafe.id, "participant_updated",
+                                      {"participant": describe(person)}))
+    if left is True and person.left_at_ms is None:
+        person.left_at_ms = now_ms()
+        for table in session.scalars(select(CafeTable).where(CafeTable.host_id == person.id)):
+            table.host_id = None
+            session.flush()
+            events.append(eventlog.append(session, cafe.id, "table_updated",
+                                          {"table": table_view(table)}))
+        session.flush()
+        events.append(eventlog.append(session, cafe.id, "participant_left",
+                                      {"participant_id": person.id,
+                                       "counts": counts(session, cafe.id)}))
+    elif left is False and person.left_at_ms is not None:
+        person.left_at_ms = None
+        session.flush()
+        events.append(eventlog.append(session, cafe.id, "participant_joined",
+                                      {"participant": describe(person),
+                                       "counts": counts(session, cafe.id)}))
+        events += seating.seat_late_arrival(session, cafe, person)
+    elif left is not None and not isinstance(left, bool):
+        raise Invalid("Left is yes or no.")
+    return events

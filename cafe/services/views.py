@@ -1,0 +1,54 @@
+"""How rows look on the wire: one definition each, shared by snapshots and events."""
+from __future__ import annotations
+
+from typing import Any
+
+from cafe.clock import Clock
+from cafe.models import Cafe, CafeTable, Round, Topic
+
+
+def clock_of(cafe: Cafe) -> Clock:
+    """The café's clock as the pure `Clock` value."""
+    return Clock(status=cafe.status, current_round=cafe.current_round, phase=cafe.phase,
+                 ends_at_ms=cafe.ends_at_ms, remaining_ms=cafe.remaining_ms)
+
+
+def set_clock(cafe: Cafe, clock: Clock) -> dict[str, Any]:
+    """Store a new clock on the café row; returns the `clock` object for the event."""
+    cafe.status = clock.status
+    cafe.current_round = clock.current_round
+    cafe.phase = clock.phase
+    cafe.ends_at_ms = clock.ends_at_ms
+    cafe.remaining_ms = clock.remaining_ms
+    return clock.as_dict()
+
+
+def public_settings(cafe: Cafe) -> dict[str, Any]:
+    """The café's settings as clients see them."""
+    return {k: v for k, v in cafe.settings.items() if k != "demo"}
+
+
+def announcement(cafe: Cafe) -> dict[str, Any] | None:
+    """The latest announcement, or None."""
+    if cafe.announcement is None:
+        return None
+    return {"text": cafe.announcement, "at": cafe.announced_at_ms}
+
+
+def topic_view(topic: Topic) -> dict[str, Any]:
+    """A topic (strategy area) on the wire."""
+    return {"id": topic.id, "name": topic.name, "description": topic.description,
+            "colour": topic.colour, "position": topic.position}
+
+
+def table_view(table: CafeTable) -> dict[str, Any]:
+    """A table on the wire."""
+    return {"id": table.id, "topic_id": table.topic_id, "label": table.label,
+            "capacity": table.capacity, "host_id": table.host_id, "position": table.position}
+
+
+def round_view(rnd: Round) -> dict[str, Any]:
+    """A round's plan on the wire."""
+    return {"number": rnd.number, "question": rnd.question,
+            "topic_questions": dict(rnd.topic_questions),
+            "discuss_seconds": rnd.discuss_seconds, "move_seconds": rnd.move_seconds}
