@@ -1,30 +1,624 @@
 // The facilitator's control panel. The secret lives in the URL fragment: never sent in a
 // request line or a Referer, only in the socket's auth payload.
-import { connectLive, baseReducers, showStatus } from './live.js';
-import { $, el, setText, inkFor } from './dom.js';
+//
+// Set up topics, tables and rounds; run the clock; see who sits where; change things live.
+// Every change is a protocol command; the panel only shows what the server's events say.
+import {
+  connectLive, baseReducers, showStatus, remainingMs, formatMs, isPaused, isRunning, phaseLabel,
+} from './live.js';
+import { $, el, setText, plural, inkFor } from './dom.js';
 
 const code = document.body.dataset.code;
 const secret = decodeURIComponent(window.location.hash.slice(1));
+const TICK_MS = 250;
+let live = null;
 
-function render(state) {
-  $('panel').hidden = false;
-  setText('cafe-title', state.cafe.title);
+// --- small helpers ------------------------------------------------------------------------
+
+function say(node, text, kind = 'ok') {
+  if (!node) return;
+  node.textContent = text || '';
+  node.dataset.kind = kind;
+}
+
+// Send a command; show a refusal (or a short confirmation) next to the form it came from.
+async function send(command, payload, msgNode, okText) {
+  if (!live) return { ok: false };
+  const ack = await live.send(command, payload);
+  if (ack && ack.ok) { if (msgNode) say(msgNode, okText || '', 'ok'); }
+  else if (msgNode) say(msgNode, (ack && ack.error && ack.error.message) || 'That did not work. Please try again.', 'error');
+  return ack || { ok: false };
+}
+
+function markDirty(event) {
+  const t = event.target;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) t.dataset.dirty = '1';
+}
+
+// Put a server value into a field unless the person is editing it.
+function setField(input, value) {
+  if (input.dataset.dirty === '1' || document.activeElement === input) return;
+  if (input.type === 'checkbox') input.checked = !!value;
+  else input.value = value ?? '';
+}
+
+function clean(...inputs) { for (const i of inputs) delete i.dataset.dirty; }
+
+// Rebuild a <select>'s options only when they changed, keeping the chosen value.
+function fillSelect(select, options, chosen) {
+  const sig = JSON.stringify(options);
+  const keep = chosen !== undefined ? String(chosen ?? '') : select.value;
+  if (select.dataset.sig !== sig) {
+    const groups = new Map();
+    const nodes = [];
+    for (const o of options) {
+      const opt = el('option', { value: o.value, text: o.label, disabled: o.disabled });
+      if (o.group) {
+        if (!groups.has(o.group)) { const g = el('optgroup', { label: o.group }); groups.set(o.group, g); nodes.push(g); }
+        groups.get(o.group).append(opt);
+      } else nodes.push(opt);
+    }
+    select.replaceChildren(...nodes);
+    select.dataset.sig = sig;
+  }
+  if (document.activeElement !== select && [...select.options].some((o) => o.value === keep)) select.value = keep;
+}
+
+function topicById(state, id) { return state.topics.find((t) => t.id === id); }
+function personById(state, id) { return (state.participants || []).find((p) => p.id === id); }
+function beforeStart(state) { return ['draft', 'lobby'].includes(state.cafe.status); }
+
+function currentSeats(state) {
+  const s = state.seating;
+  if (!s || !isRunning(state) || s.round !== state.cafe.current_round) return {};
+  return s.seats;
+}
+
+function hostOptions(state) {
+  return [{ value: '', label: '— no host —' },
+    ...(state.participants || []).map((p) => ({ value: String(p.id), label: p.present ? p.name : `${p.name} (away)` }))];
+}
+
+// --- the confirm dialog (no window.confirm) -------------------------------------------------
+
+function confirmAction(title, text, okLabel) {
+  const dialog = $('confirm');
+  setText('confirm-title', title);
+  setText('confirm-text', text);
+  setText('confirm-ok', okLabel);
+  return new Promise((resolve) => {
+    dialog.returnValue = '';
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.showModal();
+    $('confirm-cancel').focus();
+  });
+}
+
+// --- run: the buttons that fit the phase --------------------------------------------------
+
+const RUN_BUTTONS = ['btn-open', 'btn-start', 'btn-skip', 'btn-pause', 'btn-resume', 'btn-plus',
+  'btn-minus', 'btn-end', 'btn-harvest', 'btn-close'];
+
+function renderRun(state) {
+  const c = state.cafe;
+  const running = isRunning(state);
+  const paused = isPaused(state);
+  const visible = new Set();
+  if (c.status === 'draft') visible.add('btn-open');
+  if (c.status === 'lobby') visible.add('btn-start');
+  if (running) {
+    if (c.phase === 'move') visible.add('btn-skip');
+    visible.add(paused ? 'btn-resume' : 'btn-pause');
+    visible.add('btn-plus').add('btn-minus');
+    if (c.phase === 'discuss') visible.add('btn-end');
+    visible.add('btn-harvest');
+  }
+  if (['lobby', 'running', 'harvest'].includes(c.status)) visible.add('btn-close');
+  for (const id of RUN_BUTTONS) $(id).hidden = !visible.has(id);
+  const last = running && c.current_round >= state.rounds.length;
+  setText('btn-end', last ? 'End round now (then harvest)' : 'End round now');
+
+  const hints = {
+    draft: 'Set up topics, tables and rounds, then open the café so people can join.',
+    lobby: 'People are joining. Start round 1 when the room is ready: everyone gets a seat.',
+    harvest: 'Harvest: the room shares what came up. Close the café when you are done.',
+    closed: 'This café is closed.',
+  };
+  let hint = hints[c.status] || '';
+  if (running) {
+    if (paused) hint = 'The clock is paused on every phone and the board.';
+    else if (c.phase === 'move') hint = 'People are moving to their tables. The discussion starts by itself.';
+    else hint = c.settings && c.settings.auto_advance
+      ? 'When the time is up, everyone moves on by themselves.'
+      : 'When the time is up, the clock stays at 0:00 until you end the round.';
+  }
+  setText('run-hint', hint);
+  const labels = { draft: 'Draft — not open yet', lobby: 'Lobby — people are joining', harvest: 'Harvest', closed: 'Closed' };
+  if (!running) setText('phase-label', labels[c.status] || '');
+}
+
+function showRunError(message, seatsMissing) {
+  $('run-error').hidden = !message;
+  setText('run-error-text', message || '');
+  $('fix-seats').hidden = !seatsMissing;
+  if (seatsMissing && live && live.state) {
+    fillSelect($('fix-topic'), live.state.topics.map((t) => ({ value: String(t.id), label: t.name })));
+  }
+}
+
+async function run(command, payload = {}) {
+  const ack = await send(command, payload);
+  if (ack.ok) showRunError('');
+  else showRunError((ack.error && ack.error.message) || 'That did not work.', ack.error && ack.error.code === 'not_enough_seats');
+  return ack;
+}
+
+function wireRun() {
+  $('btn-open').addEventListener('click', () => run('open_cafe'));
+  $('btn-start').addEventListener('click', () => run('start_round'));
+  $('btn-skip').addEventListener('click', () => run('start_round'));
+  $('btn-pause').addEventListener('click', () => run('pause'));
+  $('btn-resume').addEventListener('click', () => run('resume'));
+  $('btn-plus').addEventListener('click', () => run('extend', { seconds: 60 }));
+  $('btn-minus').addEventListener('click', () => run('extend', { seconds: -60 }));
+  $('btn-end').addEventListener('click', async () => {
+    const s = live.state;
+    const last = s.cafe.current_round >= s.rounds.length;
+    const ok = await confirmAction('End this round now?',
+      last ? 'The discussion stops on every phone and the harvest begins.'
+        : 'The discussion stops on every phone and everyone is sent to their table for the next round.',
+      'End round now');
+    if (ok) run('end_round');
+  });
+  $('btn-harvest').addEventListener('click', async () => {
+    const ok = await confirmAction('Start the harvest?',
+      'The rounds stop for everyone, including any rounds not yet played.', 'Start harvest');
+    if (ok) run('start_harvest');
+  });
+  $('btn-close').addEventListener('click', async () => {
+    const ok = await confirmAction('Close the café?',
+      'Phones show a thank-you and nobody can join any more. This cannot be undone.', 'Close café');
+    if (ok) run('close_cafe');
+  });
+  $('fix-seats').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const topicId = Number($('fix-topic').value);
+    const tables = live.state.tables.filter((t) => t.topic_id === topicId);
+    const capacity = tables.length ? tables[tables.length - 1].capacity : 5;
+    const ack = await send('add_table', { topic_id: topicId, capacity }, $('run-error-text'),
+      'Table added. Try again now.');
+    if (ack.ok) $('fix-seats').hidden = true;
+  });
+}
+
+// --- see: the seat map ----------------------------------------------------------------------
+
+function renderSeatMap(state) {
+  const c = state.cafe;
+  const running = isRunning(state);
+  const seats = currentSeats(state);
+  const people = state.participants || [];
+  const byTable = new Map();
+  for (const [pid, tid] of Object.entries(seats)) {
+    if (!byTable.has(tid)) byTable.set(tid, []);
+    const p = personById(state, Number(pid));
+    if (p) byTable.get(tid).push(p);
+  }
   setText('present-count', String(state.counts.present));
   setText('joined-count', String(state.counts.joined));
   setText('table-count', String(state.tables.length));
   setText('seat-count', String(state.tables.reduce((n, t) => n + t.capacity, 0)));
-  $('topics').replaceChildren(...state.topics.map((t) => {
-    const tables = state.tables.filter((x) => x.topic_id === t.id);
-    return el('li', { class: 'topic-row' },
-      el('span', { class: 'topic-chip', text: t.name, style: { background: t.colour, color: inkFor(t.colour) } }),
-      el('span', { class: 'muted', text: `${tables.length} tables · ${tables.reduce((n, x) => n + x.capacity, 0)} seats` }));
-  }));
+  setText('seated-count', String(Object.keys(seats).length));
+  setText('seat-round', running ? `· round ${c.current_round}` : '· seats are given when round 1 starts');
+
+  const topics = state.topics.map((topic) => {
+    const tables = state.tables.filter((t) => t.topic_id === topic.id);
+    return el('section', { class: 'map-topic' },
+      el('h3', { class: 'topic-chip', text: topic.name, style: { background: topic.colour, color: inkFor(topic.colour) } }),
+      el('ul', { class: 'map-tables' }, ...tables.map((t) => tableCard(state, t, byTable.get(t.id) || []))));
+  });
+  $('seatmap').replaceChildren(...(topics.length ? topics
+    : [el('p', { class: 'empty', text: 'No topics yet. Add one in Set-up.' })]));
+
+  const unseated = running ? people.filter((p) => !(String(p.id) in seats)) : [];
+  $('unseated-box').hidden = unseated.length === 0;
+  $('unseated').replaceChildren(...unseated.map((p) => el('li', { class: p.present ? '' : 'away' },
+    p.name, p.present ? null : el('span', { class: 'pill pill-off', text: 'away' }))));
+}
+
+function tableCard(state, table, sitting) {
+  const host = table.host_id ? personById(state, table.host_id) : null;
+  const hostAway = host && !host.present;
+  const full = sitting.length >= table.capacity;
+  sitting.sort((a, b) => (b.id === table.host_id) - (a.id === table.host_id) || a.name.localeCompare(b.name));
+  const card = el('li', { class: `map-table${hostAway ? ' host-away' : ''}` },
+    el('p', { class: 'map-table-head' },
+      el('strong', { text: table.label }),
+      el('span', { class: `seat-n${full ? ' full' : ''}`, text: `${sitting.length}/${table.capacity}` })),
+    host ? el('p', { class: 'map-host', text: `★ host: ${host.name}${host.present ? '' : ' (away)'}` }) : null,
+    el('ul', { class: 'map-people' }, ...sitting.map((p) => el('li', { class: p.present ? 'present' : 'away' },
+      p.id === table.host_id ? '★ ' : '', p.name,
+      p.present ? null : el('span', { class: 'pill pill-off', text: 'away' })))));
+  if (hostAway) {
+    const id = `away-host-${table.id}`;
+    const select = el('select', { id, 'data-table': table.id });
+    fillSelect(select, hostOptions(state), table.host_id);
+    select.addEventListener('change', () => send('set_host', {
+      table_id: table.id, participant_id: select.value ? Number(select.value) : null }, $('run-error-text')));
+    card.append(el('div', { class: 'host-warning', role: 'note' },
+      el('label', { for: id, text: 'Host away — choose a replacement' }), select));
+  }
+  return card;
+}
+
+// --- change live: move someone, announce, participants ---------------------------------------
+
+function renderLive(state) {
+  const seats = currentSeats(state);
   const people = state.participants || [];
+  fillSelect($('move-who'), [{ value: '', label: 'Choose a person…' }, ...people.map((p) => {
+    const t = state.tables.find((x) => x.id === seats[String(p.id)]);
+    return { value: String(p.id), label: `${p.name}${t ? ` — ${t.label}` : ' — no seat'}` };
+  })]);
+  const count = {};
+  for (const tid of Object.values(seats)) count[tid] = (count[tid] || 0) + 1;
+  fillSelect($('move-to'), [{ value: '', label: 'Choose a table…' }, ...state.tables.map((t) => ({
+    value: String(t.id), label: `${t.label} (${count[t.id] || 0}/${t.capacity})`,
+    group: (topicById(state, t.topic_id) || {}).name || 'Tables',
+  }))]);
+  $('live-note').hidden = !isRunning(state);
+
   $('people-empty').hidden = people.length > 0;
-  $('people').replaceChildren(...people.map((p) => el('tr', { class: p.present ? 'present' : 'away' },
-    el('td', { text: p.name }),
-    el('td', { text: p.organisation || '—' }),
-    el('td', {}, el('span', { class: `pill ${p.present ? 'pill-on' : 'pill-off'}`, text: p.present ? 'present' : 'away' })))));
+  $('people').replaceChildren(...people.map((p) => {
+    const table = state.tables.find((t) => t.id === seats[String(p.id)]);
+    const stay = el('input', { type: 'checkbox', id: `stay-${p.id}`, checked: !!p.stays_seated,
+      'aria-label': `${p.name} stays seated` });
+    stay.addEventListener('change', () => send('set_participant',
+      { participant_id: p.id, stays_seated: stay.checked }, $('people-msg')));
+    const left = el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${p.id}`,
+      text: 'Mark as left', 'aria-label': `Mark ${p.name} as left` });
+    left.addEventListener('click', async () => {
+      if (await confirmAction(`Mark ${p.name} as left?`,
+        'They lose their seat and are not seated again.', 'Mark as left')) {
+        send('set_participant', { participant_id: p.id, left: true }, $('people-msg'), `${p.name} is marked as left.`);
+      }
+    });
+    return el('tr', { class: p.present ? 'present' : 'away' },
+      el('td', { text: p.name }),
+      el('td', { text: p.organisation || '—' }),
+      el('td', {}, el('span', { class: `pill ${p.present ? 'pill-on' : 'pill-off'}`, text: p.present ? 'present' : 'away' })),
+      el('td', { text: table ? table.label : '—' }),
+      el('td', {}, stay),
+      el('td', {}, left));
+  }));
+}
+
+function wireLive() {
+  $('move-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const who = Number($('move-who').value);
+    const to = Number($('move-to').value);
+    if (!who || !to) { say($('move-msg'), 'Choose a person and a table.', 'error'); return; }
+    const table = live.state.tables.find((t) => t.id === to);
+    send('move_participant', { participant_id: who, table_id: to }, $('move-msg'),
+      `Moved to ${table ? table.label : 'the table'}.`);
+  });
+  const text = $('announce-text');
+  text.addEventListener('input', () => setText('announce-count', `${text.value.length} / 280`));
+  $('announce-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = text.value.trim();
+    if (!value) { say($('announce-msg'), 'Type the announcement first.', 'error'); return; }
+    const ack = await send('announce', { text: value }, $('announce-msg'), 'Sent to every phone and the board.');
+    if (ack.ok && text.value.trim() === value) { text.value = ''; setText('announce-count', '0 / 280'); }
+  });
+}
+
+// --- set-up: café, topics and tables, rounds ----------------------------------------------
+
+function renderCafeForm(state) {
+  const s = state.cafe.settings || {};
+  setField($('cafe-title-input'), state.cafe.title);
+  setField($('dots-input'), s.dots_per_round);
+  setField($('auto-advance'), s.auto_advance);
+  setField($('final-home'), s.final_round_home);
+}
+
+function wireCafeForm() {
+  $('cafe-form').addEventListener('input', markDirty);
+  $('cafe-form').addEventListener('change', markDirty);
+  $('cafe-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked };
+    const dots = $('dots-input').value;
+    if (dots !== '') settings.dots_per_round = Number(dots);
+    const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
+    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('auto-advance'), $('final-home'));
+  });
+}
+
+const topicRows = new Map();   // topic id -> its editor parts
+const tableRows = new Map();   // table id -> its editor parts
+
+function makeTopicRow(topicId) {
+  const id = (k) => `topic-${topicId}-${k}`;
+  const parts = {
+    name: el('input', { id: id('name'), maxlength: 80, required: true }),
+    description: el('input', { id: id('desc'), maxlength: 280 }),
+    colour: el('input', { type: 'color', id: id('colour') }),
+    msg: el('p', { class: 'form-msg', role: 'status' }),
+    tables: el('ul', { class: 'table-editor' }),
+    up: el('button', { type: 'button', id: id('up'), class: 'btn btn-small btn-quiet', text: '↑', 'aria-label': 'Move topic up' }),
+    down: el('button', { type: 'button', id: id('down'), class: 'btn btn-small btn-quiet', text: '↓', 'aria-label': 'Move topic down' }),
+    remove: el('button', { type: 'button', id: id('remove'), class: 'btn btn-small btn-quiet', text: 'Remove topic' }),
+    addTable: el('button', { type: 'button', id: id('add-table'), class: 'btn btn-small btn-quiet', text: '+ Add a table' }),
+    chip: el('span', { class: 'swatch', 'aria-hidden': 'true' }),
+  };
+  const form = el('form', { class: 'topic-form' },
+    el('div', { class: 'field-row' },
+      parts.chip,
+      el('label', { class: 'grow' }, 'Topic name ', parts.name),
+      el('label', {}, 'Colour ', parts.colour),
+      el('div', { class: 'order' }, parts.up, parts.down)),
+    el('label', {}, 'Description ', parts.description),
+    el('div', { class: 'field-row' },
+      el('button', { type: 'submit', class: 'btn btn-small', text: 'Save topic' }),
+      parts.remove, parts.msg));
+  parts.li = el('li', { class: 'topic-edit', id: `topic-${topicId}` }, form, parts.tables,
+    el('div', { class: 'field-row' }, parts.addTable));
+  form.addEventListener('input', markDirty);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ack = await send('update_topic', { topic_id: topicId, name: parts.name.value.trim(),
+      description: parts.description.value.trim(), colour: parts.colour.value }, parts.msg, 'Saved.');
+    if (ack.ok) clean(parts.name, parts.description, parts.colour);
+  });
+  parts.up.addEventListener('click', () => reorderTopic(topicId, -1, parts.msg));
+  parts.down.addEventListener('click', () => reorderTopic(topicId, +1, parts.msg));
+  parts.remove.addEventListener('click', async () => {
+    const topic = topicById(live.state, topicId);
+    if (await confirmAction(`Remove “${topic ? topic.name : 'this topic'}”?`,
+      'The topic and its tables are removed.', 'Remove topic')) {
+      send('remove_topic', { topic_id: topicId }, parts.msg);
+    }
+  });
+  parts.addTable.addEventListener('click', () => {
+    const tables = live.state.tables.filter((t) => t.topic_id === topicId);
+    const capacity = tables.length ? tables[tables.length - 1].capacity : 5;
+    send('add_table', { topic_id: topicId, capacity }, parts.msg,
+      isRunning(live.state) ? 'Table added: it is used from the next round.' : 'Table added.');
+  });
+  return parts;
+}
+
+async function reorderTopic(topicId, delta, msg) {
+  const order = live.state.topics.map((t) => t.id);
+  const i = order.indexOf(topicId);
+  const j = i + delta;
+  if (j < 0 || j >= order.length) return;
+  [order[i], order[j]] = [order[j], order[i]];
+  for (const [position, id] of order.entries()) {
+    const topic = topicById(live.state, id);
+    if (topic && topic.position !== position) {
+      const ack = await send('update_topic', { topic_id: id, position }, msg);
+      if (!ack.ok) return;
+    }
+  }
+  say(msg, '');
+}
+
+function makeTableRow(tableId) {
+  const id = (k) => `table-${tableId}-${k}`;
+  const parts = {
+    label: el('input', { id: id('label'), maxlength: 40, required: true, class: 'w-label' }),
+    capacity: el('input', { type: 'number', id: id('capacity'), min: 1, max: 50, class: 'num' }),
+    host: el('select', { id: id('host') }),
+    remove: el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: 'Remove' }),
+    msg: el('span', { class: 'form-msg', role: 'status' }),
+  };
+  const form = el('form', { class: 'table-form field-row' },
+    el('label', {}, 'Table ', parts.label),
+    el('label', {}, 'Seats ', parts.capacity),
+    el('label', {}, 'Host ', parts.host),
+    el('button', { type: 'submit', class: 'btn btn-small', text: 'Save' }),
+    parts.remove, parts.msg);
+  parts.li = el('li', { id: `table-${tableId}` }, form);
+  form.addEventListener('input', (e) => { if (e.target !== parts.host) markDirty(e); });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ack = await send('update_table', { table_id: tableId, label: parts.label.value.trim(),
+      capacity: Number(parts.capacity.value) }, parts.msg, 'Saved.');
+    if (ack.ok) clean(parts.label, parts.capacity);
+  });
+  parts.host.addEventListener('change', () => send('set_host', { table_id: tableId,
+    participant_id: parts.host.value ? Number(parts.host.value) : null }, parts.msg, 'Host set.'));
+  parts.remove.addEventListener('click', () => send('remove_table', { table_id: tableId }, parts.msg));
+  return parts;
+}
+
+function renderTopics(state) {
+  const editable = beforeStart(state);
+  const list = $('topic-editor');
+  const seen = new Set();
+  const hostOpts = hostOptions(state);
+  state.topics.forEach((topic, index) => {
+    seen.add(topic.id);
+    let row = topicRows.get(topic.id);
+    if (!row) { row = makeTopicRow(topic.id); topicRows.set(topic.id, row); }
+    setField(row.name, topic.name);
+    setField(row.description, topic.description);
+    setField(row.colour, topic.colour);
+    row.chip.style.background = topic.colour;
+    row.up.disabled = index === 0;
+    row.down.disabled = index === state.topics.length - 1;
+    row.remove.hidden = !editable;
+    row.addTable.textContent = state.cafe.status === 'running' ? '+ Add a table (from the next round)' : '+ Add a table';
+    if (list.children[index] !== row.li) list.insertBefore(row.li, list.children[index] || null);
+    const tables = state.tables.filter((t) => t.topic_id === topic.id);
+    tables.forEach((table, k) => {
+      seen.add(`t${table.id}`);
+      let tr = tableRows.get(table.id);
+      if (!tr) { tr = makeTableRow(table.id); tableRows.set(table.id, tr); }
+      setField(tr.label, table.label);
+      setField(tr.capacity, table.capacity);
+      fillSelect(tr.host, hostOpts, table.host_id);
+      tr.remove.hidden = !editable;
+      if (row.tables.children[k] !== tr.li) row.tables.insertBefore(tr.li, row.tables.children[k] || null);
+    });
+  });
+  for (const [id, row] of topicRows) if (!seen.has(id)) { row.li.remove(); topicRows.delete(id); }
+  for (const [id, tr] of tableRows) {
+    if (!seen.has(`t${id}`)) { tr.li.remove(); tableRows.delete(id); }
+  }
+}
+
+function wireAddTopic() {
+  $('add-topic-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = $('new-topic-name').value.trim();
+    if (!name) { say($('add-topic-msg'), 'Give the topic a name.', 'error'); return; }
+    const payload = { name, description: $('new-topic-description').value.trim(), colour: $('new-topic-colour').value,
+      tables: Number($('new-topic-tables').value || 0), capacity: Number($('new-topic-capacity').value || 5) };
+    const ack = await send('add_topic', payload, $('add-topic-msg'),
+      isRunning(live.state) ? `“${name}” added: its tables are used from the next round.` : `“${name}” added.`);
+    // Clear only what is still the sent text: the person may already be typing the next topic.
+    if (ack.ok && $('new-topic-name').value.trim() === name) {
+      $('new-topic-name').value = '';
+      if ($('new-topic-description').value.trim() === payload.description) $('new-topic-description').value = '';
+    }
+  });
+}
+
+// Rounds: edited as a whole, sent with one `set_rounds`.
+let roundsDirty = false;
+let roundsSig = '';
+
+function defaultRound(prev) {
+  return { question: '', topic_questions: {}, discuss_seconds: prev ? prev.discuss_seconds : 20 * 60,
+    move_seconds: prev ? prev.move_seconds : 2 * 60 };
+}
+
+function roundRow(state, round, index) {
+  const n = index + 1;
+  const id = (k) => `round-${n}-${k}`;
+  const moveInSeconds = round.move_seconds % 60 !== 0;
+  const moveUnit = el('select', { id: id('move-unit'), 'aria-label': `Round ${n} move time unit` },
+    el('option', { value: 'min', text: 'min' }), el('option', { value: 's', text: 's' }));
+  moveUnit.value = moveInSeconds ? 's' : 'min';
+  const started = isRunning(state) && n < state.cafe.current_round;
+  const overrides = state.topics.map((t) => el('label', { class: 'override' },
+    el('span', { class: 'swatch', style: { background: t.colour }, 'aria-hidden': 'true' }), `${t.name} `,
+    el('input', { id: `round-${n}-topic-${t.id}`, 'data-topic': t.id, maxlength: 280,
+      value: (round.topic_questions || {})[String(t.id)] || '', placeholder: 'Same question as everyone' })));
+  const hasOverride = Object.values(round.topic_questions || {}).some(Boolean);
+  return el('li', { class: `round-edit${started ? ' done' : ''}`, 'data-n': n },
+    el('h4', { text: `Round ${n}${started ? ' (played)' : ''}` }),
+    el('label', {}, 'Question for all tables ',
+      el('input', { id: id('question'), maxlength: 280, value: round.question || '' })),
+    state.topics.length ? el('details', { open: hasOverride },
+      el('summary', { text: 'A different question for some topics' }), ...overrides) : null,
+    el('div', { class: 'field-row' },
+      el('label', {}, 'Discussion (minutes) ',
+        el('input', { type: 'number', id: id('discuss'), min: 1, max: 120, step: 0.5, class: 'num',
+          value: String(round.discuss_seconds / 60) })),
+      el('label', {}, 'Move ',
+        el('input', { type: 'number', id: id('move'), min: 0.1, max: 1800, step: 'any', class: 'num',
+          value: String(moveInSeconds ? round.move_seconds : round.move_seconds / 60) })),
+      moveUnit));
+}
+
+function readRounds() {
+  return [...$('round-editor').children].map((li) => {
+    const n = li.dataset.n;
+    const get = (k) => $(`round-${n}-${k}`);
+    const topic_questions = {};
+    for (const input of li.querySelectorAll('input[data-topic]')) {
+      if (input.value.trim()) topic_questions[input.dataset.topic] = input.value.trim();
+    }
+    const move = Number(get('move').value);
+    return {
+      question: get('question').value.trim(),
+      topic_questions,
+      discuss_seconds: Math.round(Number(get('discuss').value) * 60),
+      move_seconds: Math.round(get('move-unit').value === 's' ? move : move * 60),
+    };
+  });
+}
+
+function buildRounds(state, rounds) {
+  $('round-editor').replaceChildren(...rounds.map((r, i) => roundRow(state, r, i)));
+  const count = $('round-count');
+  if (document.activeElement !== count) count.value = String(rounds.length);
+}
+
+function renderRounds(state) {
+  const sig = JSON.stringify([state.rounds, state.topics.map((t) => [t.id, t.name, t.colour]),
+    state.cafe.current_round, state.cafe.status]);
+  if (sig === roundsSig) return;
+  roundsSig = sig;
+  const active = document.activeElement && document.activeElement.id;
+  if (roundsDirty) {
+    buildRounds(state, readRounds());   // keep what is being typed; refresh the topic list
+  } else {
+    const rounds = state.rounds.length ? state.rounds : [defaultRound(), defaultRound(), defaultRound()];
+    buildRounds(state, rounds);
+  }
+  if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
+}
+
+function wireRounds() {
+  const form = $('rounds-form');
+  form.addEventListener('input', (e) => {
+    roundsDirty = true;
+    if (e.target.id === 'round-count') {
+      const n = Math.max(1, Math.min(12, Number(e.target.value) || 1));
+      const rounds = readRounds();
+      while (rounds.length < n) rounds.push(defaultRound(rounds[rounds.length - 1]));
+      rounds.length = n;
+      buildRounds(live.state, rounds);
+    }
+  });
+  form.addEventListener('change', () => { roundsDirty = true; });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const rounds = readRounds();
+    const ack = await send('set_rounds', { rounds }, $('rounds-msg'), `Saved ${rounds.length} ${plural(rounds.length, 'round', 'rounds')}.`);
+    if (ack.ok) { roundsDirty = false; roundsSig = ''; renderRounds(live.state); }
+  });
+}
+
+// --- the whole panel ------------------------------------------------------------------------
+
+function render(state, changed) {
+  $('panel').hidden = false;
+  document.body.dataset.status = state.cafe.status;
+  setText('cafe-title', state.cafe.title);
+  const active = document.activeElement && document.activeElement.id;
+  renderRun(state);
+  renderSeatMap(state);
+  renderLive(state);
+  renderCafeForm(state);
+  renderTopics(state);
+  renderRounds(state);
+  for (const ev of changed || []) {
+    if (ev.type === 'advance_blocked') showRunError(ev.data.message, true);
+    if (['move_started', 'round_started', 'harvest_started', 'cafe_closed'].includes(ev.type)) showRunError('');
+  }
+  // Rebuilt rows get their focus back, so the keyboard never loses its place.
+  if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
+  tick();
+}
+
+function tick() {
+  const state = live && live.state;
+  if (!state) return;
+  const node = $('countdown');
+  const ms = remainingMs(state, live);
+  node.textContent = ms === null ? '' : formatMs(ms);
+  node.hidden = ms === null;
+  node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
+  node.dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
+  if (isRunning(state)) setText('phase-label', phaseLabel(state, live));
 }
 
 function denied() {
@@ -35,12 +629,18 @@ function denied() {
 if (!secret) {
   denied();
 } else {
-  const live = connectLive({
+  wireRun();
+  wireLive();
+  wireCafeForm();
+  wireAddTopic();
+  wireRounds();
+  live = connectLive({
     auth: { cafe: code, role: 'facilitator', secret },
     reducers: baseReducers,
-    onState: render,
+    onState: (state) => render(state, []),
     onChange: render,
     onStatus: (s) => showStatus($('conn'), s),
     onRefused: () => { live.socket.disconnect(); denied(); },
   });
+  setInterval(tick, TICK_MS);
 }

@@ -57,6 +57,7 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
       if (!res.ok) { if (onRefused) onRefused(res.error); return; }
       if (res.state) {
         state = res.state;
+        if (!state.seating) state.seating = { round: null, seats: {} };
         for (const seq of [...pending.keys()]) if (seq <= state.seq) pending.delete(seq);
         if (onState) onState(state);
         drain();
@@ -111,26 +112,124 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
   };
 }
 
-// Reducers shared by every surface: presence and joins only change counts and lists.
-export const baseReducers = {
-  cafe_created() {},
-  participant_joined(state, data) {
-    state.counts = data.counts;
-    if (state.participants) {
-      const rest = state.participants.filter((p) => p.id !== data.participant.id);
-      rest.push(data.participant);
-      rest.sort((a, b) => a.id - b.id);
-      state.participants = rest;
-    }
-  },
-  participant_connected(state, data) { setPresence(state, data, true); },
-  participant_disconnected(state, data) { setPresence(state, data, false); },
-};
+// The reducers: the same as `REDUCERS` in cafe/events.py (the reference), event for event.
+function upsert(items, item, key) {
+  const rest = (items || []).filter((x) => x.id !== item.id);
+  rest.push(item);
+  return rest.sort(key);
+}
+const byId = (a, b) => a.id - b.id;
+// (position, id); a snapshot row without `position` sorts as position 0.
+const byPosition = (a, b) => ((a.position ?? 0) - (b.position ?? 0)) || (a.id - b.id);
 
 function setPresence(state, data, present) {
   state.counts = data.counts;
   for (const p of state.participants || []) if (p.id === data.participant_id) p.present = present;
   if (state.me && state.me.id === data.participant_id) state.me.present = present;
+}
+
+function setClock(state, data) { Object.assign(state.cafe, data.clock); }
+
+function nothing() { /* the event informs (a toast); the state does not change */ }
+
+function ensureSeating(state) {
+  if (!state.seating) state.seating = { round: null, seats: {} };
+  return state.seating;
+}
+
+export const CLOCK_EVENTS = [
+  'cafe_opened', 'move_started', 'round_started', 'round_paused', 'round_resumed',
+  'round_extended', 'harvest_started', 'cafe_closed',
+];
+
+export const baseReducers = {
+  cafe_created: nothing,
+  cafe_updated(state, data) { Object.assign(state.cafe, data.cafe); },
+  participant_joined(state, data) {
+    state.counts = data.counts;
+    if (state.participants) state.participants = upsert(state.participants, data.participant, byId);
+  },
+  participant_updated(state, data) {
+    const person = data.participant;
+    for (const known of state.participants || []) if (known.id === person.id) Object.assign(known, person);
+    if (state.me && state.me.id === person.id) Object.assign(state.me, person);
+  },
+  participant_left(state, data) {
+    state.counts = data.counts;
+    if (state.participants) state.participants = state.participants.filter((p) => p.id !== data.participant_id);
+    delete ensureSeating(state).seats[String(data.participant_id)];
+  },
+  participant_connected(state, data) { setPresence(state, data, true); },
+  participant_disconnected(state, data) { setPresence(state, data, false); },
+  topic_added(state, data) { state.topics = upsert(state.topics, data.topic, byPosition); },
+  topic_updated(state, data) { state.topics = upsert(state.topics, data.topic, byPosition); },
+  topic_removed(state, data) {
+    state.topics = state.topics.filter((t) => t.id !== data.topic_id);
+    const gone = new Set(state.tables.filter((t) => t.topic_id === data.topic_id).map((t) => t.id));
+    state.tables = state.tables.filter((t) => !gone.has(t.id));
+  },
+  table_added(state, data) { state.tables = upsert(state.tables, data.table, byPosition); },
+  table_updated(state, data) { state.tables = upsert(state.tables, data.table, byPosition); },
+  table_removed(state, data) { state.tables = state.tables.filter((t) => t.id !== data.table_id); },
+  rounds_updated(state, data) { state.rounds = data.rounds; },
+  seats_assigned(state, data) { state.seating = { round: data.round, seats: { ...data.seats } }; },
+  participant_seated(state, data) {
+    const seating = ensureSeating(state);
+    if (seating.round !== data.round) return;
+    const key = String(data.participant_id);
+    if (data.table_id === null || data.table_id === undefined) delete seating.seats[key];
+    else seating.seats[key] = data.table_id;
+  },
+  announcement_made(state, data) { state.cafe.announcement = data.announcement; },
+  advance_blocked: nothing,
+  ...Object.fromEntries(CLOCK_EVENTS.map((name) => [name, setClock])),
+};
+
+// --- the countdown, from the server's deadline and this device's measured clock offset ------
+
+export function isRunning(state) {
+  return !!(state && state.cafe.status === 'running' && state.cafe.phase);
+}
+
+export function isPaused(state) {
+  return isRunning(state) && (state.cafe.ends_at_ms === null || state.cafe.ends_at_ms === undefined);
+}
+
+// Milliseconds left in the phase (never negative); null when no countdown runs.
+export function remainingMs(state, live) {
+  if (!isRunning(state)) return null;
+  if (isPaused(state)) return state.cafe.remaining_ms ?? 0;
+  return Math.max(0, state.cafe.ends_at_ms - live.serverNow());
+}
+
+// 754000 -> "12:34"; rounds up, so "0:00" means the time is really up.
+export function formatMs(ms) {
+  if (ms === null || ms === undefined) return '';
+  const total = Math.ceil(Math.max(0, ms) / 1000);
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+// The question of a round for one topic: its override, else the round's question.
+export function questionFor(state, number, topicId) {
+  const round = (state.rounds || []).find((r) => r.number === number);
+  if (!round) return '';
+  const own = topicId !== undefined && topicId !== null && round.topic_questions
+    ? round.topic_questions[String(topicId)] : '';
+  return own || round.question || '';
+}
+
+// "Round 2 of 4 · Discussion" and friends.
+export function phaseLabel(state, live) {
+  const c = state.cafe;
+  if (!isRunning(state)) return '';
+  const n = state.rounds.length;
+  const head = `Round ${c.current_round} of ${Math.max(n, c.current_round)}`;
+  let part = c.phase === 'move' ? 'Moving' : 'Discussion';
+  if (isPaused(state)) part = 'Paused';
+  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = "Time's up";
+  return `${head} · ${part}`;
 }
 
 export function showStatus(el, status) {
