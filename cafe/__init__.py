@@ -14,6 +14,7 @@ from flask_socketio import SocketIO
 from cafe import rotation
 from cafe.config import Config
 from cafe.db import Database
+from cafe.ratelimit import Limiter
 
 T = TypeVar("T")
 
@@ -43,6 +44,10 @@ class Runtime:
     connections: dict[str, Connection] = field(default_factory=dict)
     local_cafes: dict[int, int] = field(default_factory=dict)
     heartbeat_started: bool = False
+    note_limiter: Limiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.note_limiter = Limiter(self.config.note_rate, self.config.note_burst)
 
     def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy pure work (the mixing engine) off the event loop, so sockets stay served."""

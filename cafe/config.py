@@ -25,6 +25,15 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"CAFE_{name} must be a whole number, got {raw!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    """Read a decimal CAFE_<name>, refusing garbage with a clear message."""
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"CAFE_{name} must be a number, got {raw!r}") from None
+
+
 def _env_list(name: str) -> list[str]:
     """Read a comma-separated CAFE_<name>."""
     raw = _env(name, "")
@@ -46,6 +55,8 @@ class Config:
     heartbeat_seconds: int = 5
     sync_max_events: int = 500
     max_payload_bytes: int = 64 * 1024
+    note_rate: float = 1.0
+    note_burst: int = 5
     log_level: str = "INFO"
     testing: bool = False
 
@@ -65,6 +76,8 @@ class Config:
             heartbeat_seconds=_env_int("HEARTBEAT_SECONDS", cls.heartbeat_seconds),
             sync_max_events=_env_int("SYNC_MAX_EVENTS", cls.sync_max_events),
             max_payload_bytes=_env_int("MAX_PAYLOAD_BYTES", cls.max_payload_bytes),
+            note_rate=_env_float("NOTE_RATE", cls.note_rate),
+            note_burst=_env_int("NOTE_BURST", cls.note_burst),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),
         )
 

@@ -99,8 +99,31 @@ EVENT_TYPES: dict[str, EventSpec] = {
     "participant_seated": _same_for_all("round", "participant_id", "table_id"),
     "announcement_made": _same_for_all("announcement"),
     "advance_blocked": _same_for_all("round", "message"),
+    "note_added": _same_for_all("note"),
+    "note_edited": _same_for_all("note"),
+    "note_restored": _same_for_all("note"),
+    "note_deleted": _same_for_all("note_id"),
+    "note_hidden": _same_for_all("note_id"),
+    # Never stored: replaces, in a replay to phones and the board, an event that would
+    # carry the text of a note that is hidden or deleted now.
+    "note_withheld": _same_for_all("note_id"),
+    "note_pinned": _same_for_all("note_id", "pinned"),
+    "note_voted": _same_for_all("note_id", "participant_id", "phase", "round", "added", "votes",
+                                "harvest_votes"),
+    "summary_written": _same_for_all("summary"),
     **{name: _same_for_all("clock") for name in CLOCK_EVENTS},
 }
+
+# Events whose payload carries a note's text: withheld from replays once the note is hidden.
+NOTE_TEXT_EVENTS = ("note_added", "note_edited", "note_restored")
+
+
+def withhold(event: Event, note_ids: set[str]) -> Event:
+    """For phones and the board: an event about a now hidden or deleted note, without its text."""
+    if event.type in NOTE_TEXT_EVENTS and event.data["note"]["id"] in note_ids:
+        return Event(event.cafe_id, event.seq, "note_withheld", event.at_ms,
+                     {"note_id": event.data["note"]["id"]})
+    return event
 
 
 def check_payload(event_type: str, data: Payload) -> None:
@@ -195,6 +218,55 @@ def _set_clock(state: Payload, data: Payload) -> None:
     state["cafe"].update(data["clock"])
 
 
+def _note_order(note: Payload) -> Any:
+    return (-note["created_at"], note["id"])
+
+
+def _note_upsert(state: Payload, data: Payload) -> None:
+    state["notes"] = _upsert(state["notes"], data["note"], _note_order)
+
+
+def _note_gone(state: Payload, data: Payload) -> None:
+    state["notes"] = [n for n in state["notes"] if n["id"] != data["note_id"]]
+
+
+def _note_hidden(state: Payload, data: Payload) -> None:
+    # The facilitator keeps hidden notes (to restore them); everyone else loses them.
+    if state["role"] != "facilitator":
+        _note_gone(state, data)
+        return
+    for note in state["notes"]:
+        if note["id"] == data["note_id"]:
+            note["hidden"] = True
+
+
+def _note_field(state: Payload, note_id: str, **fields: Any) -> None:
+    for note in state["notes"]:
+        if note["id"] == note_id:
+            note.update(fields)
+
+
+def _note_voted(state: Payload, data: Payload) -> None:
+    _note_field(state, data["note_id"], votes=data["votes"], harvest_votes=data["harvest_votes"])
+    me = state.get("me")
+    if me is None or me["id"] != data["participant_id"]:
+        return
+    dot = {"note_id": data["note_id"], "phase": data["phase"], "round": data["round"]}
+    if data["added"]:
+        state["my_votes"].append(dot)
+    else:
+        state["my_votes"] = [v for v in state["my_votes"]
+                             if (v["note_id"], v["phase"]) != (dot["note_id"], dot["phase"])]
+
+
+def _summary_written(state: Payload, data: Payload) -> None:
+    summary = data["summary"]
+    rest = [s for s in state["summaries"]
+            if (s["table_id"], s["round"]) != (summary["table_id"], summary["round"])]
+    rest.append(summary)
+    state["summaries"] = sorted(rest, key=lambda s: (s["round"], s["table_id"]))
+
+
 def _nothing(state: Payload, data: Payload) -> None:
     """The event informs (a toast on the panel); the state does not change."""
 
@@ -225,6 +297,15 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "announcement_made": lambda state, data: state["cafe"].update(
         announcement=data["announcement"]),
     "advance_blocked": _nothing,
+    "note_added": _note_upsert,
+    "note_edited": _note_upsert,
+    "note_restored": _note_upsert,
+    "note_deleted": _note_gone,
+    "note_hidden": _note_hidden,
+    "note_withheld": _note_gone,
+    "note_pinned": lambda state, data: _note_field(state, data["note_id"], pinned=data["pinned"]),
+    "note_voted": _note_voted,
+    "summary_written": _summary_written,
     **{name: _set_clock for name in CLOCK_EVENTS},
 }
 def apply_event(state: Payload, wire: Payload) -> Payload:

@@ -11,9 +11,9 @@ from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
 from cafe import Connection, Runtime, runtime
-from cafe.events import ROLES, Event, Role, room
-from cafe.models import Cafe, now_ms
-from cafe.services import cafes, eventlog, participants, rounds, seating, setup
+from cafe.events import ROLES, Event, Role, room, withhold
+from cafe.models import Cafe, Participant, now_ms
+from cafe.services import cafes, eventlog, notes, participants, rounds, seating, setup
 from cafe.services.errors import DomainError, Forbidden, Invalid
 from cafe.services.snapshot import snapshot
 from cafe.services.views import clock_of
@@ -136,7 +136,33 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
                          lambda s, c, a: seating.move_participant(s, c, a["participant_id"],
                                                                   a["table_id"])),
     "announce": ({"text": (str, True)}, lambda s, c, a: rounds.announce(s, c, a["text"])),
+    "hide_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], True)),
+    "restore_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], False)),
+    "pin_note": ({"id": (str, True), "pinned": (bool, True)},
+                 lambda s, c, a: notes.pin_note(s, c, None, a["id"], a["pinned"])),
 }
+
+PhoneAction = Callable[[Any, Cafe, Participant, dict[str, Any]], list[Event]]
+
+# Commands a participant's phone sends about the tablecloth (add_note has its own handler).
+PHONE_COMMANDS: dict[str, tuple[Spec, PhoneAction]] = {
+    "edit_note": ({"id": (str, True), "text": (str, False), "colour": (str, False)},
+                  lambda s, c, p, a: notes.edit_note(s, c, p, a["id"], text=a["text"],
+                                                     colour=a["colour"])),
+    "delete_note": ({"id": (str, True)}, lambda s, c, p, a: notes.delete_note(s, c, p, a["id"])),
+    "vote": ({"note_id": (str, True), "phase": (str, False)},
+             lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round")),
+    "unvote": ({"note_id": (str, True), "phase": (str, False)},
+               lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round",
+                                             add=False)),
+    "pin_note": ({"id": (str, True), "pinned": (bool, True)},
+                 lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"])),
+    "write_summary": ({"table_id": (int, True), "round": (int, True), "text": (str, True)},
+                      lambda s, c, p, a: notes.write_summary(s, c, p, table_id=a["table_id"],
+                                                             round_number=a["round"], text=a["text"])),
+}
+ADD_NOTE_SPEC: Spec = {"id": (str, True), "table_id": (int, True), "round": (int, True),
+                       "text": (str, True), "colour": (str, False), "anonymous": (bool, False)}
 # These change seats: the mixing engine plans outside the transaction (scheduler.transition).
 SEATED_COMMANDS = ("start_round", "end_round")
 
@@ -146,6 +172,70 @@ def _facilitator(rt: Runtime) -> Connection:
     if conn.role != "facilitator":
         raise Forbidden("Only the facilitator can do that.")
     return conn
+
+
+def _phone(rt: Runtime) -> Connection:
+    conn = _conn(rt)
+    if conn.role != "phone" or conn.participant_id is None:
+        raise Forbidden("Only a participant's phone can do that.")
+    return conn
+
+
+def _with_person(session: Any, conn: Connection) -> tuple[Cafe, Participant]:
+    cafe = session.get(Cafe, conn.cafe_id, with_for_update=True)
+    person = session.get(Participant, conn.participant_id)
+    if cafe is None or person is None or person.left_at_ms is not None:
+        raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
+    return cafe, person
+
+
+def _phone_handler(name: str, spec: Spec, action: PhoneAction) -> Callable[..., Ack]:
+    def handler(payload: Any = None) -> Ack:
+        rt = runtime()
+        conn = _phone(rt)
+        args = parse(payload, spec)
+        with rt.db.transaction() as session:
+            cafe, person = _with_person(session, conn)
+            events = action(session, cafe, person, args)
+        publish(rt, events)
+        return _done(events)
+
+    handler.__name__ = f"on_{name}"
+    return command(handler)
+
+
+def _pin_handler() -> Callable[..., Ack]:
+    """pin_note comes from a table host's phone or from the facilitator."""
+    by_phone = _phone_handler("pin_note", *PHONE_COMMANDS["pin_note"])
+    by_facilitator = _facilitator_handler("pin_note", *FACILITATOR_COMMANDS["pin_note"])
+
+    def handler(payload: Any = None) -> Ack:
+        conn = runtime().connections.get(request.sid)  # type: ignore[attr-defined]
+        return by_facilitator(payload) if conn and conn.role == "facilitator" else by_phone(payload)
+
+    return handler
+
+
+@command
+def on_add_note(payload: Any = None) -> Ack:
+    """`add_note`: idempotent by the phone's note id; rate limited per participant."""
+    rt = runtime()
+    conn = _phone(rt)
+    args = parse(payload, ADD_NOTE_SPEC)
+    with rt.db.transaction() as session:
+        cafe, person = _with_person(session, conn)
+        existing = session.get(notes.Note, notes.parse_id(args["id"]))
+        # A retry of a note already stored is answered without spending the rate budget.
+        if existing is None and not rt.note_limiter.allow(person.id):
+            raise Invalid("You're writing fast! Wait a moment before the next note.",
+                          code="rate_limited")
+        written = notes.add_note(session, cafe, person, note_id=args["id"],
+                                 table_id=args["table_id"], round_number=args["round"],
+                                 text=args["text"], colour=args["colour"],
+                                 anonymous=bool(args["anonymous"]))
+    publish(rt, written.events)
+    return {"ok": True, "seq": written.events[-1].seq if written.events else None,
+            "note": written.note, "duplicate": written.duplicate}
 
 
 def _done(events: list[Event]) -> Ack:
@@ -292,6 +382,10 @@ def register(socketio: SocketIO) -> None:
         with rt.db.reading() as session:
             if since is not None:
                 missed = eventlog.since(session, conn.cafe_id, since, rt.config.sync_max_events)
+                if missed is not None and role != "facilitator":
+                    # A hidden or deleted note's text is never sent again, not even in a replay.
+                    gone = notes.withheld(session, conn.cafe_id)
+                    missed = [withhold(e, gone) for e in missed]
                 if missed is not None:
                     return {"ok": True, "events": [e.for_role(role) for e in missed],
                             "server_now": now_ms()}
@@ -310,7 +404,13 @@ def register(socketio: SocketIO) -> None:
         return {"ok": True, "t0": args["t0"], "server_now": now_ms()}
 
     for name, (spec, action) in FACILITATOR_COMMANDS.items():
-        socketio.on_event(name, _facilitator_handler(name, spec, action))
+        if name not in PHONE_COMMANDS:
+            socketio.on_event(name, _facilitator_handler(name, spec, action))
+    for name, (spec, phone_action) in PHONE_COMMANDS.items():
+        if name not in FACILITATOR_COMMANDS:
+            socketio.on_event(name, _phone_handler(name, spec, phone_action))
+    socketio.on_event("pin_note", _pin_handler())
+    socketio.on_event("add_note", on_add_note)
     for name in SEATED_COMMANDS:
         socketio.on_event(name, _seated_handler(name))
 

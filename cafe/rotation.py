@@ -112,6 +112,9 @@ W_ORG = 1  # one same-organisation pair at a table in a round
 # budget so that a run is reproducible (same seed, same moves) unless the wall clock cuts it.
 _RATE = 300_000
 _P_HOT = 0.5
+_TABU_PATIENCE = 114
+_TEN_LO, _TEN_HI = 5, 15
+_PERT_LO, _PERT_HI = 2, 6
 
 
 def default_time_budget(people: int, rounds: int) -> float:
@@ -758,6 +761,278 @@ class _State:
                 best_cost, best_seats = cost, [row[:] for row in seat]
         if cost > best_cost:
             self.__init__(inst, best_seats, self.rng)  # type: ignore[misc]
+
+    def reset(self, seats: list[list[int]]) -> None:
+        """Rebuild every counter for `seats` (used to return to the best plan found)."""
+        self.__init__(self.inst, [row[:] for row in seats], self.rng)  # type: ignore[misc]
+
+    def tabu(self, budget: int, deadline: float, floor: int) -> None:
+        """Tabu search over swaps within a topic, moving only people in a repeated pair.
+
+        Swaps between tables of one topic change neither revisits nor occupancy, so only the
+        pair and organisation costs move; that makes every step an exact best-improvement
+        choice over the whole conflict neighbourhood.  `budget` counts evaluated swaps.
+        """
+        inst = self.inst
+        R, N = inst.R, inst.N
+        topic_of, tables_of_topic, pins, org = inst.topic_of, inst.tables_of_topic, inst.pins, inst.org
+        inc, dec = inst.inc, inst.dec
+        rng = self.rng
+        rnd, randint = rng.random, rng.randint
+        use_org = inst.O > 0
+        # Only rounds with two tables of one topic and someone free to move can change.
+        rounds = [
+            r for r in range(R)
+            if any(len(tables_of_topic[topic_of[self.seat[r][p]]]) > 1 for p in self.movable[r])
+        ]
+        if not rounds or budget <= 0:
+            return
+        cost = self.cost()
+        best_cost, best_seats = cost, [row[:] for row in self.seat]
+        tabu: dict[tuple[int, int, int], int] = {}
+        used = 0
+        it = 0
+        stall = 0
+        # Stagnation limit: a plateau this long means the search circles; jump from the best.
+        patience = _TABU_PATIENCE
+        while used < budget and best_cost > floor and time.perf_counter() < deadline:
+            it += 1
+            seat, mem, meet, oc = self.seat, self.mem, self.meet, self.oc
+            best_d: int | None = None
+            choice: tuple[int, int, int] | None = None
+            ties = 0
+            evaluated = 0
+            aspire = best_cost - cost  # a tabu move is allowed if it beats the best plan
+            for r in rounds:
+                srow, mrow, pinr = seat[r], mem[r], pins[r]
+                ocr = oc[r] if use_org else None
+                out: dict[int, int] = {}
+                for p in self.movable[r]:
+                    t = srow[p]
+                    mp = meet[p]
+                    group_t = mrow[t]
+                    out_p = 0
+                    clash = False
+                    for x in group_t:
+                        if x != p:
+                            k = mp[x]
+                            out_p += dec[k]
+                            if k > 1:
+                                clash = True
+                    op = org[p]
+                    if not clash and not (use_org and op >= 0 and ocr[t][op] > 1):  # type: ignore[index]
+                        continue
+                    same = tables_of_topic[topic_of[t]]
+                    if len(same) < 2:
+                        continue
+                    for u in same:
+                        if u == t:
+                            continue
+                        group_u = mrow[u]
+                        a = 0
+                        for y in group_u:
+                            a += inc[mp[y]]
+                        base = a - out_p
+                        for q in group_u:
+                            if pinr[q] >= 0:
+                                continue
+                            mq = meet[q]
+                            oq_ = out.get(q)
+                            if oq_ is None:
+                                oq_ = 0
+                                for y in group_u:
+                                    if y != q:
+                                        oq_ += dec[mq[y]]
+                                out[q] = oq_
+                            b = 0
+                            for x in group_t:
+                                b += inc[mq[x]]
+                            d = W_PAIR * (base + b - 2 * inc[mp[q]] - oq_)
+                            if use_org:
+                                oq = org[q]
+                                if op != oq:
+                                    oct_, ocu = ocr[t], ocr[u]  # type: ignore[index]
+                                    if op >= 0:
+                                        d += W_ORG * (ocu[op] - oct_[op] + 1)
+                                    if oq >= 0:
+                                        d += W_ORG * (oct_[oq] - ocu[oq] + 1)
+                            evaluated += 1
+                            if best_d is not None and d > best_d:
+                                continue
+                            if (tabu.get((r, p, u), 0) > it or tabu.get((r, q, t), 0) > it) and d >= aspire:
+                                continue
+                            if best_d is None or d < best_d:
+                                best_d, choice, ties = d, (r, p, q), 1
+                            else:
+                                # Equal moves: pick one uniformly (reservoir sampling).
+                                ties += 1
+                                if rnd() * ties < 1.0:
+                                    choice = (r, p, q)
+            used += evaluated + 1
+            if choice is None or best_d is None:
+                stall = patience  # nothing admissible: perturb
+            else:
+                r, p, q = choice
+                t, u = self.seat[r][p], self.seat[r][q]
+                self.apply_swap(r, p, q, 0, 0)
+                cost += best_d
+                tabu[(r, p, t)] = it + randint(_TEN_LO, _TEN_HI)
+                tabu[(r, q, u)] = it + randint(_TEN_LO, _TEN_HI)
+                if cost < best_cost:
+                    best_cost, best_seats = cost, [row[:] for row in self.seat]
+                    stall = 0
+                else:
+                    stall += 1
+            if stall >= patience:
+                # Restart from the best plan, shaken by a few random swaps within topics.
+                self.reset(best_seats)
+                for _ in range(randint(_PERT_LO, _PERT_HI)):
+                    r = rounds[int(rnd() * len(rounds))]
+                    mv = self.movable[r]
+                    p = mv[int(rnd() * len(mv))]
+                    t = self.seat[r][p]
+                    same = tables_of_topic[topic_of[t]]
+                    u = same[int(rnd() * len(same))]
+                    cands = [q for q in self.mem[r][u] if pins[r][q] < 0] if u != t else []
+                    if cands:
+                        self.apply_swap(r, p, cands[int(rnd() * len(cands))], 0, 0)
+                self.recount()
+                cost = self.cost()
+                tabu.clear()
+                stall = 0
+                used += N
+        # Keep the pair/org totals exact, then return to the best plan seen.
+        self.recount()
+        if self.cost() > best_cost:
+            self.reset(best_seats)
+
+    def tabu2(self, budget: int, deadline: float, floor: int) -> None:
+        """Tabu search driven by one random repeated pair per step."""
+        inst = self.inst
+        R, N = inst.R, inst.N
+        topic_of, tables_of_topic, pins, org = inst.topic_of, inst.tables_of_topic, inst.pins, inst.org
+        inc, dec = inst.inc, inst.dec
+        rng = self.rng
+        rnd, randint = rng.random, rng.randint
+        cost = self.cost()
+        best_cost, best_seats = cost, [row[:] for row in self.seat]
+        bad: list[tuple[int, int]] = []
+        pos: dict[tuple[int, int], int] = {}
+
+        def rebuild() -> None:
+            bad.clear(); pos.clear()
+            meet = self.meet
+            for a in range(N):
+                row = meet[a]
+                for b in range(a + 1, N):
+                    if row[b] > 1:
+                        pos[(a, b)] = len(bad); bad.append((a, b))
+
+        def touch(a: int, b: int) -> None:
+            key = (a, b) if a < b else (b, a)
+            isbad = self.meet[a][b] > 1
+            i = pos.get(key)
+            if isbad and i is None:
+                pos[key] = len(bad); bad.append(key)
+            elif not isbad and i is not None:
+                last = bad.pop()
+                if last != key:
+                    bad[i] = last; pos[last] = i
+                del pos[key]
+
+        rebuild()
+        tabu: dict[tuple[int, int, int], int] = {}
+        used = it = stall = 0
+        patience = _TABU_PATIENCE
+        while used < budget and best_cost > floor and time.perf_counter() < deadline:
+            it += 1
+            if not bad:
+                break
+            a, b = bad[int(rnd() * len(bad))]
+            seat, mem, meet = self.seat, self.mem, self.meet
+            rs = [r for r in range(R) if seat[r][a] == seat[r][b]]
+            r = rs[int(rnd() * len(rs))]
+            srow, mrow, pinr = seat[r], mem[r], pins[r]
+            best_d = None; choice = None; ties = 0
+            aspire = best_cost - cost
+            for p in (a, b):
+                if pinr[p] >= 0:
+                    continue
+                t = srow[p]; mp = meet[p]; group_t = mrow[t]
+                out_p = 0
+                for x in group_t:
+                    if x != p:
+                        out_p += dec[mp[x]]
+                for u in tables_of_topic[topic_of[t]]:
+                    if u == t:
+                        continue
+                    group_u = mrow[u]
+                    base = -out_p
+                    for y in group_u:
+                        base += inc[mp[y]]
+                    for q in group_u:
+                        if pinr[q] >= 0:
+                            continue
+                        mq = meet[q]
+                        d = base - 2 * inc[mp[q]]
+                        for y in group_u:
+                            if y != q:
+                                d -= dec[mq[y]]
+                        for x in group_t:
+                            d += inc[mq[x]]
+                        d *= W_PAIR
+                        used += 1
+                        if best_d is not None and d > best_d:
+                            continue
+                        if (tabu.get((r, p, u), 0) > it or tabu.get((r, q, t), 0) > it) and d >= aspire:
+                            continue
+                        if best_d is None or d < best_d:
+                            best_d, choice, ties = d, (p, q), 1
+                        else:
+                            ties += 1
+                            if rnd() * ties < 1.0:
+                                choice = (p, q)
+            used += 1
+            if choice is None:
+                stall += 1
+            else:
+                p, q = choice
+                t, u = srow[p], srow[q]
+                touched = [x for x in mrow[t]] + [y for y in mrow[u]]
+                self.apply_swap(r, p, q, 0, 0)
+                for x in touched:
+                    if x != p: touch(p, x)
+                    if x != q: touch(q, x)
+                cost += best_d
+                tabu[(r, p, t)] = it + randint(_TEN_LO, _TEN_HI)
+                tabu[(r, q, u)] = it + randint(_TEN_LO, _TEN_HI)
+                if cost < best_cost:
+                    best_cost, best_seats = cost, [row[:] for row in self.seat]
+                    stall = 0
+                else:
+                    stall += 1
+            if stall >= patience:
+                self.reset(best_seats)
+                for _ in range(randint(_PERT_LO, _PERT_HI)):
+                    r = int(rnd() * R)
+                    mv = self.movable[r]
+                    if not mv: continue
+                    p = mv[int(rnd() * len(mv))]
+                    t = self.seat[r][p]
+                    same = tables_of_topic[topic_of[t]]
+                    u = same[int(rnd() * len(same))]
+                    cands = [q for q in self.mem[r][u] if pins[r][q] < 0] if u != t else []
+                    if cands:
+                        self.apply_swap(r, p, cands[int(rnd() * len(cands))], 0, 0)
+                self.recount()
+                cost = self.cost()
+                rebuild()
+                tabu.clear()
+                stall = 0
+                used += N
+        self.recount()
+        if self.cost() > best_cost:
+            self.reset(best_seats)
 
     def topic_delta(self, p: int, r: int, t: int) -> int:
         """Change in p's revisits if p sat at table t in planned round r (0 within a topic)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import qrcode
@@ -11,11 +12,13 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     jsonify,
     redirect,
     url_for,
     render_template,
     request,
+    send_from_directory,
 )
 from flask_babel import gettext as _
 
@@ -147,6 +150,16 @@ def qr(code: str) -> Response:
     image.save(out)
     response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The phone's service worker, served from the root so it may cover /j/ pages."""
+    response = send_from_directory(Path(current_app.static_folder or "") / "js", "sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
+from cafe.services import notes
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -62,6 +63,8 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
         "rounds": [round_view(r) for r in rounds],
         "counts": counts(session, cafe.id),
         "seating": seating(session, cafe),
+        "notes": notes.visible_notes(session, cafe, include_hidden=role == "facilitator"),
+        "summaries": notes.summaries(session, cafe),
     }
     if role in ("board", "facilitator"):
         people = session.scalars(
@@ -77,4 +80,5 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
         me = session.get(Participant, participant_id)
         if me is not None:
             state["me"] = describe(me)
+            state["my_votes"] = notes.my_votes(session, cafe, me.id)
     return state

@@ -101,3 +101,9 @@ def test_pages_send_a_strict_content_security_policy(client: FlaskClient) -> Non
 
 def test_the_health_check_answers(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"ok": True}
+
+
+def test_the_service_worker_is_served_from_the_root_for_the_phone_pages(client: FlaskClient) -> None:
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"

@@ -1,82 +1,18 @@
 """Running a café: set-up rules, the phases in order, seats from the mixing engine, the scheduler."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from cafe import rotation, runtime
-from cafe.clock import Clock
-from cafe.events import Event
-from cafe.models import Cafe, CafeTable, Participant, Round, Seat
+from cafe import runtime
+from cafe.models import CafeTable, Participant
 from cafe.scheduler import Scheduler
 from cafe.services import arrivals, cafes, rounds, seating, setup
 from cafe.services.errors import Conflict, Invalid, NotFound
-from cafe.services.views import clock_of
-
-NOW = 1_800_000_000_000
-
-
-@dataclass
-class Small:
-    """A café of 2 topics x 2 tables of 3 seats, 2 rounds, and 6 people (one host per topic)."""
-
-    app: Flask
-    cafe_id: int
-    people: list[int]
-    tables: list[int]
-
-    def do(self, action: Callable[..., list[Event]], *args: Any, **kw: Any) -> list[Event]:
-        with runtime(self.app).db.transaction() as session:
-            cafe = session.get(Cafe, self.cafe_id)
-            return action(session, cafe, *args, **kw)
-
-    def read(self, fn: Callable[..., Any]) -> Any:
-        with runtime(self.app).db.reading() as session:
-            return fn(session, session.get(Cafe, self.cafe_id))
-
-    def seated(self, action: str, now: int = NOW) -> list[Event]:
-        """What the glue does: plan outside the transaction, then commit if nothing moved."""
-        expected, problem = self.read(lambda s, c: (
-            clock_of(c),
-            seating.problem_for(s, c, n) if (n := rounds.round_to_seat(s, c, action)) else None))
-        seats = seating.plan_next(problem, rotation.plan) if problem else None
-        fn = {"start_round": rounds.start_round, "end_round": rounds.end_round,
-              "advance": rounds.advance}[action]
-        return self.do(fn, now=now, expected=expected, seats=seats)
-
-    def seats(self, number: int) -> dict[int, int]:
-        return self.read(lambda s, c: dict(s.execute(
-            select(Seat.participant_id, Seat.table_id).join(Round, Round.id == Seat.round_id)
-            .where(Round.cafe_id == c.id, Round.number == number)).all()))
-
-    def clock(self) -> Clock:
-        return self.read(lambda s, c: clock_of(c))
-
-
-@pytest.fixture
-def small(app: Flask) -> Iterator[Small]:
-    db = runtime(app).db
-    with db.transaction() as session:
-        cafe = cafes.create_cafe(session, "Small café").cafe
-        for name in ("Land", "Co-ops"):
-            setup.add_topic(session, cafe, name=name, tables=2, capacity=3)
-        setup.set_rounds(session, cafe, [
-            {"question": "What works?", "discuss_seconds": 600, "move_seconds": 60},
-            {"question": "What next?", "discuss_seconds": 600, "move_seconds": 60},
-        ])
-        people = [arrivals.arrive(session, cafe, name=f"P{i}").participant.id for i in range(6)]
-        tables = list(session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id)
-                                      .order_by(CafeTable.id)))
-        setup.set_host(session, cafe, tables[0], people[0])
-        setup.set_host(session, cafe, tables[2], people[1])
-        rounds.open_cafe(session, cafe)
-        cafe_id = cafe.id
-    yield Small(app, cafe_id, people, tables)
+from tests.conftest import NOW, Small
 
 
 def test_round_one_seats_everyone_and_sends_them_to_their_tables(small: Small) -> None:

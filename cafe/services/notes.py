@@ -1,0 +1,336 @@
+"""The tablecloth: notes written at tables, edited, voted on, pinned, summarised and moderated.
+
+A note's id is made by the phone, so a phone that retries after a lost ack cannot create a
+second note: the same id with the same content is the same note; with other content it is a
+conflict. Anonymous notes keep their author only in the database (to allow editing); no
+payload ever carries it.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cafe.events import Event
+from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
+from cafe.services import eventlog
+from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
+from cafe.services.text import clean
+
+NOTE_MAX = 280
+SUMMARY_MAX = 1000
+COLOURS = ("yellow", "pink", "blue", "green", "orange", "purple")
+
+
+@dataclass(frozen=True)
+class Written:
+    """The outcome of add_note: the note, its events (none for a repeat), and whether it repeated."""
+
+    note: dict[str, Any]
+    events: list[Event]
+    duplicate: bool
+
+
+def note_view(note: Note, author: Participant | None, votes: int = 0,
+              harvest_votes: int = 0, round_number: int | None = None) -> dict[str, Any]:
+    """A note on the wire; an anonymous note has no author at all."""
+    named = author is not None and not note.anonymous
+    return {
+        "id": str(note.id),
+        "table_id": note.table_id,
+        "round": round_number,
+        "text": note.text,
+        "colour": note.colour,
+        "author_id": author.id if named and author else None,
+        "author_name": author.display_name if named and author else None,
+        "pinned": note.pinned,
+        "hidden": note.hidden,
+        "votes": votes,
+        "harvest_votes": harvest_votes,
+        "created_at": note.created_at_ms,
+        "updated_at": note.updated_at_ms,
+    }
+
+
+def _tallies(session: Session, note_id: uuid.UUID) -> tuple[int, int]:
+    rows = dict(session.execute(
+        select(Vote.phase, func.count(Vote.id)).where(Vote.note_id == note_id).group_by(Vote.phase)
+    ).all())
+    return int(rows.get("round", 0)), int(rows.get("harvest", 0))
+
+
+def view(session: Session, note: Note) -> dict[str, Any]:
+    """The wire form of a stored note, with its current tallies."""
+    author = session.get(Participant, note.author_id) if note.author_id is not None else None
+    number = session.scalar(select(Round.number).where(Round.id == note.round_id)) \
+        if note.round_id is not None else None
+    votes, harvest = _tallies(session, note.id)
+    return note_view(note, author, votes, harvest, number)
+
+
+def parse_id(value: object) -> uuid.UUID:
+    """A note id as the phone made it (a UUID string)."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise Invalid("A note needs an id made by the phone.", code="bad_payload")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Invalid("That note id is not a valid UUID.", code="bad_payload") from None
+
+
+def _colour(value: object) -> str:
+    if value is None:
+        return COLOURS[0]
+    if value not in COLOURS:
+        raise Invalid(f"A note's colour is one of: {', '.join(COLOURS)}.")
+    return str(value)
+
+
+def _note(session: Session, cafe: Cafe, note_id: object) -> Note:
+    note = session.get(Note, parse_id(note_id))
+    if note is None or note.cafe_id != cafe.id or note.deleted:
+        raise NotFound("That note is not on any tablecloth (it may have been deleted).")
+    return note
+
+
+def _seated_at(session: Session, person: Participant, table_id: int, round_id: int) -> bool:
+    seat = session.scalar(select(Seat.table_id).where(Seat.round_id == round_id,
+                                                      Seat.participant_id == person.id))
+    host = session.scalar(select(CafeTable.id).where(CafeTable.id == table_id,
+                                                     CafeTable.host_id == person.id))
+    return seat == table_id or host is not None
+
+
+def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: object,
+             table_id: object, round_number: object, text: object, colour: object = None,
+             anonymous: object = False) -> Written:
+    """Put a note on a table's tablecloth, idempotently by the phone-made id."""
+    nid = parse_id(note_id)
+    body = clean(text, field="A note", max_length=NOTE_MAX, multiline=True)
+    shade = _colour(colour)
+    if not isinstance(anonymous, bool):
+        raise Invalid("Choose whether the note is anonymous.")
+    existing = session.get(Note, nid)
+    if existing is not None:
+        same = (existing.cafe_id == cafe.id and existing.author_id == person.id
+                and existing.text == body and existing.colour == shade
+                and existing.anonymous == anonymous and existing.table_id == table_id)
+        if not same:
+            raise Conflict("A different note with this id already exists.")
+        return Written(view(session, existing), [], duplicate=True)
+    if cafe.status == "closed":
+        raise Forbidden("The café has closed; the tablecloths are put away.", code="cafe_closed")
+    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("That table is not in this café.")
+    if not isinstance(round_number, int) or isinstance(round_number, bool):
+        raise Invalid("Notes are written during a round.")
+    rnd = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number))
+    if rnd is None or rnd.started_at_ms is None:
+        raise NotFound("That round has not started: notes open when it does.")
+    if not _seated_at(session, person, table.id, rnd.id):
+        raise Forbidden(f"You were not at {table.label} in round {round_number}.")
+    now = now_ms()
+    note = Note(id=nid, cafe_id=cafe.id, table_id=table.id, round_id=rnd.id, author_id=person.id,
+                anonymous=anonymous, text=body, colour=shade, created_at_ms=now, updated_at_ms=now)
+    session.add(note)
+    session.flush()
+    wire = note_view(note, person, 0, 0, rnd.number)
+    return Written(wire, [eventlog.append(session, cafe.id, "note_added", {"note": wire})], False)
+
+
+def _own(session: Session, cafe: Cafe, person: Participant, note_id: object) -> Note:
+    note = _note(session, cafe, note_id)
+    if note.author_id != person.id:
+        raise Forbidden("You can only change your own notes.")
+    if note.hidden:
+        raise Forbidden("The facilitator has hidden this note.")
+    return note
+
+
+def edit_note(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
+              text: object = None, colour: object = None) -> list[Event]:
+    """Change the text or colour of your own note."""
+    note = _own(session, cafe, person, note_id)
+    if text is not None:
+        note.text = clean(text, field="A note", max_length=NOTE_MAX, multiline=True)
+    if colour is not None:
+        note.colour = _colour(colour)
+    note.updated_at_ms = now_ms()
+    session.flush()
+    return [eventlog.append(session, cafe.id, "note_edited", {"note": view(session, note)})]
+
+
+def delete_note(session: Session, cafe: Cafe, person: Participant, note_id: object) -> list[Event]:
+    """Take your own note off the tablecloth."""
+    note = _own(session, cafe, person, note_id)
+    note.deleted = True
+    note.updated_at_ms = now_ms()
+    return [eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)})]
+
+
+def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> list[Event]:
+    """Moderation: hide a note from every phone and the board, or restore it."""
+    note = _note(session, cafe, note_id)
+    if note.hidden == hidden:
+        return []
+    note.hidden = hidden
+    session.flush()
+    if hidden:
+        return [eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)})]
+    return [eventlog.append(session, cafe.id, "note_restored", {"note": view(session, note)})]
+
+
+def _host_of(session: Session, person: Participant, table_id: int) -> bool:
+    return session.scalar(select(CafeTable.id).where(
+        CafeTable.id == table_id, CafeTable.host_id == person.id)) is not None
+
+
+def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: object,
+             pinned: object) -> list[Event]:
+    """A table's host (or the facilitator, person None) marks a key insight."""
+    if not isinstance(pinned, bool):
+        raise Invalid("Pinned is yes or no.")
+    note = _note(session, cafe, note_id)
+    if person is not None and not _host_of(session, person, note.table_id):
+        raise Forbidden("Only this table's host can pin its notes.")
+    if note.hidden:
+        raise Invalid("A hidden note cannot be pinned.")
+    if note.pinned == pinned:
+        return []
+    note.pinned = pinned
+    return [eventlog.append(session, cafe.id, "note_pinned",
+                            {"note_id": str(note.id), "pinned": pinned})]
+
+
+def _budget(cafe: Cafe, phase: str) -> int:
+    key = "dots_per_round" if phase == "round" else "harvest_dots"
+    return int(cafe.settings.get(key, 3 if phase == "round" else 5))
+
+
+def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
+         phase: object = "round", add: bool = True) -> list[Event]:
+    """Put a dot on a note (or take it back): one per note, N per round or in the harvest."""
+    if phase not in ("round", "harvest"):
+        raise Invalid("Votes are for the round or for the harvest.")
+    note = _note(session, cafe, note_id)
+    if note.hidden:
+        raise NotFound("That note is not on any tablecloth.")
+    if phase == "harvest" and cafe.status != "harvest":
+        raise Invalid("Harvest dots open when the harvest starts.")
+    if phase == "round" and (cafe.status != "running" or cafe.current_round is None):
+        raise Invalid("Dots are given during a round.")
+    round_id = None
+    if phase == "round":
+        round_id = session.scalar(select(Round.id).where(
+            Round.cafe_id == cafe.id, Round.number == cafe.current_round))
+    mine = session.scalar(select(Vote).where(Vote.note_id == note.id,
+                                             Vote.participant_id == person.id, Vote.phase == phase))
+    if add:
+        if mine is not None:
+            raise Conflict("You already put a dot on this note.", code="already_voted")
+        used = session.scalar(select(func.count(Vote.id)).where(
+            Vote.participant_id == person.id, Vote.phase == phase,
+            Vote.round_id.is_(None) if round_id is None else Vote.round_id == round_id)) or 0
+        budget = _budget(cafe, phase)
+        if used >= budget:
+            when = "this round" if phase == "round" else "in the harvest"
+            raise Invalid(f"You have used all {budget} of your dots {when}. "
+                          "Take one back to give it to another note.", code="no_dots_left")
+        session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id,
+                         phase=phase, round_id=round_id))
+    else:
+        if mine is None:
+            raise Invalid("You have no dot on this note.", code="no_vote")
+        session.delete(mine)
+    session.flush()
+    votes, harvest = _tallies(session, note.id)
+    return [eventlog.append(session, cafe.id, "note_voted", {
+        "note_id": str(note.id), "participant_id": person.id, "phase": phase,
+        "round": cafe.current_round if phase == "round" else None, "added": add,
+        "votes": votes, "harvest_votes": harvest,
+    })]
+
+
+def write_summary(session: Session, cafe: Cafe, person: Participant, *, table_id: object,
+                  round_number: object, text: object) -> list[Event]:
+    """A table's host sums up a round (shown to the next round's newcomers, kept for the harvest)."""
+    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    if table is None or table.cafe_id != cafe.id:
+        raise NotFound("That table is not in this café.")
+    if not _host_of(session, person, table.id):
+        raise Forbidden("Only this table's host can write its summary.")
+    rnd = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number)) \
+        if isinstance(round_number, int) and not isinstance(round_number, bool) else None
+    if rnd is None or rnd.started_at_ms is None:
+        raise NotFound("That round has not started.")
+    body = clean(text, field="The summary", max_length=SUMMARY_MAX, multiline=True)
+    summary = session.scalar(select(Summary).where(Summary.table_id == table.id,
+                                                   Summary.round_id == rnd.id))
+    if summary is None:
+        summary = Summary(cafe_id=cafe.id, table_id=table.id, round_id=rnd.id, text=body)
+        session.add(summary)
+    summary.text = body
+    summary.author_id = person.id
+    summary.updated_at_ms = now_ms()
+    session.flush()
+    return [eventlog.append(session, cafe.id, "summary_written",
+                            {"summary": summary_view(summary, person, rnd.number)})]
+
+
+def summary_view(summary: Summary, author: Participant | None, round_number: int) -> dict[str, Any]:
+    """A host's summary on the wire."""
+    return {"table_id": summary.table_id, "round": round_number, "text": summary.text,
+            "author_name": author.display_name if author else None,
+            "updated_at": summary.updated_at_ms}
+
+
+def visible_notes(session: Session, cafe: Cafe, *, include_hidden: bool) -> list[dict[str, Any]]:
+    """Every note on the café's tablecloths (newest first); hidden ones only for the facilitator."""
+    query = select(Note).where(Note.cafe_id == cafe.id, Note.deleted.is_(False))
+    if not include_hidden:
+        query = query.where(Note.hidden.is_(False))
+    notes = session.scalars(query).all()
+    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.cafe_id == cafe.id))}
+    numbers = dict(session.execute(select(Round.id, Round.number).where(Round.cafe_id == cafe.id)).all())
+    tallies: dict[tuple[uuid.UUID, str], int] = {
+        (nid, phase): n for nid, phase, n in session.execute(
+            select(Vote.note_id, Vote.phase, func.count(Vote.id))
+            .where(Vote.cafe_id == cafe.id).group_by(Vote.note_id, Vote.phase))
+    }
+    wire = [note_view(n, people.get(n.author_id) if n.author_id else None,
+                      tallies.get((n.id, "round"), 0), tallies.get((n.id, "harvest"), 0),
+                      numbers.get(n.round_id) if n.round_id else None) for n in notes]
+    # Newest first, ties by id: the same order the clients' reducers keep.
+    return sorted(wire, key=lambda n: (-n["created_at"], n["id"]))
+
+
+def summaries(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
+    """Every host summary of the café."""
+    rows = session.execute(
+        select(Summary, Round.number).join(Round, Round.id == Summary.round_id)
+        .where(Summary.cafe_id == cafe.id).order_by(Round.number, Summary.table_id)
+    ).all()
+    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.cafe_id == cafe.id))}
+    return [summary_view(s, people.get(s.author_id) if s.author_id else None, number)
+            for s, number in rows]
+
+
+def my_votes(session: Session, cafe: Cafe, person_id: int) -> list[dict[str, Any]]:
+    """A phone's own dots: which notes, in which phase and round."""
+    rows = session.execute(
+        select(Vote.note_id, Vote.phase, Round.number)
+        .outerjoin(Round, Round.id == Vote.round_id)
+        .where(Vote.cafe_id == cafe.id, Vote.participant_id == person_id)
+        .order_by(Vote.id)
+    ).all()
+    return [{"note_id": str(nid), "phase": phase, "round": number} for nid, phase, number in rows]
+
+
+def withheld(session: Session, cafe_id: int) -> set[str]:
+    """Ids of notes that must never be sent again to phones and the board (hidden or deleted)."""
+    return {str(nid) for nid in session.scalars(select(Note.id).where(
+        Note.cafe_id == cafe_id, (Note.hidden.is_(True)) | (Note.deleted.is_(True))))}
