@@ -111,6 +111,8 @@ EVENT_TYPES: dict[str, EventSpec] = {
     "note_voted": _same_for_all("note_id", "participant_id", "phase", "round", "added", "votes",
                                 "harvest_votes"),
     "summary_written": _same_for_all("summary"),
+    "signup_added": _same_for_all("signup"),
+    "signup_removed": _same_for_all("signup_id"),
     **{name: _same_for_all("clock") for name in CLOCK_EVENTS},
 }
 
@@ -306,6 +308,10 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "note_pinned": lambda state, data: _note_field(state, data["note_id"], pinned=data["pinned"]),
     "note_voted": _note_voted,
     "summary_written": _summary_written,
+    "signup_added": lambda state, data: state.update(
+        signups=_upsert(state["signups"], data["signup"], _by_id)),
+    "signup_removed": lambda state, data: state.update(
+        signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]),
     **{name: _set_clock for name in CLOCK_EVENTS},
 }
 def apply_event(state: Payload, wire: Payload) -> Payload:

@@ -13,7 +13,17 @@ from socketio.exceptions import ConnectionRefusedError
 from cafe import Connection, Runtime, runtime
 from cafe.events import ROLES, Event, Role, room, withhold
 from cafe.models import Cafe, Participant, now_ms
-from cafe.services import cafes, eventlog, notes, participants, rounds, seating, setup
+from cafe.services import (
+    archive,
+    cafes,
+    eventlog,
+    notes,
+    participants,
+    rounds,
+    seating,
+    setup,
+    signups,
+)
 from cafe.services.errors import DomainError, Forbidden, Invalid
 from cafe.services.snapshot import snapshot
 from cafe.services.views import clock_of
@@ -157,12 +167,51 @@ PHONE_COMMANDS: dict[str, tuple[Spec, PhoneAction]] = {
                                              add=False)),
     "pin_note": ({"id": (str, True), "pinned": (bool, True)},
                  lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"])),
+    "sign_up": ({"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
+                lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"],
+                                                   contact=a["contact"])),
+    "withdraw_signup": ({"topic_id": (int, True)},
+                        lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"])),
     "write_summary": ({"table_id": (int, True), "round": (int, True), "text": (str, True)},
                       lambda s, c, p, a: notes.write_summary(s, c, p, table_id=a["table_id"],
                                                              round_number=a["round"], text=a["text"])),
 }
 ADD_NOTE_SPEC: Spec = {"id": (str, True), "table_id": (int, True), "round": (int, True),
                        "text": (str, True), "colour": (str, False), "anonymous": (bool, False)}
+@command
+def on_duplicate_cafe(payload: Any = None) -> Ack:
+    """`duplicate_cafe {carry_top_notes?}`: Day 2 from Day 1; answers the new café's links."""
+    rt = runtime()
+    conn = _facilitator(rt)
+    args = parse(payload, {"carry_top_notes": (int, False)})
+    with rt.db.transaction() as session:
+        cafe = session.get(Cafe, conn.cafe_id)
+        if cafe is None:
+            raise Invalid("This café no longer exists.", code="not_found")
+        created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
+    publish(rt, created.events)
+    base = public_base(rt)
+    code = created.cafe.code
+    return {"ok": True, "code": code, "join_url": f"{base}/j/{code}",
+            "facilitator_url": f"{base}/f/{code}#{created.facilitator_secret}"}
+
+
+@command
+def on_delete_cafe(payload: Any = None) -> Ack:
+    """`delete_cafe {confirm: CODE}`: the café and everything in it are gone; sockets close."""
+    rt = runtime()
+    conn = _facilitator(rt)
+    args = parse(payload, {"confirm": (str, True)})
+    with rt.db.transaction() as session:
+        cafe = session.get(Cafe, conn.cafe_id)
+        if cafe is None:
+            raise Invalid("This café no longer exists.", code="not_found")
+        archive.delete_cafe(session, cafe, args["confirm"])
+    # No event can follow the café's own log: a last message tells every client it is gone.
+    rt.socketio.emit("cafe_deleted", {}, to=room(conn.cafe_id))
+    return {"ok": True}
+
+
 # These change seats: the mixing engine plans outside the transaction (scheduler.transition).
 SEATED_COMMANDS = ("start_round", "end_round")
 
@@ -411,6 +460,8 @@ def register(socketio: SocketIO) -> None:
             socketio.on_event(name, _phone_handler(name, spec, phone_action))
     socketio.on_event("pin_note", _pin_handler())
     socketio.on_event("add_note", on_add_note)
+    socketio.on_event("duplicate_cafe", on_duplicate_cafe)
+    socketio.on_event("delete_cafe", on_delete_cafe)
     for name in SEATED_COMMANDS:
         socketio.on_event(name, _seated_handler(name))
 

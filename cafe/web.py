@@ -1,7 +1,10 @@
 """HTTP pages and JSON endpoints: parse, call a service, render. No rules live here."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +21,13 @@ from flask import (
     url_for,
     render_template,
     request,
-    send_from_directory,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from cafe import runtime
+from cafe import Runtime, harvest, runtime
 from cafe.realtime import join_url, public_base, publish
-from cafe.services import arrivals, cafes, participants
+from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Invalid, NotFound
 
 bp = Blueprint("web", __name__)
@@ -69,6 +72,10 @@ def create_cafe() -> Any:
     except DomainError as exc:
         return render_template("home.html", error=exc.message, title=request.form.get("title", "")), 400
     publish(rt, created.events)
+    return _created_page(rt, created)
+
+
+def _created_page(rt: Runtime, created: cafes.CreatedCafe) -> str:
     code = created.cafe.code
     base = public_base(rt)
     return render_template(
@@ -153,11 +160,87 @@ def qr(code: str) -> Response:
     return response
 
 
+EXPORTS = {
+    "notes.csv": ("text/csv", "notes"),
+    "cafe.json": ("application/json", "cafe"),
+    "report.md": ("text/markdown", "report"),
+    "report.html": ("text/html", "report"),
+    "template.json": ("application/json", "template"),
+}
+
+
+def _report_css() -> str:
+    return (Path(current_app.static_folder or "") / "css" / "report.css").read_text()
+
+
+@bp.get("/f/<code>/export/<kind>")
+def export(code: str, kind: str) -> Response | tuple[Response, int]:
+    """Facilitator exports; the secret comes in `Authorization: Bearer`, never in the URL."""
+    if kind not in EXPORTS:
+        abort(404)
+    header = request.headers.get("Authorization", "")
+    secret = header[7:] if header.startswith("Bearer ") else ""
+    try:
+        with runtime().db.reading() as session:
+            cafe = cafes.check_facilitator(session, code, secret)
+            data = archive.collect(session, cafe) if kind != "template.json" else \
+                archive.template(session, cafe)
+    except DomainError as exc:
+        return _error(exc)
+    mimetype, stem = EXPORTS[kind]
+    if kind == "notes.csv":
+        body = harvest.notes_csv(data)
+    elif kind == "report.md":
+        body = harvest.report_markdown(data)
+    elif kind == "report.html":
+        css = _report_css()
+        body = render_template("report.html", model=harvest.report(data), css=css,
+                               chart=Markup(harvest.chart_svg(data)))
+    else:
+        body = json.dumps(data, ensure_ascii=False, indent=1)
+    response = Response(body, mimetype=mimetype)
+    extension = kind.rsplit(".", 1)[1]
+    name = f"{data.get('cafe', {}).get('code', code) if kind != 'template.json' else code}-{stem}.{extension}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    if kind == "report.html":
+        # Self-contained and printable: its one stylesheet is allowed by hash, no script at all.
+        digest = base64.b64encode(hashlib.sha256(_report_css().encode()).digest()).decode()
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; frame-ancestors 'none'")
+        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@bp.post("/cafes/from-file")
+def create_from_file() -> Any:
+    """Create a café from a saved template or a full export (Day 2 from Day 1)."""
+    rt = runtime()
+    upload = request.files.get("file")
+    try:
+        if upload is None:
+            raise Invalid(_("Choose a template or export file."))
+        try:
+            data = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise Invalid(_("That file is not a World Café template or export.")) from None
+        with rt.db.transaction() as session:
+            if isinstance(data, dict) and data.get("format") == archive.FORMAT:
+                created = archive.import_export(session, data)
+            else:
+                created, _topics = archive.create_from_template(session, data,
+                                                                request.form.get("title") or None)
+    except DomainError as exc:
+        return render_template("home.html", error=exc.message), 400
+    publish(rt, created.events)
+    return _created_page(rt, created)
+
+
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The phone's service worker, served from the root so it may cover /j/ pages."""
-    response = send_from_directory(Path(current_app.static_folder or "") / "js", "sw.js",
-                                   mimetype="text/javascript", max_age=0)
+    script = (Path(current_app.static_folder or "") / "js" / "sw.js").read_bytes()
+    response = Response(script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
-from cafe.services import notes
+from cafe.services import notes, signups
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -65,6 +65,7 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
         "seating": seating(session, cafe),
         "notes": notes.visible_notes(session, cafe, include_hidden=role == "facilitator"),
         "summaries": notes.summaries(session, cafe),
+        "signups": signups.listing(session, cafe),
     }
     if role in ("board", "facilitator"):
         people = session.scalars(

@@ -1,0 +1,287 @@
+"""A café as data: the full export, templates, creating from them, duplicating, deleting."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cafe.models import (
+    Cafe,
+    CafeTable,
+    EventLog,
+    Note,
+    Participant,
+    Round,
+    Seat,
+    Signup,
+    Summary,
+    Topic,
+    Vote,
+    now_ms,
+)
+from cafe.services import cafes, setup
+from cafe.services.errors import Forbidden, Invalid
+
+FORMAT = "world-cafe-live/1"
+TEMPLATE_FORMAT = "world-cafe-live-template/1"
+
+
+def _rows(session: Session, model: Any, cafe: Cafe, *order: Any) -> list[Any]:
+    return list(session.scalars(select(model).where(model.cafe_id == cafe.id).order_by(*order)))
+
+
+def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
+    """Everything about a café, including its event log and sign-up contacts (facilitator only)."""
+    numbers = {r.id: r.number for r in _rows(session, Round, cafe, Round.number)}
+    return {
+        "format": FORMAT,
+        "exported_at": now_ms(),
+        "cafe": {"code": cafe.code, "title": cafe.title, "status": cafe.status,
+                 "settings": {k: v for k, v in cafe.settings.items() if k != "demo"},
+                 "created_at": cafe.created_at_ms, "announcement": cafe.announcement},
+        "topics": [{"id": t.id, "name": t.name, "description": t.description, "colour": t.colour,
+                    "position": t.position} for t in _rows(session, Topic, cafe, Topic.position, Topic.id)],
+        "tables": [{"id": t.id, "topic_id": t.topic_id, "label": t.label, "capacity": t.capacity,
+                    "host_id": t.host_id, "position": t.position}
+                   for t in _rows(session, CafeTable, cafe, CafeTable.position, CafeTable.id)],
+        "rounds": [{"number": r.number, "question": r.question,
+                    "topic_questions": dict(r.topic_questions), "discuss_seconds": r.discuss_seconds,
+                    "move_seconds": r.move_seconds, "started_at": r.started_at_ms,
+                    "ended_at": r.ended_at_ms} for r in _rows(session, Round, cafe, Round.number)],
+        "participants": [{"id": p.id, "name": p.display_name, "anonymous": p.anonymous,
+                          "organisation": p.organisation, "language": p.language,
+                          "stays_seated": p.stays_seated, "joined_at": p.joined_at_ms,
+                          "left_at": p.left_at_ms} for p in _rows(session, Participant, cafe, Participant.id)],
+        "seats": [{"round": numbers.get(s.round_id), "participant_id": s.participant_id,
+                   "table_id": s.table_id} for s in _rows(session, Seat, cafe, Seat.id)],
+        "notes": [{"id": str(n.id), "table_id": n.table_id,
+                   "round": numbers.get(n.round_id) if n.round_id else None, "text": n.text,
+                   "colour": n.colour, "anonymous": n.anonymous,
+                   # An anonymous note's author is not exported either: anonymous means anonymous.
+                   "author_id": None if n.anonymous else n.author_id,
+                   "pinned": n.pinned, "hidden": n.hidden, "deleted": n.deleted,
+                   "created_at": n.created_at_ms, "updated_at": n.updated_at_ms}
+                  for n in _rows(session, Note, cafe, Note.created_at_ms, Note.id)],
+        "votes": [{"note_id": str(v.note_id), "participant_id": v.participant_id, "phase": v.phase,
+                   "round": numbers.get(v.round_id) if v.round_id else None}
+                  for v in _rows(session, Vote, cafe, Vote.id)],
+        "summaries": [{"table_id": s.table_id, "round": numbers.get(s.round_id), "text": s.text,
+                       "author_id": s.author_id, "updated_at": s.updated_at_ms}
+                      for s in _rows(session, Summary, cafe, Summary.id)],
+        "signups": [{"topic_id": s.topic_id, "participant_id": s.participant_id, "name": s.name,
+                     "contact": s.contact, "created_at": s.created_at_ms}
+                    for s in _rows(session, Signup, cafe, Signup.id)],
+        "events": [{"seq": e.seq, "type": e.type, "at": e.at_ms, "data": e.payload}
+                   for e in _rows(session, EventLog, cafe, EventLog.seq)],
+    }
+
+
+def template(session: Session, cafe: Cafe) -> dict[str, Any]:
+    """The café's design without its people: topics, tables, rounds, questions, durations."""
+    data = collect(session, cafe)
+    topic_index = {t["id"]: i for i, t in enumerate(data["topics"])}
+    return {
+        "format": TEMPLATE_FORMAT,
+        "title": cafe.title,
+        "settings": data["cafe"]["settings"],
+        "topics": [{"name": t["name"], "description": t["description"], "colour": t["colour"],
+                    "tables": [{"label": x["label"], "capacity": x["capacity"]}
+                               for x in data["tables"] if x["topic_id"] == t["id"]]}
+                   for t in data["topics"]],
+        "rounds": [{"question": r["question"],
+                    "topic_questions": {str(topic_index[int(k)]): v
+                                        for k, v in r["topic_questions"].items()
+                                        if int(k) in topic_index},
+                    "discuss_seconds": r["discuss_seconds"], "move_seconds": r["move_seconds"]}
+                   for r in data["rounds"]],
+    }
+
+
+def _need(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise Invalid(f"This file is not a World Café export: {what} is missing or wrong.")
+    return value
+
+
+def create_from_template(session: Session, spec: object,
+                         title: object = None) -> tuple[cafes.CreatedCafe, dict[int, int]]:
+    """A new café (in the lobby) built from a template; returns it and topic index -> id."""
+    spec = _need(spec, dict, "the file")
+    if spec.get("format") not in (TEMPLATE_FORMAT, FORMAT):
+        raise Invalid("This file is not a World Café template or export.")
+    if spec.get("format") == FORMAT:
+        spec = _template_of_export(spec)
+    created = cafes.create_cafe(session, title if title else spec.get("title"))
+    cafe = created.cafe
+    setup.update_cafe(session, cafe, settings={
+        k: v for k, v in _need(spec.get("settings", {}), dict, "settings").items()
+        if k in setup.SETTING_TYPES})
+    topic_ids: dict[int, int] = {}
+    for index, topic in enumerate(_need(spec.get("topics"), list, "topics")):
+        topic = _need(topic, dict, "a topic")
+        [added] = setup.add_topic(session, cafe, name=topic.get("name"),
+                                  description=topic.get("description"), colour=topic.get("colour"))
+        topic_ids[index] = added.data["topic"]["id"]
+        for table in _need(topic.get("tables", []), list, "tables"):
+            table = _need(table, dict, "a table")
+            setup.add_table(session, cafe, topic_id=topic_ids[index], label=table.get("label"),
+                            capacity=table.get("capacity"))
+    rounds = []
+    for rnd in _need(spec.get("rounds"), list, "rounds"):
+        rnd = _need(rnd, dict, "a round")
+        per_topic = _need(rnd.get("topic_questions", {}), dict, "topic questions")
+        rounds.append({**{k: rnd.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
+                       "topic_questions": {str(topic_ids[int(k)]): v for k, v in per_topic.items()
+                                           if str(k).isdigit() and int(k) in topic_ids}})
+    if rounds:
+        setup.set_rounds(session, cafe, rounds)
+    cafe.status = "lobby"
+    session.flush()
+    return created, topic_ids
+
+
+def _template_of_export(data: dict[str, Any]) -> dict[str, Any]:
+    topics = _need(data.get("topics"), list, "topics")
+    tables = _need(data.get("tables"), list, "tables")
+    index = {t.get("id"): i for i, t in enumerate(topics) if isinstance(t, dict)}
+    return {
+        "title": _need(data.get("cafe"), dict, "the café").get("title"),
+        "settings": data["cafe"].get("settings", {}),
+        "topics": [{**{k: t.get(k) for k in ("name", "description", "colour")},
+                    "tables": [{"label": x.get("label"), "capacity": x.get("capacity")}
+                               for x in tables if isinstance(x, dict) and x.get("topic_id") == t.get("id")]}
+                   for t in topics if isinstance(t, dict)],
+        "rounds": [{**{k: r.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
+                    "topic_questions": {str(index[int(k)]): v
+                                        for k, v in (r.get("topic_questions") or {}).items()
+                                        if str(k).isdigit() and int(k) in index}}
+                   for r in _need(data.get("rounds"), list, "rounds") if isinstance(r, dict)],
+    }
+
+
+def import_export(session: Session, data: object) -> cafes.CreatedCafe:
+    """Re-create a café from its JSON export: design, people, seats, notes, votes, summaries, sign-ups.
+
+    The new café gets a new code, a new facilitator link and new participant tokens (the old
+    phones cannot sign in to it); its event log starts afresh, the old log stays in the file.
+    """
+    data = _need(data, dict, "the file")
+    if data.get("format") != FORMAT:
+        raise Invalid("This file is not a World Café export.")
+    created, topic_ids = create_from_template(session, data)
+    cafe = created.cafe
+    old_topics = {t["id"]: i for i, t in enumerate(data["topics"])}
+    # Tables were re-created topic by topic, each topic's tables in file order: pair them up.
+    old_order = [x for t in data["topics"] for x in data["tables"] if x["topic_id"] == t["id"]]
+    new_order = session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id)
+                                .order_by(CafeTable.id)).all()
+    table_map = {old["id"]: new for old, new in zip(old_order, new_order)}
+    rounds = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
+    for number, old in ((r["number"], r) for r in data["rounds"]):
+        if number in rounds:
+            rounds[number].started_at_ms = old.get("started_at")
+            rounds[number].ended_at_ms = old.get("ended_at")
+    people: dict[int, int] = {}
+    for old in data.get("participants", []):
+        person = Participant(cafe_id=cafe.id, display_name=str(old["name"])[:40],
+                             anonymous=bool(old.get("anonymous")),
+                             organisation=old.get("organisation"),
+                             language=str(old.get("language") or "en")[:10],
+                             stays_seated=bool(old.get("stays_seated")),
+                             token_hash=cafes.hash_secret(cafes.new_secret()), connections=0,
+                             joined_at_ms=old.get("joined_at") or now_ms(),
+                             left_at_ms=old.get("left_at"))
+        session.add(person)
+        session.flush()
+        people[old["id"]] = person.id
+    for old in data["tables"]:
+        if old.get("host_id") in people:
+            session.get(CafeTable, table_map[old["id"]]).host_id = people[old["host_id"]]  # type: ignore[union-attr]
+    for seat in data.get("seats", []):
+        if seat["round"] in rounds and seat["participant_id"] in people:
+            session.add(Seat(cafe_id=cafe.id, round_id=rounds[seat["round"]].id,
+                             participant_id=people[seat["participant_id"]],
+                             table_id=table_map[seat["table_id"]]))
+    note_ids: dict[str, uuid.UUID] = {}
+    for old in data.get("notes", []):
+        new_id = uuid.uuid4()  # note ids are global: a copy needs its own
+        note_ids[old["id"]] = new_id
+        session.add(Note(id=new_id, cafe_id=cafe.id, table_id=table_map[old["table_id"]],
+                         round_id=rounds[old["round"]].id if old.get("round") in rounds else None,
+                         author_id=people.get(old.get("author_id")), anonymous=bool(old["anonymous"]),
+                         text=old["text"], colour=old["colour"], pinned=bool(old["pinned"]),
+                         hidden=bool(old["hidden"]), deleted=bool(old["deleted"]),
+                         created_at_ms=old["created_at"], updated_at_ms=old["updated_at"]))
+    session.flush()
+    for vote in data.get("votes", []):
+        if vote["note_id"] in note_ids and vote["participant_id"] in people:
+            session.add(Vote(cafe_id=cafe.id, note_id=note_ids[vote["note_id"]],
+                             participant_id=people[vote["participant_id"]], phase=vote["phase"],
+                             round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None))
+    for summary in data.get("summaries", []):
+        if summary.get("round") in rounds:
+            session.add(Summary(cafe_id=cafe.id, table_id=table_map[summary["table_id"]],
+                                round_id=rounds[summary["round"]].id, text=summary["text"],
+                                author_id=people.get(summary.get("author_id")),
+                                updated_at_ms=summary.get("updated_at") or now_ms()))
+    for signup in data.get("signups", []):
+        session.add(Signup(cafe_id=cafe.id,
+                           topic_id=topic_ids[old_topics[signup["topic_id"]]],
+                           participant_id=people.get(signup.get("participant_id")),
+                           name=signup["name"], contact=signup.get("contact")))
+    cafe.status = str(data["cafe"].get("status", "lobby")) if data["cafe"].get("status") in (
+        "lobby", "harvest", "closed") else "lobby"
+    session.flush()
+    return created
+
+
+def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafes.CreatedCafe:
+    """Day 2 from Day 1: the same design, and optionally each topic's top notes as starting points."""
+    if not 0 <= carry_top_notes <= 10:
+        raise Invalid("Carry between 0 and 10 top notes per strategy area.")
+    created, topic_ids = create_from_template(session, template(session, cafe))
+    if carry_top_notes:
+        data = collect(session, cafe)
+        tallies: dict[str, int] = {}
+        for vote in data["votes"]:
+            tallies[vote["note_id"]] = tallies.get(vote["note_id"], 0) + 1
+        topic_of_table = {t["id"]: t["topic_id"] for t in data["tables"]}
+        order = {t["id"]: i for i, t in enumerate(data["topics"])}
+        first_table = {}
+        for table in session.scalars(select(CafeTable).where(CafeTable.cafe_id == created.cafe.id)
+                                     .order_by(CafeTable.position)):
+            first_table.setdefault(table.topic_id, table.id)
+        for old_topic, index in order.items():
+            new_topic = topic_ids[index]
+            if new_topic not in first_table:
+                continue
+            candidates = [n for n in data["notes"] if not n["hidden"] and not n["deleted"]
+                          and topic_of_table.get(n["table_id"]) == old_topic]
+            candidates.sort(key=lambda n: (-tallies.get(n["id"], 0), n["created_at"]))
+            for note in candidates[:carry_top_notes]:
+                # A starting point: no round, no author; the tablecloth shows it as carried over.
+                session.add(Note(id=uuid.uuid4(), cafe_id=created.cafe.id,
+                                 table_id=first_table[new_topic], round_id=None, author_id=None,
+                                 anonymous=True, text=note["text"], colour=note["colour"],
+                                 pinned=True))
+        session.flush()
+    return created
+
+
+def delete_cafe(session: Session, cafe: Cafe, confirm: object) -> None:
+    """Delete a café and everything in it; the facilitator confirms by typing its code."""
+    if not isinstance(confirm, str) or cafes.normalise_code(confirm) != cafe.code:
+        raise Forbidden("Type the café's code to confirm deleting it and everything in it.",
+                        code="confirm_delete")
+    # Children first: SQLite and PostgreSQL cascade alike, and hosts point back at people.
+    for model in (Vote, Summary, Signup, Note, Seat, EventLog):
+        session.execute(delete(model).where(model.cafe_id == cafe.id))
+    session.execute(delete(CafeTable).where(CafeTable.cafe_id == cafe.id))
+    for model in (Participant, Round, Topic):
+        session.execute(delete(model).where(model.cafe_id == cafe.id))
+    session.delete(cafe)
+    session.flush()
+
+
