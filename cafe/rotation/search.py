@@ -1,0 +1,62 @@
+"""`plan()`: a constructive start, a cold descent, simulated annealing and a tabu phase."""
+from __future__ import annotations
+
+import random
+import time
+
+from cafe.rotation.anneal import anneal
+from cafe.rotation.bounds import lower_bound
+from cafe.rotation.construct import construct
+from cafe.rotation.instance import W_ORG, W_PAIR, Instance
+from cafe.rotation.model import Plan, Problem
+from cafe.rotation.scoring import score
+from cafe.rotation.state import State
+from cafe.rotation.tabu import tabu
+
+# Moves per second the search sustains on a slow shared core; turns seconds into a move
+# budget so that a run is reproducible (same seed, same moves) unless the wall clock cuts it.
+_RATE = 300_000
+# Swaps the tabu phase evaluates per annealing move it replaces. A swap evaluation costs about
+# a quarter of an annealing move, so the tabu phase runs about three times as long as the
+# annealing it replaces: on pair-bound instances it is what improves the plan.
+_TABU_PER_MOVE = 12
+
+
+def default_time_budget(people: int, rounds: int) -> float:
+    """Seconds `plan()` may spend by default on an instance of this size."""
+    return min(20.0, 1.0 + people * rounds / 150.0)
+
+
+def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None = None) -> Plan:
+    """Plan all remaining rounds jointly: a constructive start, annealing, then tabu search."""
+    start = time.perf_counter()
+    inst = Instance(problem)
+    bound = lower_bound(problem)
+    if inst.R == 0:
+        return Plan((), score(problem.tables, problem.people, problem.history, (), lower=bound))
+    rng = random.Random(problem.seed)
+    state = State(inst, construct(inst, rng), rng)
+    seconds = time_limit if time_limit is not None else default_time_budget(inst.N, inst.R)
+    budget = moves if moves is not None else int(seconds * _RATE)
+    # Without an explicit limit the move budget decides (reproducible); the clock is a backstop.
+    deadline = start + (time_limit if time_limit is not None else 3 * seconds + 1)
+    floor = state.floor()
+    # A short cold descent first: on easy instances the constructive start is a few cheap
+    # moves from a perfect plan, and annealing from hot would first scramble it.
+    quick = min(budget // 10, 20 * inst.N * inst.R)
+    anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
+    main = budget - quick if not inst.late_home else (budget - quick) * 4 // 5
+    # Cool to where single organisation pairs and balance steps decide, when they can matter;
+    # otherwise spend the whole schedule in the range where pair repeats get sorted out.
+    lowest = 0.3 * W_ORG if (inst.O or sum(inst.cap) > inst.N) else 0.1 * W_PAIR
+    # Where two tables share a topic, a tabu search over swaps within a topic takes over from
+    # annealing, which levels off on pair repeats: annealing gets a third of the schedule,
+    # the tabu phase the rest. Easy instances reach the floor during annealing and stop.
+    tabu_share = main * 2 // 3 if any(len(ts) > 1 for ts in inst.tables_of_topic) else 0
+    anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
+    tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor)
+    if inst.late_home:
+        state.send_home()
+        anneal(state, budget - quick - main, deadline, state.floor(), 0.5 * W_PAIR, 0.3 * W_ORG)
+    rounds = state.export()
+    return Plan(rounds, score(problem.tables, problem.people, problem.history, rounds, lower=bound))
