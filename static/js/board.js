@@ -9,7 +9,10 @@ const code = document.body.dataset.code;
 const MAX_NAMES = 40;
 const MAX_NAMED_SEATS = 60;   // above this many people the move map shows counts, not names
 const TICK_MS = 250;
+const MAX_NOTES_PER_COLUMN = 24;  // built at most; then trimmed to what fits without scrolling
 let live = null;
+const seenNotes = new Set();      // notes already shown: only new arrivals fade in
+let notesShown = false;
 
 function renderLobby(state) {
   const n = state.counts.present;
@@ -56,6 +59,49 @@ function renderMap(state) {
   if (map.scrollHeight > map.clientHeight + 1) map.classList.add('no-names');
 }
 
+// During the discussion: one column per topic, its tables' notes newest first, as many as fit.
+function boardNote(note, table, fresh) {
+  return el('li', { class: `board-note sticky-${note.colour}${fresh ? ' sticky-new' : ''}${note.pinned ? ' is-pinned' : ''}`,
+    'data-id': note.id },
+  el('p', { class: 'board-note-text', text: note.text }),
+  el('p', { class: 'board-note-meta' },
+    note.pinned ? el('span', { class: 'board-note-pin', text: '★ key insight' }) : null,
+    el('span', { text: table ? table.label : '' }),
+    note.votes ? el('span', { class: 'board-note-dots', text: `● ${note.votes}` }) : null));
+}
+
+function renderNotes(state) {
+  const wrap = $('run-notes');
+  const tables = new Map(state.tables.map((t) => [t.id, t]));
+  const notes = (state.notes || []).filter((n) => !n.hidden);
+  const animate = notesShown;
+  const columns = state.topics.map((topic) => {
+    const own = notes.filter((n) => (tables.get(n.table_id) || {}).topic_id === topic.id);
+    const list = el('ul', { class: 'notes-col-list' },
+      ...own.slice(0, MAX_NOTES_PER_COLUMN).map((n) => boardNote(n, tables.get(n.table_id), animate && !seenNotes.has(n.id))));
+    const col = el('section', { class: 'notes-col', 'data-topic': topic.id, 'data-total': own.length },
+      el('h2', { class: 'notes-col-name', style: { background: topic.colour, color: inkFor(topic.colour) } },
+        el('span', { class: 'notes-col-title', text: topic.name }),
+        el('span', { class: 'notes-col-count', text: own.length ? String(own.length) : '' })),
+      list,
+      el('p', { class: 'notes-more' }));
+    return col;
+  });
+  wrap.replaceChildren(...columns);
+  wrap.style.setProperty('--cols', String(Math.max(1, state.topics.length)));
+  // Never a scrollbar: drop the oldest shown until each column fits, and say how many more.
+  for (const col of columns) {
+    const list = col.querySelector('.notes-col-list');
+    const more = col.querySelector('.notes-more');
+    const total = Number(col.dataset.total);
+    const fit = () => list.scrollHeight <= list.clientHeight + 1;
+    while (list.children.length && !fit()) list.lastElementChild.remove();
+    const hidden = total - list.children.length;
+    more.textContent = hidden > 0 ? `+ ${hidden} more` : '';
+  }
+  for (const n of notes) seenNotes.add(n.id);
+}
+
 function render(state) {
   setText('cafe-title', state.cafe.title);
   setText('join-url', state.cafe.join_url.replace(/^https?:\/\//, ''));
@@ -90,6 +136,10 @@ function render(state) {
   }
   $('run-map').hidden = !(running && c.phase === 'move');
   if (running && c.phase === 'move') renderMap(state);
+  const withNotes = running && c.phase === 'discuss' && (state.notes || []).some((n) => !n.hidden);
+  document.body.dataset.notes = withNotes ? 'yes' : 'no';
+  $('run-notes').hidden = !withNotes;
+  if (withNotes) renderNotes(state);
   tick();
 }
 
@@ -108,7 +158,12 @@ function tick() {
 live = connectLive({
   auth: { cafe: code, role: 'board' },
   reducers: baseReducers,
-  onState: render,
+  onState: (state) => {
+    // What is already on the tablecloths shows at once; only later arrivals fade in.
+    for (const n of state.notes || []) seenNotes.add(n.id);
+    notesShown = true;
+    render(state);
+  },
   onChange: render,
   onStatus: (s) => showStatus($('conn'), s),
   onRefused: (error) => { setText('join-url', error.message); },

@@ -587,6 +587,49 @@ function wireRounds() {
   });
 }
 
+// --- notes: every note, newest first, with Hide / Restore -----------------------------------
+
+function renderNotes(state) {
+  const notes = state.notes || [];
+  const tables = new Map(state.tables.map((t) => [t.id, t]));
+  fillSelect($('notes-filter'), [{ value: '', label: 'All tables' },
+    ...state.tables.map((t) => ({ value: String(t.id), label: t.label,
+      group: (topicById(state, t.topic_id) || {}).name || 'Tables' }))]);
+  const only = $('notes-filter').value;
+  const shown = only ? notes.filter((n) => String(n.table_id) === only) : notes;
+  const hiddenCount = notes.filter((n) => n.hidden).length;
+  setText('notes-count', notes.length
+    ? `· ${notes.length}${hiddenCount ? `, ${hiddenCount} hidden` : ''}` : '');
+  $('notes-empty').hidden = shown.length > 0;
+  $('notes-empty').textContent = notes.length && !shown.length
+    ? 'No notes at this table yet.' : 'No notes yet. They appear here as the tables write them.';
+  $('notes-scroll').hidden = shown.length === 0;
+  $('notes-list').replaceChildren(...shown.map((n) => {
+    const table = tables.get(n.table_id);
+    const button = el('button', { type: 'button', class: `btn btn-small ${n.hidden ? '' : 'btn-danger'}`,
+      id: `${n.hidden ? 'restore' : 'hide'}-${n.id}`, text: n.hidden ? 'Restore' : 'Hide',
+      'aria-label': `${n.hidden ? 'Restore' : 'Hide'} the note “${n.text.slice(0, 40)}”` });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      await send(n.hidden ? 'restore_note' : 'hide_note', { id: n.id }, $('notes-msg'),
+        n.hidden ? 'Restored: the note is back on the phones and the board.'
+          : 'Hidden from every phone and the board.');
+      button.disabled = false;
+    });
+    return el('tr', { class: n.hidden ? 'is-hidden' : '', 'data-id': n.id },
+      el('td', { class: 'notes-text' },
+        el('span', { class: `swatch sticky-${n.colour}`, 'aria-hidden': 'true' }),
+        el('span', { text: n.text }),
+        n.hidden ? el('span', { class: 'pill pill-off', text: 'hidden' }) : null,
+        n.pinned ? el('span', { class: 'pill pill-pin', text: '★ pinned' }) : null),
+      el('td', { text: table ? table.label : '—' }),
+      el('td', { text: n.round ?? '—' }),
+      el('td', { text: n.author_name || 'Anonymous', title: n.author_name || 'Anonymous' }),
+      el('td', { class: 'num-cell', text: String(n.votes + (n.harvest_votes || 0)) }),
+      el('td', {}, button));
+  }));
+}
+
 // --- the whole panel ------------------------------------------------------------------------
 
 function render(state, changed) {
@@ -600,6 +643,7 @@ function render(state, changed) {
   renderCafeForm(state);
   renderTopics(state);
   renderRounds(state);
+  renderNotes(state);
   for (const ev of changed || []) {
     if (ev.type === 'advance_blocked') showRunError(ev.data.message, true);
     if (['move_started', 'round_started', 'harvest_started', 'cafe_closed'].includes(ev.type)) showRunError('');
@@ -634,6 +678,7 @@ if (!secret) {
   wireCafeForm();
   wireAddTopic();
   wireRounds();
+  $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
   live = connectLive({
     auth: { cafe: code, role: 'facilitator', secret },
     reducers: baseReducers,

@@ -58,6 +58,9 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
       if (res.state) {
         state = res.state;
         if (!state.seating) state.seating = { round: null, seats: {} };
+        if (!state.notes) state.notes = [];
+        if (!state.summaries) state.summaries = [];
+        if (state.role === 'phone' && !state.my_votes) state.my_votes = [];
         for (const seq of [...pending.keys()]) if (seq <= state.seq) pending.delete(seq);
         if (onState) onState(state);
         drain();
@@ -102,9 +105,10 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
     socket,
     get state() { return state; },
     serverNow() { return Date.now() + offset; },
-    send(command, payload) {
+    // Send a command and wait for its ack (a timeout answers `{ok: false, error: {code: 'timeout'}}`).
+    send(command, payload, timeoutMs = ACK_TIMEOUT_MS) {
       return new Promise((resolve) => {
-        socket.timeout(ACK_TIMEOUT_MS).emit(command, payload, (err, res) => {
+        socket.timeout(timeoutMs).emit(command, payload, (err, res) => {
           resolve(err ? { ok: false, error: { code: 'timeout', message: 'No answer from the server.' } } : res);
         });
       });
@@ -129,6 +133,16 @@ function setPresence(state, data, present) {
 }
 
 function setClock(state, data) { Object.assign(state.cafe, data.clock); }
+
+// Notes: newest first, ties by id (the order of `_note_order` in cafe/events.py).
+export function noteOrder(a, b) {
+  return (b.created_at - a.created_at) || (a.id < b.id ? -1 : (a.id > b.id ? 1 : 0));
+}
+function noteUpsert(state, data) { state.notes = upsert(state.notes, data.note, noteOrder); }
+function noteGone(state, data) { state.notes = (state.notes || []).filter((n) => n.id !== data.note_id); }
+function noteField(state, id, fields) {
+  for (const note of state.notes || []) if (note.id === id) Object.assign(note, fields);
+}
 
 function nothing() { /* the event informs (a toast); the state does not change */ }
 
@@ -182,6 +196,37 @@ export const baseReducers = {
   },
   announcement_made(state, data) { state.cafe.announcement = data.announcement; },
   advance_blocked: nothing,
+  note_added: noteUpsert,
+  note_edited: noteUpsert,
+  note_restored: noteUpsert,
+  note_deleted: noteGone,
+  note_hidden(state, data) {
+    // The facilitator keeps hidden notes (to restore them); everyone else loses them.
+    if (state.role !== 'facilitator') { noteGone(state, data); return; }
+    for (const note of state.notes || []) if (note.id === data.note_id) note.hidden = true;
+  },
+  note_withheld: noteGone,
+  note_pinned(state, data) { noteField(state, data.note_id, { pinned: data.pinned }); },
+  note_voted(state, data) {
+    noteField(state, data.note_id, { votes: data.votes, harvest_votes: data.harvest_votes });
+    if (!state.me || state.me.id !== data.participant_id) return;
+    if (!state.my_votes) state.my_votes = [];
+    if (data.added) {
+      state.my_votes.push({ note_id: data.note_id, phase: data.phase, round: data.round });
+    } else {
+      state.my_votes = state.my_votes.filter((v) => !(v.note_id === data.note_id && v.phase === data.phase));
+    }
+  },
+  summary_written(state, data) {
+    const s = data.summary;
+    const rest = (state.summaries || []).filter((x) => !(x.table_id === s.table_id && x.round === s.round));
+    rest.push(s);
+    state.summaries = rest.sort((a, b) => (a.round - b.round) || (a.table_id - b.table_id));
+  },
+  signup_added(state, data) { state.signups = upsert(state.signups, data.signup, byId); },
+  signup_removed(state, data) {
+    state.signups = (state.signups || []).filter((s) => s.id !== data.signup_id);
+  },
   ...Object.fromEntries(CLOCK_EVENTS.map((name) => [name, setClock])),
 };
 

@@ -1,20 +1,104 @@
 // The participant's phone: join once, keep the token, then follow the café live —
-// where to go, the question, and the countdown, computed here from the server's deadline.
+// where to go, the question, the countdown (computed here from the server's deadline) —
+// and the table's tablecloth of sticky notes.
+//
+// Notes are never lost: a note is first written to an outbox in localStorage, shown at once
+// as "sending…", and sent (in the order typed) until the server acknowledges it. The note's
+// id is made here, so sending it twice is harmless: the server answers `duplicate: true`.
 import {
-  connectLive, baseReducers, showStatus, remainingMs, formatMs, isPaused, questionFor,
+  connectLive, baseReducers, remainingMs, formatMs, isPaused, questionFor,
 } from './live.js';
-import { $, setText, plural, inkFor } from './dom.js';
+import { $, el, setText, plural, inkFor } from './dom.js';
 
 const code = document.body.dataset.code;
-const TOKEN_KEY = `cafe:${code}:token`;
-const DISMISSED_KEY = `cafe:${code}:announcement-dismissed`;
+const KEY = (name) => `cafe:${code}:${name}`;
+const TOKEN_KEY = KEY('token');
+const DISMISSED_KEY = KEY('announcement-dismissed');
+const OUTBOX_KEY = KEY('outbox');
+const MINE_KEY = KEY('mine');
+const STATE_KEY = KEY('state');     // the last snapshot seen, to show something after an offline reload
+const DRAFT_KEY = KEY('draft');
 const TICK_MS = 250;
 const WARN_MS = 60_000;
+const NOTE_ACK_MS = 5000;
+const RETRY_MS = 3000;
+const RATE_RETRY_MS = 1500;
+const NOTE_MAX = 280;
+const SUMMARY_MAX = 1000;
+// Refusals that will not change by sending again: the note waits for its author.
+const TRANSIENT = new Set(['timeout', 'internal', 'rate_limited']);
+
 let live = null;
-let lastSeat = null;       // "round:table" of the seat last shown, to vibrate on a new one
-let lastRemaining = null;  // the previous tick's remaining time, to notice crossing one minute
-let warnedFor = null;      // the round whose one-minute warning was given
+let cached = null;          // the stored snapshot, until the live one arrives
+let connStatus = 'connecting';
+let lastSeat = null;        // "round:table" of the seat last shown, to vibrate on a new one
+let lastRemaining = null;   // the previous tick's remaining time, to notice crossing one minute
+let warnedFor = null;       // the round whose one-minute warning was given
 let ticker = null;
+let clothOpenInMove = false;
+let composing = null;       // null | {mode: 'new', replaces?: id} | {mode: 'edit', id}
+let flushing = false;
+let retryTimer = null;
+let saveTimer = null;
+let toastTimer = null;
+const busy = new Set();     // note ids with a vote/pin/delete on its way
+const seenNotes = new Set();
+const confirmDelete = new Map();   // note id -> timer: the second tap deletes
+
+// --- storage (a full or blocked localStorage must never break the page) --------------------
+
+function readJSON(key, fallback) {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? JSON.parse(raw) : fallback;
+  } catch (e) { return fallback; }
+}
+
+function writeJSON(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+}
+
+function readOutbox() { const o = readJSON(OUTBOX_KEY, []); return Array.isArray(o) ? o : []; }
+function writeOutbox(items) { writeJSON(OUTBOX_KEY, items); }
+function updateOutbox(id, change) {
+  writeOutbox(readOutbox().map((item) => (item.id === id ? { ...item, ...change } : item)));
+}
+function dropFromOutbox(id) { writeOutbox(readOutbox().filter((item) => item.id !== id)); }
+
+function mine() { return new Set(readJSON(MINE_KEY, [])); }
+function rememberMine(id) {
+  const ids = readJSON(MINE_KEY, []);
+  if (!ids.includes(id)) { ids.push(id); writeJSON(MINE_KEY, ids.slice(-500)); }
+}
+function forgetMine(id) { writeJSON(MINE_KEY, readJSON(MINE_KEY, []).filter((x) => x !== id)); }
+
+function saveStateSoon() {
+  if (saveTimer) return;
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    if (live && live.state) writeJSON(STATE_KEY, live.state);
+  }, 800);
+}
+
+// A random UUID (v4): crypto.randomUUID exists only on https and localhost, and not on old phones.
+function uuid() {
+  try { if (window.crypto && crypto.randomUUID) return crypto.randomUUID(); } catch (e) { /* below */ }
+  const b = new Uint8Array(16);
+  if (window.crypto && crypto.getRandomValues) crypto.getRandomValues(b);
+  else for (let i = 0; i < 16; i += 1) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// --- small helpers ---------------------------------------------------------------------------
+
+function current() { return (live && live.state) || cached; }
+
+function online() {
+  return navigator.onLine !== false && !!live && live.socket.connected;
+}
 
 function show(screenId) {
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== screenId;
@@ -23,6 +107,21 @@ function show(screenId) {
 
 function vibrate(pattern) {
   try { navigator.vibrate?.(pattern); } catch (e) { /* not every phone can */ }
+}
+
+function toast(text) {
+  const node = $('toast');
+  node.textContent = text;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, 5000);
+}
+
+function refusal(ack) {
+  const error = ack && ack.error;
+  if (!error) return 'That did not work. Please try again.';
+  if (error.code === 'timeout') return "No connection right now — try again when you're back online.";
+  return error.message || 'That did not work. Please try again.';
 }
 
 // My seat this round, with its table and topic; null when I have none.
@@ -65,30 +164,64 @@ function renderAnnouncement(state) {
   box.dataset.at = String(a.at);
 }
 
+function renderOffline() {
+  const pending = readOutbox().filter((item) => !item.error).length;
+  const off = navigator.onLine === false || connStatus === 'offline';
+  $('offline').hidden = !off || document.body.dataset.screen === 'join';
+  setText('offline-pending', pending
+    ? `(${pending} ${plural(pending, 'note', 'notes')} waiting)` : '');
+  document.body.dataset.online = off ? 'no' : 'yes';
+}
+
+// --- the screens ------------------------------------------------------------------------------
+
 function render(state) {
+  if (!state) return;
   setText('cafe-title', state.cafe.title);
   if (state.me) setText('me-name', state.me.name);
   const n = state.counts.present;
   setText('present-count', String(n));
   setText('present-label', plural(n, 'person is here', 'people are here'));
   renderAnnouncement(state);
+  renderScreen(state);
+  renderOffline();
+}
+
+function renderScreen(state) {
   const c = state.cafe;
+  let seat = null;
   if (c.status === 'closed') {
     setText('problem-title', 'This café has closed');
     setText('problem-text', 'Thank you for coming, and for everything you brought to the tables!');
     show('problem');
-    return;
+  } else if (c.status === 'harvest') {
+    show('harvest');
+  } else if (c.status !== 'running' || !c.phase) {
+    show('lobby');
+  } else {
+    seat = mySeat(state);
+    if (!seat) {
+      setText('wait-round', roundLine(state));
+      show('wait');
+      lastSeat = null;
+    } else {
+      renderSeat(state, seat);
+    }
   }
-  if (c.status === 'harvest') { show('harvest'); return; }
-  if (c.status !== 'running' || !c.phase) { show('lobby'); return; }
+  const screen = document.body.dataset.screen;
+  if (screen !== 'move') clothOpenInMove = false;
+  const clothShown = !!seat && (screen === 'discuss' || (screen === 'move' && clothOpenInMove));
+  document.body.dataset.cloth = clothShown ? 'open' : 'closed';
+  $('cloth').hidden = !clothShown;
+  $('cloth-close').hidden = screen !== 'move';
+  $('note-bar').hidden = !clothShown || !!composing;
+  if (!clothShown && composing) closeComposer();
+  if (clothShown) renderCloth(state, seat);
+  tick();
+}
 
-  const seat = mySeat(state);
-  if (!seat) {
-    setText('wait-round', roundLine(state));
-    show('wait');
-    lastSeat = null;
-    return;
-  }
+function renderSeat(state, seat) {
+  const c = state.cafe;
   const key = `${state.seating.round}:${seat.table.id}`;
   if (key !== lastSeat) {
     if (c.phase === 'move') vibrate([200, 100, 200]);
@@ -107,6 +240,7 @@ function render(state) {
     host.hidden = !seat.hosting;
     host.textContent = seat.hosting ? `You host ${label}. Welcome the newcomers.` : '';
     setText('move-question', question);
+    setText('move-cloth', `See the notes of ${label}`);
     paint($('move'), colour);
     show('move');
   } else {
@@ -120,13 +254,305 @@ function render(state) {
     setText('discuss-question', question);
     show('discuss');
   }
-  tick();
 }
+
+// --- the tablecloth -----------------------------------------------------------------------------
+
+function dotsInfo(state) {
+  const budget = Number((state.cafe.settings || {}).dots_per_round ?? 3);
+  const round = state.cafe.current_round;
+  const votes = (state.my_votes || []).filter((v) => v.phase === 'round');
+  const used = votes.filter((v) => v.round === round).length;
+  return { budget, left: Math.max(0, budget - used), voted: new Set(votes.map((v) => v.note_id)) };
+}
+
+function renderCloth(state, seat) {
+  const c = state.cafe;
+  const tableId = seat.table.id;
+  const round = c.current_round;
+  setText('cloth-table', `· ${seat.table.label}`);
+
+  const dots = dotsInfo(state);
+  const dotsNode = $('dots-left');
+  dotsNode.hidden = dots.budget <= 0;
+  dotsNode.textContent = dots.left > 0
+    ? `● ${dots.left} ${plural(dots.left, 'dot', 'dots')} left`
+    : 'No dots left — tap one of your dots to take it back';
+  dotsNode.dataset.left = String(dots.left);
+
+  // The host writes this round's summary; everyone sees the earlier rounds' summaries.
+  $('host-box').hidden = !seat.hosting;
+  if (seat.hosting) {
+    setText('summary-h', `Summary of round ${round} (you host)`);
+    setText('summary-label', `Summary of round ${round}`);
+    const own = (state.summaries || []).find((s) => s.table_id === tableId && s.round === round);
+    const area = $('summary-text');
+    if (area.dataset.round !== String(round)) {
+      // A new round: a fresh, folded summary box.
+      $('host-box').open = false;
+      setText('summary-msg', '');
+      delete area.dataset.dirty;
+    }
+    if (area.dataset.round !== String(round) || (area.dataset.dirty !== '1' && document.activeElement !== area)) {
+      area.value = own ? own.text : '';
+      area.dataset.round = String(round);
+      delete area.dataset.dirty;
+      setText('summary-count', `${area.value.length} / ${SUMMARY_MAX}`);
+    }
+  }
+  const before = (state.summaries || []).filter((s) => s.table_id === tableId && s.round < round);
+  $('summaries-box').hidden = before.length === 0;
+  $('summaries').replaceChildren(...before.map((s) => el('li', { class: 'summary' },
+    el('p', { class: 'summary-meta', text: `Round ${s.round}${s.author_name ? ` · by ${s.author_name}` : ''}` }),
+    el('p', { class: 'summary-text', text: s.text }))));
+
+  const notes = (state.notes || []).filter((n) => n.table_id === tableId && !n.hidden
+    && (n.round === null || n.round === undefined || n.round <= round));
+  const known = new Set((state.notes || []).map((n) => n.id));
+  const outbox = readOutbox().filter((item) => !known.has(item.id)).reverse();
+  const ctx = { state, seat, dots, mine: mine(), round, tableId };
+
+  const active = document.activeElement && document.activeElement.id;
+  const pinned = notes.filter((n) => n.pinned);
+  $('pinned-box').hidden = pinned.length === 0;
+  $('pinned').replaceChildren(...pinned.map((n) => noteItem(n, ctx)));
+  const rest = notes.filter((n) => !n.pinned);
+  $('notes').replaceChildren(...outbox.map((item) => pendingItem(item, ctx)), ...rest.map((n) => noteItem(n, ctx)));
+  $('notes-empty').hidden = notes.length + outbox.length > 0;
+  if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
+  for (const n of notes) seenNotes.add(n.id);
+}
+
+function isMine(note, ctx) {
+  return ctx.mine.has(note.id) || (note.author_id !== null && ctx.state.me && note.author_id === ctx.state.me.id);
+}
+
+function noteItem(note, ctx) {
+  const own = isMine(note, ctx);
+  const earlier = note.round !== null && note.round !== undefined && note.round < ctx.round;
+  const voted = ctx.dots.voted.has(note.id);
+  const meta = el('p', { class: 'note-meta' },
+    el('span', { class: 'note-author', text: `${note.author_name || 'Anonymous'}${own ? ' (you)' : ''}` }),
+    earlier ? el('span', { class: 'tag tag-round', text: `Round ${note.round}` }) : null);
+  const actions = el('div', { class: 'note-actions' });
+  if (ctx.dots.budget > 0) {
+    const dot = el('button', {
+      type: 'button', class: 'dot-btn', id: `dot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
+      'aria-label': voted ? `Take your dot back (${note.votes} ${plural(note.votes, 'dot', 'dots')})`
+        : `Give a dot (${note.votes} ${plural(note.votes, 'dot', 'dots')})`,
+      disabled: busy.has(note.id),
+    }, el('span', { class: 'dot', 'aria-hidden': 'true' }), el('span', { class: 'dot-n', text: String(note.votes) }));
+    dot.addEventListener('click', () => toggleDot(note, voted));
+    actions.append(dot);
+  } else {
+    actions.append(el('span', { class: 'dot-count', text: `● ${note.votes}` }));
+  }
+  if (ctx.seat.hosting) {
+    const pin = el('button', { type: 'button', class: 'btn-note', id: `pin-${note.id}`,
+      text: note.pinned ? '★ Unpin' : '☆ Pin', disabled: busy.has(note.id),
+      'aria-label': note.pinned ? 'Unpin this key insight' : 'Pin as a key insight' });
+    pin.addEventListener('click', () => act(note.id, 'pin_note', { id: note.id, pinned: !note.pinned }));
+    actions.append(pin);
+  }
+  if (own) {
+    const edit = el('button', { type: 'button', class: 'btn-note', id: `edit-${note.id}`, text: 'Edit' });
+    edit.addEventListener('click', () => openComposer({ mode: 'edit', id: note.id }, note));
+    const sure = confirmDelete.has(note.id);
+    const del = el('button', { type: 'button', class: `btn-note btn-note-danger${sure ? ' sure' : ''}`,
+      id: `del-${note.id}`, text: sure ? 'Tap again to delete' : 'Delete', disabled: busy.has(note.id) });
+    del.addEventListener('click', () => deleteNote(note.id));
+    actions.append(edit, del);
+  }
+  const item = el('li', {
+    class: `sticky sticky-${note.colour}${earlier ? ' sticky-earlier' : ''}${note.pinned ? ' sticky-pinned' : ''}`,
+    'data-id': note.id,
+  }, el('p', { class: 'note-text', text: note.text }), meta, actions);
+  if (!seenNotes.has(note.id) && seenNotes.size) item.classList.add('sticky-new');
+  return item;
+}
+
+function pendingItem(item, ctx) {
+  const table = ctx.state.tables.find((t) => t.id === item.table_id);
+  const elsewhere = item.table_id !== ctx.tableId;
+  const li = el('li', { class: `sticky sticky-${item.colour || 'yellow'} sticky-pending`, 'data-id': item.id,
+    'data-pending': item.error ? 'failed' : 'sending' },
+  el('p', { class: 'note-text', text: item.text }),
+  el('p', { class: 'note-meta' },
+    el('span', { class: 'note-author', text: item.anonymous ? 'Anonymous (you)' : `${(ctx.state.me || {}).name || ''} (you)` }),
+    elsewhere ? el('span', { class: 'tag', text: `for ${table ? table.label : 'another table'}` }) : null,
+    item.error ? null : el('span', { class: 'sending', text: 'sending…' })));
+  if (item.error) {
+    const edit = el('button', { type: 'button', class: 'btn-note', id: `fix-${item.id}`, text: 'Edit' });
+    edit.addEventListener('click', () => openComposer({ mode: 'new', replaces: item.id }, item));
+    const discard = el('button', { type: 'button', class: 'btn-note btn-note-danger', id: `discard-${item.id}`, text: 'Discard' });
+    discard.addEventListener('click', () => { dropFromOutbox(item.id); forgetMine(item.id); render(current()); });
+    li.append(el('p', { class: 'note-error', role: 'alert', text: `Not sent: ${item.error.message}` }),
+      el('div', { class: 'note-actions' }, edit, discard));
+  }
+  return li;
+}
+
+async function act(noteId, command, payload) {
+  if (!online()) { toast("You're offline — try again when you're back."); return null; }
+  busy.add(noteId);
+  render(current());
+  const ack = await live.send(command, payload);
+  busy.delete(noteId);
+  if (!ack || !ack.ok) toast(refusal(ack));
+  render(current());
+  return ack;
+}
+
+function toggleDot(note, voted) {
+  act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id });
+}
+
+function deleteNote(id) {
+  if (!confirmDelete.has(id)) {
+    confirmDelete.set(id, setTimeout(() => { confirmDelete.delete(id); render(current()); }, 4000));
+    render(current());
+    return;
+  }
+  clearTimeout(confirmDelete.get(id));
+  confirmDelete.delete(id);
+  act(id, 'delete_note', { id }).then((ack) => { if (ack && ack.ok) forgetMine(id); });
+}
+
+// --- the composer -----------------------------------------------------------------------------
+
+function chosenColour() {
+  const picked = document.querySelector('input[name=colour]:checked');
+  return picked ? picked.value : 'yellow';
+}
+
+function setColour(colour) {
+  for (const input of document.querySelectorAll('input[name=colour]')) input.checked = input.value === colour;
+}
+
+function countNote() {
+  const n = $('note-text').value.length;
+  const counter = $('note-count');
+  counter.textContent = `${n} / ${NOTE_MAX}`;
+  counter.dataset.near = n > NOTE_MAX - 20 ? 'yes' : 'no';
+}
+
+function openComposer(mode, from) {
+  composing = mode;
+  const editing = mode.mode === 'edit';
+  setText('composer-h', editing ? 'Edit your note' : 'New note');
+  setText('post', editing ? 'Save' : 'Post');
+  $('note-anon-row').hidden = editing;
+  $('composer-error').hidden = true;
+  if (from) {
+    $('note-text').value = from.text;
+    setColour(from.colour || 'yellow');
+    $('note-anon').checked = !!from.anonymous;
+  } else {
+    $('note-text').value = localStorage.getItem(DRAFT_KEY) || '';
+  }
+  countNote();
+  $('composer').hidden = false;
+  $('note-bar').hidden = true;
+  document.body.dataset.composer = 'open';
+  $('note-text').focus();
+}
+
+function closeComposer() {
+  composing = null;
+  $('composer').hidden = true;
+  document.body.dataset.composer = 'closed';
+  const state = current();
+  $('note-bar').hidden = !(state && document.body.dataset.cloth === 'open');
+}
+
+function composerError(text) {
+  const node = $('composer-error');
+  node.textContent = text;
+  node.hidden = !text;
+}
+
+async function submitNote(event) {
+  event.preventDefault();
+  const state = current();
+  const text = $('note-text').value.trim();
+  if (!text) { composerError('Type your note first.'); $('note-text').focus(); return; }
+  if (text.length > NOTE_MAX) { composerError(`A note has at most ${NOTE_MAX} characters.`); return; }
+  const colour = chosenColour();
+  if (composing && composing.mode === 'edit') {
+    if (!online()) { composerError("You're offline: your change is not saved yet. Try again when you're back."); return; }
+    $('post').disabled = true;
+    const ack = await live.send('edit_note', { id: composing.id, text, colour });
+    $('post').disabled = false;
+    if (!ack || !ack.ok) { composerError(refusal(ack)); return; }
+    closeComposer();
+    return;
+  }
+  const seat = state && mySeat(state);
+  if (!seat) { composerError('You have no seat right now, so there is no tablecloth to write on.'); return; }
+  const item = {
+    id: uuid(), table_id: seat.table.id, round: state.seating.round, text, colour,
+    anonymous: $('note-anon').checked, typed_at: Date.now(),
+  };
+  let box = readOutbox();
+  if (composing && composing.replaces) {
+    box = box.filter((x) => x.id !== composing.replaces);
+    forgetMine(composing.replaces);
+  }
+  box.push(item);
+  if (!writeOutbox(box) && !readOutbox().some((x) => x.id === item.id)) {
+    composerError('This phone has no room left to keep the note. Please try again.');
+    return;
+  }
+  rememberMine(item.id);
+  try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* fine */ }
+  $('note-text').value = '';
+  closeComposer();
+  render(state);
+  flush();
+}
+
+// --- the outbox: send in the order typed, until acknowledged --------------------------------
+
+function scheduleRetry(ms) {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(flush, ms);
+}
+
+async function flush() {
+  if (flushing || !online()) { renderOffline(); return; }
+  flushing = true;
+  let changed = false;
+  try {
+    for (const item of readOutbox()) {
+      if (item.error) continue;     // waits for its author: Edit or Discard
+      if (!online()) break;
+      const ack = await live.send('add_note', {
+        id: item.id, table_id: item.table_id, round: item.round, text: item.text,
+        colour: item.colour, anonymous: !!item.anonymous,
+      }, NOTE_ACK_MS);
+      if (ack && ack.ok) {        // stored now, or already (duplicate: true)
+        dropFromOutbox(item.id);
+        changed = true;
+        continue;
+      }
+      const codeName = (ack && ack.error && ack.error.code) || 'timeout';
+      if (codeName === 'rate_limited') { scheduleRetry(RATE_RETRY_MS); break; }
+      if (TRANSIENT.has(codeName)) break;   // try again on reconnect or in a few seconds
+      updateOutbox(item.id, { error: { code: codeName, message: refusal(ack) } });
+      changed = true;
+    }
+  } finally {
+    flushing = false;
+  }
+  if (changed) render(current()); else renderOffline();
+}
+
+// --- the countdown ----------------------------------------------------------------------------
 
 // Every quarter second: the countdown from the deadline and the measured clock offset.
 function tick() {
-  const state = live && live.state;
-  if (!state) return;
+  const state = current();
+  if (!state || !live) return;
   const c = state.cafe;
   const ms = remainingMs(state, live);
   const text = formatMs(ms);
@@ -156,21 +582,47 @@ function tick() {
   lastRemaining = ms;
 }
 
+// --- start ------------------------------------------------------------------------------------
+
+function changed(state) {
+  cached = null;
+  saveStateSoon();
+  render(state);
+}
+
 function start(token) {
+  const stored = readJSON(STATE_KEY, null);
+  if (stored && stored.cafe && stored.me && stored.role === 'phone') {
+    cached = stored;
+  } else {
+    show('connecting');
+  }
   live = connectLive({
     auth: { cafe: code, role: 'phone', token },
     reducers: baseReducers,
-    onState: render,
-    onChange: render,
-    onStatus: (s) => showStatus($('conn'), s),
+    onState: (state) => { changed(state); flush(); },
+    onChange: changed,
+    onStatus: (s) => {
+      connStatus = s;
+      renderOffline();
+      if (s === 'online') flush();
+    },
     onRefused: (error) => {
       // The server no longer knows this phone (a reset café or an old token): join again.
       if (live) live.socket.disconnect();
-      localStorage.removeItem(TOKEN_KEY);
+      try {
+        localStorage.removeItem(TOKEN_KEY);
+        localStorage.removeItem(STATE_KEY);
+      } catch (e) { /* fine */ }
+      cached = null;
       showJoin(error && error.message);
     },
   });
-  if (!ticker) ticker = setInterval(tick, TICK_MS);
+  if (cached) render(cached);
+  if (!ticker) {
+    ticker = setInterval(tick, TICK_MS);
+    setInterval(flush, RETRY_MS);
+  }
 }
 
 function showJoin(message) {
@@ -178,6 +630,9 @@ function showJoin(message) {
   err.hidden = !message;
   err.textContent = message || '';
   show('join');
+  $('cloth').hidden = true;
+  $('note-bar').hidden = true;
+  renderOffline();
 }
 
 async function join(event) {
@@ -200,11 +655,44 @@ async function join(event) {
     const body = await res.json();
     if (!body.ok) { showJoin(body.error.message); return; }
     localStorage.setItem(TOKEN_KEY, body.token);
+    localStorage.removeItem(STATE_KEY);
     start(body.token);
   } catch (e) {
     showJoin('No connection to the café. Check the Wi-Fi and try again.');
   } finally {
     button.disabled = false;
+  }
+}
+
+// The service worker keeps this page and its files, so a reload without Wi-Fi still works.
+// Browsers allow it only on https and on localhost; on a plain-http LAN the outbox alone
+// (localStorage) keeps the notes until the connection is back.
+async function registerWorker() {
+  const sw = navigator.serviceWorker;
+  if (!sw || !window.isSecureContext) { document.body.dataset.sw = 'none'; return; }
+  try {
+    await sw.register('/sw.js', { scope: '/' });
+    await sw.ready;
+    if (!sw.controller) {
+      await new Promise((resolve) => sw.addEventListener('controllerchange', resolve, { once: true }));
+    }
+    const urls = new Set([location.pathname + location.search]);
+    for (const node of document.querySelectorAll('script[src], link[rel=stylesheet]')) {
+      urls.add(node.src || node.href);
+    }
+    for (const name of ['./phone.js', './live.js', './dom.js']) urls.add(new URL(name, import.meta.url).href);
+    for (const entry of performance.getEntriesByType('resource')) {
+      if (entry.name.startsWith(`${location.origin}/static/`)) urls.add(entry.name);
+    }
+    await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      sw.controller.postMessage({ type: 'keep', urls: [...urls] }, [channel.port2]);
+      setTimeout(resolve, 10000);
+    });
+    document.body.dataset.sw = 'ready';
+  } catch (e) {
+    document.body.dataset.sw = 'failed';
   }
 }
 
@@ -215,6 +703,56 @@ $('announcement-close').addEventListener('click', () => {
   $('announcement').hidden = true;
 });
 $('warning-close').addEventListener('click', () => { $('warning').hidden = true; });
+$('move-cloth').addEventListener('click', () => {
+  clothOpenInMove = true;
+  render(current());
+  $('cloth').scrollIntoView({ block: 'start' });
+});
+$('cloth-close').addEventListener('click', () => {
+  clothOpenInMove = false;
+  render(current());
+  window.scrollTo(0, 0);
+});
+$('write').addEventListener('click', () => openComposer({ mode: 'new' }));
+$('composer-close').addEventListener('click', closeComposer);
+$('composer-form').addEventListener('submit', submitNote);
+$('note-text').addEventListener('input', () => {
+  countNote();
+  composerError('');
+  if (composing && composing.mode === 'new' && !composing.replaces) {
+    try { localStorage.setItem(DRAFT_KEY, $('note-text').value); } catch (e) { /* fine */ }
+  }
+});
+$('summary-text').addEventListener('input', () => {
+  $('summary-text').dataset.dirty = '1';
+  setText('summary-count', `${$('summary-text').value.length} / ${SUMMARY_MAX}`);
+  setText('summary-msg', '');
+});
+$('summary-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const state = current();
+  const seat = state && mySeat(state);
+  const text = $('summary-text').value.trim();
+  const msg = $('summary-msg');
+  msg.dataset.kind = 'error';
+  if (!seat || !seat.hosting) { msg.textContent = 'Only the host of this table writes its summary.'; return; }
+  if (!text) { msg.textContent = 'Type the summary first.'; return; }
+  if (!online()) { msg.textContent = "You're offline: the summary is not saved yet. Try again when you're back."; return; }
+  $('summary-save').disabled = true;
+  const ack = await live.send('write_summary', { table_id: seat.table.id, round: state.cafe.current_round, text });
+  $('summary-save').disabled = false;
+  if (ack && ack.ok) {
+    delete $('summary-text').dataset.dirty;
+    msg.dataset.kind = 'ok';
+    msg.textContent = 'Saved. The next round’s newcomers will read it.';
+  } else {
+    msg.textContent = refusal(ack);
+  }
+});
+window.addEventListener('online', () => { renderOffline(); flush(); });
+window.addEventListener('offline', renderOffline);
+document.addEventListener('visibilitychange', () => { if (!document.hidden) flush(); });
 
 const saved = localStorage.getItem(TOKEN_KEY);
 if (saved) start(saved); else showJoin();
+registerWorker();
