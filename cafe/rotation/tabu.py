@@ -10,6 +10,67 @@ from cafe.rotation.state import State
 _TENURE = (5, 15)
 _PATIENCE = 100
 
+# add[r][p] maps each table g of p's topic in round r to the pair cost p would add by sitting
+# with g's members, not counting round r itself: sum of f'(m) over x in g, where m is how often
+# p and x meet outside round r. For p's own table that is exactly what p's leaving saves.
+Gains = list[list[dict[int, int] | None] | None]
+
+
+def _fill(state: State, r: int, p: int, g: int) -> int:
+    """add[r][p][g] from scratch: O(table size)."""
+    mp = state.meet[p]
+    own = 1 if state.seat[r][p] == g else 0
+    inc = state.inst.inc
+    return sum(inc[mp[x] - own] for x in state.mem[r][g] if x != p)
+
+
+def _build(state: State, rounds: list[int]) -> Gains:
+    """The add table for every round the tabu phase works on."""
+    inst = state.inst
+    add: Gains = [None] * inst.R
+    for r in rounds:
+        row: list[dict[int, int] | None] = [None] * inst.N
+        for p in range(inst.N):
+            same = inst.tables_of_topic[inst.topic_of[state.seat[r][p]]]
+            if len(same) > 1:
+                row[p] = {g: _fill(state, r, p, g) for g in same}
+        add[r] = row
+    return add
+
+
+def _swap(state: State, add: Gains, rounds: list[int], r: int, p: int, q: int) -> None:
+    """Swap p and q in round r, keeping `add` exact in O(rounds x table size + topic size)."""
+    inst = state.inst
+    inc, seat, meet = inst.inc, state.seat, state.meet
+    t, u = seat[r][p], seat[r][q]
+    left = [x for x in state.mem[r][t] if x != p]
+    right = [y for y in state.mem[r][u] if y != q]
+    state.apply_swap(r, p, q, 0, 0)
+    # Every pair whose meeting count changed moves its f'(m) in every other round.
+    changed = [(p, x, -1) for x in left] + [(q, x, 1) for x in left]
+    changed += [(p, y, 1) for y in right] + [(q, y, -1) for y in right]
+    for a, b, step in changed:
+        k = meet[a][b]
+        for r2 in rounds:
+            if r2 == r:
+                continue
+            sa, sb = seat[r2][a], seat[r2][b]
+            m = k - 1 if sa == sb else k
+            dd = inc[m] - inc[m - step]
+            aa, ab = add[r2][a], add[r2][b]  # type: ignore[index]
+            if aa is not None and sb in aa:
+                aa[sb] += dd
+            if ab is not None and sa in ab:
+                ab[sa] += dd
+    # In round r itself tables t and u changed members: refresh those two entries of everyone
+    # who sits at their topic (nobody else has them).
+    row = add[r]
+    for g in inst.tables_of_topic[inst.topic_of[t]]:
+        for a in state.mem[r][g]:
+            ra = row[a]  # type: ignore[index]
+            ra[t] = _fill(state, r, a, t)  # type: ignore[index]
+            ra[u] = _fill(state, r, a, u)  # type: ignore[index]
+
 
 def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
     """Tabu search over swaps within a topic, moving only people in a repeated pair.
@@ -21,10 +82,12 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
     inst = state.inst
     R, N = inst.R, inst.N
     topic_of, tables_of_topic, pins, org = inst.topic_of, inst.tables_of_topic, inst.pins, inst.org
-    inc, dec = inst.inc, inst.dec
+    inc2 = [2 * v for v in inst.inc]
     rng = state.rng
     rnd, randint = rng.random, rng.randint
     use_org = inst.O > 0
+    # Without organisations every delta is a multiple of W_PAIR: compare in pair units.
+    unit = 1 if use_org else W_PAIR
     # Only rounds with two tables of one topic and someone free to move can change.
     rounds = [
         r for r in range(R)
@@ -32,14 +95,13 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
     ]
     if not rounds or budget <= 0:
         return
+    add = _build(state, rounds)
     cost = state.cost()
     best_cost, best_seats = cost, [row[:] for row in state.seat]
     tabu: dict[tuple[int, int, int], int] = {}
     used = 0
     it = 0
     stall = 0
-    # Stagnation limit: a plateau this long means the search circles; jump from the best.
-    patience = _PATIENCE
     while used < budget and best_cost > floor and time.perf_counter() < deadline:
         it += 1
         seat, mem, meet, oc = state.seat, state.mem, state.meet, state.oc
@@ -47,53 +109,31 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
         choice: tuple[int, int, int] | None = None
         ties = 0
         evaluated = 0
-        aspire = best_cost - cost  # a tabu move is allowed if it beats the best plan
+        aspire = (best_cost - cost) // unit  # a tabu move is allowed if it beats the best plan
         for r in rounds:
-            srow, mrow, pinr = seat[r], mem[r], pins[r]
+            srow, mrow, pinr, ar = seat[r], mem[r], pins[r], add[r]
             ocr = oc[r] if use_org else None
-            out: dict[int, int] = {}
             for p in state.movable[r]:
+                ap = ar[p]  # type: ignore[index]
+                if ap is None:
+                    continue
                 t = srow[p]
-                mp = meet[p]
-                group_t = mrow[t]
-                out_p = 0
-                clash = False
-                for x in group_t:
-                    if x != p:
-                        k = mp[x]
-                        out_p += dec[k]
-                        if k > 1:
-                            clash = True
+                out_p = ap[t]
                 op = org[p]
-                if not clash and not (use_org and op >= 0 and ocr[t][op] > 1):  # type: ignore[index]
+                if not out_p and not (use_org and op >= 0 and ocr[t][op] > 1):  # type: ignore[index]
                     continue
-                same = tables_of_topic[topic_of[t]]
-                if len(same) < 2:
-                    continue
-                for u in same:
+                mp = meet[p]
+                for u, in_p in ap.items():
                     if u == t:
                         continue
-                    group_u = mrow[u]
-                    a = 0
-                    for y in group_u:
-                        a += inc[mp[y]]
-                    base = a - out_p
-                    for q in group_u:
+                    base = in_p - out_p
+                    for q in mrow[u]:
                         if pinr[q] >= 0:
                             continue
-                        mq = meet[q]
-                        oq_ = out.get(q)
-                        if oq_ is None:
-                            oq_ = 0
-                            for y in group_u:
-                                if y != q:
-                                    oq_ += dec[mq[y]]
-                            out[q] = oq_
-                        b = 0
-                        for x in group_t:
-                            b += inc[mq[x]]
-                        d = W_PAIR * (base + b - 2 * inc[mp[q]] - oq_)
+                        aq = ar[q]  # type: ignore[index]
+                        d = base + aq[t] - aq[u] - inc2[mp[q]]
                         if use_org:
+                            d *= W_PAIR
                             oq = org[q]
                             if op != oq:
                                 oct_, ocu = ocr[t], ocr[u]  # type: ignore[index]
@@ -115,20 +155,20 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                                 choice = (r, p, q)
         used += evaluated + 1
         if choice is None or best_d is None:
-            stall = patience  # nothing admissible: perturb
+            stall = _PATIENCE  # nothing admissible: perturb
         else:
             r, p, q = choice
-            t, u = state.seat[r][p], state.seat[r][q]
-            state.apply_swap(r, p, q, 0, 0)
-            cost += best_d
+            t, u = seat[r][p], seat[r][q]
+            _swap(state, add, rounds, r, p, q)
+            cost += best_d * unit
             tabu[(r, p, t)] = it + randint(*_TENURE)
             tabu[(r, q, u)] = it + randint(*_TENURE)
             if cost < best_cost:
-                best_cost, best_seats = cost, [row[:] for row in state.seat]
+                best_cost, best_seats = cost, [row[:] for row in seat]
                 stall = 0
             else:
                 stall += 1
-        if stall >= patience:
+        if stall >= _PATIENCE:
             # Restart from the best plan, shaken by a few random swaps within topics.
             state.reset(best_seats)
             for _ in range(randint(2, 6)):
@@ -143,6 +183,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                     state.apply_swap(r, p, cands[int(rnd() * len(cands))], 0, 0)
             state.recount()
             cost = state.cost()
+            add = _build(state, rounds)
             tabu.clear()
             stall = 0
             used += N
