@@ -230,6 +230,9 @@ def _note_upsert(state: Payload, data: Payload) -> None:
 
 def _note_gone(state: Payload, data: Payload) -> None:
     state["notes"] = [n for n in state["notes"] if n["id"] != data["note_id"]]
+    # Its dots are given back.
+    if "my_votes" in state:
+        state["my_votes"] = [v for v in state["my_votes"] if v["note_id"] != data["note_id"]]
 
 
 def _note_hidden(state: Payload, data: Payload) -> None:
@@ -239,7 +242,7 @@ def _note_hidden(state: Payload, data: Payload) -> None:
         return
     for note in state["notes"]:
         if note["id"] == data["note_id"]:
-            note["hidden"] = True
+            note.update(hidden=True, votes=0, harvest_votes=0)
 
 
 def _note_field(state: Payload, note_id: str, **fields: Any) -> None:

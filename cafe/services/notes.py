@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cafe.events import Event
@@ -115,9 +115,12 @@ def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: obje
         raise Invalid("Choose whether the note is anonymous.")
     existing = session.get(Note, nid)
     if existing is not None:
+        same_round = session.scalar(select(Round.number).where(Round.id == existing.round_id)) \
+            == round_number if existing.round_id is not None else round_number is None
         same = (existing.cafe_id == cafe.id and existing.author_id == person.id
                 and existing.text == body and existing.colour == shade
-                and existing.anonymous == anonymous and existing.table_id == table_id)
+                and existing.anonymous == anonymous and existing.table_id == table_id
+                and same_round)
         if not same:
             raise Conflict("A different note with this id already exists.")
         return Written(view(session, existing), [], duplicate=True)
@@ -169,6 +172,7 @@ def delete_note(session: Session, cafe: Cafe, person: Participant, note_id: obje
     note = _own(session, cafe, person, note_id)
     note.deleted = True
     note.updated_at_ms = now_ms()
+    _drop_votes(session, note)
     return [eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)})]
 
 
@@ -178,10 +182,17 @@ def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> l
     if note.hidden == hidden:
         return []
     note.hidden = hidden
+    if hidden:
+        _drop_votes(session, note)
     session.flush()
     if hidden:
         return [eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)})]
     return [eventlog.append(session, cafe.id, "note_restored", {"note": view(session, note)})]
+
+
+def _drop_votes(session: Session, note: Note) -> None:
+    # A note taken off the tablecloth gives its dots back; a restored note starts again at 0.
+    session.execute(delete(Vote).where(Vote.note_id == note.id))
 
 
 def _host_of(session: Session, person: Participant, table_id: int) -> bool:
@@ -245,6 +256,9 @@ def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
     else:
         if mine is None:
             raise Invalid("You have no dot on this note.", code="no_vote")
+        if mine.round_id != round_id:
+            raise Invalid("You gave this dot in an earlier round; it stays there.",
+                          code="earlier_dot")
         session.delete(mine)
     session.flush()
     votes, harvest = _tallies(session, note.id)

@@ -139,7 +139,11 @@ export function noteOrder(a, b) {
   return (b.created_at - a.created_at) || (a.id < b.id ? -1 : (a.id > b.id ? 1 : 0));
 }
 function noteUpsert(state, data) { state.notes = upsert(state.notes, data.note, noteOrder); }
-function noteGone(state, data) { state.notes = (state.notes || []).filter((n) => n.id !== data.note_id); }
+function noteGone(state, data) {
+  state.notes = (state.notes || []).filter((n) => n.id !== data.note_id);
+  // A note taken off the tablecloth gives its dots back.
+  if (state.my_votes) state.my_votes = state.my_votes.filter((v) => v.note_id !== data.note_id);
+}
 function noteField(state, id, fields) {
   for (const note of state.notes || []) if (note.id === id) Object.assign(note, fields);
 }
@@ -203,7 +207,9 @@ export const baseReducers = {
   note_hidden(state, data) {
     // The facilitator keeps hidden notes (to restore them); everyone else loses them.
     if (state.role !== 'facilitator') { noteGone(state, data); return; }
-    for (const note of state.notes || []) if (note.id === data.note_id) note.hidden = true;
+    for (const note of state.notes || []) {
+      if (note.id === data.note_id) Object.assign(note, { hidden: true, votes: 0, harvest_votes: 0 });
+    }
   },
   note_withheld: noteGone,
   note_pinned(state, data) { noteField(state, data.note_id, { pinned: data.pinned }); },

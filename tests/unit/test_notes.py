@@ -173,3 +173,36 @@ def test_a_replay_never_carries_the_text_of_a_hidden_note(talking: Small) -> Non
     gone = talking.read(lambda s, c: notes.withheld(s, c.id))
     event: Event = withhold(written.events[0], gone)
     assert event.type == "note_withheld" and "Secret text" not in repr(event.data)
+
+
+def test_a_hidden_or_deleted_note_gives_its_dots_back(talking: Small) -> None:
+    ids = [add(talking, 2, f"Idea {i}").note["id"] for i in range(4)]
+    voter = person(talking, 3)
+    for nid in ids[:3]:
+        talking.do(lambda s, c, nid=nid: notes.vote(s, c, voter, nid))
+    talking.do(lambda s, c: notes.set_hidden(s, c, ids[0], True))
+    [event] = talking.do(lambda s, c: notes.vote(s, c, voter, ids[3]))
+    assert event.data["added"]
+    [restored] = talking.do(lambda s, c: notes.set_hidden(s, c, ids[0], False))
+    assert restored.data["note"]["votes"] == 0
+
+
+def test_a_dot_from_an_earlier_round_stays_there(talking: Small) -> None:
+    nid = add(talking, 2).note["id"]
+    voter = person(talking, 3)
+    talking.do(lambda s, c: notes.vote(s, c, voter, nid))
+    talking.seated("end_round")
+    talking.seated("start_round")
+    with pytest.raises(Invalid, match="earlier round"):
+        talking.do(lambda s, c: notes.vote(s, c, voter, nid, add=False))
+
+
+def test_the_same_note_id_in_another_round_is_a_conflict(talking: Small) -> None:
+    nid = str(uuid.uuid4())
+    add(talking, 0, "Host note", note_id=nid)  # the host keeps the same table
+    talking.seated("end_round")
+    talking.seated("start_round")
+    me = person(talking, 0)
+    with pytest.raises(Conflict):
+        talking.do(lambda s, c: notes.add_note(s, c, me, note_id=nid, table_id=talking.tables[0],
+                                               round_number=2, text="Host note"))
