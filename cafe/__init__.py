@@ -10,10 +10,12 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cafe import rotation
 from cafe.config import Config
 from cafe.db import Database
+from cafe.guard import Guard
 from cafe.ratelimit import Limiter
 
 T = TypeVar("T")
@@ -30,6 +32,9 @@ class Connection:
     code: str
     role: str
     participant_id: int | None
+    address: str = ""
+    # The facilitator link's hash at connect: a rotated link ends the old sockets' rights.
+    secret_hash: str | None = None
 
 
 @dataclass
@@ -45,9 +50,17 @@ class Runtime:
     local_cafes: dict[int, int] = field(default_factory=dict)
     heartbeat_started: bool = False
     note_limiter: Limiter = field(init=False)
+    guard: Guard = field(init=False)
 
     def __post_init__(self) -> None:
         self.note_limiter = Limiter(self.config.note_rate, self.config.note_burst)
+        self.guard = Guard(
+            wrong_codes_per_minute=self.config.wrong_codes_per_minute,
+            wrong_secrets_per_cafe=self.config.wrong_secrets_per_cafe,
+            commands_per_second=self.config.commands_per_second,
+            command_burst=self.config.command_burst,
+            connections_per_address=self.config.connections_per_address,
+        )
 
     def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy pure work (the mixing engine) off the event loop, so sockets stay served."""
@@ -109,6 +122,10 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url),
                                      socketio=socketio)
+    if config.trust_proxy:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For; outside the
+        # Socket.IO middleware, so sockets and pages see the same address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     web.register(app)
     realtime.register(socketio)
     return app

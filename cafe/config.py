@@ -57,6 +57,12 @@ class Config:
     max_payload_bytes: int = 64 * 1024
     note_rate: float = 1.0
     note_burst: int = 5
+    trust_proxy: bool = False
+    wrong_codes_per_minute: int = 30
+    wrong_secrets_per_cafe: int = 60
+    commands_per_second: float = 10.0
+    command_burst: int = 40
+    connections_per_address: int = 500
     log_level: str = "INFO"
     testing: bool = False
 
@@ -78,6 +84,13 @@ class Config:
             max_payload_bytes=_env_int("MAX_PAYLOAD_BYTES", cls.max_payload_bytes),
             note_rate=_env_float("NOTE_RATE", cls.note_rate),
             note_burst=_env_int("NOTE_BURST", cls.note_burst),
+            trust_proxy=_env("TRUST_PROXY", "0") in ("1", "true", "yes"),
+            wrong_codes_per_minute=_env_int("WRONG_CODES_PER_MINUTE", cls.wrong_codes_per_minute),
+            wrong_secrets_per_cafe=_env_int("WRONG_SECRETS_PER_CAFE", cls.wrong_secrets_per_cafe),
+            commands_per_second=_env_float("COMMANDS_PER_SECOND", cls.commands_per_second),
+            command_burst=_env_int("COMMAND_BURST", cls.command_burst),
+            connections_per_address=_env_int("CONNECTIONS_PER_ADDRESS",
+                                             cls.connections_per_address),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),
         )
 

@@ -62,6 +62,13 @@ def _public_participant(data: Payload) -> Payload:
     return {**data, "participant": public_person(data["participant"])}
 
 
+def _no_passcode(data: Payload) -> Payload:
+    # The passcode is said in the room; a phone or the board must not be able to read it.
+    cafe = dict(data["cafe"])
+    cafe["settings"] = {k: v for k, v in cafe["settings"].items() if k != "passcode"}
+    return {**data, "cafe": cafe}
+
+
 def _same_for_all(*fields: str) -> EventSpec:
     return EventSpec(frozenset(fields),
                      {"phone": _everything, "board": _everything, "facilitator": _everything})
@@ -82,7 +89,8 @@ CLOCK_EVENTS = (
 
 EVENT_TYPES: dict[str, EventSpec] = {
     "cafe_created": _same_for_all("cafe"),
-    "cafe_updated": _same_for_all("cafe"),
+    "cafe_updated": EventSpec(frozenset({"cafe"}), {"phone": _no_passcode, "board": _no_passcode,
+                                                    "facilitator": _everything}),
     "participant_joined": _participant_private("participant", "counts"),
     "participant_updated": _participant_private("participant"),
     "participant_left": _same_for_all("participant_id", "counts"),

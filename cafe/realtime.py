@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from flask import request
+from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
@@ -90,6 +92,11 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
     @functools.wraps(handler)
     def wrapper(*args: Any) -> Ack:
         try:
+            rt = runtime()
+            conn = rt.connections.get(request.sid)  # type: ignore[attr-defined]
+            if conn is not None and not rt.guard.command(request.sid, conn.address):  # type: ignore[attr-defined]
+                return {"ok": False, "error": {
+                    "code": "rate_limited", "message": "Too many requests: slow down a little."}}
             return handler(*args)
         except DomainError as exc:
             return {"ok": False, "error": exc.as_dict()}
@@ -197,6 +204,25 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
 
 
 @command
+def on_rotate_facilitator_link(payload: Any = None) -> Ack:
+    """`rotate_facilitator_link {}`: a new secret link; every socket on the old one loses its rights."""
+    rt = runtime()
+    conn = _facilitator(rt)
+    parse(payload, {})
+    with rt.db.transaction() as session:
+        cafe = session.get(Cafe, conn.cafe_id, with_for_update=True)
+        if cafe is None:
+            raise Invalid("This café no longer exists.", code="not_found")
+        secret = cafes.rotate_facilitator_secret(session, cafe)
+        new_hash = cafe.facilitator_hash
+    # This socket carries on with the new link; the others are refused from their next command.
+    rt.connections[request.sid] = replace(conn, secret_hash=new_hash)  # type: ignore[attr-defined]
+    rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"),
+                     skip_sid=request.sid)  # type: ignore[attr-defined]
+    return {"ok": True, "facilitator_url": f"{public_base(rt)}/f/{conn.code}#{secret}"}
+
+
+@command
 def on_delete_cafe(payload: Any = None) -> Ack:
     """`delete_cafe {confirm: CODE}`: the café and everything in it are gone; sockets close."""
     rt = runtime()
@@ -220,6 +246,11 @@ def _facilitator(rt: Runtime) -> Connection:
     conn = _conn(rt)
     if conn.role != "facilitator":
         raise Forbidden("Only the facilitator can do that.")
+    with rt.db.reading() as session:
+        current = session.scalar(select(Cafe.facilitator_hash).where(Cafe.id == conn.cafe_id))
+    if current is None or current != conn.secret_hash:
+        raise Forbidden("This facilitator link has been replaced: open the new link.",
+                        code="link_rotated")
     return conn
 
 
@@ -349,13 +380,26 @@ def _seated_handler(name: str) -> Callable[..., Ack]:
     return command(handler)
 
 
+def address() -> str:
+    """The client's network address (behind a trusted proxy, from X-Forwarded-For)."""
+    return request.remote_addr or "unknown"
+
+
 def _authenticate(rt: Runtime, auth: Any) -> tuple[Cafe, Role, int | None]:
     if not isinstance(auth, dict):
         raise Invalid("Connect with {cafe, role} and your token or secret.", code="bad_auth")
     role = auth.get("role")
     with rt.db.reading() as session:
         if role == "facilitator":
-            cafe = cafes.check_facilitator(session, auth.get("cafe"), auth.get("secret"))
+            code = cafes.normalise_code(auth.get("cafe"))
+            if rt.guard.wrong_by_cafe.blocked(code):
+                raise Forbidden("Too many wrong facilitator links for this café: wait a minute.",
+                                code="throttled")
+            try:
+                cafe = cafes.check_facilitator(session, code, auth.get("secret"))
+            except Forbidden:
+                rt.guard.wrong_by_cafe.record(code)
+                raise
             return cafe, "facilitator", None
         cafe = cafes.find_cafe(session, auth.get("cafe"))
         if role == "board":
@@ -390,12 +434,24 @@ def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
         rt = runtime()
+        where = address()
+        if rt.guard.wrong_by_address.blocked(where):
+            raise ConnectionRefusedError("Too many wrong codes from this network: wait a minute.",
+                                         {"code": "throttled",
+                                          "message": "Too many wrong codes from this network: wait a minute."})
         try:
             cafe, role, participant_id = _authenticate(rt, auth)
         except DomainError as exc:
+            if exc.code in ("not_found", "forbidden", "unknown_participant"):
+                rt.guard.wrong_by_address.record(where)
             raise ConnectionRefusedError(exc.message, exc.as_dict()) from None
+        if not rt.guard.connect(where):
+            raise ConnectionRefusedError("Too many connections from this address.",
+                                         {"code": "too_many_connections",
+                                          "message": "Too many connections from this address."})
         rt.connections[request.sid] = Connection(  # type: ignore[attr-defined]
-            cafe_id=cafe.id, code=cafe.code, role=role, participant_id=participant_id)
+            cafe_id=cafe.id, code=cafe.code, role=role, participant_id=participant_id,
+            address=where, secret_hash=cafe.facilitator_hash if role == "facilitator" else None)
         join_room(room(cafe.id))
         join_room(room(cafe.id, role))
         rt.local_cafes[cafe.id] = rt.local_cafes.get(cafe.id, 0) + 1
@@ -413,6 +469,8 @@ def register(socketio: SocketIO) -> None:
         conn = rt.connections.pop(request.sid, None)  # type: ignore[attr-defined]
         if conn is None:
             return
+        rt.guard.disconnect(conn.address)
+        rt.guard.forget(request.sid)  # type: ignore[attr-defined]
         rt.local_cafes[conn.cafe_id] = max(0, rt.local_cafes.get(conn.cafe_id, 1) - 1)
         if conn.participant_id is not None:
             with rt.db.transaction() as session:
@@ -462,6 +520,7 @@ def register(socketio: SocketIO) -> None:
     socketio.on_event("add_note", on_add_note)
     socketio.on_event("duplicate_cafe", on_duplicate_cafe)
     socketio.on_event("delete_cafe", on_delete_cafe)
+    socketio.on_event("rotate_facilitator_link", on_rotate_facilitator_link)
     for name in SEATED_COMMANDS:
         socketio.on_event(name, _seated_handler(name))
 

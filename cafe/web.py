@@ -28,7 +28,7 @@ from markupsafe import Markup
 from cafe import Runtime, harvest, runtime
 from cafe.realtime import join_url, public_base, publish
 from cafe.services import archive, arrivals, cafes, participants
-from cafe.services.errors import DomainError, Invalid, NotFound
+from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound
 
 bp = Blueprint("web", __name__)
 
@@ -48,11 +48,27 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _throttle() -> None:
+    """Refuse an address that has guessed too many wrong codes or links this minute."""
+    if runtime().guard.wrong_by_address.blocked(_address()):
+        abort(429)
+
+
+def _wrong_guess() -> None:
+    runtime().guard.wrong_by_address.record(_address())
+
+
 def _cafe_or_404(code: str) -> Any:
+    _throttle()
     with runtime().db.reading() as session:
         try:
             return cafes.find_cafe(session, code)
         except NotFound:
+            _wrong_guess()
             abort(404)
 
 
@@ -107,9 +123,14 @@ def phone(code: str) -> str:
 def join(code: str) -> Any:
     """Join a café: `{name, organisation, anonymous, language}` -> `{ok, participant, token}`."""
     rt = runtime()
+    _throttle()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(Invalid(_("Please fill in the form and try again."), code="bad_payload"))
+    wanted = cafes.normalise_code(code)
+    if rt.guard.wrong_by_cafe.blocked(f"passcode:{wanted}"):
+        return _error(Forbidden(_("Too many wrong passcodes for this café: wait a minute."),
+                                code="throttled"))
     try:
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
@@ -119,9 +140,15 @@ def join(code: str) -> Any:
                 organisation=body.get("organisation"),
                 anonymous=body.get("anonymous", False),
                 language=body.get("language", "en"),
+                passcode=body.get("passcode"),
             )
             person = participants.describe(joined.participant)
     except DomainError as exc:
+        if exc.code == "not_found":
+            _wrong_guess()
+        if exc.code == "wrong_passcode":
+            _wrong_guess()
+            rt.guard.wrong_by_cafe.record(f"passcode:{wanted}")
         return _error(exc)
     publish(rt, joined.events)
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
@@ -178,14 +205,20 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
     """Facilitator exports; the secret comes in `Authorization: Bearer`, never in the URL."""
     if kind not in EXPORTS:
         abort(404)
+    _throttle()
     header = request.headers.get("Authorization", "")
     secret = header[7:] if header.startswith("Bearer ") else ""
+    if runtime().guard.wrong_by_cafe.blocked(cafes.normalise_code(code)):
+        return _error(Forbidden(_("Too many wrong facilitator links for this café: wait a minute."),
+                                code="throttled"))
     try:
         with runtime().db.reading() as session:
             cafe = cafes.check_facilitator(session, code, secret)
             data = archive.collect(session, cafe) if kind != "template.json" else \
                 archive.template(session, cafe)
     except DomainError as exc:
+        _wrong_guess()
+        runtime().guard.wrong_by_cafe.record(cafes.normalise_code(code))
         return _error(exc)
     mimetype, stem = EXPORTS[kind]
     if kind == "notes.csv":
@@ -262,6 +295,13 @@ def _server_error(_exc: Exception) -> tuple[str, int]:
     return render_template("error.html"), 500
 
 
+def _too_many(_exc: Exception) -> tuple[Any, int]:
+    message = _("Too many wrong codes from this network. Wait a minute, then check the code on the screen.")
+    if request.path.startswith("/api/") or "/export/" in request.path:
+        return jsonify({"ok": False, "error": {"code": "throttled", "message": message}}), 429
+    return render_template("not_found.html", code="", message=message), 429
+
+
 def _too_large(_exc: Exception) -> tuple[Response, int]:
     return jsonify({"ok": False, "error": {"code": "too_large",
                                            "message": _("That is too much text to send.")}}), 413
@@ -273,4 +313,5 @@ def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(413, _too_large)
+    app.register_error_handler(429, _too_many)
     app.register_error_handler(500, _server_error)

@@ -52,11 +52,27 @@ def describe(person: Participant) -> dict[str, Any]:
     }
 
 
-def join(session: Session, cafe: Cafe, *, name: object, organisation: object = None,
-         anonymous: object = False, language: object = "en") -> Joined:
-    """Add someone to a café; anonymous people get a friendly placeholder name."""
+def check_access(cafe: Cafe, passcode: object) -> None:
+    """A locked café takes nobody new; a café with a passcode wants the one said in the room."""
     if cafe.status == "closed":
         raise Forbidden("This café has closed. Thank you for coming!", code="cafe_closed")
+    if cafe.settings.get("locked"):
+        raise Forbidden("This café is not taking new people right now. Ask the facilitator.",
+                        code="cafe_locked")
+    expected = cafe.settings.get("passcode")
+    if expected:
+        if not isinstance(passcode, str) or not passcode.strip():
+            raise Forbidden("Type the passcode the facilitator gave the room.",
+                            code="passcode_required")
+        if not hmac.compare_digest(passcode.strip().encode(), str(expected).encode()):
+            raise Forbidden("That passcode is not right. Check it with the facilitator.",
+                            code="wrong_passcode")
+
+
+def join(session: Session, cafe: Cafe, *, name: object, organisation: object = None,
+         anonymous: object = False, language: object = "en", passcode: object = None) -> Joined:
+    """Add someone to a café; anonymous people get a friendly placeholder name."""
+    check_access(cafe, passcode)
     if not isinstance(anonymous, bool):
         raise Invalid("Choose whether to stay anonymous.")
     org = clean(organisation, field="Organisation", max_length=ORGANISATION_MAX, required=False)

@@ -27,6 +27,7 @@ MOVE_RANGE = (10, 30 * 60)
 CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
+    "locked": bool, "passcode": str,
 }
 
 
@@ -76,6 +77,14 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
             kind = SETTING_TYPES.get(key)
             if kind is None:
                 raise Invalid(f"Unknown setting {str(key)[:40]!r}.")
+            if key == "passcode":
+                if value in (None, ""):
+                    merged.pop("passcode", None)
+                    continue
+                if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+                    raise Invalid("A passcode is 4 to 8 digits, easy to say out loud.")
+                merged["passcode"] = value
+                continue
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Invalid(f"The setting {key} has the wrong type.")
             if kind is int and not 0 <= value <= 20:

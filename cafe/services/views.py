@@ -24,8 +24,16 @@ def set_clock(cafe: Cafe, clock: Clock) -> dict[str, Any]:
 
 
 def public_settings(cafe: Cafe) -> dict[str, Any]:
-    """The café's settings as clients see them."""
+    """The café's settings as clients see them (events project the passcode away but for the facilitator)."""
     return {k: v for k, v in cafe.settings.items() if k != "demo"}
+
+
+def settings_for(cafe: Cafe, role: str) -> dict[str, Any]:
+    """Settings in a role's snapshot: only the facilitator sees the room's passcode."""
+    settings = public_settings(cafe)
+    if role != "facilitator":
+        settings.pop("passcode", None)
+    return settings
 
 
 def announcement(cafe: Cafe) -> dict[str, Any] | None:

@@ -89,3 +89,27 @@ def test_the_opt_in_eventlet_mode_also_serves_a_cafe(tmp_path: Path) -> None:
         board.close()
     finally:
         server.stop()
+
+
+def test_a_socket_from_a_foreign_origin_is_refused(server: Server) -> None:
+    import socketio
+
+    foreign = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        foreign.connect(server.url, auth={"cafe": server.code, "role": "board"},
+                        headers={"Origin": "http://evil.example"}, transports=["websocket"],
+                        wait_timeout=5)
+    # The websocket client sends its own origin (the server's): accepted.
+    same = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
+    assert same.state()["cafe"]["code"] == server.code
+    same.close()
+
+
+def test_the_server_log_never_shows_a_participant_token(server: Server) -> None:
+    joined = server.join("Ana")
+    phone = LiveClient(server, {"cafe": server.code, "role": "phone", "token": joined["token"]}).connect()
+    phone.state()
+    phone.close()
+    server.stop()
+    log = (server.workdir / f"server-{server.starts}.log").read_text()
+    assert joined["token"] not in log
