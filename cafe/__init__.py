@@ -49,6 +49,9 @@ class Runtime:
     connections: dict[str, Connection] = field(default_factory=dict)
     local_cafes: dict[int, int] = field(default_factory=dict)
     heartbeat_started: bool = False
+    # café id -> (facilitator link hash, monotonic time read): every facilitator command checks
+    # the link, and reading it at most once a second keeps that check off the database.
+    facilitator_hashes: dict[int, tuple[str | None, float]] = field(default_factory=dict)
     note_limiter: Limiter = field(init=False)
     guard: Guard = field(init=False)
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import logging
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, cast
 
 from flask import request
@@ -60,6 +61,9 @@ def _conn(rt: Runtime) -> Connection:
     return conn
 
 
+MAX_SAFE_INT = 2**53 - 1
+
+
 def parse(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:
     """Check a command payload against {field: (types, required)}; unknown fields are refused."""
     if payload is None:
@@ -82,6 +86,9 @@ def parse(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -
             raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
         if not isinstance(value, types):
             raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
+        # Beyond JavaScript's safe integers no client meant it, and the database cannot hold it.
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INT:
+            raise Invalid(f"The field {name!r} is out of range.", code="bad_payload")
         out[name] = value
     return out
 
@@ -216,6 +223,7 @@ def on_rotate_facilitator_link(payload: Any = None) -> Ack:
         secret = cafes.rotate_facilitator_secret(session, cafe)
         new_hash = cafe.facilitator_hash
     # This socket carries on with the new link; the others are refused from their next command.
+    rt.facilitator_hashes[conn.cafe_id] = (new_hash, time.monotonic())
     rt.connections[request.sid] = replace(conn, secret_hash=new_hash)  # type: ignore[attr-defined]
     rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"),
                      skip_sid=request.sid)  # type: ignore[attr-defined]
@@ -233,6 +241,7 @@ def on_delete_cafe(payload: Any = None) -> Ack:
         if cafe is None:
             raise Invalid("This café no longer exists.", code="not_found")
         archive.delete_cafe(session, cafe, args["confirm"])
+    rt.facilitator_hashes.pop(conn.cafe_id, None)
     # No event can follow the café's own log: a last message tells every client it is gone.
     rt.socketio.emit("cafe_deleted", {}, to=room(conn.cafe_id))
     return {"ok": True}
@@ -246,12 +255,27 @@ def _facilitator(rt: Runtime) -> Connection:
     conn = _conn(rt)
     if conn.role != "facilitator":
         raise Forbidden("Only the facilitator can do that.")
-    with rt.db.reading() as session:
-        current = session.scalar(select(Cafe.facilitator_hash).where(Cafe.id == conn.cafe_id))
+    current = _facilitator_hash(rt, conn.cafe_id)
     if current is None or current != conn.secret_hash:
         raise Forbidden("This facilitator link has been replaced: open the new link.",
                         code="link_rotated")
     return conn
+
+
+LINK_CHECK_SECONDS = 1.0
+
+
+def _facilitator_hash(rt: Runtime, cafe_id: int) -> str | None:
+    # A link rotated in this process counts at once; one rotated in another process within
+    # LINK_CHECK_SECONDS, when the cached hash is read again.
+    cached = rt.facilitator_hashes.get(cafe_id)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < LINK_CHECK_SECONDS:
+        return cached[0]
+    with rt.db.reading() as session:
+        current = session.scalar(select(Cafe.facilitator_hash).where(Cafe.id == cafe_id))
+    rt.facilitator_hashes[cafe_id] = (current, now)
+    return current
 
 
 def _phone(rt: Runtime) -> Connection:

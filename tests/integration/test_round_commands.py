@@ -125,3 +125,12 @@ def test_a_whole_run_replayed_on_an_old_snapshot_equals_a_fresh_one(
             "table_added", "table_updated", "announcement_made", "participant_left",
             "participant_updated", "cafe_updated", "topic_updated"} <= types
     assert apply_events(before, received) == state_of(watcher)
+
+
+@pytest.mark.parametrize("huge", [2**53, -2**63, 10**30])
+def test_an_id_beyond_safe_integers_is_refused_not_a_server_fault(
+        facilitator: SocketIOTestClient, huge: int) -> None:
+    ack = facilitator.emit("update_table", {"table_id": huge}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "bad_payload", ack
+    assert "out of range" in ack["error"]["message"]
+    assert facilitator.emit("clock", {"t0": 1}, callback=True)["ok"]
