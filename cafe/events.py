@@ -116,6 +116,7 @@ EVENT_TYPES: dict[str, EventSpec] = {
     # carry the text of a note that is hidden or deleted now.
     "note_withheld": _same_for_all("note_id"),
     "note_pinned": _same_for_all("note_id", "pinned"),
+    "note_spotlighted": _same_for_all("note_id"),
     "note_voted": _same_for_all("note_id", "participant_id", "phase", "round", "added", "votes",
                                 "harvest_votes"),
     "summary_written": _same_for_all("summary"),
@@ -317,6 +318,7 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "note_hidden": _note_hidden,
     "note_withheld": _note_gone,
     "note_pinned": lambda state, data: _note_field(state, data["note_id"], pinned=data["pinned"]),
+    "note_spotlighted": lambda state, data: state["cafe"].update(spotlight=data["note_id"]),
     "note_voted": _note_voted,
     "summary_written": _summary_written,
     "signup_added": lambda state, data: state.update(

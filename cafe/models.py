@@ -58,6 +58,9 @@ class Cafe(Base):
     # The latest announcement to every phone and the board.
     announcement: Mapped[str | None] = mapped_column(String(280), default=None)
     announced_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The note the facilitator shows large on the board (no foreign key: notes are only
+    # ever soft-deleted, and hiding or deleting the note clears it).
+    spotlight_note_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     facilitator_hash: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)

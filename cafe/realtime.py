@@ -26,6 +26,7 @@ from cafe.services import (
     seating,
     setup,
     signups,
+    spotlight,
 )
 from cafe.services.errors import DomainError, Forbidden, Invalid
 from cafe.services.snapshot import snapshot
@@ -164,6 +165,8 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
     "restore_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], False)),
     "pin_note": ({"id": (str, True), "pinned": (bool, True)},
                  lambda s, c, a: notes.pin_note(s, c, None, a["id"], a["pinned"])),
+    "spotlight": ({"note_id": (str, False)},
+                  lambda s, c, a: spotlight.spotlight(s, c, a["note_id"])),
 }
 
 PhoneAction = Callable[[Any, Cafe, Participant, dict[str, Any]], list[Event]]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
-from cafe.services import eventlog
+from cafe.services import eventlog, spotlight
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.text import clean
 
@@ -173,7 +173,8 @@ def delete_note(session: Session, cafe: Cafe, person: Participant, note_id: obje
     note.deleted = True
     note.updated_at_ms = now_ms()
     _drop_votes(session, note)
-    return [eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)})]
+    return [eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)}),
+            *spotlight.release(session, cafe, note)]
 
 
 def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> list[Event]:
@@ -186,7 +187,8 @@ def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> l
         _drop_votes(session, note)
     session.flush()
     if hidden:
-        return [eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)})]
+        return [eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)}),
+                *spotlight.release(session, cafe, note)]
     return [eventlog.append(session, cafe.id, "note_restored", {"note": view(session, note)})]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
-from cafe.services import notes, signups
+from cafe.services import notes, signups, spotlight
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -57,6 +57,7 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
             "join_url": join_url,
             "settings": settings_for(cafe, role),
             "announcement": announcement(cafe),
+            "spotlight": spotlight.current(cafe),
         },
         "topics": [topic_view(t) for t in topics],
         "tables": [table_view(t) for t in tables],

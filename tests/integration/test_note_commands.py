@@ -151,3 +151,28 @@ def test_notes_replayed_on_an_old_snapshot_equal_a_fresh_one(
     ok(facilitator.emit("restore_note", {"id": second}, callback=True))
     received = events_of(watcher)
     assert apply_events(before, received) == state_of(watcher)
+
+
+@pytest.mark.parametrize("role", ["phone", "board", "facilitator"])
+def test_the_spotlight_replayed_on_an_old_snapshot_equals_a_fresh_one(
+        role: str, running: list[SocketIOTestClient], board: SocketIOTestClient,
+        facilitator: SocketIOTestClient) -> None:
+    watcher = {"phone": running[1], "board": board, "facilitator": facilitator}[role]
+    before = state_of(watcher)
+    events_of(watcher)
+    first = ok(note(running[0], "First idea"))["note"]["id"]
+    second = ok(note(running[1], "Second idea"))["note"]["id"]
+    ok(facilitator.emit("spotlight", {"note_id": first}, callback=True))
+    ok(facilitator.emit("spotlight", {"note_id": second}, callback=True))
+    ok(facilitator.emit("hide_note", {"id": second}, callback=True))
+    ok(facilitator.emit("spotlight", {"note_id": first}, callback=True))
+    received = events_of(watcher)
+    after = apply_events(before, received)
+    assert after == state_of(watcher) and after["cafe"]["spotlight"] == first
+
+
+def test_only_the_facilitator_spotlights(running: list[SocketIOTestClient],
+                                         board: SocketIOTestClient) -> None:
+    first = ok(note(running[0], "First idea"))["note"]["id"]
+    for sock in (board, running[0]):
+        assert sock.emit("spotlight", {"note_id": first}, callback=True)["error"]["code"] == "forbidden"
