@@ -165,6 +165,23 @@ def report_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _label_lines(text: str, width: int, most: int) -> list[str]:
+    """Break a label at spaces into at most `most` lines of about `width` characters."""
+    lines: list[str] = []
+    for word in text.split():
+        while len(word) > width:            # a very long word is cut where it must be
+            lines.append(word[:width])
+            word = word[width:]
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][:width - 1].rstrip() + "…"
+    return lines or [""]
+
+
 def chart_svg(data: dict[str, Any]) -> str:
     """A small bar chart of notes and votes per topic and round, as inline SVG (prints as is)."""
     model = report(data)
@@ -181,7 +198,11 @@ def chart_svg(data: dict[str, Any]) -> str:
     y = 30
     for topic, per_round in rows:
         colour = escape(topic["colour"])
-        parts.append(f'<text x="0" y="{y + 12}" font-size="12" fill="#111">{escape(topic["name"][:28])}</text>')
+        # The name wraps in the label column instead of running into the round labels.
+        lines = _label_lines(topic["name"], width=22, most=max(2, (row_h - 4) // 14))
+        parts.append(f'<text x="0" y="{y + 12}" font-size="12" fill="#111">' + "".join(
+            f'<tspan x="0" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+            + "</text>")
         ry = y
         for r in per_round:
             notes_w = r["notes"] * scale
