@@ -1,17 +1,19 @@
 // The live connection every surface shares: identity in the connect `auth`, events applied
 // in `seq` order, gaps and reconnects healed with `sync`, and the server's clock.
 /* global io */
+import { el } from './dom.js';
 
 const SYNC_DELAY_MS = 400;   // wait this long for an out-of-order event before asking
 const ACK_TIMEOUT_MS = 8000;
 
-export function connectLive({ auth, reducers, onState, onChange, onStatus, onRefused }) {
+export function connectLive({ auth, reducers, onState, onChange, onStatus, onRefused, onDeleted }) {
   let state = null;
   let offset = 0;            // serverNow - Date.now(), from the best clock sample
   let bestRtt = Infinity;
   const pending = new Map(); // seq -> event that arrived ahead of a gap
   let syncTimer = null;
   let syncing = false;
+  let gone = false;          // the café was deleted: nothing to reconnect to
 
   const socket = io({ auth, reconnectionDelay: 500, reconnectionDelayMax: 4000 });
 
@@ -90,13 +92,20 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
     measureClock(5);
     sync();
   });
-  socket.on('disconnect', () => setStatus('offline'));
+  socket.on('disconnect', () => { if (!gone) setStatus('offline'); });
   socket.on('connect_error', (err) => {
     // A refusal by the server (bad token or link) is final; anything else is the network.
     if (err && err.data && err.data.code) { if (onRefused) onRefused(err.data); return; }
     setStatus('offline');
   });
   socket.on('event', receive);
+  // The last message of a deleted café: its code and tokens no longer resolve, so stop here.
+  socket.on('cafe_deleted', () => {
+    gone = true;
+    clearTimeout(syncTimer);
+    socket.disconnect();
+    if (onDeleted) onDeleted(); else showDeleted();
+  });
   socket.on('heartbeat', (hb) => {
     if (state && hb.seq > state.seq) scheduleSync();
   });
@@ -213,6 +222,7 @@ export const baseReducers = {
   },
   note_withheld: noteGone,
   note_pinned(state, data) { noteField(state, data.note_id, { pinned: data.pinned }); },
+  note_spotlighted(state, data) { state.cafe.spotlight = data.note_id; },
   note_voted(state, data) {
     noteField(state, data.note_id, { votes: data.votes, harvest_votes: data.harvest_votes });
     if (!state.me || state.me.id !== data.participant_id) return;
@@ -283,9 +293,20 @@ export function phaseLabel(state, live) {
   return `${head} · ${part}`;
 }
 
-export function showStatus(el, status) {
-  if (!el) return;
-  el.hidden = status === 'online';
-  el.textContent = status === 'online' ? '' : 'Reconnecting…';
-  el.dataset.status = status;
+export function showStatus(node, status) {
+  if (!node) return;
+  node.hidden = status === 'online';
+  node.textContent = status === 'online' ? '' : 'Reconnecting…';
+  node.dataset.status = status;
+}
+
+// A deleted café, for a surface without its own screen for it: everything else is hidden
+// (not removed, so the surface's timers keep finding their nodes) and one notice stays.
+export function showDeleted(text = 'Everything in it, notes and names included, has been removed.') {
+  if (document.getElementById('cafe-deleted')) return;
+  for (const child of document.body.children) child.hidden = true;
+  document.body.dataset.deleted = 'yes';
+  document.body.append(el('main', { class: 'home narrow cafe-deleted', id: 'cafe-deleted', role: 'alert' },
+    el('h1', { text: 'This café has been deleted' }),
+    el('p', { class: 'lede', text })));
 }
