@@ -6,7 +6,7 @@
 // as "sending…", and sent (in the order typed) until the server acknowledges it. The note's
 // id is made here, so sending it twice is harmless: the server answers `duplicate: true`.
 import {
-  connectLive, baseReducers, remainingMs, formatMs, isPaused, questionFor,
+  connectLive, baseReducers, remainingMs, formatMs, isPaused, questionFor, noteOrder,
 } from './live.js';
 import { $, el, setText, plural, inkFor } from './dom.js';
 
@@ -44,6 +44,8 @@ let toastTimer = null;
 const busy = new Set();     // note ids with a vote/pin/delete on its way
 const seenNotes = new Set();
 const confirmDelete = new Map();   // note id -> timer: the second tap deletes
+const harvestParts = new Map();    // topic id -> its harvest section (kept, so typing survives)
+let deleted = false;               // the café was deleted: one screen says so, nothing else runs
 
 // --- storage (a full or blocked localStorage must never break the page) --------------------
 
@@ -167,7 +169,7 @@ function renderAnnouncement(state) {
 function renderOffline() {
   const pending = readOutbox().filter((item) => !item.error).length;
   const off = navigator.onLine === false || connStatus === 'offline';
-  $('offline').hidden = !off || document.body.dataset.screen === 'join';
+  $('offline').hidden = deleted || !off || document.body.dataset.screen === 'join';
   setText('offline-pending', pending
     ? `(${pending} ${plural(pending, 'note', 'notes')} waiting)` : '');
   document.body.dataset.online = off ? 'no' : 'yes';
@@ -176,7 +178,7 @@ function renderOffline() {
 // --- the screens ------------------------------------------------------------------------------
 
 function render(state) {
-  if (!state) return;
+  if (!state || deleted) return;
   setText('cafe-title', state.cafe.title);
   if (state.me) setText('me-name', state.me.name);
   const n = state.counts.present;
@@ -195,6 +197,7 @@ function renderScreen(state) {
     setText('problem-text', 'Thank you for coming, and for everything you brought to the tables!');
     show('problem');
   } else if (c.status === 'harvest') {
+    renderHarvest(state);
     show('harvest');
   } else if (c.status !== 'running' || !c.phase) {
     show('lobby');
@@ -215,6 +218,7 @@ function renderScreen(state) {
   $('cloth').hidden = !clothShown;
   $('cloth-close').hidden = screen !== 'move';
   $('note-bar').hidden = !clothShown || !!composing;
+  $('harvest-bar').hidden = screen !== 'harvest' || harvestDots(state).budget <= 0;
   if (!clothShown && composing) closeComposer();
   if (clothShown) renderCloth(state, seat);
   tick();
@@ -418,6 +422,177 @@ function deleteNote(id) {
   act(id, 'delete_note', { id }).then((ack) => { if (ack && ack.ok) forgetMine(id); });
 }
 
+// --- the harvest: every table's notes by topic, café-wide dots, working groups ----------------
+
+function harvestDots(state) {
+  const budget = Number((state.cafe.settings || {}).harvest_dots ?? 5);
+  const votes = (state.my_votes || []).filter((v) => v.phase === 'harvest');
+  return { budget, left: Math.max(0, budget - votes.length), voted: new Set(votes.map((v) => v.note_id)) };
+}
+
+// Key insights first, then the rounds' dots, then newest: an order that stays put while the
+// room gives its harvest dots, so a note never jumps away from a finger.
+function harvestOrder(a, b) {
+  return (Number(!!b.pinned) - Number(!!a.pinned)) || ((b.votes || 0) - (a.votes || 0)) || noteOrder(a, b);
+}
+
+function renderHarvest(state) {
+  const dots = harvestDots(state);
+  const bar = $('harvest-dots');
+  bar.textContent = dots.left > 0
+    ? `● ${dots.left} of ${dots.budget} ${plural(dots.budget, 'dot', 'dots')} left`
+    : `All ${dots.budget} ${plural(dots.budget, 'dot', 'dots')} given — tap one of yours to take it back`;
+  bar.dataset.left = String(dots.left);
+
+  const active = document.activeElement && document.activeElement.id;
+  const tables = new Map(state.tables.map((t) => [t.id, t]));
+  $('harvest-jump').replaceChildren(...state.topics.map((topic) => {
+    const chip = el('button', { type: 'button', class: 'jump-chip', id: `jump-${topic.id}`, text: topic.name });
+    paint(chip, topic.colour);
+    chip.addEventListener('click', () => {
+      const parts = harvestParts.get(topic.id);
+      if (parts) parts.section.scrollIntoView({ block: 'start' });
+    });
+    return el('li', {}, chip);
+  }));
+  const list = $('harvest-topics');
+  const seen = new Set();
+  state.topics.forEach((topic, index) => {
+    seen.add(topic.id);
+    let parts = harvestParts.get(topic.id);
+    if (!parts) { parts = makeHarvestTopic(topic.id); harvestParts.set(topic.id, parts); }
+    fillHarvestTopic(state, topic, parts, dots, tables);
+    if (list.children[index] !== parts.section) list.insertBefore(parts.section, list.children[index] || null);
+  });
+  for (const [id, parts] of harvestParts) if (!seen.has(id)) { parts.section.remove(); harvestParts.delete(id); }
+  if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
+}
+
+function makeHarvestTopic(topicId) {
+  const id = (k) => `harvest-${topicId}-${k}`;
+  const p = {
+    name: el('h2', { class: 'harvest-name', id: id('h') }),
+    count: el('p', { class: 'harvest-count' }),
+    summaries: el('ul', { class: 'summaries' }),
+    notes: el('ul', { class: 'notes' }),
+    empty: el('p', { class: 'empty', text: 'No notes from these tables yet.' }),
+    nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
+    contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
+    why: el('p', { class: 'group-why' }),
+    error: el('p', { class: 'error', role: 'alert', hidden: true }),
+    join: el('button', { type: 'submit', class: 'btn btn-primary btn-big', id: id('join'), text: 'Join this working group' }),
+    inText: el('p', { class: 'group-in-text' }),
+    leave: el('button', { type: 'button', class: 'btn btn-quiet', id: id('leave'), text: 'Leave this working group' }),
+    people: el('p', { class: 'group-people' }),
+  };
+  p.band = el('div', { class: 'harvest-band' },
+    el('p', { class: 'harvest-kicker', text: 'Topic' }), p.name, p.count);
+  p.summariesBox = el('div', { class: 'harvest-summaries' },
+    el('h3', { text: "The hosts' summaries" }), p.summaries);
+  p.form = el('form', { class: 'stack group-form', id: id('form'), novalidate: true },
+    el('h3', { text: 'Join this working group' }), p.why,
+    el('label', { for: id('name'), text: 'Your name' }), p.nameInput,
+    el('label', { for: id('contact'), text: 'Email or phone (optional)' }), p.contact,
+    el('p', { class: 'hint', text: 'Only the facilitator sees it, to bring the group together.' }),
+    p.error, p.join);
+  p.inBox = el('div', { class: 'group-in', id: id('in') },
+    el('p', { class: 'badge-ok', text: '✓ You’re in' }), p.inText, p.leave);
+  p.section = el('section', { class: 'harvest-topic', id: `harvest-topic-${topicId}`, 'aria-labelledby': id('h') },
+    p.band, p.summariesBox,
+    el('h3', { text: 'Notes' }), p.notes, p.empty,
+    el('div', { class: 'group-box' }, p.form, p.inBox, p.people));
+
+  const fail = (text) => { p.error.textContent = text; p.error.hidden = !text; };
+  p.nameInput.addEventListener('input', () => { p.nameInput.dataset.dirty = '1'; fail(''); });
+  p.contact.addEventListener('input', () => fail(''));
+  p.form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = p.nameInput.value.trim();
+    const contact = p.contact.value.trim();
+    if (!name) { fail('Type your name, so the working group can find you.'); p.nameInput.focus(); return; }
+    if (!online()) { fail("You're offline — try again when you're back."); return; }
+    p.join.disabled = true;
+    const payload = { topic_id: topicId, name };
+    if (contact) payload.contact = contact;
+    const ack = await live.send('sign_up', payload);
+    p.join.disabled = false;
+    if (!ack || !ack.ok) { fail(refusal(ack)); return; }
+    // The contact goes to the facilitator only; this phone does not keep it on screen.
+    p.contact.value = '';
+    delete p.nameInput.dataset.dirty;
+    fail('');
+    render(current());
+  });
+  p.leave.addEventListener('click', async () => {
+    if (!online()) { toast("You're offline — try again when you're back."); return; }
+    p.leave.disabled = true;
+    const ack = await live.send('withdraw_signup', { topic_id: topicId });
+    p.leave.disabled = false;
+    if (!ack || !ack.ok) toast(refusal(ack));
+    render(current());
+  });
+  return p;
+}
+
+function fillHarvestTopic(state, topic, p, dots, tables) {
+  paint(p.band, topic.colour);
+  p.name.textContent = topic.name;
+  const own = new Set(state.tables.filter((t) => t.topic_id === topic.id).map((t) => t.id));
+  const notes = (state.notes || []).filter((n) => own.has(n.table_id) && !n.hidden).sort(harvestOrder);
+  p.count.textContent = `${notes.length} ${plural(notes.length, 'note', 'notes')} from ${own.size} ${plural(own.size, 'table', 'tables')}`;
+
+  const summaries = (state.summaries || []).filter((s) => own.has(s.table_id));
+  p.summariesBox.hidden = summaries.length === 0;
+  p.summaries.replaceChildren(...summaries.map((s) => {
+    const table = tables.get(s.table_id);
+    return el('li', { class: 'summary' },
+      el('p', { class: 'summary-meta', text: `${table ? table.label : 'A table'} · round ${s.round}${s.author_name ? ` · by ${s.author_name}` : ''}` }),
+      el('p', { class: 'summary-text', text: s.text }));
+  }));
+  p.notes.replaceChildren(...notes.map((n) => harvestNote(n, tables, dots)));
+  p.empty.hidden = notes.length > 0;
+
+  // The working group: a form, or "You're in" with a way out.
+  const signups = (state.signups || []).filter((s) => s.topic_id === topic.id);
+  const mine = state.me ? signups.find((s) => s.participant_id === state.me.id) : null;
+  p.form.hidden = !!mine;
+  p.inBox.hidden = !mine;
+  p.why.textContent = `Carry “${topic.name}” forward after today, with the others who care about it.`;
+  if (mine) p.inText.textContent = `You’re in the “${topic.name}” working group as ${mine.name}.`;
+  if (p.nameInput.dataset.dirty !== '1' && document.activeElement !== p.nameInput) {
+    p.nameInput.value = state.me && !state.me.anonymous ? state.me.name : '';
+  }
+  const n = signups.length;
+  p.people.textContent = n ? `${n} ${plural(n, 'person has', 'people have')} joined so far.` : 'Nobody has joined yet.';
+}
+
+function harvestNote(note, tables, dots) {
+  const table = tables.get(note.table_id);
+  const given = note.harvest_votes || 0;
+  const voted = dots.voted.has(note.id);
+  const meta = el('p', { class: 'note-meta' },
+    el('span', { class: 'note-author', text: note.author_name || 'Anonymous' }),
+    el('span', { class: 'tag', text: `${table ? table.label : 'A table'}${note.round ? ` · round ${note.round}` : ''}` }),
+    note.pinned ? el('span', { class: 'tag', text: '★ key insight' }) : null,
+    note.votes ? el('span', { class: 'tag', text: `${note.votes} ${plural(note.votes, 'dot', 'dots')} at the table` }) : null);
+  const actions = el('div', { class: 'note-actions' });
+  if (dots.budget > 0) {
+    const dot = el('button', {
+      type: 'button', class: 'dot-btn', id: `hdot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
+      'aria-label': voted ? `Take your harvest dot back (${given} ${plural(given, 'dot', 'dots')})`
+        : `Give a harvest dot (${given} ${plural(given, 'dot', 'dots')})`,
+      disabled: busy.has(note.id),
+    }, el('span', { class: 'dot', 'aria-hidden': 'true' }), el('span', { class: 'dot-n', text: String(given) }));
+    dot.addEventListener('click', () => act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
+    const hint = voted ? 'your dot — tap to take it back' : (dots.left > 0 ? 'give a dot' : '');
+    actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));
+  } else {
+    actions.append(el('span', { class: 'dot-count', text: `● ${given}` }));
+  }
+  return el('li', { class: `sticky sticky-${note.colour}${note.pinned ? ' sticky-pinned' : ''}`, 'data-id': note.id },
+    el('p', { class: 'note-text', text: note.text }), meta, actions);
+}
+
 // --- the composer -----------------------------------------------------------------------------
 
 function chosenColour() {
@@ -607,6 +782,18 @@ function start(token) {
       renderOffline();
       if (s === 'online') flush();
     },
+    onDeleted: () => {
+      deleted = true;
+      for (const key of [TOKEN_KEY, STATE_KEY, OUTBOX_KEY, MINE_KEY, DRAFT_KEY, DISMISSED_KEY]) {
+        try { localStorage.removeItem(key); } catch (e) { /* fine */ }
+      }
+      cached = null;
+      if (composing) closeComposer();
+      setText('problem-title', 'This café has been deleted');
+      setText('problem-text', 'The facilitator deleted it, with every note and name in it. Thank you for taking part!');
+      show('problem');
+      for (const id of ['cloth', 'note-bar', 'harvest-bar', 'offline', 'warning', 'announcement']) $(id).hidden = true;
+    },
     onRefused: (error) => {
       // The server no longer knows this phone (a reset café or an old token): join again.
       if (live) live.socket.disconnect();
@@ -640,20 +827,40 @@ async function join(event) {
   const anonymous = $('anonymous').checked;
   const name = $('name').value.trim();
   if (!anonymous && !name) { showJoin('Please type your name, or choose to stay anonymous.'); $('name').focus(); return; }
+  const passcode = $('passcode').value.trim();
+  if (!$('passcode-row').hidden && !passcode) {
+    showJoin('Type the passcode the facilitator gave the room.');
+    $('passcode').focus();
+    return;
+  }
   const button = $('join-button');
   button.disabled = true;
   try {
+    const payload = {
+      name, anonymous,
+      organisation: $('organisation').value.trim() || null,
+      language: (navigator.language || 'en').slice(0, 2),
+    };
+    if (passcode) payload.passcode = passcode;
     const res = await fetch(`/api/cafes/${encodeURIComponent(code)}/participants`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        name, anonymous,
-        organisation: $('organisation').value.trim() || null,
-        language: (navigator.language || 'en').slice(0, 2),
-      }),
+      body: JSON.stringify(payload),
     });
     const body = await res.json();
-    if (!body.ok) { showJoin(body.error.message); return; }
+    if (!body.ok) {
+      const why = body.error || {};
+      // A café with a passcode asks for it; the message says whether it was missing or wrong.
+      if (why.code === 'passcode_required' || why.code === 'wrong_passcode') {
+        $('passcode-row').hidden = false;
+        showJoin(why.message);
+        $('passcode').select();
+        $('passcode').focus();
+      } else {
+        showJoin(why.message || 'That did not work. Please try again.');
+      }
+      return;
+    }
     localStorage.setItem(TOKEN_KEY, body.token);
     localStorage.removeItem(STATE_KEY);
     start(body.token);
