@@ -4,14 +4,18 @@
 // Set up topics, tables and rounds; run the clock; see who sits where; change things live.
 // Every change is a protocol command; the panel only shows what the server's events say.
 import {
-  connectLive, baseReducers, showStatus, remainingMs, formatMs, isPaused, isRunning, phaseLabel,
+  connectLive, baseReducers, showStatus, showDeleted, remainingMs, formatMs, isPaused, isRunning, phaseLabel,
 } from './live.js';
 import { $, el, setText, plural, inkFor } from './dom.js';
 
 const code = document.body.dataset.code;
-const secret = decodeURIComponent(window.location.hash.slice(1));
+// `let`: a new facilitator link (rotate_facilitator_link) replaces it while the page runs.
+let secret = decodeURIComponent(window.location.hash.slice(1));
+const auth = { cafe: code, role: 'facilitator', secret };   // read again by every reconnect
 const TICK_MS = 250;
 let live = null;
+let linkReplaced = false;   // another panel made a new link: this one can no longer act
+let gone = false;           // the café was deleted
 
 // --- small helpers ------------------------------------------------------------------------
 
@@ -25,6 +29,7 @@ function say(node, text, kind = 'ok') {
 async function send(command, payload, msgNode, okText) {
   if (!live) return { ok: false };
   const ack = await live.send(command, payload);
+  if (ack && !ack.ok && ack.error && ack.error.code === 'link_rotated') showLinkReplaced();
   if (ack && ack.ok) { if (msgNode) say(msgNode, okText || '', 'ok'); }
   else if (msgNode) say(msgNode, (ack && ack.error && ack.error.message) || 'That did not work. Please try again.', 'error');
   return ack || { ok: false };
@@ -320,6 +325,9 @@ function renderCafeForm(state) {
   const s = state.cafe.settings || {};
   setField($('cafe-title-input'), state.cafe.title);
   setField($('dots-input'), s.dots_per_round);
+  setField($('harvest-dots-input'), s.harvest_dots ?? 5);
+  setField($('lock-cafe'), s.locked);
+  setField($('passcode-input'), s.passcode || '');
   setField($('auto-advance'), s.auto_advance);
   setField($('final-home'), s.final_round_home);
 }
@@ -332,8 +340,10 @@ function wireCafeForm() {
     const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked };
     const dots = $('dots-input').value;
     if (dots !== '') settings.dots_per_round = Number(dots);
+    const harvestDots = $('harvest-dots-input').value;
+    if (harvestDots !== '') settings.harvest_dots = Number(harvestDots);
     const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
-    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('auto-advance'), $('final-home'));
+    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'));
   });
 }
 
@@ -630,9 +640,194 @@ function renderNotes(state) {
   }));
 }
 
+// --- who can join: lock, passcode, a new facilitator link -----------------------------------
+
+function wireAccess() {
+  const lock = $('lock-cafe');
+  lock.addEventListener('change', async () => {
+    const locked = lock.checked;
+    const ack = await send('update_cafe', { settings: { locked } }, $('access-msg'),
+      locked ? 'Locked: nobody new can join. People already in stay in.' : 'Unlocked: new people can join again.');
+    if (!ack.ok) lock.checked = !locked;
+  });
+  const input = $('passcode-input');
+  input.addEventListener('input', markDirty);
+  $('passcode-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const passcode = input.value.trim();
+    if (passcode && !/^[0-9]{4,8}$/.test(passcode)) {
+      say($('access-msg'), 'A passcode is 4 to 8 digits, easy to say out loud.', 'error');
+      return;
+    }
+    const ack = await send('update_cafe', { settings: { passcode } }, $('access-msg'),
+      passcode ? `Passcode set: new people type ${passcode} to join. Say it in the room.` : 'Passcode removed.');
+    if (ack.ok) clean(input);
+  });
+  $('rotate-link').addEventListener('click', async () => {
+    const ok = await confirmAction('Make a new facilitator link?',
+      'The old link stops working at once, on every laptop that has it. This page carries on with the new one.',
+      'Make a new link');
+    if (!ok) return;
+    const ack = await send('rotate_facilitator_link', {}, $('access-msg'), 'A new link is ready: the old one no longer works.');
+    if (!ack.ok) return;
+    const url = ack.facilitator_url;
+    secret = decodeURIComponent(url.slice(url.indexOf('#') + 1));
+    auth.secret = secret;
+    // The address bar gets the new fragment, so a reload of this page keeps working.
+    history.replaceState(null, '', `${location.pathname}${location.search}#${secret}`);
+    setText('new-link-text', url);
+    setText('copy-msg', '');
+    $('new-link').hidden = false;
+  });
+  $('copy-link').addEventListener('click', async () => {
+    const text = $('new-link-text').textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+      say($('copy-msg'), 'Copied.');
+    } catch (e) {
+      // No clipboard (plain http on a LAN): select the link so Ctrl+C copies it.
+      const range = document.createRange();
+      range.selectNodeContents($('new-link-text'));
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      say($('copy-msg'), 'Selected: press Ctrl+C (or ⌘C) to copy.');
+    }
+  });
+}
+
+function showLinkReplaced() {
+  if (linkReplaced) return;
+  linkReplaced = true;
+  $('link-replaced').hidden = false;
+  document.body.dataset.link = 'replaced';
+  for (const node of $('panel').querySelectorAll('button, input, select, textarea')) node.disabled = true;
+  if (live) live.socket.disconnect();
+  window.scrollTo(0, 0);
+}
+
+function showGone() {
+  if (gone) return;
+  gone = true;
+  if (live) live.socket.disconnect();
+  $('panel').hidden = true;
+  $('link-replaced').hidden = true;
+  showDeleted('Everything in it is gone: notes, summaries, names, sign-ups and contacts. Phones and the board have stopped.');
+}
+
+// --- harvest: live tallies, top notes, sign-ups, exports, Day 2, deletion --------------------
+
+const TOP_NOTES = 3;
+
+function topicHarvest(state) {
+  const notes = (state.notes || []).filter((n) => !n.hidden);
+  const topicOf = new Map(state.tables.map((t) => [t.id, t.topic_id]));
+  const sum = (list, key) => list.reduce((n, x) => n + (x[key] || 0), 0);
+  return state.topics.map((topic) => {
+    const own = notes.filter((n) => topicOf.get(n.table_id) === topic.id);
+    const top = [...own].sort((a, b) => ((b.votes + (b.harvest_votes || 0)) - (a.votes + (a.harvest_votes || 0)))
+      || (b.created_at - a.created_at)).filter((n) => n.votes + (n.harvest_votes || 0) > 0).slice(0, TOP_NOTES);
+    return { topic, notes: own, votes: sum(own, 'votes'), harvest: sum(own, 'harvest_votes'), top,
+      people: (state.signups || []).filter((s) => s.topic_id === topic.id) };
+  });
+}
+
+function renderHarvest(state) {
+  const rows = topicHarvest(state);
+  const tables = new Map(state.tables.map((t) => [t.id, t]));
+  setText('harvest-when', state.cafe.status === 'harvest' ? '· the room is harvesting now' : '· available at any time');
+  const cell = (cls, n) => el('td', { class: `num-cell ${cls}`, text: String(n) });
+  const total = (key) => rows.reduce((n, r) => n + (Array.isArray(r[key]) ? r[key].length : r[key]), 0);
+  $('tally').replaceChildren(...rows.map((r) => el('tr', { id: `tally-${r.topic.id}`, 'data-topic': r.topic.id },
+    el('th', { scope: 'row' },
+      el('span', { class: 'swatch', style: { background: r.topic.colour }, 'aria-hidden': 'true' }), ` ${r.topic.name}`),
+    cell('t-notes', r.notes.length), cell('t-votes', r.votes), cell('t-harvest', r.harvest),
+    cell('t-signups', r.people.length))),
+  el('tr', { class: 'tally-total', id: 'tally-total' }, el('th', { scope: 'row', text: 'All topics' }),
+    cell('t-notes', total('notes')), cell('t-votes', total('votes')), cell('t-harvest', total('harvest')),
+    cell('t-signups', total('people'))));
+
+  $('harvest-topics-panel').replaceChildren(...rows.map((r) => el('section', {
+    class: 'harvest-topic-card', id: `harvest-card-${r.topic.id}`, 'aria-label': r.topic.name },
+  el('h3', { class: 'topic-chip', text: r.topic.name, style: { background: r.topic.colour, color: inkFor(r.topic.colour) } }),
+  el('h4', { text: 'Top notes' }),
+  r.top.length ? el('ol', { class: 'top-notes' }, ...r.top.map((n) => {
+    const table = tables.get(n.table_id);
+    return el('li', {},
+      el('span', { class: 'top-text', text: n.text }),
+      el('span', { class: 'top-meta', text: `● ${n.votes} in rounds · ${n.harvest_votes || 0} in harvest · ${table ? table.label : ''}` }));
+  })) : el('p', { class: 'empty', text: r.notes.length ? 'No dots yet.' : 'No notes yet.' }),
+  el('h4', { text: `Working group (${r.people.length})` }),
+  r.people.length ? el('ul', { class: 'name-list signups' }, ...r.people.map((s) => el('li', { text: s.name })))
+    : el('p', { class: 'empty', text: 'Nobody has signed up yet.' }))));
+}
+
+async function download(button) {
+  const kind = button.dataset.kind;
+  const msg = $('export-msg');
+  button.disabled = true;
+  say(msg, `Preparing ${kind}…`);
+  try {
+    // The secret goes in a header, never in the address: no log or Referer ever holds it.
+    const res = await fetch(`/f/${encodeURIComponent(code)}/export/${kind}`, {
+      headers: { Authorization: `Bearer ${secret}` }, cache: 'no-store' });
+    if (!res.ok) {
+      say(msg, res.status === 403 ? 'This link no longer opens the exports: open the newest facilitator link.'
+        : `The export did not work (error ${res.status}). Please try again.`, 'error');
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const name = `${code}-${kind}`;
+    const a = el('a', { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    say(msg, `Downloaded ${name}.`);
+  } catch (e) {
+    say(msg, 'No connection to the server. Check the network and try again.', 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function wireHarvest() {
+  for (const button of document.querySelectorAll('.export-buttons button')) {
+    button.addEventListener('click', () => download(button));
+  }
+  $('duplicate-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const carry = Number($('carry-notes').value || 0);
+    $('duplicate-button').disabled = true;
+    const ack = await send('duplicate_cafe', { carry_top_notes: carry }, $('duplicate-msg'),
+      'Day 2 is ready: open its link to check it. This café is unchanged.');
+    $('duplicate-button').disabled = false;
+    if (!ack.ok) return;
+    setText('duplicate-code', ack.code);
+    const link = $('duplicate-link');
+    link.href = ack.facilitator_url;
+    link.textContent = ack.facilitator_url;
+    $('duplicate-links').hidden = false;
+  });
+  $('delete-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const typed = $('delete-confirm').value.trim();
+    if (typed.toUpperCase().replace(/[^A-Z0-9]/g, '') !== code.toUpperCase()) {
+      say($('delete-msg'), `To delete, type the café code ${code} in the box.`, 'error');
+      $('delete-confirm').focus();
+      return;
+    }
+    $('delete-button').disabled = true;
+    const ack = await send('delete_cafe', { confirm: typed }, $('delete-msg'));
+    $('delete-button').disabled = false;
+    if (ack.ok) showGone();
+  });
+}
+
 // --- the whole panel ------------------------------------------------------------------------
 
 function render(state, changed) {
+  if (gone) return;
   $('panel').hidden = false;
   document.body.dataset.status = state.cafe.status;
   setText('cafe-title', state.cafe.title);
@@ -644,6 +839,7 @@ function render(state, changed) {
   renderTopics(state);
   renderRounds(state);
   renderNotes(state);
+  renderHarvest(state);
   for (const ev of changed || []) {
     if (ev.type === 'advance_blocked') showRunError(ev.data.message, true);
     if (['move_started', 'round_started', 'harvest_started', 'cafe_closed'].includes(ev.type)) showRunError('');
@@ -678,14 +874,18 @@ if (!secret) {
   wireCafeForm();
   wireAddTopic();
   wireRounds();
+  wireAccess();
+  wireHarvest();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
   live = connectLive({
-    auth: { cafe: code, role: 'facilitator', secret },
+    auth,
     reducers: baseReducers,
     onState: (state) => render(state, []),
     onChange: render,
-    onStatus: (s) => showStatus($('conn'), s),
-    onRefused: () => { live.socket.disconnect(); denied(); },
+    onStatus: (s) => { if (!linkReplaced && !gone) showStatus($('conn'), s); },
+    onRefused: () => { live.socket.disconnect(); if (!linkReplaced) denied(); },
+    onDeleted: showGone,
   });
+  live.socket.on('facilitator_link_rotated', showLinkReplaced);
   setInterval(tick, TICK_MS);
 }
