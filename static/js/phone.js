@@ -584,7 +584,7 @@ function harvestNote(note, tables, dots) {
       disabled: busy.has(note.id),
     }, el('span', { class: 'dot', 'aria-hidden': 'true' }), el('span', { class: 'dot-n', text: String(given) }));
     dot.addEventListener('click', () => act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
-    const hint = voted ? 'your dot — tap to take it back' : (dots.left > 0 ? 'give a dot' : '');
+    const hint = voted ? 'your dot' : (dots.left > 0 ? 'give a dot' : '');
     actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));
   } else {
     actions.append(el('span', { class: 'dot-count', text: `● ${given}` }));

@@ -264,6 +264,9 @@ def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
         expect(other_panel.locator("#link-replaced")).to_be_visible()
         expect(other_panel.locator("#link-replaced")).to_contain_text("This link was replaced; open the new link")
         assert panel.evaluate("() => location.hash.slice(1)") == new_secret
+        panel.evaluate("() => document.getElementById('access-block').scrollIntoView({block: 'center'})")
+        shot(panel, "panel-access")
+        shot(other_panel, "panel-link-replaced")
         panel.uncheck("#lock-cafe")
         expect(panel.locator("#access-msg")).to_contain_text("Unlocked")
         name, _ = download(panel, "#export-template-json")
