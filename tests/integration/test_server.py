@@ -2,6 +2,7 @@
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,21 @@ def test_the_server_log_never_shows_a_participant_token(server: Server) -> None:
     server.stop()
     log = (server.workdir / f"server-{server.starts}.log").read_text()
     assert joined["token"] not in log
+
+
+def test_a_message_over_the_size_limit_is_dropped_and_the_server_carries_on(server: Server) -> None:
+    import socketio
+
+    big = socketio.Client(reconnection=False)
+    big.connect(server.url, auth={"cafe": server.code, "role": "board"}, transports=["websocket"],
+                wait_timeout=5)
+    answers: list[Any] = []
+    big.emit("clock", {"t0": 1, "pad": "x" * 200_000}, callback=answers.append)
+    deadline = time.monotonic() + 5
+    while big.connected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Engine.IO closes a socket that sends more than CAFE_MAX_PAYLOAD_BYTES; nothing ran.
+    assert not big.connected and answers == []
+    other = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
+    assert other.call("clock", {"t0": 1})["ok"]
+    other.close()
