@@ -189,6 +189,8 @@ PHONE_COMMANDS: dict[str, tuple[Spec, PhoneAction]] = {
                                                    contact=a["contact"])),
     "withdraw_signup": ({"topic_id": (int, True)},
                         lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"])),
+    "choose_host_table": ({"table_id": (int, False)},
+                          lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"])),
     "write_summary": ({"table_id": (int, True), "round": (int, True), "text": (str, True)},
                       lambda s, c, p, a: notes.write_summary(s, c, p, table_id=a["table_id"],
                                                              round_number=a["round"], text=a["text"])),

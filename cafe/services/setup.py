@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant, Round, Topic, now_ms
 from cafe.services import eventlog
-from cafe.services.errors import Invalid, NotFound
+from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services import seating
 from cafe.services.lookup import occupancy, participant
 from cafe.services.participants import counts, describe
@@ -27,7 +27,7 @@ MOVE_RANGE = (10, 30 * 60)
 CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
-    "locked": bool, "passcode": str,
+    "locked": bool, "passcode": str, "hosts_choose": bool,
 }
 
 
@@ -227,6 +227,30 @@ def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: obj
     session.flush()
     return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)})
             for t in changed]
+
+
+def choose_host_table(session: Session, cafe: Cafe, person: Participant,
+                      table_id: object) -> list[Event]:
+    """A host picks their own table on their phone (or, with None, stops hosting), before round 1."""
+    if not cafe.settings.get("hosts_choose"):
+        raise Forbidden("The facilitator assigns the hosts in this café.")
+    if cafe.status not in ("draft", "lobby") or cafe.current_round:
+        raise Invalid("Hosts are chosen before the first round; ask the facilitator now.")
+    if table_id is None:
+        mine = session.scalars(select(CafeTable).where(
+            CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id)).all()
+        for table in mine:
+            table.host_id = None
+        session.flush()
+        return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)})
+                for t in mine]
+    table = _table(session, cafe, table_id)
+    if table.host_id == person.id:
+        return []
+    if table.host_id is not None:
+        raise Conflict(f"{table.label} already has a host. Pick another table.",
+                       code="table_has_host")
+    return set_host(session, cafe, table.id, person.id)
 
 
 def _duration(value: object, low: int, high: int, what: str) -> int:

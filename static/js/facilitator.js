@@ -330,6 +330,7 @@ function renderCafeForm(state) {
   setField($('passcode-input'), s.passcode || '');
   setField($('auto-advance'), s.auto_advance);
   setField($('final-home'), s.final_round_home);
+  setField($('hosts-choose'), s.hosts_choose);
 }
 
 function wireCafeForm() {
@@ -337,13 +338,14 @@ function wireCafeForm() {
   $('cafe-form').addEventListener('change', markDirty);
   $('cafe-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked };
+    const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked,
+      hosts_choose: $('hosts-choose').checked };
     const dots = $('dots-input').value;
     if (dots !== '') settings.dots_per_round = Number(dots);
     const harvestDots = $('harvest-dots-input').value;
     if (harvestDots !== '') settings.harvest_dots = Number(harvestDots);
     const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
-    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'));
+    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'), $('hosts-choose'));
   });
 }
 

@@ -200,6 +200,7 @@ function renderScreen(state) {
     renderHarvest(state);
     show('harvest');
   } else if (c.status !== 'running' || !c.phase) {
+    renderHostPick(state);
     show('lobby');
   } else {
     seat = mySeat(state);
@@ -222,6 +223,61 @@ function renderScreen(state) {
   if (!clothShown && composing) closeComposer();
   if (clothShown) renderCloth(state, seat);
   tick();
+}
+
+// --- hosts who pick their own table (when the facilitator allows it, before round 1) ---------
+
+function renderHostPick(state) {
+  const box = $('host-pick');
+  const open = !!(state.cafe.settings && state.cafe.settings.hosts_choose) && !state.cafe.current_round
+    && !!state.me;
+  box.hidden = !open;
+  if (!open) return;
+  const topics = new Map((state.topics || []).map((t) => [t.id, t]));
+  const mine = (state.tables || []).find((t) => t.host_id === state.me.id);
+  const mineLine = $('host-pick-mine');
+  mineLine.hidden = !mine;
+  if (mine) {
+    const topic = topics.get(mine.topic_id);
+    mineLine.textContent = `You host ${mine.label}${topic ? ` — ${topic.name}` : ''}. Stay there and welcome the newcomers.`;
+  }
+  $('host-pick-h').textContent = mine ? 'You are hosting' : 'Are you hosting a table?';
+  $('host-pick-hint').hidden = !!mine;
+  $('host-pick-stop').hidden = !mine;
+  const select = $('host-pick-select');
+  const free = (state.tables || []).filter((t) => t.host_id === null || t.host_id === undefined);
+  const wanted = select.value;
+  select.replaceChildren(el('option', { value: '', text: free.length ? 'Choose a table…' : 'Every table has a host' }),
+    ...free.map((t) => {
+      const topic = topics.get(t.topic_id);
+      return el('option', { value: String(t.id), text: `${t.label}${topic ? ` — ${topic.name}` : ''}` });
+    }));
+  if (free.some((t) => String(t.id) === wanted)) select.value = wanted;
+  select.hidden = !!mine && !free.length;
+  $('host-pick-save').hidden = !free.length;
+  $('host-pick-save').textContent = mine ? 'Host this table instead' : 'I host this table';
+}
+
+async function chooseHostTable(tableId) {
+  const error = $('host-pick-error');
+  error.hidden = true;
+  if (!online()) { error.textContent = "You're offline — try again when you're back."; error.hidden = false; return; }
+  const ack = await live.send('choose_host_table', { table_id: tableId });
+  if (!ack || !ack.ok) { error.textContent = refusal(ack); error.hidden = false; }
+  render(current());
+}
+
+function wireHostPick() {
+  $('host-pick-save').addEventListener('click', () => {
+    const value = $('host-pick-select').value;
+    if (!value) {
+      $('host-pick-error').textContent = 'Choose the table you host first.';
+      $('host-pick-error').hidden = false;
+      return;
+    }
+    chooseHostTable(Number(value));
+  });
+  $('host-pick-stop').addEventListener('click', () => chooseHostTable(null));
 }
 
 function renderSeat(state, seat) {
@@ -956,6 +1012,7 @@ $('summary-form').addEventListener('submit', async (event) => {
     msg.textContent = refusal(ack);
   }
 });
+wireHostPick();
 window.addEventListener('online', () => { renderOffline(); flush(); });
 window.addEventListener('offline', renderOffline);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) flush(); });

@@ -272,3 +272,43 @@ def test_a_phone_with_a_wrong_clock_shows_the_same_countdown(browser: Any, live_
         time.sleep(0.3)
     normal_ctx.close()
     skewed_ctx.close()
+
+
+def test_a_host_picks_their_own_table_on_the_phone_when_the_panel_allows_it(
+        browser: Any, live_server: Server, shot: Any) -> None:
+    panel_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    panel = panel_ctx.new_page()
+    panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")
+    panel.wait_for_selector("#panel:not([hidden])")
+    ctx = browser.new_context(**PHONE)
+    phone = ctx.new_page()
+    phone.goto(f"{live_server.url}/j/{live_server.code}")
+    phone.fill("#name", "Rosa")
+    phone.click("#join-button")
+    phone.wait_for_selector("#lobby:not([hidden])")
+    expect(phone.locator("#host-pick")).to_be_hidden()
+
+    panel.check("#hosts-choose")
+    panel.locator("#cafe-form button[type=submit]").click()
+    expect(phone.locator("#host-pick")).to_be_visible()
+    phone.click("#host-pick-save")  # nothing chosen yet: told what to do, nothing sent
+    expect(phone.locator("#host-pick-error")).to_have_text("Choose the table you host first.")
+    option = phone.locator("#host-pick-select option").nth(1)
+    label, value = option.inner_text(), option.get_attribute("value")
+    phone.select_option("#host-pick-select", value)
+    phone.click("#host-pick-save")
+    expect(phone.locator("#host-pick-mine")).to_contain_text(f"You host {label.split(' — ')[0]}")
+    shot(phone, "phone-390x844-host-pick")
+
+    fac = LiveClient(live_server, {"cafe": live_server.code, "role": "facilitator",
+                                   "secret": live_server.secret}).connect()
+    try:
+        rosa = next(p["id"] for p in fac.state()["participants"] if p["name"] == "Rosa")
+        hosted = [t for t in fac.state()["tables"] if t["host_id"] == rosa]
+        assert [str(t["id"]) for t in hosted] == [value]
+    finally:
+        fac.close()
+    phone.click("#host-pick-stop")
+    expect(phone.locator("#host-pick-mine")).to_be_hidden()
+    ctx.close()
+    panel_ctx.close()

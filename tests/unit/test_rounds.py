@@ -260,3 +260,38 @@ def test_the_participant_rows_are_untouched_by_a_refused_start(small: Small) -> 
         small.seated("start_round")
     assert small.seats(1) == {}
     assert small.read(lambda s, c: len(s.scalars(select(Participant)).all())) == before + 8
+
+
+def _person(session: Any, pid: int) -> Participant:
+    person = session.get(Participant, pid)
+    assert person is not None
+    return person
+
+
+def _choose(small: Small, pid: int, table_id: int | None) -> list[Any]:
+    return small.do(lambda s, c: setup.choose_host_table(s, c, _person(s, pid), table_id))
+
+
+def test_hosts_may_pick_their_own_table_on_their_phone_when_the_facilitator_allows_it(
+        small: Small) -> None:
+    free = small.tables[1]
+    with pytest.raises(Exception, match="facilitator assigns the hosts"):
+        _choose(small, small.people[2], free)
+    small.do(lambda s, c: setup.update_cafe(s, c, settings={"hosts_choose": True}))
+    events = _choose(small, small.people[2], free)
+    assert [e.type for e in events] == ["table_updated"]
+    assert events[0].data["table"]["host_id"] == small.people[2]
+    # Taken tables stay taken; picking another table moves the host; None stops hosting.
+    with pytest.raises(Conflict, match="already has a host") as taken:
+        _choose(small, small.people[3], free)
+    assert taken.value.code == "table_has_host"
+    _choose(small, small.people[2], small.tables[3])
+    hosts = small.read(lambda s, c: {t.id: t.host_id for t in s.scalars(
+        select(CafeTable).where(CafeTable.cafe_id == c.id))})
+    assert hosts[free] is None and hosts[small.tables[3]] == small.people[2]
+    _choose(small, small.people[2], None)
+    assert small.read(lambda s, c: s.get(CafeTable, small.tables[3]).host_id) is None
+    # Once the rounds begin, the seats are planned around the hosts: the facilitator changes them.
+    small.seated("start_round")
+    with pytest.raises(Invalid, match="before the first round"):
+        _choose(small, small.people[2], free)
