@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from cafe import Runtime, harvest, runtime
+from cafe import Runtime, compress, harvest, runtime
 from cafe.realtime import join_url, public_base, publish
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound
@@ -308,7 +308,8 @@ def _too_large(_exc: Exception) -> tuple[Response, int]:
 
 
 def register(app: Flask) -> None:
-    """Attach pages, error pages and security headers."""
+    """Attach pages, error pages, security headers and compression."""
+    compress.register(app)
     app.register_blueprint(bp)
     app.after_request(_security_headers)
     app.register_error_handler(404, _not_found)
