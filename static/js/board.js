@@ -1,25 +1,38 @@
 // The projected board: join QR and code, who is here, the strategy areas; once the café runs,
-// the round, a big countdown, the question, and during a move who goes to which table.
+// the round, a big countdown, the question, the tables' notes, during a move who goes to which
+// table, a note the facilitator spotlights, and the harvest.
 import {
   connectLive, baseReducers, showStatus, remainingMs, formatMs, isPaused, phaseLabel,
 } from './live.js';
 import { $, el, setText, plural, inkFor } from './dom.js';
+import { NotesColumns, renderHarvest, renderSpotlight, spotlitNote } from './board-views.js';
 
 const code = document.body.dataset.code;
 const MAX_NAMES = 40;
 const MAX_NAMED_SEATS = 60;   // above this many people the move map shows counts, not names
 const TICK_MS = 250;
-const MAX_NOTES_PER_COLUMN = 24;  // built at most; then trimmed to what fits without scrolling
 let live = null;
-const seenNotes = new Set();      // notes already shown: only new arrivals fade in
-let notesShown = false;
+let notesShown = false;           // after the first state: later notes fade in
+const columns = new NotesColumns($('run-notes'));
 
 function renderLobby(state) {
   const n = state.counts.present;
   setText('present-count', String(n));
   setText('present-label', plural(n, 'person is here', 'people are here'));
   const present = (state.participants || []).filter((p) => p.present);
-  $('names').replaceChildren(...present.slice(-MAX_NAMES).reverse().map((p) => el('li', { text: p.name })));
+  const names = $('names');
+  const shown = present.slice(-MAX_NAMES).reverse();
+  names.replaceChildren(...shown.map((p) => el('li', { text: p.name })));
+  // Whole names only: drop the earliest arrivals until the rows fit, and count the rest.
+  const fits = () => names.scrollHeight <= names.clientHeight + 1;
+  if (present.length > shown.length || !fits()) {
+    const more = el('li', { class: 'names-more' });
+    names.append(more);
+    let kept = shown.length;
+    const count = () => { more.textContent = `+ ${present.length - kept} more`; };
+    count();
+    while (kept > 0 && !fits()) { more.previousElementSibling.remove(); kept -= 1; count(); }
+  }
   $('topics').replaceChildren(...state.topics.map((t) => el('li', {
     class: 'topic-chip', text: t.name, style: { background: t.colour, color: inkFor(t.colour) },
   })));
@@ -59,64 +72,19 @@ function renderMap(state) {
   if (map.scrollHeight > map.clientHeight + 1) map.classList.add('no-names');
 }
 
-// During the discussion: one column per topic, its tables' notes newest first, as many as fit.
-function boardNote(note, table, fresh) {
-  return el('li', { class: `board-note sticky-${note.colour}${fresh ? ' sticky-new' : ''}${note.pinned ? ' is-pinned' : ''}`,
-    'data-id': note.id },
-  el('p', { class: 'board-note-text', text: note.text }),
-  el('p', { class: 'board-note-meta' },
-    note.pinned ? el('span', { class: 'board-note-pin', text: '★ key insight' }) : null,
-    el('span', { text: table ? table.label : '' }),
-    note.votes ? el('span', { class: 'board-note-dots', text: `● ${note.votes}` }) : null));
-}
-
-function renderNotes(state) {
-  const wrap = $('run-notes');
-  const tables = new Map(state.tables.map((t) => [t.id, t]));
-  const notes = (state.notes || []).filter((n) => !n.hidden);
-  const animate = notesShown;
-  const columns = state.topics.map((topic) => {
-    const own = notes.filter((n) => (tables.get(n.table_id) || {}).topic_id === topic.id);
-    const list = el('ul', { class: 'notes-col-list' },
-      ...own.slice(0, MAX_NOTES_PER_COLUMN).map((n) => boardNote(n, tables.get(n.table_id), animate && !seenNotes.has(n.id))));
-    const col = el('section', { class: 'notes-col', 'data-topic': topic.id, 'data-total': own.length },
-      el('h2', { class: 'notes-col-name', style: { background: topic.colour, color: inkFor(topic.colour) } },
-        el('span', { class: 'notes-col-title', text: topic.name }),
-        el('span', { class: 'notes-col-count', text: own.length ? String(own.length) : '' })),
-      list,
-      el('p', { class: 'notes-more' }));
-    return col;
-  });
-  wrap.replaceChildren(...columns);
-  wrap.style.setProperty('--cols', String(Math.max(1, state.topics.length)));
-  // Never a scrollbar: drop the oldest shown until each column fits, and say how many more.
-  for (const col of columns) {
-    const list = col.querySelector('.notes-col-list');
-    const more = col.querySelector('.notes-more');
-    const total = Number(col.dataset.total);
-    const fit = () => list.scrollHeight <= list.clientHeight + 1;
-    while (list.children.length && !fit()) list.lastElementChild.remove();
-    const hidden = total - list.children.length;
-    more.textContent = hidden > 0 ? `+ ${hidden} more` : '';
-  }
-  for (const n of notes) seenNotes.add(n.id);
-}
-
-function render(state) {
-  setText('cafe-title', state.cafe.title);
-  setText('join-url', state.cafe.join_url.replace(/^https?:\/\//, ''));
+// What fills the board under the clock: the notes, the move map, a spotlit note, the harvest.
+function viewFor(state) {
   const c = state.cafe;
   const running = c.status === 'running' && c.phase;
-  const after = c.status === 'harvest' || c.status === 'closed';
-  $('lobby').hidden = running || after;
-  $('run').hidden = !(running || after);
-  const a = c.announcement;
-  $('announcement').hidden = !(a && a.text);
-  setText('announcement', a && a.text ? a.text : '');
-  renderLobby(state);
-  if (!running && !after) return;
+  if (!running && c.status !== 'harvest' && c.status !== 'closed') return 'lobby';
+  if (spotlitNote(state)) return 'spotlight';
+  if (c.status === 'harvest' || c.status === 'closed') return 'harvest';
+  if (c.phase === 'move') return 'map';
+  return (state.notes || []).some((n) => !n.hidden) ? 'notes' : 'clock';
+}
 
-  document.body.dataset.phase = running ? c.phase : c.status;
+function renderClockText(state) {
+  const c = state.cafe;
   if (c.status === 'harvest') {
     setText('phase-label', 'Harvest');
     setText('run-question', 'What patterns do you see across the tables? What surprised you?');
@@ -134,13 +102,49 @@ function render(state) {
       ? 'Find your table — your phone shows where to go.'
       : (ownQuestions ? 'Some tables have their own question: look at your phone.' : ''));
   }
-  $('run-map').hidden = !(running && c.phase === 'move');
-  if (running && c.phase === 'move') renderMap(state);
-  const withNotes = running && c.phase === 'discuss' && (state.notes || []).some((n) => !n.hidden);
-  document.body.dataset.notes = withNotes ? 'yes' : 'no';
-  $('run-notes').hidden = !withNotes;
-  if (withNotes) renderNotes(state);
+}
+
+function render(state) {
+  performance.mark('board-render-start');
+  const c = state.cafe;
+  setText('cafe-title', c.title);
+  const shortUrl = c.join_url.replace(/^https?:\/\//, '');
+  setText('join-url', shortUrl);
+  setText('run-join-url', shortUrl);
+  const a = c.announcement;
+  $('announcement').hidden = !(a && a.text);
+  setText('announcement', a && a.text ? a.text : '');
+  const view = viewFor(state);
+  const body = document.body;
+  body.dataset.view = view;
+  body.dataset.phase = c.status === 'running' ? (c.phase || '') : c.status;
+  body.dataset.notes = view === 'notes' ? 'yes' : 'no';
+  $('lobby').hidden = view !== 'lobby';
+  $('run').hidden = view === 'lobby';
+  if (view === 'lobby') renderLobby(state);
+  else renderClockText(state);
+  // Show the view's box and the clock first, then draw into the box: what fits is measured in
+  // the final layout.
   tick();
+  $('run-map').hidden = view !== 'map';
+  $('run-notes').hidden = view !== 'notes';
+  $('run-spotlight').hidden = view !== 'spotlight';
+  $('run-harvest').hidden = view !== 'harvest';
+  if (view === 'map') renderMap(state);
+  if (view === 'notes') columns.render(state, notesShown);
+  else columns.markSeen(state.notes);
+  if (view === 'spotlight') renderSpotlight($('run-spotlight'), state, spotlitNote(state));
+  if (view === 'harvest') renderHarvest($('run-harvest'), state);
+  performance.measure('board-render', 'board-render-start');
+  // The measures are for bench/board.py; a café of hours must not pile them up.
+  if (performance.getEntriesByName('board-render').length > 2000) performance.clearMeasures('board-render');
+}
+
+// Events can come in bursts (a sync after a reconnect): draw once per frame, not once per event.
+let frame = 0;
+function scheduleRender() {
+  if (frame) return;
+  frame = requestAnimationFrame(() => { frame = 0; if (live && live.state) render(live.state); });
 }
 
 function tick() {
@@ -148,11 +152,17 @@ function tick() {
   if (!state) return;
   const node = $('countdown');
   const ms = remainingMs(state, live);
-  node.textContent = formatMs(ms);
+  // Write only what changed: a text node replaced four times a second costs a layout each time.
+  const text = formatMs(ms);
+  if (node.textContent !== text) node.textContent = text;
   node.hidden = ms === null;
   node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
-  node.dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
-  if (state.cafe.status === 'running' && state.cafe.phase) setText('phase-label', phaseLabel(state, live));
+  const mode = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
+  if (node.dataset.state !== mode) node.dataset.state = mode;
+  if (state.cafe.status === 'running' && state.cafe.phase) {
+    const label = phaseLabel(state, live);
+    if ($('phase-label').textContent !== label) setText('phase-label', label);
+  }
 }
 
 live = connectLive({
@@ -160,11 +170,11 @@ live = connectLive({
   reducers: baseReducers,
   onState: (state) => {
     // What is already on the tablecloths shows at once; only later arrivals fade in.
-    for (const n of state.notes || []) seenNotes.add(n.id);
+    columns.markSeen(state.notes);
     notesShown = true;
     render(state);
   },
-  onChange: render,
+  onChange: scheduleRender,
   onStatus: (s) => showStatus($('conn'), s),
   onRefused: (error) => { setText('join-url', error.message); },
 });
@@ -177,4 +187,9 @@ $('theme').addEventListener('click', () => {
   document.body.classList.toggle('theme-dark');
   document.body.classList.toggle('theme-light');
 });
-window.addEventListener('resize', () => { if (live && live.state) render(live.state); });
+// When a box changes size (a resize, the question or a banner wrapping to another line), what
+// fits in it is measured again.
+window.addEventListener('resize', scheduleRender);
+const refit = new ResizeObserver(() => { columns.invalidate(); scheduleRender(); });
+refit.observe($('run-notes'));
+refit.observe($('run-harvest'));
