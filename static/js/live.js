@@ -223,7 +223,6 @@ export const baseReducers = {
   note_withheld: noteGone,
   note_pinned(state, data) { noteField(state, data.note_id, { pinned: data.pinned }); },
   note_spotlighted(state, data) { state.cafe.spotlight = data.note_id; },
-  note_spotlighted(state, data) { state.cafe.spotlight = data.note_id; },
   note_voted(state, data) {
     noteField(state, data.note_id, { votes: data.votes, harvest_votes: data.harvest_votes });
     if (!state.me || state.me.id !== data.participant_id) return;
