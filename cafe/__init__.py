@@ -118,6 +118,8 @@ def create_app(config: Config | None = None) -> Flask:
         message_queue=config.message_queue,
         channel=config.queue_channel,
         max_http_buffer_size=config.max_payload_bytes,
+        ping_interval=config.ping_interval,
+        ping_timeout=config.ping_timeout,
         # None keeps engine.io's same-origin check; a list admits exactly those origins.
         cors_allowed_origins=config.allowed_origins or None,
         logger=False,

@@ -53,6 +53,9 @@ class Config:
     public_url: str | None = None
     allowed_origins: list[str] = field(default_factory=list)
     heartbeat_seconds: int = 5
+    # Engine.IO liveness: a socket that misses a pong for ping_interval + ping_timeout is closed.
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
     sync_max_events: int = 500
     max_payload_bytes: int = 64 * 1024
     note_rate: float = 1.0
@@ -80,6 +83,8 @@ class Config:
             public_url=(_env("PUBLIC_URL", "") or None),
             allowed_origins=_env_list("ALLOWED_ORIGINS"),
             heartbeat_seconds=_env_int("HEARTBEAT_SECONDS", cls.heartbeat_seconds),
+            ping_interval=_env_float("PING_INTERVAL", cls.ping_interval),
+            ping_timeout=_env_float("PING_TIMEOUT", cls.ping_timeout),
             sync_max_events=_env_int("SYNC_MAX_EVENTS", cls.sync_max_events),
             max_payload_bytes=_env_int("MAX_PAYLOAD_BYTES", cls.max_payload_bytes),
             note_rate=_env_float("NOTE_RATE", cls.note_rate),
