@@ -40,6 +40,13 @@ def counts(session: Session, cafe_id: int) -> dict[str, int]:
     return {"joined": int(joined), "present": int(present)}
 
 
+def lock_cafe(session: Session, cafe_id: int) -> None:
+    """Take the café row's write lock (a no-op on SQLite, where a write already holds the file)."""
+    # Presence changes and their counts are made under the same lock that orders `seq`, so on
+    # PostgreSQL two phones connecting at once neither lose a count nor publish stale counts.
+    session.execute(select(Cafe.id).where(Cafe.id == cafe_id).with_for_update())
+
+
 def describe(person: Participant) -> dict[str, Any]:
     """The facilitator's view of a participant (events project it down for others)."""
     return {
@@ -96,6 +103,7 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
     )
     session.add(person)
     session.flush()
+    lock_cafe(session, cafe.id)
     event = eventlog.append(
         session, cafe.id, "participant_joined",
         {"participant": describe(person), "counts": counts(session, cafe.id)},
@@ -125,6 +133,8 @@ def connected(session: Session, participant_id: int) -> list[Event]:
     person = session.get(Participant, participant_id)
     if person is None:
         return []
+    lock_cafe(session, person.cafe_id)
+    session.refresh(person)
     person.connections += 1
     person.last_seen_ms = now_ms()
     session.flush()
@@ -137,7 +147,11 @@ def connected(session: Session, participant_id: int) -> list[Event]:
 def disconnected(session: Session, participant_id: int) -> list[Event]:
     """A phone of this participant went away; an event when none is left."""
     person = session.get(Participant, participant_id)
-    if person is None or person.connections <= 0:
+    if person is None:
+        return []
+    lock_cafe(session, person.cafe_id)
+    session.refresh(person)
+    if person.connections <= 0:
         return []
     person.connections -= 1
     person.last_seen_ms = now_ms()
