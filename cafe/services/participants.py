@@ -44,7 +44,10 @@ def lock_cafe(session: Session, cafe_id: int) -> None:
     """Take the café row's write lock (a no-op on SQLite, where a write already holds the file)."""
     # Presence changes and their counts are made under the same lock that orders `seq`, so on
     # PostgreSQL two phones connecting at once neither lose a count nor publish stale counts.
-    session.execute(select(Cafe.id).where(Cafe.id == cafe_id).with_for_update())
+    # FOR NO KEY UPDATE, the lock the log's `UPDATE cafe SET seq` takes: it does not wait for the
+    # key-share lock a new participant row's foreign key holds (FOR UPDATE would deadlock joins).
+    session.execute(select(Cafe.id).where(Cafe.id == cafe_id)
+                    .with_for_update(key_share=True))
 
 
 def describe(person: Participant) -> dict[str, Any]:
