@@ -16,7 +16,8 @@ test: setup-test
 
 setup: $(VENV)/.app static/vendor/socket.io.min.js
 
-setup-test: $(VENV)/.test static/vendor/socket.io.min.js
+# Tests also read axe-core (an npm devDependency) straight from node_modules; it is never served.
+setup-test: $(VENV)/.test static/vendor/socket.io.min.js node_modules/.package-lock.json
 
 $(VENV)/.python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "World Café, live needs Python 3.11 or newer")'

@@ -281,7 +281,7 @@ function renderLive(state) {
     stay.addEventListener('change', () => send('set_participant',
       { participant_id: p.id, stays_seated: stay.checked }, $('people-msg')));
     const left = el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${p.id}`,
-      text: 'Mark as left', 'aria-label': `Mark ${p.name} as left` });
+      text: 'Mark as left', 'aria-label': `Mark as left: ${p.name}` });
     left.addEventListener('click', async () => {
       if (await confirmAction(`Mark ${p.name} as left?`,
         'They lose their seat and are not seated again.', 'Mark as left')) {
@@ -638,8 +638,26 @@ function renderNotes(state) {
       el('td', { text: n.round ?? '—' }),
       el('td', { text: n.author_name || 'Anonymous', title: n.author_name || 'Anonymous' }),
       el('td', { class: 'num-cell', text: String(n.votes + (n.harvest_votes || 0)) }),
-      el('td', {}, button));
+      el('td', { class: 'notes-actions' }, spotlightButton(state, n), button));
   }));
+}
+
+// Show one note large on the board (or take it off); the row is drawn again from the event.
+function spotlightButton(state, note) {
+  const on = state.cafe.spotlight === note.id;
+  const button = el('button', {
+    type: 'button', class: `btn btn-small${on ? ' btn-primary' : ''}`, id: `spotlight-${note.id}`,
+    'aria-pressed': on ? 'true' : 'false', disabled: note.hidden || null,
+    text: on ? 'On the board' : 'Spotlight',
+    'aria-label': `${on ? 'Take off the board' : 'Show large on the board'}: “${note.text.slice(0, 40)}”`,
+  });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    await send('spotlight', { note_id: on ? null : note.id }, $('notes-msg'),
+      on ? 'Taken off the board.' : 'On the board, large, until you take it off.');
+    button.disabled = false;
+  });
+  return button;
 }
 
 // --- who can join: lock, passcode, a new facilitator link -----------------------------------

@@ -398,10 +398,13 @@ function noteItem(note, ctx) {
   if (ctx.dots.budget > 0) {
     const dot = el('button', {
       type: 'button', class: 'dot-btn', id: `dot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
-      'aria-label': voted ? `Take your dot back (${note.votes} ${plural(note.votes, 'dot', 'dots')})`
-        : `Give a dot (${note.votes} ${plural(note.votes, 'dot', 'dots')})`,
       disabled: busy.has(note.id),
-    }, el('span', { class: 'dot', 'aria-hidden': 'true' }), el('span', { class: 'dot-n', text: String(note.votes) }));
+    }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
+    // The name is the button's own text (what it does, then the count people see), so a voice
+    // user saying the visible number still reaches it.
+    el('span', { class: 'visually-hidden', text: voted ? 'Take your dot back: ' : 'Give a dot: ' }),
+    el('span', { class: 'dot-n', text: String(note.votes) }),
+    el('span', { class: 'visually-hidden', text: ` ${plural(note.votes, 'dot', 'dots')}` }));
     dot.addEventListener('click', () => toggleDot(note, voted));
     actions.append(dot);
   } else {
@@ -635,10 +638,11 @@ function harvestNote(note, tables, dots) {
   if (dots.budget > 0) {
     const dot = el('button', {
       type: 'button', class: 'dot-btn', id: `hdot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
-      'aria-label': voted ? `Take your harvest dot back (${given} ${plural(given, 'dot', 'dots')})`
-        : `Give a harvest dot (${given} ${plural(given, 'dot', 'dots')})`,
       disabled: busy.has(note.id),
-    }, el('span', { class: 'dot', 'aria-hidden': 'true' }), el('span', { class: 'dot-n', text: String(given) }));
+    }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
+    el('span', { class: 'visually-hidden', text: voted ? 'Take your harvest dot back: ' : 'Give a harvest dot: ' }),
+    el('span', { class: 'dot-n', text: String(given) }),
+    el('span', { class: 'visually-hidden', text: ` ${plural(given, 'dot', 'dots')}` }));
     dot.addEventListener('click', () => act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
     const hint = voted ? 'your dot' : (dots.left > 0 ? 'give a dot' : '');
     actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));

@@ -361,3 +361,36 @@ def test_three_hundred_notes_stay_readable_without_a_scrollbar(browser: Any, ser
         cafe.close()
         for ctx, _page, _size in shown:
             ctx.close()
+
+
+def test_the_panel_puts_a_note_in_the_spotlight_and_takes_it_off(
+        browser: Any, live_server: Server) -> None:
+    from tests.browser.test_tablecloth import add_note, facilitator, socket_phone, start_discussion
+
+    fac = facilitator(live_server)
+    phone = socket_phone(live_server, live_server.join("Ana")["token"])
+    try:
+        start_discussion(fac)
+        seat = phone.state()["seating"]["seats"][str(phone.state()["me"]["id"])]
+        note = add_note(phone, int(seat), 1, "A land trust for every town")
+    finally:
+        phone.close()
+        fac.close()
+    board_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    board = board_ctx.new_page()
+    board.goto(f"{live_server.url}/b/{live_server.code}")
+    panel_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    panel = panel_ctx.new_page()
+    panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")
+    button = panel.locator(f"#spotlight-{note['id']}")
+    expect(button).to_have_text("Spotlight")
+    button.click()
+    expect(board.locator("#run-spotlight")).to_be_visible()
+    expect(board.locator("#run-spotlight")).to_contain_text("A land trust for every town")
+    expect(button).to_have_text("On the board")
+    expect(panel.locator("#notes-msg")).to_contain_text("On the board")
+    button.click()
+    expect(board.locator("#run-spotlight")).to_be_hidden()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    board_ctx.close()
+    panel_ctx.close()
