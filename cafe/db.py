@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -86,6 +88,33 @@ def _sqlite_begin(conn: Any) -> None:
     # A write transaction takes the lock at BEGIN: a deferred one that upgrades to a
     # write later fails with "database is locked" instead of waiting its turn.
     if conn.get_execution_options().get("cafe_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(conn.connection.dbapi_connection)
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+SQLITE_LOCK_WAIT_S = 15.0
+
+
+def _begin_immediate(dbapi_connection: Any) -> None:
+    # Waiting for the write lock inside SQLite (busy_timeout) would stop the whole gevent hub:
+    # every socket, ping and heartbeat of the process would freeze while another process (a
+    # second server, a backup) holds the lock. Try without waiting, and sleep between tries:
+    # under gevent time.sleep lets the other greenlets run.
+    cursor = dbapi_connection.cursor()
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT_S
+    pause = 0.002
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    finally:
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
