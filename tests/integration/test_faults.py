@@ -13,6 +13,7 @@ import os
 import random
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -323,7 +324,9 @@ def test_every_note_sent_three_times_with_random_delays_is_stored_once(tmp_path:
         results = await asyncio.gather(*sends)
         for item, acks in zip(written, results):
             assert all(a["ok"] for a in acks), acks
-            assert sorted(a["duplicate"] for a in acks) == [False, True, True], acks
+            # One send wrote it; the others were answered as duplicates. (A send whose ack
+            # came too late was sent again, so all three may be duplicates of that one.)
+            assert [a["duplicate"] for a in acks].count(False) <= 1, acks
             assert all(a["note"]["id"] == item["id"] for a in acks)
         stored = db.notes()
         assert len(stored) == len(written) == 3 * len(phones)
@@ -334,7 +337,8 @@ def test_every_note_sent_three_times_with_random_delays_is_stored_once(tmp_path:
         assert len(board.state["notes"]) == len(written)  # type: ignore[index]
         assert await fresh_snapshots_match([board, facilitator]) == []
         figures("three times", phones=len(phones), notes=len(written), sends=3 * len(written),
-                stored=len(stored), duplicates_answered=2 * len(written))
+                stored=len(stored),
+                answered_duplicate=sum(a["duplicate"] for acks in results for a in acks))
 
     try:
         run(scenario)
@@ -422,15 +426,18 @@ def test_with_two_processes_a_redis_restart_mid_round_loses_nothing_and_everyone
     """Two processes on PostgreSQL share a private Redis; it is killed and restarted mid-round.
 
     Events published while Redis is away never reach anyone; clients notice the gap (a later
-    event or a heartbeat) and `sync`. Every client must hold the fresh snapshot within 5 s of
-    Redis being back, and every acknowledged note is stored and shown.
+    event or a heartbeat) and `sync`. Every client must hold every event of the outage within
+    5 s of Redis being back (phones keep typing meanwhile), then equal a fresh snapshot, and
+    every acknowledged note is stored and shown.
     """
     redis_server = ThrowawayRedis(tmp_path)
     redis_server.start()
     env = {"CAFE_MESSAGE_QUEUE": redis_server.url, "CAFE_DATABASE_URL": pg_url,
            "CAFE_QUEUE_CHANNEL": f"cafe-fault-{secrets.token_hex(4)}", "CAFE_TRUST_PROXY": "1"}
     first = Server(tmp_path, env=env).start()
-    second = Server(tmp_path, env=env).start()
+    # Its own log file, the same instance folder (the demo café's facilitator secret).
+    (tmp_path / "second").mkdir()
+    second = Server(tmp_path / "second", env={**env, "CAFE_INSTANCE_DIR": str(tmp_path)}).start()
     tokens = join_many(first, 40)
     db = Db(pg_url, first.code)
 
@@ -452,6 +459,11 @@ def test_with_two_processes_a_redis_restart_mid_round_loses_nothing_and_everyone
         await asyncio.sleep(0.5)
         await asyncio.to_thread(redis_server.start)      # the same port, empty
         back = time.monotonic()
+        missed = db.latest_seq()           # everything up to here was published into the void
+        healed_s = await wait_until(
+            lambda: all(c.state is not None and c.state["seq"] >= missed for c in everyone), 20,
+            "every client to recover what Redis lost", lambda: behind(everyone, missed))
+        assert healed_s <= 5.0, f"converged {healed_s:.2f} s after Redis came back"
         await typing
         await wait_until(lambda: not any(p.outbox for p in phones), 30, "every outbox to empty")
         latest = db.latest_seq()
@@ -459,16 +471,21 @@ def test_with_two_processes_a_redis_restart_mid_round_loses_nothing_and_everyone
                          "every client to catch up", lambda: behind(everyone, latest))
         converge_s = time.monotonic() - back
         healed = sum(1 for c in everyone if c.replayed)
-        assert converge_s <= 5.0, f"converged {converge_s:.2f} s after Redis came back"
+        logs = [p.read_text(errors="replace") for p in (*tmp_path.glob("server-*.log"),
+                                                        *(tmp_path / "second").glob("server-*.log"))]
+        given_up = sum(log.count("Cannot publish to redis... giving up") for log in logs)
+        assert given_up > 0, "the outage really lost some publishes"
         assert await fresh_snapshots_match(everyone) == []
         stored = check_notes(db, phones, written)
         ids = set(stored)
         assert all({n["id"] for n in c.state["notes"]} == ids for c in everyone)  # type: ignore[index]
         assert all(c.connects == 1 for c in everyone), "Redis going away closed no socket"
         figures("redis restart", processes=2, phones=len(phones), notes=len(written),
-                stored=len(stored), lost=0, clients_healed_by_sync=healed,
+                stored=len(stored), lost=0, publishes_dropped_in_outage=given_up,
+                clients_healed_by_sync=healed,
                 events_replayed=sum(c.replayed for c in everyone),
-                converged_after_redis_back_s=round(converge_s, 2))
+                outage_healed_after_redis_back_s=round(healed_s, 2),
+                all_caught_up_after_redis_back_s=round(converge_s, 2))
 
     try:
         run(scenario)
@@ -481,40 +498,56 @@ def test_with_two_processes_a_redis_restart_mid_round_loses_nothing_and_everyone
 
 # --- 5. the database stalls for a second -------------------------------------------------------
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_a_one_second_database_stall_disconnects_nobody_and_commands_complete_after_it(
-        tmp_path: Path, pg_url: str) -> None:
-    """A transaction holds ACCESS EXCLUSIVE locks on the note and event tables for 1 s.
+        tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
+    """Another connection holds the write lock for 1 s: on PostgreSQL ACCESS EXCLUSIVE locks on
+    the note and event tables (even reads of them wait), on SQLite `BEGIN EXCLUSIVE`.
 
-    Pings every 0.25 s with a 1 s timeout make a frozen server visible: a client that hears
-    nothing for 1.25 s drops the socket. During the stall every socket must keep getting its
-    pings and the app's heartbeat, and notes sent during it are stored once it ends.
+    Pings every 0.5 s make a frozen server visible (a server whose event loop waits for the
+    database sends none), and a client that hears nothing for ping interval + timeout (2 s)
+    drops the socket, as socket.io-client does. During the stall every socket must keep
+    getting its pings and the app's heartbeat, and notes sent during it are stored after it.
     """
-    server = Server(tmp_path, env={"CAFE_DATABASE_URL": pg_url, "CAFE_TRUST_PROXY": "1",
-                                   "CAFE_PING_INTERVAL": "0.25", "CAFE_PING_TIMEOUT": "1"}).start()
+    env = {"CAFE_TRUST_PROXY": "1", "CAFE_PING_INTERVAL": "0.5", "CAFE_PING_TIMEOUT": "1.5"}
+    if engine == "postgresql":
+        env["CAFE_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    server = Server(tmp_path, env=env).start()
+    url = server.env["CAFE_DATABASE_URL"]
     tokens = join_many(server, 10)
-    db = Db(pg_url, server.code)
+    db = Db(url, server.code)
+
+    def hold_the_lock(locked: threading.Event, window: dict[str, float]) -> None:
+        if engine == "sqlite":
+            lite = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+            lite.execute("BEGIN EXCLUSIVE")
+            take, release = (lambda: None), (lambda: lite.execute("COMMIT"))
+            close = lite.close
+        else:
+            raw = db.engine.raw_connection()
+            take = lambda: raw.cursor().execute(  # noqa: E731
+                "LOCK TABLE note, event_log IN ACCESS EXCLUSIVE MODE")
+            release, close = raw.commit, raw.close
+        take()
+        window["start"] = time.monotonic()
+        locked.set()
+        time.sleep(1.0)
+        window["end"] = time.monotonic()
+        release()
+        close()
 
     async def scenario() -> None:
         facilitator, board, phones = await cafe_in_discussion(
-            [server.url], server.code, server.secret, tokens, silence_limit=1.25)
+            [server.url], server.code, server.secret, tokens, silence_limit=2.0)
         everyone = [facilitator, board, *phones]
         await wait_until(lambda: all(len(c.heartbeats) >= 1 for c in everyone), 10, "heartbeats")
         beats = len(board.heartbeats)
         await wait_until(lambda: len(board.heartbeats) > beats, 5, "a fresh heartbeat")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.4)     # the next heartbeat (1 s period) falls inside the stall
         locked = threading.Event()
         window: dict[str, float] = {}
 
-        def stall() -> None:
-            with db.engine.connect() as conn:
-                conn.execute(text("LOCK TABLE note, event_log IN ACCESS EXCLUSIVE MODE"))
-                window["start"] = time.monotonic()
-                locked.set()
-                time.sleep(1.0)
-                window["end"] = time.monotonic()
-                conn.commit()
-
-        stalling = asyncio.ensure_future(asyncio.to_thread(stall))
+        stalling = asyncio.ensure_future(asyncio.to_thread(hold_the_lock, locked, window))
         await asyncio.to_thread(locked.wait, 10)
         written = []
         for i, phone in enumerate(phones[:5]):
@@ -531,11 +564,11 @@ def test_a_one_second_database_stall_disconnects_nobody_and_commands_complete_af
                      if start <= t <= end]
             beats_in = [t for t in client.heartbeats if start <= t <= end]
             assert client.disconnects == [] and client.connects == 1, "nobody is disconnected"
-            assert len(pings) >= 2, f"{client.auth['role']} heard {len(pings)} pings in the stall"
+            assert pings, f"{client.auth['role']} heard no ping during the stall"
             assert beats_in, f"{client.auth['role']} got no heartbeat during the stall"
         await wait_until(lambda: caught_up(everyone, db.latest_seq()), 10, "everyone to catch up")
         assert await fresh_snapshots_match(everyone) == []
-        figures("db stall", stall_s=round(end - start, 2), clients=len(everyone),
+        figures(f"db stall {engine}", stall_s=round(end - start, 2), clients=len(everyone),
                 pings_per_client_in_stall=min(
                     len([t for t in c.pings + (c.sio.pings if c.sio else []) if start <= t <= end])
                     for c in everyone),
@@ -575,9 +608,9 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(self.log.read_text(errors="replace"))
             try:
-                if requests.get(self.url + "/healthz", timeout=2).ok:
+                if requests.get(self.url + "/healthz", timeout=5).ok:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:   # listening, but the worker is still booting
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text(errors='replace')}")
