@@ -12,7 +12,7 @@ from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cafe import rotation
+from cafe import i18n, rotation
 from cafe.config import Config
 from cafe.db import Database
 from cafe.guard import Guard
@@ -21,7 +21,7 @@ from cafe.ratelimit import Limiter
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LANGUAGES = ["en"]
+SUPPORTED_LANGUAGES = list(i18n.LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def runtime(app: Flask | None = None) -> Runtime:
 
 
 def _locale() -> str | None:
-    return request.accept_languages.best_match(SUPPORTED_LANGUAGES) or "en"
+    return i18n.select_locale() if request else i18n.DEFAULT
 
 
 def create_app(config: Config | None = None) -> Flask:

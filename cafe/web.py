@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from cafe import Runtime, compress, harvest, runtime
+from cafe import Runtime, compress, harvest, i18n, runtime
 from cafe.realtime import join_url, public_base, publish
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound
@@ -116,7 +116,8 @@ def join_by_code() -> Any:
 def phone(code: str) -> str:
     """The phone's page: the join form, then the live café."""
     cafe = _cafe_or_404(code)
-    return render_template("phone/phone.html", cafe=cafe)
+    words = i18n.catalogue(i18n.select_locale())
+    return render_template("phone/phone.html", cafe=cafe, words=words)
 
 
 @bp.post("/api/cafes/<code>/participants")
@@ -310,6 +311,7 @@ def _too_large(_exc: Exception) -> tuple[Response, int]:
 def register(app: Flask) -> None:
     """Attach pages, error pages, security headers and compression."""
     compress.register(app)
+    i18n.register(app)
     app.register_blueprint(bp)
     app.after_request(_security_headers)
     app.register_error_handler(404, _not_found)

@@ -8,7 +8,8 @@
 import {
   connectLive, baseReducers, remainingMs, formatMs, isPaused, questionFor, noteOrder,
 } from './live.js';
-import { $, el, setText, plural, inkFor } from './dom.js';
+import { $, el, setText, inkFor } from './dom.js';
+import { t, tn, tableLabel, lang } from './i18n.js';
 
 const code = document.body.dataset.code;
 const KEY = (name) => `cafe:${code}:${name}`;
@@ -121,9 +122,9 @@ function toast(text) {
 
 function refusal(ack) {
   const error = ack && ack.error;
-  if (!error) return 'That did not work. Please try again.';
-  if (error.code === 'timeout') return "No connection right now — try again when you're back online.";
-  return error.message || 'That did not work. Please try again.';
+  if (!error) return t('That did not work. Please try again.');
+  if (error.code === 'timeout') return t("No connection right now — try again when you're back online.");
+  return error.message || t('That did not work. Please try again.');
 }
 
 // My seat this round, with its table and topic; null when I have none.
@@ -152,7 +153,7 @@ function paint(node, colour) {
 
 function roundLine(state) {
   const c = state.cafe;
-  return `Round ${c.current_round} of ${Math.max(state.rounds.length, c.current_round || 0)}`;
+  return t('Round {round} of {rounds}', { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round || 0) });
 }
 
 function renderAnnouncement(state) {
@@ -171,7 +172,7 @@ function renderOffline() {
   const off = navigator.onLine === false || connStatus === 'offline';
   $('offline').hidden = deleted || !off || document.body.dataset.screen === 'join';
   setText('offline-pending', pending
-    ? `(${pending} ${plural(pending, 'note', 'notes')} waiting)` : '');
+    ? tn(pending, '({n} notes waiting)') : '');
   document.body.dataset.online = off ? 'no' : 'yes';
 }
 
@@ -183,7 +184,7 @@ function render(state) {
   if (state.me) setText('me-name', state.me.name);
   const n = state.counts.present;
   setText('present-count', String(n));
-  setText('present-label', plural(n, 'person is here', 'people are here'));
+  setText('present-label', tn(n, 'people are here'));
   renderAnnouncement(state);
   renderScreen(state);
   renderOffline();
@@ -193,8 +194,8 @@ function renderScreen(state) {
   const c = state.cafe;
   let seat = null;
   if (c.status === 'closed') {
-    setText('problem-title', 'This café has closed');
-    setText('problem-text', 'Thank you for coming, and for everything you brought to the tables!');
+    setText('problem-title', t('This café has closed'));
+    setText('problem-text', t('Thank you for coming, and for everything you brought to the tables!'));
     show('problem');
   } else if (c.status === 'harvest') {
     renderHarvest(state);
@@ -239,29 +240,30 @@ function renderHostPick(state) {
   mineLine.hidden = !mine;
   if (mine) {
     const topic = topics.get(mine.topic_id);
-    mineLine.textContent = `You host ${mine.label}${topic ? ` — ${topic.name}` : ''}. Stay there and welcome the newcomers.`;
+    mineLine.textContent = t('You host {table}. Stay there and welcome the newcomers.',
+      { table: `${tableLabel(mine.label)}${topic ? ` — ${topic.name}` : ''}` });
   }
-  $('host-pick-h').textContent = mine ? 'You are hosting' : 'Are you hosting a table?';
+  $('host-pick-h').textContent = mine ? t('You are hosting') : t('Are you hosting a table?');
   $('host-pick-hint').hidden = !!mine;
   $('host-pick-stop').hidden = !mine;
   const select = $('host-pick-select');
   const free = (state.tables || []).filter((t) => t.host_id === null || t.host_id === undefined);
   const wanted = select.value;
-  select.replaceChildren(el('option', { value: '', text: free.length ? 'Choose a table…' : 'Every table has a host' }),
+  select.replaceChildren(el('option', { value: '', text: free.length ? t('Choose a table…') : t('Every table has a host') }),
     ...free.map((t) => {
       const topic = topics.get(t.topic_id);
-      return el('option', { value: String(t.id), text: `${t.label}${topic ? ` — ${topic.name}` : ''}` });
+      return el('option', { value: String(t.id), text: `${tableLabel(t.label)}${topic ? ` — ${topic.name}` : ''}` });
     }));
   if (free.some((t) => String(t.id) === wanted)) select.value = wanted;
   select.hidden = !!mine && !free.length;
   $('host-pick-save').hidden = !free.length;
-  $('host-pick-save').textContent = mine ? 'Host this table instead' : 'I host this table';
+  $('host-pick-save').textContent = mine ? t('Host this table instead') : t('I host this table');
 }
 
 async function chooseHostTable(tableId) {
   const error = $('host-pick-error');
   error.hidden = true;
-  if (!online()) { error.textContent = "You're offline — try again when you're back."; error.hidden = false; return; }
+  if (!online()) { error.textContent = t("You're offline — try again when you're back."); error.hidden = false; return; }
   const ack = await live.send('choose_host_table', { table_id: tableId });
   if (!ack || !ack.ok) { error.textContent = refusal(ack); error.hidden = false; }
   render(current());
@@ -271,7 +273,7 @@ function wireHostPick() {
   $('host-pick-save').addEventListener('click', () => {
     const value = $('host-pick-select').value;
     if (!value) {
-      $('host-pick-error').textContent = 'Choose the table you host first.';
+      $('host-pick-error').textContent = t('Choose the table you host first.');
       $('host-pick-error').hidden = false;
       return;
     }
@@ -287,20 +289,20 @@ function renderSeat(state, seat) {
     if (c.phase === 'move') vibrate([200, 100, 200]);
     lastSeat = key;
   }
-  const label = seat.table.label;
+  const label = tableLabel(seat.table.label);
   const topicName = seat.topic ? seat.topic.name : '';
   const colour = seat.topic ? seat.topic.colour : null;
   const question = questionFor(state, c.current_round, seat.topic && seat.topic.id);
 
   if (c.phase === 'move') {
     setText('move-round', roundLine(state));
-    setText('move-head', seat.hosting ? `Stay at ${label}` : `Go to ${label}`);
+    setText('move-head', seat.hosting ? t('Stay at {table}', { table: label }) : t('Go to {table}', { table: label }));
     setText('move-topic', topicName);
     const host = $('move-host');
     host.hidden = !seat.hosting;
-    host.textContent = seat.hosting ? `You host ${label}. Welcome the newcomers.` : '';
+    host.textContent = seat.hosting ? t('You host {table}. Welcome the newcomers.', { table: label }) : '';
     setText('move-question', question);
-    setText('move-cloth', `See the notes of ${label}`);
+    setText('move-cloth', t('See the notes of {table}', { table: label }));
     paint($('move'), colour);
     show('move');
   } else {
@@ -309,7 +311,7 @@ function renderSeat(state, seat) {
     paint($('seat-band'), colour);
     const host = $('discuss-host');
     host.hidden = !seat.hosting;
-    host.textContent = seat.hosting ? `You host ${label} — stay here and welcome the newcomers` : '';
+    host.textContent = seat.hosting ? t('You host {table} — stay here and welcome the newcomers', { table: label }) : '';
     setText('discuss-round', roundLine(state));
     setText('discuss-question', question);
     show('discuss');
@@ -330,21 +332,21 @@ function renderCloth(state, seat) {
   const c = state.cafe;
   const tableId = seat.table.id;
   const round = c.current_round;
-  setText('cloth-table', `· ${seat.table.label}`);
+  setText('cloth-table', `· ${tableLabel(seat.table.label)}`);
 
   const dots = dotsInfo(state);
   const dotsNode = $('dots-left');
   dotsNode.hidden = dots.budget <= 0;
   dotsNode.textContent = dots.left > 0
-    ? `● ${dots.left} ${plural(dots.left, 'dot', 'dots')} left`
-    : 'No dots left — tap one of your dots to take it back';
+    ? `● ${tn(dots.left, '{n} dots left')}`
+    : t('No dots left — tap one of your dots to take it back');
   dotsNode.dataset.left = String(dots.left);
 
   // The host writes this round's summary; everyone sees the earlier rounds' summaries.
   $('host-box').hidden = !seat.hosting;
   if (seat.hosting) {
-    setText('summary-h', `Summary of round ${round} (you host)`);
-    setText('summary-label', `Summary of round ${round}`);
+    setText('summary-h', t('Summary of round {round} (you host)', { round }));
+    setText('summary-label', t('Summary of round {round}', { round }));
     const own = (state.summaries || []).find((s) => s.table_id === tableId && s.round === round);
     const area = $('summary-text');
     if (area.dataset.round !== String(round)) {
@@ -363,7 +365,7 @@ function renderCloth(state, seat) {
   const before = (state.summaries || []).filter((s) => s.table_id === tableId && s.round < round);
   $('summaries-box').hidden = before.length === 0;
   $('summaries').replaceChildren(...before.map((s) => el('li', { class: 'summary' },
-    el('p', { class: 'summary-meta', text: `Round ${s.round}${s.author_name ? ` · by ${s.author_name}` : ''}` }),
+    el('p', { class: 'summary-meta', text: s.author_name ? t('Round {round} · by {name}', { round: s.round, name: s.author_name }) : t('Round {round}', { round: s.round }) }),
     el('p', { class: 'summary-text', text: s.text }))));
 
   const notes = (state.notes || []).filter((n) => n.table_id === tableId && !n.hidden
@@ -392,8 +394,8 @@ function noteItem(note, ctx) {
   const earlier = note.round !== null && note.round !== undefined && note.round < ctx.round;
   const voted = ctx.dots.voted.has(note.id);
   const meta = el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: `${note.author_name || 'Anonymous'}${own ? ' (you)' : ''}` }),
-    earlier ? el('span', { class: 'tag tag-round', text: `Round ${note.round}` }) : null);
+    el('span', { class: 'note-author', text: `${note.author_name || t('Anonymous')}${own ? ` ${t('(you)')}` : ''}` }),
+    earlier ? el('span', { class: 'tag tag-round', text: t('Round {round}', { round: note.round }) }) : null);
   const actions = el('div', { class: 'note-actions' });
   if (ctx.dots.budget > 0) {
     const dot = el('button', {
@@ -402,9 +404,9 @@ function noteItem(note, ctx) {
     }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
     // The name is the button's own text (what it does, then the count people see), so a voice
     // user saying the visible number still reaches it.
-    el('span', { class: 'visually-hidden', text: voted ? 'Take your dot back: ' : 'Give a dot: ' }),
+    el('span', { class: 'visually-hidden', text: `${voted ? t('Take your dot back:') : t('Give a dot:')} ` }),
     el('span', { class: 'dot-n', text: String(note.votes) }),
-    el('span', { class: 'visually-hidden', text: ` ${plural(note.votes, 'dot', 'dots')}` }));
+    el('span', { class: 'visually-hidden', text: ` ${tn(note.votes, 'dots')}` }));
     dot.addEventListener('click', () => toggleDot(note, voted));
     actions.append(dot);
   } else {
@@ -412,17 +414,17 @@ function noteItem(note, ctx) {
   }
   if (ctx.seat.hosting) {
     const pin = el('button', { type: 'button', class: 'btn-note', id: `pin-${note.id}`,
-      text: note.pinned ? '★ Unpin' : '☆ Pin', disabled: busy.has(note.id),
-      'aria-label': note.pinned ? 'Unpin this key insight' : 'Pin as a key insight' });
+      text: note.pinned ? `★ ${t('Unpin')}` : `☆ ${t('Pin')}`, disabled: busy.has(note.id),
+      'aria-label': note.pinned ? t('Unpin this key insight') : t('Pin as a key insight') });
     pin.addEventListener('click', () => act(note.id, 'pin_note', { id: note.id, pinned: !note.pinned }));
     actions.append(pin);
   }
   if (own) {
-    const edit = el('button', { type: 'button', class: 'btn-note', id: `edit-${note.id}`, text: 'Edit' });
+    const edit = el('button', { type: 'button', class: 'btn-note', id: `edit-${note.id}`, text: t('Edit') });
     edit.addEventListener('click', () => openComposer({ mode: 'edit', id: note.id }, note));
     const sure = confirmDelete.has(note.id);
     const del = el('button', { type: 'button', class: `btn-note btn-note-danger${sure ? ' sure' : ''}`,
-      id: `del-${note.id}`, text: sure ? 'Tap again to delete' : 'Delete', disabled: busy.has(note.id) });
+      id: `del-${note.id}`, text: sure ? t('Tap again to delete') : t('Delete'), disabled: busy.has(note.id) });
     del.addEventListener('click', () => deleteNote(note.id));
     actions.append(edit, del);
   }
@@ -441,22 +443,22 @@ function pendingItem(item, ctx) {
     'data-pending': item.error ? 'failed' : 'sending' },
   el('p', { class: 'note-text', text: item.text }),
   el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: item.anonymous ? 'Anonymous (you)' : `${(ctx.state.me || {}).name || ''} (you)` }),
-    elsewhere ? el('span', { class: 'tag', text: `for ${table ? table.label : 'another table'}` }) : null,
-    item.error ? null : el('span', { class: 'sending', text: 'sending…' })));
+    el('span', { class: 'note-author', text: item.anonymous ? `${t('Anonymous')} ${t('(you)')}` : `${(ctx.state.me || {}).name || ''} ${t('(you)')}` }),
+    elsewhere ? el('span', { class: 'tag', text: t('for {table}', { table: table ? tableLabel(table.label) : t('another table') }) }) : null,
+    item.error ? null : el('span', { class: 'sending', text: t('sending…') })));
   if (item.error) {
-    const edit = el('button', { type: 'button', class: 'btn-note', id: `fix-${item.id}`, text: 'Edit' });
+    const edit = el('button', { type: 'button', class: 'btn-note', id: `fix-${item.id}`, text: t('Edit') });
     edit.addEventListener('click', () => openComposer({ mode: 'new', replaces: item.id }, item));
-    const discard = el('button', { type: 'button', class: 'btn-note btn-note-danger', id: `discard-${item.id}`, text: 'Discard' });
+    const discard = el('button', { type: 'button', class: 'btn-note btn-note-danger', id: `discard-${item.id}`, text: t('Discard') });
     discard.addEventListener('click', () => { dropFromOutbox(item.id); forgetMine(item.id); render(current()); });
-    li.append(el('p', { class: 'note-error', role: 'alert', text: `Not sent: ${item.error.message}` }),
+    li.append(el('p', { class: 'note-error', role: 'alert', text: t('Not sent: {why}', { why: item.error.message }) }),
       el('div', { class: 'note-actions' }, edit, discard));
   }
   return li;
 }
 
 async function act(noteId, command, payload) {
-  if (!online()) { toast("You're offline — try again when you're back."); return null; }
+  if (!online()) { toast(t("You're offline — try again when you're back.")); return null; }
   busy.add(noteId);
   render(current());
   const ack = await live.send(command, payload);
@@ -499,8 +501,8 @@ function renderHarvest(state) {
   const dots = harvestDots(state);
   const bar = $('harvest-dots');
   bar.textContent = dots.left > 0
-    ? `● ${dots.left} of ${dots.budget} ${plural(dots.budget, 'dot', 'dots')} left`
-    : `All ${dots.budget} ${plural(dots.budget, 'dot', 'dots')} given — tap one of yours to take it back`;
+    ? `● ${tn(dots.budget, '{left} of {n} dots left', { left: dots.left })}`
+    : tn(dots.budget, 'All {n} dots given — tap one of yours to take it back');
   bar.dataset.left = String(dots.left);
 
   const active = document.activeElement && document.activeElement.id;
@@ -534,31 +536,31 @@ function makeHarvestTopic(topicId) {
     count: el('p', { class: 'harvest-count' }),
     summaries: el('ul', { class: 'summaries' }),
     notes: el('ul', { class: 'notes' }),
-    empty: el('p', { class: 'empty', text: 'No notes from these tables yet.' }),
+    empty: el('p', { class: 'empty', text: t('No notes from these tables yet.') }),
     nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
     contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
     why: el('p', { class: 'group-why' }),
     error: el('p', { class: 'error', role: 'alert', hidden: true }),
-    join: el('button', { type: 'submit', class: 'btn btn-primary btn-big', id: id('join'), text: 'Join this working group' }),
+    join: el('button', { type: 'submit', class: 'btn btn-primary btn-big', id: id('join'), text: t('Join this working group') }),
     inText: el('p', { class: 'group-in-text' }),
-    leave: el('button', { type: 'button', class: 'btn btn-quiet', id: id('leave'), text: 'Leave this working group' }),
+    leave: el('button', { type: 'button', class: 'btn btn-quiet', id: id('leave'), text: t('Leave this working group') }),
     people: el('p', { class: 'group-people' }),
   };
   p.band = el('div', { class: 'harvest-band' },
-    el('p', { class: 'harvest-kicker', text: 'Topic' }), p.name, p.count);
+    el('p', { class: 'harvest-kicker', text: t('Topic') }), p.name, p.count);
   p.summariesBox = el('div', { class: 'harvest-summaries' },
-    el('h3', { text: "The hosts' summaries" }), p.summaries);
+    el('h3', { text: t("The hosts' summaries") }), p.summaries);
   p.form = el('form', { class: 'stack group-form', id: id('form'), novalidate: true },
-    el('h3', { text: 'Join this working group' }), p.why,
-    el('label', { for: id('name'), text: 'Your name' }), p.nameInput,
-    el('label', { for: id('contact'), text: 'Email or phone (optional)' }), p.contact,
-    el('p', { class: 'hint', text: 'Only the facilitator sees it, to bring the group together.' }),
+    el('h3', { text: t('Join this working group') }), p.why,
+    el('label', { for: id('name'), text: t('Your name') }), p.nameInput,
+    el('label', { for: id('contact'), text: t('Email or phone (optional)') }), p.contact,
+    el('p', { class: 'hint', text: t('Only the facilitator sees it, to bring the group together.') }),
     p.error, p.join);
   p.inBox = el('div', { class: 'group-in', id: id('in') },
-    el('p', { class: 'badge-ok', text: '✓ You’re in' }), p.inText, p.leave);
+    el('p', { class: 'badge-ok', text: `✓ ${t('You’re in')}` }), p.inText, p.leave);
   p.section = el('section', { class: 'harvest-topic', id: `harvest-topic-${topicId}`, 'aria-labelledby': id('h') },
     p.band, p.summariesBox,
-    el('h3', { text: 'Notes' }), p.notes, p.empty,
+    el('h3', { text: t('Notes') }), p.notes, p.empty,
     el('div', { class: 'group-box' }, p.form, p.inBox, p.people));
 
   const fail = (text) => { p.error.textContent = text; p.error.hidden = !text; };
@@ -568,8 +570,8 @@ function makeHarvestTopic(topicId) {
     event.preventDefault();
     const name = p.nameInput.value.trim();
     const contact = p.contact.value.trim();
-    if (!name) { fail('Type your name, so the working group can find you.'); p.nameInput.focus(); return; }
-    if (!online()) { fail("You're offline — try again when you're back."); return; }
+    if (!name) { fail(t('Type your name, so the working group can find you.')); p.nameInput.focus(); return; }
+    if (!online()) { fail(t("You're offline — try again when you're back.")); return; }
     p.join.disabled = true;
     const payload = { topic_id: topicId, name };
     if (contact) payload.contact = contact;
@@ -583,7 +585,7 @@ function makeHarvestTopic(topicId) {
     render(current());
   });
   p.leave.addEventListener('click', async () => {
-    if (!online()) { toast("You're offline — try again when you're back."); return; }
+    if (!online()) { toast(t("You're offline — try again when you're back.")); return; }
     p.leave.disabled = true;
     const ack = await live.send('withdraw_signup', { topic_id: topicId });
     p.leave.disabled = false;
@@ -598,14 +600,15 @@ function fillHarvestTopic(state, topic, p, dots, tables) {
   p.name.textContent = topic.name;
   const own = new Set(state.tables.filter((t) => t.topic_id === topic.id).map((t) => t.id));
   const notes = (state.notes || []).filter((n) => own.has(n.table_id) && !n.hidden).sort(harvestOrder);
-  p.count.textContent = `${notes.length} ${plural(notes.length, 'note', 'notes')} from ${own.size} ${plural(own.size, 'table', 'tables')}`;
+  p.count.textContent = `${tn(notes.length, '{n} notes')} · ${tn(own.size, '{n} tables')}`;
 
   const summaries = (state.summaries || []).filter((s) => own.has(s.table_id));
   p.summariesBox.hidden = summaries.length === 0;
   p.summaries.replaceChildren(...summaries.map((s) => {
     const table = tables.get(s.table_id);
     return el('li', { class: 'summary' },
-      el('p', { class: 'summary-meta', text: `${table ? table.label : 'A table'} · round ${s.round}${s.author_name ? ` · by ${s.author_name}` : ''}` }),
+      el('p', { class: 'summary-meta', text: [table ? tableLabel(table.label) : t('A table'), t('round {round}', { round: s.round }),
+        s.author_name ? t('by {name}', { name: s.author_name }) : null].filter(Boolean).join(' · ') }),
       el('p', { class: 'summary-text', text: s.text }));
   }));
   p.notes.replaceChildren(...notes.map((n) => harvestNote(n, tables, dots)));
@@ -616,13 +619,13 @@ function fillHarvestTopic(state, topic, p, dots, tables) {
   const mine = state.me ? signups.find((s) => s.participant_id === state.me.id) : null;
   p.form.hidden = !!mine;
   p.inBox.hidden = !mine;
-  p.why.textContent = `Carry “${topic.name}” forward after today, with the others who care about it.`;
-  if (mine) p.inText.textContent = `You’re in the “${topic.name}” working group as ${mine.name}.`;
+  p.why.textContent = t('Carry “{topic}” forward after today, with the others who care about it.', { topic: topic.name });
+  if (mine) p.inText.textContent = t('You’re in the “{topic}” working group as {name}.', { topic: topic.name, name: mine.name });
   if (p.nameInput.dataset.dirty !== '1' && document.activeElement !== p.nameInput) {
     p.nameInput.value = state.me && !state.me.anonymous ? state.me.name : '';
   }
   const n = signups.length;
-  p.people.textContent = n ? `${n} ${plural(n, 'person has', 'people have')} joined so far.` : 'Nobody has joined yet.';
+  p.people.textContent = n ? tn(n, '{n} people have joined so far.') : t('Nobody has joined yet.');
 }
 
 function harvestNote(note, tables, dots) {
@@ -630,21 +633,21 @@ function harvestNote(note, tables, dots) {
   const given = note.harvest_votes || 0;
   const voted = dots.voted.has(note.id);
   const meta = el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: note.author_name || 'Anonymous' }),
-    el('span', { class: 'tag', text: `${table ? table.label : 'A table'}${note.round ? ` · round ${note.round}` : ''}` }),
-    note.pinned ? el('span', { class: 'tag', text: '★ key insight' }) : null,
-    note.votes ? el('span', { class: 'tag', text: `${note.votes} ${plural(note.votes, 'dot', 'dots')} at the table` }) : null);
+    el('span', { class: 'note-author', text: note.author_name || t('Anonymous') }),
+    el('span', { class: 'tag', text: `${table ? tableLabel(table.label) : t('A table')}${note.round ? ` · ${t('round {round}', { round: note.round })}` : ''}` }),
+    note.pinned ? el('span', { class: 'tag', text: `★ ${t('key insight')}` }) : null,
+    note.votes ? el('span', { class: 'tag', text: tn(note.votes, '{n} dots at the table') }) : null);
   const actions = el('div', { class: 'note-actions' });
   if (dots.budget > 0) {
     const dot = el('button', {
       type: 'button', class: 'dot-btn', id: `hdot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
       disabled: busy.has(note.id),
     }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
-    el('span', { class: 'visually-hidden', text: voted ? 'Take your harvest dot back: ' : 'Give a harvest dot: ' }),
+    el('span', { class: 'visually-hidden', text: `${voted ? t('Take your harvest dot back:') : t('Give a harvest dot:')} ` }),
     el('span', { class: 'dot-n', text: String(given) }),
-    el('span', { class: 'visually-hidden', text: ` ${plural(given, 'dot', 'dots')}` }));
+    el('span', { class: 'visually-hidden', text: ` ${tn(given, 'dots')}` }));
     dot.addEventListener('click', () => act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
-    const hint = voted ? 'your dot' : (dots.left > 0 ? 'give a dot' : '');
+    const hint = voted ? t('your dot') : (dots.left > 0 ? t('give a dot') : '');
     actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));
   } else {
     actions.append(el('span', { class: 'dot-count', text: `● ${given}` }));
@@ -674,8 +677,8 @@ function countNote() {
 function openComposer(mode, from) {
   composing = mode;
   const editing = mode.mode === 'edit';
-  setText('composer-h', editing ? 'Edit your note' : 'New note');
-  setText('post', editing ? 'Save' : 'Post');
+  setText('composer-h', editing ? t('Edit your note') : t('New note'));
+  setText('post', editing ? t('Save') : t('Post'));
   $('note-anon-row').hidden = editing;
   $('composer-error').hidden = true;
   if (from) {
@@ -710,11 +713,11 @@ async function submitNote(event) {
   event.preventDefault();
   const state = current();
   const text = $('note-text').value.trim();
-  if (!text) { composerError('Type your note first.'); $('note-text').focus(); return; }
-  if (text.length > NOTE_MAX) { composerError(`A note has at most ${NOTE_MAX} characters.`); return; }
+  if (!text) { composerError(t('Type your note first.')); $('note-text').focus(); return; }
+  if (text.length > NOTE_MAX) { composerError(t('A note has at most {max} characters.', { max: NOTE_MAX })); return; }
   const colour = chosenColour();
   if (composing && composing.mode === 'edit') {
-    if (!online()) { composerError("You're offline: your change is not saved yet. Try again when you're back."); return; }
+    if (!online()) { composerError(t("You're offline: your change is not saved yet. Try again when you're back.")); return; }
     $('post').disabled = true;
     const ack = await live.send('edit_note', { id: composing.id, text, colour });
     $('post').disabled = false;
@@ -723,7 +726,7 @@ async function submitNote(event) {
     return;
   }
   const seat = state && mySeat(state);
-  if (!seat) { composerError('You have no seat right now, so there is no tablecloth to write on.'); return; }
+  if (!seat) { composerError(t('You have no seat right now, so there is no tablecloth to write on.')); return; }
   const item = {
     id: uuid(), table_id: seat.table.id, round: state.seating.round, text, colour,
     anonymous: $('note-anon').checked, typed_at: Date.now(),
@@ -735,7 +738,7 @@ async function submitNote(event) {
   }
   box.push(item);
   if (!writeOutbox(box) && !readOutbox().some((x) => x.id === item.id)) {
-    composerError('This phone has no room left to keep the note. Please try again.');
+    composerError(t('This phone has no room left to keep the note. Please try again.'));
     return;
   }
   rememberMine(item.id);
@@ -796,19 +799,19 @@ function tick() {
     node.textContent = text;
     node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
   }
-  let status = 'left in this round';
-  if (isPaused(state)) status = 'Paused';
-  else if (ms === 0 && c.phase === 'discuss') status = "Time's up";
+  let status = t('left in this round');
+  if (isPaused(state)) status = t('Paused');
+  else if (ms === 0 && c.phase === 'discuss') status = t("Time's up");
   setText('timer-state', status);
   $('countdown').dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
-  setText('move-timer-label', isPaused(state) ? 'Paused' : 'The conversation starts in');
+  setText('move-timer-label', isPaused(state) ? t('Paused') : t('The conversation starts in'));
 
   // The one-minute warning, once per discussion, when the time left crosses 60 s.
   if (c.phase === 'discuss' && !isPaused(state) && ms !== null) {
     if (lastRemaining !== null && lastRemaining > WARN_MS && ms <= WARN_MS && ms > 0
         && warnedFor !== c.current_round) {
       warnedFor = c.current_round;
-      setText('warning-text', 'One minute left — time to wrap up your thoughts.');
+      setText('warning-text', t('One minute left — time to wrap up your thoughts.'));
       $('warning').hidden = false;
       vibrate(300);
     }
@@ -849,8 +852,8 @@ function start(token) {
       }
       cached = null;
       if (composing) closeComposer();
-      setText('problem-title', 'This café has been deleted');
-      setText('problem-text', 'The facilitator deleted it, with every note and name in it. Thank you for taking part!');
+      setText('problem-title', t('This café has been deleted'));
+      setText('problem-text', t('The facilitator deleted it, with every note and name in it. Thank you for taking part!'));
       show('problem');
       for (const id of ['cloth', 'note-bar', 'harvest-bar', 'offline', 'warning', 'announcement']) $(id).hidden = true;
     },
@@ -886,10 +889,10 @@ async function join(event) {
   event.preventDefault();
   const anonymous = $('anonymous').checked;
   const name = $('name').value.trim();
-  if (!anonymous && !name) { showJoin('Please type your name, or choose to stay anonymous.'); $('name').focus(); return; }
+  if (!anonymous && !name) { showJoin(t('Please type your name, or choose to stay anonymous.')); $('name').focus(); return; }
   const passcode = $('passcode').value.trim();
   if (!$('passcode-row').hidden && !passcode) {
-    showJoin('Type the passcode the facilitator gave the room.');
+    showJoin(t('Type the passcode the facilitator gave the room.'));
     $('passcode').focus();
     return;
   }
@@ -899,7 +902,7 @@ async function join(event) {
     const payload = {
       name, anonymous,
       organisation: $('organisation').value.trim() || null,
-      language: (navigator.language || 'en').slice(0, 2),
+      language: lang,
     };
     if (passcode) payload.passcode = passcode;
     const res = await fetch(`/api/cafes/${encodeURIComponent(code)}/participants`, {
@@ -917,7 +920,7 @@ async function join(event) {
         $('passcode').select();
         $('passcode').focus();
       } else {
-        showJoin(why.message || 'That did not work. Please try again.');
+        showJoin(why.message || t('That did not work. Please try again.'));
       }
       return;
     }
@@ -925,7 +928,7 @@ async function join(event) {
     localStorage.removeItem(STATE_KEY);
     start(body.token);
   } catch (e) {
-    showJoin('No connection to the café. Check the Wi-Fi and try again.');
+    showJoin(t('No connection to the café. Check the Wi-Fi and try again.'));
   } finally {
     button.disabled = false;
   }
@@ -947,7 +950,7 @@ async function registerWorker() {
     for (const node of document.querySelectorAll('script[src], link[rel=stylesheet]')) {
       urls.add(node.src || node.href);
     }
-    for (const name of ['./phone.js', './live.js', './dom.js']) urls.add(new URL(name, import.meta.url).href);
+    for (const name of ['./phone.js', './live.js', './dom.js', './i18n.js']) urls.add(new URL(name, import.meta.url).href);
     for (const entry of performance.getEntriesByType('resource')) {
       if (entry.name.startsWith(`${location.origin}/static/`)) urls.add(entry.name);
     }
@@ -964,6 +967,8 @@ async function registerWorker() {
 }
 
 $('anonymous').addEventListener('change', () => { $('name').disabled = $('anonymous').checked; });
+// The language switcher: the page comes again in the chosen language (the server remembers it).
+$('lang-select').addEventListener('change', () => $('lang-form').submit());
 $('join-form').addEventListener('submit', join);
 $('announcement-close').addEventListener('click', () => {
   localStorage.setItem(DISMISSED_KEY, $('announcement').dataset.at || String(Date.now()));
@@ -1002,16 +1007,16 @@ $('summary-form').addEventListener('submit', async (event) => {
   const text = $('summary-text').value.trim();
   const msg = $('summary-msg');
   msg.dataset.kind = 'error';
-  if (!seat || !seat.hosting) { msg.textContent = 'Only the host of this table writes its summary.'; return; }
-  if (!text) { msg.textContent = 'Type the summary first.'; return; }
-  if (!online()) { msg.textContent = "You're offline: the summary is not saved yet. Try again when you're back."; return; }
+  if (!seat || !seat.hosting) { msg.textContent = t('Only the host of this table writes its summary.'); return; }
+  if (!text) { msg.textContent = t('Type the summary first.'); return; }
+  if (!online()) { msg.textContent = t("You're offline: the summary is not saved yet. Try again when you're back."); return; }
   $('summary-save').disabled = true;
   const ack = await live.send('write_summary', { table_id: seat.table.id, round: state.cafe.current_round, text });
   $('summary-save').disabled = false;
   if (ack && ack.ok) {
     delete $('summary-text').dataset.dirty;
     msg.dataset.kind = 'ok';
-    msg.textContent = 'Saved. The next round’s newcomers will read it.';
+    msg.textContent = t('Saved. The next round’s newcomers will read it.');
   } else {
     msg.textContent = refusal(ack);
   }

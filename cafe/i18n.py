@@ -1,0 +1,70 @@
+"""The participant's language: chosen on the phone (remembered in a cookie), else the browser's;
+the server's words through Flask-Babel, the phone's scripts' words from static/i18n/<lang>.json."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+# Language code -> its own name, in the order the phone's switcher offers them.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "pt": "Português",
+    "ht": "Kreyòl ayisyen",
+    "zh": "中文（简体）",
+}
+DEFAULT = "en"
+COOKIE = "cafe_lang"
+COOKIE_SECONDS = 365 * 24 * 3600
+# The html `lang` of each: Simplified Chinese is zh-Hans, so screen readers and fonts get it right.
+HTML_LANG = {"zh": "zh-Hans"}
+
+
+def chosen() -> str | None:
+    """A language asked for explicitly: `?lang=` (the switcher), else the remembered cookie."""
+    for value in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if value in LANGUAGES:
+            return value
+    return None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the phone's choice, else the browser's languages, else English."""
+    return chosen() or request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
+
+
+def remember(response: Response) -> Response:
+    """Keep a language picked on the switcher for the next pages of this browser."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES and request.cookies.get(COOKIE) != wanted:
+        response.set_cookie(COOKIE, wanted, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _catalogue(folder: str, lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(folder) / "i18n" / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+def catalogue(lang: str) -> dict[str, Any]:
+    """The phone scripts' words in `lang` (English text -> translation)."""
+    return _catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT)
+
+
+def _template_values() -> dict[str, Any]:
+    if not request:
+        return {}
+    lang = select_locale()
+    return {"lang": HTML_LANG.get(lang, lang), "language": lang, "languages": LANGUAGES}
+
+
+def register(app: Flask) -> None:
+    """Give every template its language, and remember the switcher's choice."""
+    app.context_processor(_template_values)
+    app.after_request(remember)

@@ -1,0 +1,86 @@
+"""The phone in the participant's language: it follows the browser's language, offers a
+switcher that is remembered, and every screen a participant sees speaks that language."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_tablecloth import PHONE, facilitator, post
+from tests.server import Server
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "es": {"join": "Entrar al café", "lobby": "Ya estás dentro", "go": r"^Ve a la Mesa \d+$",
+           "present": "persona está aquí", "time": "quedan en esta ronda", "write": "Escribir una nota",
+           "harvest": "Cosecha"},
+    "ht": {"join": "Antre nan kafe a", "lobby": "Ou anndan", "go": r"^Ale nan Tab \d+$",
+           "present": "moun la", "time": "ki rete nan tou sa a", "write": "Ekri yon nòt",
+           "harvest": "Rekòt"},
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "ht"])
+def test_the_phone_speaks_the_browsers_language_on_every_screen(
+        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    words = WORDS[lang]
+    ctx = browser.new_context(**PHONE, locale=lang)
+    page = ctx.new_page()
+    fac = None
+    try:
+        page.goto(f"{live_server.url}/j/{live_server.code}")
+        expect(page.locator("#join-button")).to_have_text(words["join"])
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("#lang-select")).to_have_value(lang)
+        shot(page, f"phone-{lang}-join")
+        page.fill("#name", "Marie")
+        page.click("#join-button")
+        expect(page.locator("#lobby")).to_be_visible()
+        expect(page.locator("#lobby .badge-ok")).to_contain_text(words["lobby"])
+        expect(page.locator("#present-label")).to_have_text(words["present"])
+        shot(page, f"phone-{lang}-lobby")
+        fac = facilitator(live_server)
+        assert fac.call("start_round", {})["ok"]
+        expect(page.locator("#move-head")).to_have_text(re.compile(words["go"]))
+        shot(page, f"phone-{lang}-move")
+        assert fac.call("start_round", {})["ok"]
+        expect(page.locator("#discuss")).to_be_visible()
+        expect(page.locator("#timer-state")).to_have_text(words["time"])
+        expect(page.locator("#write")).to_contain_text(words["write"])
+        post(page, "Yon fon pou achte ansanm" if lang == "ht" else "Un fondo para comprar juntos")
+        expect(page.locator("#notes li")).to_have_count(1)
+        shot(page, f"phone-{lang}-discuss")
+        assert fac.call("start_harvest", {})["ok"]
+        expect(page.locator("#harvest-h")).to_have_text(words["harvest"])
+        shot(page, f"phone-{lang}-harvest")
+    finally:
+        if fac:
+            fac.close()
+        ctx.close()
+
+
+def test_the_language_switcher_changes_the_phone_and_is_remembered(
+        browser: Any, live_server: Server) -> None:
+    ctx = browser.new_context(**PHONE, locale="en-US")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{live_server.url}/j/{live_server.code}")
+        expect(page.locator("#join-button")).to_have_text("Join the café")
+        page.select_option("#lang-select", "zh")
+        expect(page.locator("#join-button")).to_have_text("加入咖啡馆")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+        page.fill("#name", "小明")
+        page.click("#join-button")
+        expect(page.locator("#lobby")).to_be_visible()
+        expect(page.locator("#lobby .badge-ok")).to_contain_text("你已加入")
+        # A reload (or the next visit) keeps the chosen language, and the phone stays joined.
+        page.goto(f"{live_server.url}/j/{live_server.code}")
+        expect(page.locator("#lobby")).to_be_visible()
+        expect(page.locator("#present-label")).to_have_text("人已到场")
+        page.select_option("#lang-select", "pt")
+        expect(page.locator("#lobby .badge-ok")).to_contain_text("Você entrou")
+    finally:
+        ctx.close()

@@ -1,0 +1,121 @@
+"""Every participant-facing word of the phone exists in every language: the server's templates
+(gettext catalogues) and the phone's scripts (static/i18n/<lang>.json). A missing key fails here."""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel import Locale
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from cafe.i18n import LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CATALOGUES = ROOT / "static" / "i18n"
+TRANSLATIONS = ROOT / "cafe" / "translations"
+# The phone's page: what a participant reads before any script runs.
+PHONE_TEMPLATES = [ROOT / "templates" / "layout.html", ROOT / "templates" / "phone" / "phone.html"]
+PHONE_SCRIPTS = [ROOT / "static" / "js" / "phone.js", ROOT / "static" / "js" / "i18n.js"]
+OTHERS = [lang for lang in LANGUAGES if lang != "en"]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def load(lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CATALOGUES / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+def script_keys() -> set[str]:
+    """Every key the phone's scripts look up with t('...') or tn(n, '...')."""
+    keys: set[str] = set()
+    quoted = r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"""
+    for path in PHONE_SCRIPTS:
+        text = path.read_text("utf-8")
+        for pattern in (rf"\bt\(\s*{quoted}", rf"\btn\([^,()]+,\s*{quoted}"):
+            keys |= {a or b for a, b in re.findall(pattern, text)}
+    return keys
+
+
+def template_messages() -> set[str]:
+    found: set[str] = set()
+    for path in PHONE_TEMPLATES:
+        for _line, message, _comments, _context in extract_from_file(
+                "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_key_the_phone_scripts_use_is_in_the_english_catalogue() -> None:
+    missing = script_keys() - set(load("en"))
+    assert not missing, f"add to static/i18n/en.json (and every language): {sorted(missing)}"
+
+
+def test_the_english_catalogue_has_no_key_the_scripts_no_longer_use() -> None:
+    unused = set(load("en")) - script_keys()
+    assert not unused, sorted(unused)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_script_word_is_translated(lang: str) -> None:
+    english, words = load("en"), load(lang)
+    assert set(words) == set(english), {"missing": sorted(set(english) - set(words)),
+                                        "extra": sorted(set(words) - set(english))}
+    plural_tags = set(Locale.parse(lang).plural_form.tags)
+    for key, source in english.items():
+        word = words[key]
+        if isinstance(source, dict):
+            assert isinstance(word, dict) and word.get("other"), (lang, key)
+            needed = {"other"} | ({"one"} & plural_tags)
+            assert needed <= set(word), (lang, key, needed)
+            forms = word.values()
+            wanted = set(PLACEHOLDER.findall(source["other"]))
+        else:
+            assert isinstance(word, str) and word.strip(), (lang, key)
+            forms = [word]
+            wanted = set(PLACEHOLDER.findall(key))
+        for form in forms:
+            # {n} may be left out where the language says "a dot" rather than "1 dot".
+            assert set(PLACEHOLDER.findall(form)) <= wanted, (lang, key, form)
+            assert wanted - {"n"} <= set(PLACEHOLDER.findall(form)), (lang, key, form)
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_word_of_the_phone_page_is_translated_on_the_server(lang: str) -> None:
+    folder = TRANSLATIONS / lang / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as po:
+        catalog = read_po(po, locale=lang)
+    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(template_messages() - set(translated))
+    assert not missing, f"{lang}: {missing}"
+    # The compiled catalogue Flask-Babel reads matches its source.
+    with open(folder / "messages.mo", "rb") as mo:
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+    assert compiled == translated, f"{lang}: messages.mo is stale; compile messages.po again"
+
+
+def test_the_phone_page_speaks_each_language_and_the_switcher_remembers(client: Any, cafe: Any) -> None:
+    for lang, word in (("es", "Entrar al café"), ("ht", "Antre nan kafe a"), ("zh", "加入咖啡馆"),
+                       ("pt", "Entrar no café")):
+        page = client.get(f"/j/{cafe.code}", headers={"Accept-Language": lang}).get_data(as_text=True)
+        assert word in page
+        words = json.loads(html.unescape(re.search(r"data-words='([^']*)'", page).group(1)))
+        assert words == load(lang)
+    assert '<html lang="zh-Hans">' in client.get(
+        f"/j/{cafe.code}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    chosen = client.get(f"/j/{cafe.code}?lang=ht", headers={"Accept-Language": "es"})
+    assert "cafe_lang=ht" in chosen.headers["Set-Cookie"]
+    assert "Antre nan kafe a" in client.get(f"/j/{cafe.code}",
+                                            headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Join the café" in client.get(f"/j/{cafe.code}?lang=en").get_data(as_text=True)
+
+
+def test_an_unknown_language_falls_back_to_english(client: Any, cafe: Any) -> None:
+    page = client.get(f"/j/{cafe.code}?lang=xx", headers={"Accept-Language": "fr-FR"})
+    assert "Join the café" in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers
