@@ -19,6 +19,7 @@ const OUTBOX_KEY = KEY('outbox');
 const MINE_KEY = KEY('mine');
 const STATE_KEY = KEY('state');     // the last snapshot seen, to show something after an offline reload
 const DRAFT_KEY = KEY('draft');
+const TEXT_SIZE_KEY = 'cafe:text-size';   // one choice for every café on this phone
 const TICK_MS = 250;
 const WARN_MS = 60_000;
 const NOTE_ACK_MS = 5000;
@@ -969,6 +970,18 @@ async function registerWorker() {
 $('anonymous').addEventListener('change', () => { $('name').disabled = $('anonymous').checked; });
 // The language switcher: the page comes again in the chosen language (the server remembers it).
 $('lang-select').addEventListener('change', () => $('lang-form').submit());
+// Larger text, for anyone who wants it: remembered on this phone for every café.
+function applyTextSize(large) {
+  if (large) document.documentElement.dataset.text = 'large';
+  else delete document.documentElement.dataset.text;
+  $('text-size').setAttribute('aria-pressed', large ? 'true' : 'false');
+}
+applyTextSize(localStorage.getItem(TEXT_SIZE_KEY) === 'large');
+$('text-size').addEventListener('click', () => {
+  const large = document.documentElement.dataset.text !== 'large';
+  try { localStorage.setItem(TEXT_SIZE_KEY, large ? 'large' : 'normal'); } catch (e) { /* fine */ }
+  applyTextSize(large);
+});
 $('join-form').addEventListener('submit', join);
 $('announcement-close').addEventListener('click', () => {
   localStorage.setItem(DISMISSED_KEY, $('announcement').dataset.at || String(Date.now()));

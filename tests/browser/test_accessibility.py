@@ -198,3 +198,26 @@ def test_new_seats_and_the_one_minute_warning_are_announced(browser: Any, live_s
         expect(page.locator("#countdown")).to_have_attribute("role", "timer")
     finally:
         ctx.close()
+
+
+def test_the_larger_text_option_grows_the_phone_and_is_remembered(browser: Any, live_server: Server,
+                                                                  shot: Any) -> None:
+    ctx, page = join_phone(browser, live_server, "Ana")
+    try:
+        heading = page.locator("#lobby-h")
+        before = float(heading.evaluate("(node) => parseFloat(getComputedStyle(node).fontSize)"))
+        toggle = page.get_by_role("button", name="Larger text")
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("html")).to_have_attribute("data-text", "large")
+        after = float(heading.evaluate("(node) => parseFloat(getComputedStyle(node).fontSize)"))
+        assert after >= before * 1.2
+        assert violations(page, "phone lobby, larger text") == []
+        shot(page, "phone-lobby-large-text")
+        page.reload()
+        expect(page.locator("#lobby")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-text", "large")
+        expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed", "true")
+    finally:
+        ctx.close()
