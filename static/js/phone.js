@@ -886,6 +886,20 @@ function showJoin(message) {
   renderOffline();
 }
 
+// Why the café said no to joining, in the phone's language (the server's words are English).
+const JOIN_REFUSALS = {
+  cafe_closed: () => t('This café has closed. Thank you for coming!'),
+  cafe_locked: () => t('This café is not taking new people right now. Ask the facilitator.'),
+  passcode_required: () => t('Type the passcode the facilitator gave the room.'),
+  wrong_passcode: () => t('That passcode is not right. Check it with the facilitator.'),
+  throttled: () => t('Too many tries from here: wait a minute, then try again.'),
+};
+
+function joinRefusal(why) {
+  const say = JOIN_REFUSALS[why.code];
+  return say ? say() : (why.message || t('That did not work. Please try again.'));
+}
+
 async function join(event) {
   event.preventDefault();
   const anonymous = $('anonymous').checked;
@@ -917,11 +931,11 @@ async function join(event) {
       // A café with a passcode asks for it; the message says whether it was missing or wrong.
       if (why.code === 'passcode_required' || why.code === 'wrong_passcode') {
         $('passcode-row').hidden = false;
-        showJoin(why.message);
+        showJoin(joinRefusal(why));
         $('passcode').select();
         $('passcode').focus();
       } else {
-        showJoin(why.message || t('That did not work. Please try again.'));
+        showJoin(joinRefusal(why));
       }
       return;
     }
