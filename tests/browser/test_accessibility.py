@@ -87,6 +87,9 @@ def test_the_phone_has_no_axe_violations_in_any_phase(browser: Any, live_server:
         assert fac.call("start_harvest", {})["ok"]
         expect(page.locator("#harvest")).to_be_visible()
         results["phone harvest"] = violations(page, "phone harvest")
+        assert fac.call("close_cafe", {})["ok"]
+        expect(page.locator("#problem")).to_be_visible()
+        results["phone closed"] = violations(page, "phone closed")
     finally:
         if fac:
             fac.close()
@@ -102,6 +105,9 @@ def test_the_board_has_no_axe_violations_in_any_phase(browser: Any, live_server:
     try:
         results["board lobby"] = violations(board, "board lobby")
         assert fac.call("start_round", {})["ok"]
+        expect(phone.locator("#move")).to_be_visible()
+        expect(board.locator("body")).to_have_attribute("data-phase", "move")
+        results["board move"] = violations(board, "board move")
         assert fac.call("start_round", {})["ok"]
         expect(phone.locator("#cloth")).to_be_visible()
         post(phone, "Map the co-ops by county")
@@ -128,6 +134,13 @@ def test_the_panel_has_no_axe_violations_in_set_up_and_running(browser: Any, liv
         panel.click("#btn-skip")
         expect(panel.locator("#btn-pause")).to_be_visible()
         results["panel running"] = violations(panel, "panel running")
+        fac = facilitator(live_server)
+        try:
+            assert fac.call("start_harvest", {})["ok"]
+        finally:
+            fac.close()
+        expect(panel.locator("#harvest-when")).to_contain_text("harvesting now")
+        results["panel harvest"] = violations(panel, "panel harvest")
     finally:
         ctx.close()
         phone_ctx.close()
