@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -297,7 +298,21 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
             clients, SimClient.started = SimClient.started, []
             await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
 
-    asyncio.run(main())
+    # Its own thread and loop: Playwright's sync API (the browser tests' session-wide Chromium)
+    # keeps an event loop running in the main thread, where asyncio.run() refuses to start.
+    failure: list[BaseException] = []
+
+    def thread() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed back to the test's thread below
+            failure.append(exc)
+
+    runner = threading.Thread(target=thread, name="crowd")
+    runner.start()
+    runner.join()
+    if failure:
+        raise failure[0]
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
