@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.server import LiveClient, Server
+from tests.server import LiveClient, Server, close_all
 
 pytestmark = pytest.mark.browser
 
@@ -76,8 +76,7 @@ class Cafe:
         return written
 
     def close(self) -> None:
-        for client in [self.fac, *self.phones]:
-            client.close()
+        close_all([self.fac, *self.phones])
 
 
 @pytest.fixture
