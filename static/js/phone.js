@@ -78,10 +78,15 @@ function forgetMine(id) { writeJSON(MINE_KEY, readJSON(MINE_KEY, []).filter((x) 
 
 function saveStateSoon() {
   if (saveTimer) return;
-  saveTimer = setTimeout(() => {
-    saveTimer = null;
-    if (live && live.state) writeJSON(STATE_KEY, live.state);
-  }, 800);
+  saveTimer = setTimeout(saveStateNow, 800);
+}
+
+// A fresh snapshot, and the page going away (a reload, a closed tab), are kept at once: a reload
+// offline must find the last state, even a second after the phone joined.
+function saveStateNow() {
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  if (live && live.state) writeJSON(STATE_KEY, live.state);
 }
 
 // A random UUID (v4): crypto.randomUUID exists only on https and localhost, and not on old phones.
@@ -839,7 +844,7 @@ function start(token) {
   live = connectLive({
     auth: { cafe: code, role: 'phone', token },
     reducers: baseReducers,
-    onState: (state) => { changed(state); flush(); },
+    onState: (state) => { changed(state); saveStateNow(); flush(); },
     onChange: changed,
     onStatus: (s) => {
       connStatus = s;
@@ -1049,6 +1054,7 @@ $('summary-form').addEventListener('submit', async (event) => {
   }
 });
 wireHostPick();
+window.addEventListener('pagehide', saveStateNow);
 window.addEventListener('online', () => { renderOffline(); flush(); });
 window.addEventListener('offline', renderOffline);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) flush(); });
