@@ -78,15 +78,10 @@ function forgetMine(id) { writeJSON(MINE_KEY, readJSON(MINE_KEY, []).filter((x) 
 
 function saveStateSoon() {
   if (saveTimer) return;
-  saveTimer = setTimeout(saveStateNow, 800);
-}
-
-// A fresh snapshot, and the page going away (a reload, a closed tab), are kept at once: a reload
-// offline must find the last state, even a second after the phone joined.
-function saveStateNow() {
-  clearTimeout(saveTimer);
-  saveTimer = null;
-  if (live && live.state) writeJSON(STATE_KEY, live.state);
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    if (live && live.state) writeJSON(STATE_KEY, live.state);
+  }, 800);
 }
 
 // A random UUID (v4): crypto.randomUUID exists only on https and localhost, and not on old phones.
@@ -844,7 +839,7 @@ function start(token) {
   live = connectLive({
     auth: { cafe: code, role: 'phone', token },
     reducers: baseReducers,
-    onState: (state) => { changed(state); saveStateNow(); flush(); },
+    onState: (state) => { changed(state); flush(); },
     onChange: changed,
     onStatus: (s) => {
       connStatus = s;
@@ -1054,7 +1049,6 @@ $('summary-form').addEventListener('submit', async (event) => {
   }
 });
 wireHostPick();
-window.addEventListener('pagehide', saveStateNow);
 window.addEventListener('online', () => { renderOffline(); flush(); });
 window.addEventListener('offline', renderOffline);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) flush(); });
