@@ -15,7 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from cafe import i18n, rotation
 from cafe.config import Config
 from cafe.db import Database
+from cafe.fanout import Fanout
 from cafe.guard import Guard
+from cafe.plans import Planner
 from cafe.ratelimit import Limiter
 
 T = TypeVar("T")
@@ -54,8 +56,14 @@ class Runtime:
     facilitator_hashes: dict[int, tuple[str | None, float]] = field(default_factory=dict)
     note_limiter: Limiter = field(init=False)
     guard: Guard = field(init=False)
+    fanout: Fanout = field(init=False)
+    planner: Planner = field(init=False)
+    # café id -> monotonic time from which its next seating may be planned ahead
+    preplan_at: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.fanout = Fanout(self.socketio, self.config.phone_batch_ms)
+        self.planner = Planner(self.run_cpu, self.socketio.server.eio.create_event)
         self.note_limiter = Limiter(self.config.note_rate, self.config.note_burst)
         self.guard = Guard(
             wrong_codes_per_minute=self.config.wrong_codes_per_minute,
@@ -79,8 +87,8 @@ class Runtime:
         return fn(*args)
 
     def plan(self, problem: rotation.Problem) -> rotation.Plan:
-        """Seat the remaining rounds with the mixing engine."""
-        return self.run_cpu(rotation.plan, problem)
+        """Seat the remaining rounds with the mixing engine (once per distinct problem)."""
+        return self.planner(problem)
 
 
 def runtime(app: Flask | None = None) -> Runtime:

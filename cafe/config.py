@@ -57,6 +57,11 @@ class Config:
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
     sync_max_events: int = 500
+    # Phones get a café's events at most once per this many ms, batched (cafe/fanout.py).
+    phone_batch_ms: int = 200
+    # Plan a café's next seating this long after the last change to who or what is in it,
+    # so that the facilitator's click seats everyone at once (cafe/plans.py); 0 turns it off.
+    preplan_seconds: float = 1.0
     max_payload_bytes: int = 64 * 1024
     note_rate: float = 1.0
     note_burst: int = 5
@@ -86,6 +91,8 @@ class Config:
             ping_interval=_env_float("PING_INTERVAL", cls.ping_interval),
             ping_timeout=_env_float("PING_TIMEOUT", cls.ping_timeout),
             sync_max_events=_env_int("SYNC_MAX_EVENTS", cls.sync_max_events),
+            phone_batch_ms=_env_int("PHONE_BATCH_MS", cls.phone_batch_ms),
+            preplan_seconds=_env_float("PREPLAN_SECONDS", cls.preplan_seconds),
             max_payload_bytes=_env_int("MAX_PAYLOAD_BYTES", cls.max_payload_bytes),
             note_rate=_env_float("NOTE_RATE", cls.note_rate),
             note_burst=_env_int("NOTE_BURST", cls.note_burst),
@@ -117,6 +124,10 @@ def config_for_tests(database_url: str, **overrides: Any) -> Config:
         "secret_key": "test-secret-key",
         "async_mode": "threading",
         "heartbeat_seconds": 0,  # tests call realtime.beat() themselves
+        # The test client reads what was emitted right after each command; the batching
+        # itself is tested on its own and by the real-server tests.
+        "phone_batch_ms": 0,
+        "preplan_seconds": 0,  # tests call realtime.preplan() themselves
         "testing": True,
         "public_url": "http://cafe.test",
     }

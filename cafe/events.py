@@ -32,9 +32,37 @@ class Event:
     at_ms: int
     data: Payload
 
-    def for_role(self, role: Role) -> Payload:
-        """The wire form of this event for one role: `{seq, type, at, data}`."""
-        return {"seq": self.seq, "type": self.type, "at": self.at_ms, "data": project(self, role)}
+    def for_role(self, role: Role, participant_id: int | None = None) -> Payload:
+        """The wire form of this event for one role (a phone: for its participant)."""
+        return {"seq": self.seq, "type": self.type, "at": self.at_ms,
+                "data": project(self, role, participant_id)}
+
+    @property
+    def personal(self) -> bool:
+        """Each phone gets its own version of this event (see `PERSONAL`)."""
+        return self.type in PERSONAL
+
+
+# Events each phone receives in its own version, sent to its participant's room: the seat map of
+# 1,000 people is 15 KB, and each phone needs one entry of it. `recipients` are the
+# participants the event is addressed to; any other phone notices the gap and syncs.
+@dataclass(frozen=True)
+class Personal:
+    """How a phone's own version of an event is made, and who gets one."""
+
+    project: Callable[[Payload, int | None], Payload]
+    recipients: Callable[[Payload], Iterable[int]]
+
+
+def _own_seat(data: Payload, participant_id: int | None) -> Payload:
+    seats = data["seats"]
+    key = str(participant_id)
+    return {"round": data["round"], "seats": {key: seats[key]} if key in seats else {}}
+
+
+PERSONAL: dict[str, Personal] = {
+    "seats_assigned": Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
+}
 
 
 @dataclass(frozen=True)
@@ -149,14 +177,22 @@ def check_payload(event_type: str, data: Payload) -> None:
         )
 
 
-def project(event: Event, role: Role) -> Payload:
-    """The part of an event's payload that `role` may see."""
+def project(event: Event, role: Role, participant_id: int | None = None) -> Payload:
+    """The part of an event's payload that `role` (a phone: its participant) may see."""
+    personal = PERSONAL.get(event.type)
+    if role == "phone" and personal is not None:
+        return personal.project(copy.deepcopy(event.data), participant_id)
     return EVENT_TYPES[event.type].projections[role](copy.deepcopy(event.data))
 
 
 def room(cafe_id: int, role: Role | None = None) -> str:
     """The Socket.IO room of a café (all its sockets) or of one role in it."""
     return f"cafe:{cafe_id}" if role is None else f"cafe:{cafe_id}:{role}"
+
+
+def person_room(cafe_id: int, participant_id: int) -> str:
+    """The Socket.IO room of one participant's phones (for `PERSONAL` events)."""
+    return f"cafe:{cafe_id}:p:{participant_id}"
 
 
 # --- the reference client reducer -------------------------------------------------------
@@ -217,6 +253,9 @@ def _topic_removed(state: Payload, data: Payload) -> None:
 
 def _seated(state: Payload, data: Payload) -> None:
     if state["seating"]["round"] != data["round"]:
+        return
+    # A phone knows only its own seat (seats_assigned is personal for phones).
+    if state.get("role") == "phone" and data["participant_id"] != (state.get("me") or {}).get("id"):
         return
     key = str(data["participant_id"])
     if data["table_id"] is None:

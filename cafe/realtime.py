@@ -13,8 +13,8 @@ from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from cafe import Connection, Runtime, runtime
-from cafe.events import ROLES, Event, Role, room, withhold
+from cafe import Connection, Runtime, rotation, runtime
+from cafe.events import Event, Role, person_room, room, withhold
 from cafe.models import Cafe, Participant, now_ms
 from cafe.services import (
     archive,
@@ -37,11 +37,60 @@ log = logging.getLogger("cafe.realtime")
 Ack = dict[str, Any]
 
 
+# Events that change what the mixing engine would be asked at the next click.
+PLAN_INPUTS = frozenset({
+    "cafe_opened", "cafe_updated", "participant_joined", "participant_updated", "participant_left",
+    "topic_added", "topic_updated", "topic_removed", "table_added", "table_updated",
+    "table_removed", "rounds_updated", "seats_assigned", "participant_seated", "round_started",
+})
+
+
 def publish(rt: Runtime, events: Iterable[Event]) -> None:
     """Send committed events to every role of their café, each projected for that role."""
-    for event in events:
-        for role in ROLES:
-            rt.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
+    events = list(events)
+    rt.fanout.publish(events)
+    for cafe_id in {e.cafe_id for e in events if e.type in PLAN_INPUTS}:
+        schedule_preplan(rt, cafe_id)
+
+
+def schedule_preplan(rt: Runtime, cafe_id: int) -> None:
+    """Plan the café's next seating once nothing has changed for `preplan_seconds`."""
+    quiet = rt.config.preplan_seconds
+    if quiet <= 0:
+        return
+    waiting = cafe_id in rt.preplan_at
+    rt.preplan_at[cafe_id] = time.monotonic() + quiet
+    if not waiting:
+        rt.socketio.start_background_task(_preplan_when_quiet, rt, cafe_id)
+
+
+def _preplan_when_quiet(rt: Runtime, cafe_id: int) -> None:
+    # Every change pushes the time back: 1,000 people arriving cause one plan, not 1,000.
+    while (left := rt.preplan_at.get(cafe_id, 0.0) - time.monotonic()) > 0:
+        rt.socketio.sleep(left)
+    rt.preplan_at.pop(cafe_id, None)
+    try:
+        preplan(rt, cafe_id)
+    except Exception:  # only a head start: the click plans for itself if this fails
+        log.exception("planning ahead for café %s failed", cafe_id)
+
+
+def preplan(rt: Runtime, cafe_id: int) -> bool:
+    """Plan the seats the café's next click (start or end of a round) will need; True if planned."""
+    with rt.db.reading() as session:
+        cafe = session.get(Cafe, cafe_id)
+        if cafe is None:
+            return False
+        action = "start_round" if cafe.status == "lobby" else "end_round"
+        number = rounds.round_to_seat(session, cafe, action)
+        problem = seating.problem_for(session, cafe, number) if number is not None else None
+    if problem is None or not problem.people:
+        return False
+    try:
+        rt.plan(problem)
+    except rotation.NotEnoughSeats:
+        return False   # the click will say so, with what to do
+    return True
 
 
 def public_base(rt: Runtime) -> str:
@@ -247,6 +296,7 @@ def on_delete_cafe(payload: Any = None) -> Ack:
             raise Invalid("This café no longer exists.", code="not_found")
         archive.delete_cafe(session, cafe, args["confirm"])
     rt.facilitator_hashes.pop(conn.cafe_id, None)
+    rt.fanout.discard(conn.cafe_id)
     # No event can follow the café's own log: a last message tells every client it is gone.
     rt.socketio.emit("cafe_deleted", {}, to=room(conn.cafe_id))
     return {"ok": True}
@@ -454,6 +504,8 @@ def beat(rt: Runtime) -> None:
     with rt.db.reading() as session:
         seqs = {cid: eventlog.current_seq(session, cid) for cid in cafe_ids}
     for cid, seq in seqs.items():
+        # Held phone events first: a heartbeat ahead of them would look like a gap.
+        rt.fanout.flush(cid)
         rt.socketio.emit("heartbeat", {"seq": seq, "server_now": now_ms()}, to=room(cid))
 
 
@@ -483,6 +535,8 @@ def register(socketio: SocketIO) -> None:
             address=where, secret_hash=cafe.facilitator_hash if role == "facilitator" else None)
         join_room(room(cafe.id))
         join_room(room(cafe.id, role))
+        if participant_id is not None:
+            join_room(person_room(cafe.id, participant_id))
         rt.local_cafes[cafe.id] = rt.local_cafes.get(cafe.id, 0) + 1
         if rt.config.heartbeat_seconds > 0 and not rt.heartbeat_started:
             rt.heartbeat_started = True
@@ -523,7 +577,8 @@ def register(socketio: SocketIO) -> None:
                     gone = notes.withheld(session, conn.cafe_id)
                     missed = [withhold(e, gone) for e in missed]
                 if missed is not None:
-                    return {"ok": True, "events": [e.for_role(role) for e in missed],
+                    return {"ok": True,
+                            "events": [e.for_role(role, conn.participant_id) for e in missed],
                             "server_now": now_ms()}
             cafe = session.get(Cafe, conn.cafe_id)
             if cafe is None:

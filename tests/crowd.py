@@ -160,6 +160,9 @@ class SimClient:
         name, payload = json.loads(msg[2:])
         if name == "event":
             self.receive(payload)
+        elif name == "events":
+            for event in payload:
+                self.receive(event)
         elif name == "heartbeat":
             self.heartbeats.append(time.monotonic())
             if self.state is not None and payload["seq"] > self.state["seq"]:

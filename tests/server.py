@@ -120,6 +120,7 @@ class LiveClient:
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
         self.sio.on("event", self._on_event)
+        self.sio.on("events", self._on_events)
         self.sio.on("heartbeat", self._on_heartbeat)
         self.sio.on("connect", self._on_connect)
 
@@ -131,6 +132,11 @@ class LiveClient:
             self.events.append(event)
             self.latest = max(self.latest or 0, event["seq"])
             self.changed.notify_all()
+
+    def _on_events(self, events: list[dict[str, Any]]) -> None:
+        # Phones get several events in one message when the room is busy (cafe/fanout.py).
+        for event in events:
+            self._on_event(event)
 
     def _on_connect(self) -> None:
         # Like the browser: after a reconnect, ask for what was missed.

@@ -20,17 +20,20 @@ from cafe.services.views import (
 )
 
 
-def seating(session: Session, cafe: Cafe) -> dict[str, Any]:
-    """The current round's seats `{round, seats: {"<participant id>": table_id}}`."""
+def seating(session: Session, cafe: Cafe, only: int | None = None) -> dict[str, Any]:
+    """The current round's seats `{round, seats: {"<participant id>": table_id}}` (`only` one's)."""
     if cafe.current_round is None:
         return {"round": None, "seats": {}}
-    rows = session.execute(
+    query = (
         select(Seat.participant_id, Seat.table_id)
         .join(Round, Round.id == Seat.round_id)
         .join(Participant, Participant.id == Seat.participant_id)
         .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round,
                Participant.left_at_ms.is_(None))
-    ).all()
+    )
+    if only is not None:
+        query = query.where(Seat.participant_id == only)
+    rows = session.execute(query).all()
     return {"round": cafe.current_round, "seats": {str(pid): tid for pid, tid in rows}}
 
 
@@ -63,7 +66,8 @@ def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
         "tables": [table_view(t) for t in tables],
         "rounds": [round_view(r) for r in rounds],
         "counts": counts(session, cafe.id),
-        "seating": seating(session, cafe),
+        # A phone knows its own seat only (as its personal `seats_assigned` says).
+        "seating": seating(session, cafe, only=(participant_id or 0) if role == "phone" else None),
         "notes": notes.visible_notes(session, cafe, include_hidden=role == "facilitator"),
         "summaries": notes.summaries(session, cafe),
         "signups": signups.listing(session, cafe),

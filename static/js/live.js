@@ -44,6 +44,13 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
     drain();
   }
 
+  // Several events in one message (phones in a busy room): applied together, one render.
+  function receiveMany(list) {
+    if (!state || !Array.isArray(list)) return;
+    for (const ev of list) if (ev && ev.seq > state.seq) pending.set(ev.seq, ev);
+    drain();
+  }
+
   function scheduleSync() {
     if (syncTimer) return;
     syncTimer = setTimeout(() => { syncTimer = null; sync(); }, SYNC_DELAY_MS);
@@ -99,6 +106,7 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
     setStatus('offline');
   });
   socket.on('event', receive);
+  socket.on('events', receiveMany);
   // The last message of a deleted café: its code and tokens no longer resolve, so stop here.
   socket.on('cafe_deleted', () => {
     gone = true;
@@ -203,6 +211,8 @@ export const baseReducers = {
   participant_seated(state, data) {
     const seating = ensureSeating(state);
     if (seating.round !== data.round) return;
+    // A phone knows only its own seat (seats_assigned is personal for phones).
+    if (state.role === 'phone' && (!state.me || state.me.id !== data.participant_id)) return;
     const key = String(data.participant_id);
     if (data.table_id === null || data.table_id === undefined) delete seating.seats[key];
     else seating.seats[key] = data.table_id;

@@ -68,6 +68,13 @@ function updateOutbox(id, change) {
   writeOutbox(readOutbox().map((item) => (item.id === id ? { ...item, ...change } : item)));
 }
 function dropFromOutbox(id) { writeOutbox(readOutbox().filter((item) => item.id !== id)); }
+// A note the server acknowledged (`sent` = the ack's seq) stays shown as pending until the
+// phone's state reaches that seq: phones get events batched, so the ack can come first.
+function pruneSent(state) {
+  const box = readOutbox();
+  const kept = box.filter((item) => !(item.sent && state && state.seq >= item.sent));
+  if (kept.length !== box.length) writeOutbox(kept);
+}
 
 function mine() { return new Set(readJSON(MINE_KEY, [])); }
 function rememberMine(id) {
@@ -169,7 +176,7 @@ function renderAnnouncement(state) {
 }
 
 function renderOffline() {
-  const pending = readOutbox().filter((item) => !item.error).length;
+  const pending = readOutbox().filter((item) => !item.error && !item.sent).length;
   const off = navigator.onLine === false || connStatus === 'offline';
   $('offline').hidden = deleted || !off || document.body.dataset.screen === 'join';
   setText('offline-pending', pending
@@ -181,6 +188,7 @@ function renderOffline() {
 
 function render(state) {
   if (!state || deleted) return;
+  pruneSent(state);
   setText('cafe-title', state.cafe.title);
   if (state.me) setText('me-name', state.me.name);
   const n = state.counts.present;
@@ -763,14 +771,16 @@ async function flush() {
   let changed = false;
   try {
     for (const item of readOutbox()) {
-      if (item.error) continue;     // waits for its author: Edit or Discard
+      if (item.error || item.sent) continue;   // waits for its author, or for its event
       if (!online()) break;
       const ack = await live.send('add_note', {
         id: item.id, table_id: item.table_id, round: item.round, text: item.text,
         colour: item.colour, anonymous: !!item.anonymous,
       }, NOTE_ACK_MS);
       if (ack && ack.ok) {        // stored now, or already (duplicate: true)
-        dropFromOutbox(item.id);
+        const state = current();
+        if (ack.seq && !(state && state.seq >= ack.seq)) updateOutbox(item.id, { sent: ack.seq });
+        else dropFromOutbox(item.id);
         changed = true;
         continue;
       }

@@ -1,0 +1,125 @@
+"""Fan-out of committed events to a café's sockets, with the phones' share coalesced.
+
+A busy room is mostly phones: every note goes to every phone, so at 1,000 phones and
+20 notes a second the server writes 20,000 websocket frames a second, and each frame costs
+a system call. A phone does not need another table's note within 200 ms, so the phones'
+events of a café are sent at most once per `window` as one `events` message (a list in `seq`
+order). The first event after a quiet spell still leaves at once (no added latency when the
+room is calm); only what follows within the window waits for the next message.
+
+The board and the panel are one socket each and the whole room watches the board, so their
+events go out at once and before the phones' share.
+
+The window must stay well under the clients' gap wait (`SYNC_DELAY_MS`, 400 ms, in
+static/js/live.js): with several processes, an event held here can arrive after a later one
+sent by another process, and the client waits that long for it before asking for a `sync`.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask_socketio import SocketIO
+
+from cafe.events import PERSONAL, Event, person_room, room
+
+Payload = dict[str, Any]
+# What waits for the phones: a payload for the whole phone room, or a personal event (one
+# version per participant, sent to each participant's own room).
+Held = tuple[int, Payload | Event]
+
+# The room's chatter, many a second in a big café: these wait for the phones' next message.
+# Everything else (the clock, seats, announcements) is rare and everyone is waiting for it, so
+# it takes whatever is held with it and leaves at once.
+COALESCED = frozenset({
+    "note_added", "note_edited", "note_restored", "note_deleted", "note_hidden", "note_pinned",
+    "note_voted", "participant_joined", "participant_updated", "participant_connected",
+    "participant_disconnected", "signup_added", "signup_removed", "summary_written",
+})
+
+
+class Fanout:
+    """Sends events to each role of their café; phones' events coalesced per `window`."""
+
+    def __init__(self, socketio: SocketIO, window_ms: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.socketio = socketio
+        self.clock = clock
+        self.window = window_ms / 1000.0
+        self.lock = threading.Lock()
+        self.pending: dict[int, list[Held]] = {}      # café id -> (seq, what) not yet sent
+        self.scheduled: set[int] = set()               # cafés with a flush on its way
+        self.last_sent: dict[int, float] = {}          # café id -> monotonic time of last send
+
+    def publish(self, events: Iterable[Event]) -> None:
+        """Send committed events: board and panel at once, phones coalesced."""
+        for event in events:
+            for role in ("board", "facilitator"):
+                self.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
+            held: Held = (event.seq, event if event.personal else event.for_role("phone"))
+            if self.window <= 0:
+                self._send(event.cafe_id, [held])
+            else:
+                self._hold(event.cafe_id, held, urgent=event.type not in COALESCED)
+
+    def _hold(self, cafe_id: int, held: Held, urgent: bool) -> None:
+        with self.lock:
+            self.pending.setdefault(cafe_id, []).append(held)
+            if urgent:
+                wait = 0.0   # a flush already on its way later finds the rest, or nothing
+            elif cafe_id in self.scheduled:
+                return
+            else:
+                wait = max(0.0, self.last_sent.get(cafe_id, 0.0) + self.window - self.clock())
+            self.scheduled.add(cafe_id)
+        # Even with no wait, the send runs in its own task once this one yields: whatever the
+        # same command or request publishes meanwhile joins the same message.
+        self.socketio.start_background_task(self._send_later, cafe_id, wait)
+
+    def _send_later(self, cafe_id: int, wait: float) -> None:
+        self.socketio.sleep(wait)
+        self.flush(cafe_id)
+
+    def flush(self, cafe_id: int) -> None:
+        """Send the phones' held events of a café now (before a heartbeat, say)."""
+        with self.lock:
+            self.scheduled.discard(cafe_id)
+            items = self.pending.pop(cafe_id, [])
+            if not items:
+                return
+            self.last_sent[cafe_id] = self.clock()
+        items.sort(key=lambda held: held[0])
+        self._send(cafe_id, items)
+
+    def _send(self, cafe_id: int, items: list[Held]) -> None:
+        """Emit held items in seq order: runs of room payloads as one message each."""
+        target = room(cafe_id, "phone")
+        run: list[Payload] = []
+        for _seq, what in items:
+            if isinstance(what, Event):
+                self._emit_run(target, run)
+                run = []
+                self._emit_personal(what)
+            else:
+                run.append(what)
+        self._emit_run(target, run)
+
+    def _emit_run(self, target: str, run: list[Payload]) -> None:
+        if len(run) == 1:
+            self.socketio.emit("event", run[0], to=target)
+        elif run:
+            self.socketio.emit("events", run, to=target)
+
+    def _emit_personal(self, event: Event) -> None:
+        # One small message per participant instead of the whole map to every phone.
+        for participant_id in PERSONAL[event.type].recipients(event.data):
+            self.socketio.emit("event", event.for_role("phone", participant_id),
+                               to=person_room(event.cafe_id, participant_id))
+
+    def discard(self, cafe_id: int) -> None:
+        """Forget a café's held events (it was deleted: nothing may follow its last message)."""
+        with self.lock:
+            self.pending.pop(cafe_id, None)
+            self.last_sent.pop(cafe_id, None)

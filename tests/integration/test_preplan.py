@@ -1,0 +1,121 @@
+"""Planning ahead: the facilitator's click finds its seats already planned, and only then."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIOTestClient
+
+from cafe import rotation, runtime
+from cafe.plans import Planner
+from cafe.realtime import preplan
+from tests.conftest import CafeHandle, state_of
+
+
+def start(facilitator: SocketIOTestClient, command: str = "start_round") -> dict[str, Any]:
+    ack: dict[str, Any] = facilitator.emit(command, {}, callback=True)
+    assert ack["ok"], ack
+    return ack
+
+
+def test_a_plan_made_ahead_is_the_one_the_click_uses(
+        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
+        join: Callable[..., Any]) -> None:
+    for i in range(12):
+        join(f"P{i}")
+    rt = runtime(app)
+    assert preplan(rt, cafe.id) is True
+    assert rt.planner.computed == 1
+    start(facilitator)
+    assert rt.planner.computed == 1          # the click planned nothing itself
+    seats = state_of(facilitator)["seating"]["seats"]
+    assert len(seats) == 12
+
+
+def test_a_change_after_planning_ahead_makes_the_click_plan_again(
+        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
+        join: Callable[..., Any]) -> None:
+    for i in range(6):
+        join(f"P{i}")
+    rt = runtime(app)
+    preplan(rt, cafe.id)
+    late = join("Late arrival")
+    start(facilitator)
+    assert rt.planner.computed == 2
+    assert str(late["participant"]["id"]) in state_of(facilitator)["seating"]["seats"]
+
+
+def test_the_next_rounds_seats_are_planned_ahead_during_a_discussion(
+        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
+        join: Callable[..., Any]) -> None:
+    for i in range(10):
+        join(f"P{i}")
+    rt = runtime(app)
+    start(facilitator)            # round 1: people move to their tables
+    start(facilitator)            # the discussion begins
+    computed = rt.planner.computed
+    assert preplan(rt, cafe.id) is True
+    assert rt.planner.computed == computed + 1
+    start(facilitator, "end_round")
+    assert rt.planner.computed == computed + 1
+    assert state_of(facilitator)["seating"]["round"] == 2
+
+
+def test_nothing_is_planned_ahead_when_no_click_would_seat_anyone(
+        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
+        join: Callable[..., Any]) -> None:
+    rt = runtime(app)
+    assert preplan(rt, cafe.id) is False      # nobody has joined yet
+    join("Ana")
+    start(facilitator)                        # the move: its end seats nobody new
+    assert preplan(rt, cafe.id) is False
+
+
+def test_two_tasks_asking_for_the_same_plan_compute_it_once() -> None:
+    calls: list[int] = []
+    entered = threading.Event()
+
+    def slow_run(fn: Callable[..., Any], problem: rotation.Problem) -> rotation.Plan:
+        calls.append(1)
+        entered.set()
+        time.sleep(0.2)
+        result: rotation.Plan = fn(problem)
+        return result
+
+    planner = Planner(slow_run, threading.Event)
+    problem = rotation.Problem(
+        tables=(rotation.Table(1, 1, 3), rotation.Table(2, 2, 3)),
+        people=tuple(rotation.Person(i) for i in range(1, 6)), rounds=2, seed=3)
+    results: list[rotation.Plan] = []
+    first = threading.Thread(target=lambda: results.append(planner(problem)))
+    first.start()
+    entered.wait(5)
+    results.append(planner(problem))          # arrives while the first is still planning
+    first.join(5)
+    assert len(calls) == 1
+    assert results[0] == results[1]
+    assert planner(problem) is results[0]     # and later from the memo
+
+
+def test_a_failed_plan_is_not_remembered_and_the_next_ask_plans_again() -> None:
+    attempts: list[int] = []
+
+    def failing_once(fn: Callable[..., Any], problem: rotation.Problem) -> rotation.Plan:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise rotation.NotEnoughSeats(5, 3)
+        result: rotation.Plan = fn(problem)
+        return result
+
+    planner = Planner(failing_once, threading.Event)
+    problem = rotation.Problem(tables=(rotation.Table(1, 1, 5),),
+                               people=tuple(rotation.Person(i) for i in range(1, 4)))
+    try:
+        planner(problem)
+    except rotation.NotEnoughSeats:
+        pass
+    assert planner(problem).rounds
+    assert len(attempts) == 2
