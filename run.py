@@ -21,7 +21,7 @@ from pathlib import Path  # noqa: E402
 import qrcode  # noqa: E402
 
 from cafe import create_app, runtime  # noqa: E402
-from cafe.config import Config  # noqa: E402
+from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe import scheduler  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
 from cafe.services import cafes, participants  # noqa: E402
@@ -80,6 +80,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     config = Config.from_env()
     config.async_mode = ASYNC_MODE
+    log_to_stderr(config.log_level)
     lan_base = f"http://{lan_address()}:{args.port}"
     if config.public_url is None:
         config.public_url = lan_base

@@ -1196,7 +1196,7 @@ def start_cafe(args: argparse.Namespace, workdir: Path, database_url: str,
            "CAFE_ASYNC_MODE": args.async_mode,
            "CAFE_SECRET_KEY": secrets.token_hex(16),
            "CAFE_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
-           "CAFE_LOG_LEVEL": "WARNING",
+           "CAFE_LOG_LEVEL": "INFO",   # the server's round lines: read/plan/write/send times
            "PYTHONUNBUFFERED": "1"}
     if args.spoof_addresses:
         # Every bench phone comes from 127.0.0.1; with the proxy header trusted each one gets
@@ -1243,6 +1243,16 @@ def stop_all(servers: list[ServerProcess]) -> None:
             server.stop()
         except Exception as exc:
             log(f"stopping a server: {exc}")
+        # Where each round change spent its time, as the server logged it (once per server).
+        if getattr(server, "reported", False):
+            continue
+        server.reported = True  # type: ignore[attr-defined]
+        try:
+            for line in server.log_path.read_text(errors="replace").splitlines():
+                if " seated; read " in line:
+                    log(f"server {server.port}: {line.split(': ', 1)[-1]}")
+        except OSError:
+            pass
 
 
 def result_line(config: str, args: argparse.Namespace, stats: Stats, cafe: CafeResult | None,

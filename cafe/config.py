@@ -133,3 +133,19 @@ def config_for_tests(database_url: str, **overrides: Any) -> Config:
     }
     values.update(overrides)
     return Config(**values)
+
+
+def log_to_stderr(level: str) -> None:
+    """Show the app's own log lines (round changes, failures) on stderr, as servers do."""
+    import logging
+
+    logger = logging.getLogger("cafe")
+    if any(getattr(h, "cafe_stderr", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.cafe_stderr = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False   # a host that configured the root logger would print it twice
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -40,6 +41,7 @@ class Planner:
         self.done: OrderedDict[str, rotation.Plan] = OrderedDict()
         self.running: dict[str, Waitable] = {}
         self.computed = 0   # how many plans were actually computed (for tests and logs)
+        self.last_seconds = 0.0   # how long the last one took
 
     def __call__(self, problem: rotation.Problem) -> rotation.Plan:
         """The plan of `problem`, from the memo when it was planned already."""
@@ -56,8 +58,10 @@ class Planner:
                     break
             other.wait()   # the same problem is being planned (ahead): wait for it, not twice
         try:
+            started = time.perf_counter()
             result = self.run(rotation.plan, problem)
             with self.lock:
+                self.last_seconds = time.perf_counter() - started
                 self.computed += 1
                 self.done[key] = result
                 while len(self.done) > self.keep:

@@ -53,11 +53,16 @@ def publish(rt: Runtime, events: Iterable[Event]) -> None:
         schedule_preplan(rt, cafe_id)
 
 
+PREPLAN_LULL_FACTOR = 10
+
+
 def schedule_preplan(rt: Runtime, cafe_id: int) -> None:
     """Plan the café's next seating once nothing has changed for `preplan_seconds`."""
-    quiet = rt.config.preplan_seconds
-    if quiet <= 0:
+    if rt.config.preplan_seconds <= 0:
         return
+    # The engine shares the CPU with the sockets: a big café (a plan of 0.3 s) waits for a
+    # longer lull, so that planning while people are still arriving stays a small share.
+    quiet = max(rt.config.preplan_seconds, PREPLAN_LULL_FACTOR * rt.planner.last_seconds)
     waiting = cafe_id in rt.preplan_at
     rt.preplan_at[cafe_id] = time.monotonic() + quiet
     if not waiting:
@@ -433,18 +438,30 @@ def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -
     served); the write then checks under a lock that the café is still where the plan
     assumed. That check is also what lets every process run the scheduler safely.
     """
+    started = time.perf_counter()
     with rt.db.reading() as session:
         cafe = session.get(Cafe, cafe_id)
         assert cafe is not None
         expected = clock_of(cafe)
         number = rounds.round_to_seat(session, cafe, action)
         problem = seating.problem_for(session, cafe, number) if number is not None else None
+    read = time.perf_counter()
+    computed = rt.planner.computed
     seats = seating.plan_next(problem, rt.plan) if problem is not None else None
+    planned = time.perf_counter()
     with rt.db.transaction() as session:
         cafe = session.get(Cafe, cafe_id, with_for_update=True)
         assert cafe is not None
         events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
+    written = time.perf_counter()
     publish(rt, events)
+    if seats is not None:
+        # What the room waited for, piece by piece: the operator's view of a slow round change.
+        log.info("café %s round %s: %d seated; read %.0f ms, plan %.0f ms (%s), write %.0f ms, "
+                 "send %.0f ms", cafe_id, number, len(seats), 1000 * (read - started),
+                 1000 * (planned - read),
+                 "computed" if rt.planner.computed > computed else "planned ahead",
+                 1000 * (written - planned), 1000 * (time.perf_counter() - written))
     return events
 
 

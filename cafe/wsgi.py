@@ -13,7 +13,7 @@ monkey.patch_all()
 from flask import Flask  # noqa: E402
 
 from cafe import create_app, runtime, scheduler  # noqa: E402
-from cafe.config import Config  # noqa: E402
+from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
 from cafe.services import participants  # noqa: E402
 
@@ -22,6 +22,7 @@ def build() -> Flask:
     """Create the app, apply migrations and start this process's deadline loop."""
     config = Config.from_env()
     config.async_mode = "gevent"  # the only async mode gunicorn's gevent worker can serve
+    log_to_stderr(config.log_level)
     application = create_app(config)
     rt = runtime(application)
     upgrade(rt.db.engine)

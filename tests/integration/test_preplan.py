@@ -1,15 +1,20 @@
 """Planning ahead: the facilitator's click finds its seats already planned, and only then."""
 from __future__ import annotations
 
+import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from cafe import rotation, runtime
+from cafe import create_app, rotation, runtime
+from cafe.config import config_for_tests
+from cafe.services import cafes
 from cafe.plans import Planner
 from cafe.realtime import preplan
 from tests.conftest import CafeHandle, state_of
@@ -119,3 +124,39 @@ def test_a_failed_plan_is_not_remembered_and_the_next_ask_plans_again() -> None:
         pass
     assert planner(problem).rounds
     assert len(attempts) == 2
+
+
+@pytest.fixture
+def eager_app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
+    """An app that plans ahead 50 ms after the room goes quiet (tests otherwise turn it off)."""
+    db_path = tmp_path / "eager.db"
+    shutil.copy(migrated_template, db_path)
+    application = create_app(config_for_tests(f"sqlite:///{db_path}", preplan_seconds=0.05))
+    yield application
+    runtime(application).db.dispose()
+
+
+def test_the_next_seats_are_planned_by_themselves_once_arrivals_pause(eager_app: Flask) -> None:
+    rt = runtime(eager_app)
+    with rt.db.transaction() as session:
+        code = cafes.create_demo(session).cafe.code
+    client = eager_app.test_client()
+    for name in ("Ana", "Bea", "Caro"):
+        assert client.post(f"/api/cafes/{code}/participants", json={"name": name}).status_code == 201
+    deadline = time.monotonic() + 10
+    while rt.planner.computed == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rt.planner.computed == 1
+
+
+def test_a_big_cafe_waits_for_a_longer_lull_before_planning_ahead(eager_app: Flask) -> None:
+    rt = runtime(eager_app)
+    with rt.db.transaction() as session:
+        created = cafes.create_demo(session).cafe
+    rt.planner.last_seconds = 0.4          # as a café of ~1,000 people
+    client = eager_app.test_client()
+    assert client.post(f"/api/cafes/{created.code}/participants",
+                       json={"name": "Ana"}).status_code == 201
+    wait = rt.preplan_at[created.id] - time.monotonic()
+    assert 3.0 < wait <= 4.0
+    rt.preplan_at[created.id] = time.monotonic()   # let the waiting task finish now
