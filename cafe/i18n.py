@@ -1,5 +1,6 @@
-"""The participant's language: chosen on the phone (remembered in a cookie), else the browser's;
-the server's words through Flask-Babel, the phone's scripts' words from static/i18n/<lang>.json."""
+"""The page's language: the board's is the facilitator's choice; otherwise the one chosen on the
+phone (remembered in a cookie), else the browser's. The server's words go through Flask-Babel,
+the scripts' words come from static/i18n/<lang>.json."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
+from flask_babel import refresh
 
 # Language code -> its own name, in the order the phone's switcher offers them.
 LANGUAGES: dict[str, str] = {
@@ -33,8 +35,20 @@ def chosen() -> str | None:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector: the phone's choice, else the browser's languages, else English."""
+    """Flask-Babel's locale selector: the page's fixed language, else the phone's choice, else the
+    browser's languages, else English."""
+    fixed = g.get("page_language")
+    if fixed in LANGUAGES:
+        return str(fixed)
     return chosen() or request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
+
+
+def fix_language(lang: object) -> None:
+    """Render this request in `lang` whatever the browser asks (the board follows the café's
+    setting); an unset or unknown value leaves the usual choice."""
+    g.page_language = lang if isinstance(lang, str) and lang in LANGUAGES else None
+    # Flask-Babel keeps the locale it found first in this request: look again.
+    refresh()
 
 
 def remember(response: Response) -> Response:

@@ -161,9 +161,15 @@ def _error(exc: DomainError) -> tuple[Response, int]:
 
 @bp.get("/b/<code>")
 def board(code: str) -> str:
-    """The projected board."""
+    """The projected board, in the language the facilitator chose for it (else the browser's)."""
     cafe = _cafe_or_404(code)
-    return render_template("board/board.html", cafe=cafe, join_url=join_url(runtime(), cafe.code))
+    chosen = cafe.settings.get("board_language")
+    i18n.fix_language(chosen)
+    # The page remembers the setting it was drawn for: when the café's setting changes, the
+    # board's script sees the difference and takes the new words.
+    return render_template("board/board.html", cafe=cafe, join_url=join_url(runtime(), cafe.code),
+                           words=i18n.catalogue(i18n.select_locale()),
+                           board_language=chosen if isinstance(chosen, str) else "")
 
 
 @bp.get("/f/<code>")

@@ -13,7 +13,7 @@ from cafe.services import eventlog
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services import seating
 from cafe.services.lookup import occupancy, participant
-from cafe.services.participants import counts, describe
+from cafe.services.participants import LANGUAGES, counts, describe
 from cafe.services.text import clean
 from cafe.services.views import public_settings, round_view, table_view, topic_view
 
@@ -27,7 +27,7 @@ MOVE_RANGE = (10, 30 * 60)
 CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
-    "locked": bool, "passcode": str, "hosts_choose": bool,
+    "locked": bool, "passcode": str, "hosts_choose": bool, "board_language": str,
 }
 
 
@@ -84,6 +84,16 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                 if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
                     raise Invalid("A passcode is 4 to 8 digits, easy to say out loud.")
                 merged["passcode"] = value
+                continue
+            if key == "board_language":
+                # null (or "") lets the board follow its browser's language.
+                if value in (None, ""):
+                    merged.pop("board_language", None)
+                    continue
+                if not isinstance(value, str) or value not in LANGUAGES:
+                    raise Invalid("The board's language is one of " + ", ".join(LANGUAGES)
+                                  + ", or null to follow the projector's browser.")
+                merged["board_language"] = value
                 continue
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Invalid(f"The setting {key} has the wrong type.")
