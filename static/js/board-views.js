@@ -1,6 +1,8 @@
 // The board's big views: the notes columns of a discussion, the spotlit note, the harvest.
 // A projector must never scroll: every list is trimmed to what fits and says "+ N more".
-import { el, plural, inkFor } from './dom.js';
+// Words go through t()/tn() in the board's language; table labels through tableLabel().
+import { el, inkFor } from './dom.js';
+import { t, tn, tableLabel, lang } from './i18n.js';
 
 const MAX_NOTES_PER_COLUMN = 24;   // built at most; then trimmed to what fits
 const FULL_NOTES = 3;              // the newest notes of a column in full; older ones compact
@@ -20,7 +22,7 @@ export function fitList(list, more, total) {
   }
   for (const item of items.slice(keep)) item.remove();
   const hidden = total - keep;
-  if (more) more.textContent = hidden > 0 ? `+ ${hidden} more` : '';
+  if (more) more.textContent = hidden > 0 ? tn(hidden, '+ {n} more') : '';
 }
 
 // A new note fades in once; the class goes when the animation ends, so moving it does not replay it.
@@ -42,6 +44,9 @@ export class NotesColumns {
 
   // Notes already on the tablecloths when the board (re)connects do not fade in.
   markSeen(notes) { for (const n of notes || []) this.seen.add(n.id); }
+
+  // Build everything again on the next render (the board's language changed).
+  forget() { this.nodes.clear(); this.topicsKey = ''; }
 
   build(state) {
     this.columns.clear();
@@ -73,8 +78,8 @@ export class NotesColumns {
     },
     el('p', { class: 'board-note-text', text: note.text }),
     el('p', { class: 'board-note-meta' },
-      note.pinned ? el('span', { class: 'board-note-pin', text: '★ key insight' }) : null,
-      el('span', { text: table ? table.label : '' }),
+      note.pinned ? el('span', { class: 'board-note-pin', text: `★ ${t('key insight')}` }) : null,
+      el('span', { text: table ? tableLabel(table.label) : '' }),
       note.votes ? el('span', { class: 'board-note-dots', text: `● ${note.votes}` }) : null));
     if (fresh) node.addEventListener('animationend', dropNewClass, { once: true });
     this.nodes.set(note.id, { node, sig });
@@ -132,8 +137,9 @@ export function renderSpotlight(box, state, note) {
   box.dataset.noteId = note.id;
   const table = state.tables.find((t) => t.id === note.table_id);
   const topic = table && state.topics.find((t) => t.id === table.topic_id);
-  const who = note.author_name || 'Anonymous';
-  const where = [table ? table.label : '', note.round ? `round ${note.round}` : ''].filter(Boolean).join(', ');
+  const who = note.author_name || t('Anonymous');
+  const where = [table ? tableLabel(table.label) : '', note.round ? t('round {round}', { round: note.round }) : '']
+    .filter(Boolean).join(', ');
   const dots = note.votes + (note.harvest_votes || 0);
   box.replaceChildren(
     topic ? el('p', { class: 'spot-topic', text: topic.name, style: { background: topic.colour, color: inkFor(topic.colour) } }) : null,
@@ -142,12 +148,21 @@ export function renderSpotlight(box, state, note) {
       el('figcaption', { class: 'spot-meta' },
         el('span', { text: `— ${who}${where ? ` · ${where}` : ''}` }),
         dots ? el('span', { class: 'spot-dots', text: `● ${dots}` }) : null,
-        note.pinned ? el('span', { text: '★ key insight' }) : null)));
+        note.pinned ? el('span', { text: `★ ${t('key insight')}` }) : null)));
 }
 
 // --- the harvest: per topic, the top-voted notes, sign-ups and the hosts' summaries -----------
 
 const dotsOf = (n) => n.votes + (n.harvest_votes || 0);
+
+// "3 people in the working group" with the number set large, wherever the language puts it.
+function withBigNumber(n, text) {
+  const number = n.toLocaleString(lang);
+  const at = text.indexOf(number);
+  const big = el('strong', { class: 'harvest-signups-n', text: number });
+  if (at < 0) return [big, ` ${text}`];
+  return [text.slice(0, at), big, text.slice(at + number.length)].filter((part) => part !== '');
+}
 
 export function renderHarvest(wrap, state) {
   const tables = new Map(state.tables.map((t) => [t.id, t]));
@@ -167,12 +182,13 @@ export function renderHarvest(wrap, state) {
     el('p', { class: 'board-note-text', text: n.text }),
     el('p', { class: 'board-note-meta' },
       el('span', { class: 'board-note-dots', text: `● ${dotsOf(n)}` }),
-      el('span', { text: (tables.get(n.table_id) || {}).label || '' })))));
+      el('span', { text: tableLabel((tables.get(n.table_id) || {}).label || '') })))));
     const topMore = el('p', { class: 'notes-more' });
     const sums = el('ul', { class: 'harvest-list harvest-summaries' }, ...summaries.slice(0, MAX_SUMMARIES).map((s) => el('li', {
       class: 'harvest-summary',
     },
-    el('p', { class: 'harvest-summary-meta', text: `${(tables.get(s.table_id) || {}).label || ''} · round ${s.round}${s.author_name ? ` · ${s.author_name}` : ''}` }),
+    el('p', { class: 'harvest-summary-meta', text: [tableLabel((tables.get(s.table_id) || {}).label || ''),
+      t('round {round}', { round: s.round }), s.author_name].filter(Boolean).join(' · ') }),
     el('p', { class: 'harvest-summary-text', text: s.text }))));
     const sumMore = el('p', { class: 'notes-more' });
     lists.push([top, topMore, ranked.length], [sums, sumMore, summaries.length]);
@@ -180,11 +196,10 @@ export function renderHarvest(wrap, state) {
       el('h2', { class: 'notes-col-name', style: { background: topic.colour, color: inkFor(topic.colour) } },
         el('span', { class: 'notes-col-title', text: topic.name })),
       el('p', { class: 'harvest-signups', 'data-count': signed },
-        el('strong', { class: 'harvest-signups-n', text: String(signed) }),
-        ` ${plural(signed, 'person', 'people')} in the working group`),
-      el('h3', { class: 'harvest-head', text: ranked.length ? 'Top ideas' : 'No dots yet' }),
+        ...withBigNumber(signed, tn(signed, '{n} people in the working group'))),
+      el('h3', { class: 'harvest-head', text: ranked.length ? t('Top ideas') : t('No dots yet') }),
       top, topMore,
-      summaries.length ? el('h3', { class: 'harvest-head', text: 'From the hosts' }) : null,
+      summaries.length ? el('h3', { class: 'harvest-head', text: t('From the hosts') }) : null,
       summaries.length ? sums : null, summaries.length ? sumMore : null);
   });
   wrap.replaceChildren(...cols);

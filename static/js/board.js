@@ -1,10 +1,13 @@
 // The projected board: join QR and code, who is here, the strategy areas; once the café runs,
 // the round, a big countdown, the question, the tables' notes, during a move who goes to which
 // table, a note the facilitator spotlights, and the harvest.
+// Every word goes through t()/tn() (static/js/i18n.js) in the language the facilitator chose for
+// the board (the café's settings.board_language), else the projector browser's.
 import {
-  connectLive, baseReducers, showStatus, remainingMs, formatMs, isPaused, phaseLabel,
+  connectLive, baseReducers, showDeleted, remainingMs, formatMs, isPaused,
 } from './live.js';
-import { $, el, setText, plural, inkFor } from './dom.js';
+import { $, el, setText, inkFor } from './dom.js';
+import { t, tn, tableLabel, useLanguage } from './i18n.js';
 import { NotesColumns, renderHarvest, renderSpotlight, spotlitNote } from './board-views.js';
 
 const code = document.body.dataset.code;
@@ -13,12 +16,90 @@ const MAX_NAMED_SEATS = 60;   // above this many people the move map shows count
 const TICK_MS = 250;
 let live = null;
 let notesShown = false;           // after the first state: later notes fade in
+let connection = 'connecting';    // the last status, said again when the language changes
 const columns = new NotesColumns($('run-notes'));
+
+// A typed question in the language's quotation marks.
+function quoted(text) { return t('“{question}”', { question: text }); }
+
+// "Round 2 of 4 · Discussion" in the board's language.
+function phaseText(state) {
+  const c = state.cafe;
+  const head = t('Round {round} of {rounds}',
+    { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round || 0) });
+  let part = c.phase === 'move' ? t('Moving') : t('Discussion');
+  if (isPaused(state)) part = t('Paused');
+  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = t("Time's up");
+  return `${head} · ${part}`;
+}
+
+function showConnection(status) {
+  connection = status;
+  const node = $('conn');
+  node.hidden = status === 'online';
+  node.textContent = status === 'online' ? '' : t('Reconnecting…');
+  node.dataset.status = status;
+}
+
+// --- the facilitator changes the board's language ----------------------------------------------
+
+let askedFor = document.body.dataset.boardLanguage || '';   // the setting last fetched a page for
+let switching = false;
+
+// When the café's setting differs from the one this page was drawn for, fetch the page again
+// (the server draws it in the new language) and swap its words in: the template's (every
+// [data-l10n] element, in the same order on both pages) and the scripts' catalogue. A reload
+// would do the same but drop the projector out of full screen, and lose the light/dark choice.
+function followLanguage(settings) {
+  const wanted = String((settings && settings.board_language) || '');
+  // askedFor: one fetch per change, even if the page that came back disagrees.
+  if (switching || wanted === (document.body.dataset.boardLanguage || '') || wanted === askedFor) return;
+  askedFor = wanted;
+  switching = true;
+  fetch(location.pathname + location.search, { cache: 'no-store' })
+    .then((response) => {
+      if (!response.ok) throw new Error(`board page: ${response.status}`);
+      return response.text();
+    })
+    .then((html) => {
+      const fresh = new DOMParser().parseFromString(html, 'text/html');
+      const mine = document.querySelectorAll('[data-l10n]');
+      const theirs = fresh.querySelectorAll('[data-l10n]');
+      if (mine.length !== theirs.length) throw new Error('the board page changed shape');
+      mine.forEach((node, i) => {
+        const other = theirs[i];
+        for (const name of ['aria-label', 'alt']) {
+          if (other.hasAttribute(name)) node.setAttribute(name, other.getAttribute(name));
+        }
+        // Containers the scripts fill are empty on a fresh page: keep what they hold.
+        if (other.textContent.trim()) node.textContent = other.textContent;
+      });
+      document.documentElement.lang = fresh.documentElement.lang || 'en';
+      document.title = fresh.title;
+      let words = {};
+      try { words = JSON.parse(fresh.body.dataset.words || '{}'); } catch (e) { words = {}; }
+      useLanguage(words, document.documentElement.lang);
+      document.body.dataset.boardLanguage = fresh.body.dataset.boardLanguage || '';
+      // What is drawn carries the old words: draw it all again.
+      columns.forget();
+      delete $('run-spotlight').dataset.sig;
+      showConnection(connection);
+      switching = false;
+      scheduleRender();
+    })
+    .catch(() => { location.reload(); });
+}
 
 function renderLobby(state) {
   const n = state.counts.present;
   setText('present-count', String(n));
-  setText('present-label', plural(n, 'person is here', 'people are here'));
+  setText('present-label', tn(n, 'people are here'));
+  $('topics').replaceChildren(...state.topics.map((t) => el('li', {
+    class: 'topic-chip', text: t.name, style: { background: t.colour, color: inkFor(t.colour) },
+  })));
+  const first = state.rounds[0];
+  setText('question', first && first.question ? quoted(first.question) : '');
+  // The names last: they get the room the topics and the question leave.
   const present = (state.participants || []).filter((p) => p.present);
   const names = $('names');
   const shown = present.slice(-MAX_NAMES).reverse();
@@ -29,15 +110,12 @@ function renderLobby(state) {
     const more = el('li', { class: 'names-more' });
     names.append(more);
     let kept = shown.length;
-    const count = () => { more.textContent = `+ ${present.length - kept} more`; };
+    const count = () => { more.textContent = tn(present.length - kept, '+ {n} others'); };
     count();
     while (kept > 0 && !fits()) { more.previousElementSibling.remove(); kept -= 1; count(); }
+    // Not even room for the count: no names rather than a sliver of them.
+    if (!fits()) names.replaceChildren();
   }
-  $('topics').replaceChildren(...state.topics.map((t) => el('li', {
-    class: 'topic-chip', text: t.name, style: { background: t.colour, color: inkFor(t.colour) },
-  })));
-  const first = state.rounds[0];
-  setText('question', first && first.question ? `“${first.question}”` : '');
 }
 
 function renderMap(state) {
@@ -57,8 +135,8 @@ function renderMap(state) {
       ...tables.map((t) => {
         const people = (byTable.get(t.id) || []).sort((a, b) => a.localeCompare(b));
         return el('div', { class: 'map-table' },
-          el('p', { class: 'map-table-label' }, el('strong', { text: t.label }),
-            el('span', { class: 'map-count', text: ` ${people.length} ${plural(people.length, 'person', 'people')}` })),
+          el('p', { class: 'map-table-label' }, el('strong', { text: tableLabel(t.label) }),
+            el('span', { class: 'map-count', text: ` ${tn(people.length, '{n} people')}` })),
           showNames && people.length ? el('p', { class: 'map-names', text: people.join(' · ') }) : null);
       }));
   });
@@ -86,27 +164,28 @@ function viewFor(state) {
 function renderClockText(state) {
   const c = state.cafe;
   if (c.status === 'harvest') {
-    setText('phase-label', 'Harvest');
-    setText('run-question', 'What patterns do you see across the tables? What surprised you?');
-    setText('run-hint', 'Share what came up at your tables with the whole room.');
+    setText('phase-label', t('Harvest'));
+    setText('run-question', t('What patterns do you see across the tables? What surprised you?'));
+    setText('run-hint', t('Share what came up at your tables with the whole room.'));
   } else if (c.status === 'closed') {
-    setText('phase-label', 'Thank you for coming!');
+    setText('phase-label', t('Thank you for coming!'));
     setText('run-question', '');
     setText('run-hint', '');
   } else {
     const round = state.rounds.find((r) => r.number === c.current_round);
     const q = round && round.question;
-    setText('run-question', q ? `“${q}”` : '');
+    setText('run-question', q ? quoted(q) : '');
     const ownQuestions = round && round.topic_questions && Object.values(round.topic_questions).some(Boolean);
     setText('run-hint', c.phase === 'move'
-      ? 'Find your table — your phone shows where to go.'
-      : (ownQuestions ? 'Some tables have their own question: look at your phone.' : ''));
+      ? t('Find your table — your phone shows where to go.')
+      : (ownQuestions ? t('Some tables have their own question: look at your phone.') : ''));
   }
 }
 
 function render(state) {
   performance.mark('board-render-start');
   const c = state.cafe;
+  followLanguage(c.settings);
   setText('cafe-title', c.title);
   const shortUrl = c.join_url.replace(/^https?:\/\//, '');
   setText('join-url', shortUrl);
@@ -160,7 +239,7 @@ function tick() {
   const mode = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
   if (node.dataset.state !== mode) node.dataset.state = mode;
   if (state.cafe.status === 'running' && state.cafe.phase) {
-    const label = phaseLabel(state, live);
+    const label = phaseText(state);
     if ($('phase-label').textContent !== label) setText('phase-label', label);
   }
 }
@@ -175,7 +254,13 @@ live = connectLive({
     render(state);
   },
   onChange: scheduleRender,
-  onStatus: (s) => showStatus($('conn'), s),
+  onStatus: showConnection,
+  onDeleted: () => {
+    // live.js draws the notice; its heading is English, so it is said again here.
+    showDeleted(t('Everything in it, notes and names included, has been removed.'));
+    const head = document.querySelector('#cafe-deleted h1');
+    if (head) head.textContent = t('This café has been deleted');
+  },
   onRefused: (error) => { setText('join-url', error.message); },
 });
 setInterval(tick, TICK_MS);

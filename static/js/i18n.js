@@ -1,14 +1,25 @@
-// The phone's words in the participant's language. The server puts the catalogue of the page's
-// language (static/i18n/<lang>.json) in the body's data-words attribute (no inline script, no
-// extra request); the English text is the key, and the fallback when a word is missing. Plurals
-// follow the language's own rules (Intl.PluralRules).
+// The words of the phone and the board in the page's language. The server puts the catalogue of
+// the page's language (static/i18n/<lang>.json) in the body's data-words attribute (no inline
+// script, no extra request); the English text is the key, and the fallback when a word is
+// missing. Plurals follow the language's own rules (Intl.PluralRules).
 let words = {};
 try { words = JSON.parse(document.body.dataset.words || '{}'); } catch (e) { words = {}; }
 
-export const lang = document.documentElement.lang || 'en';
+// A live binding: the board changes it when the facilitator picks another language.
+export let lang = document.documentElement.lang || 'en';
 
 let rules = null;
-try { rules = new Intl.PluralRules(lang); } catch (e) { rules = null; }
+function makeRules() {
+  try { rules = new Intl.PluralRules(lang); } catch (e) { rules = null; }
+}
+makeRules();
+
+// Speak another language from now on (the board, when the facilitator changes its language).
+export function useLanguage(newWords, newLang) {
+  words = newWords && typeof newWords === 'object' ? newWords : {};
+  lang = newLang || 'en';
+  makeRules();
+}
 
 function fill(text, vars) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));

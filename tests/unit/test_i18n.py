@@ -1,5 +1,6 @@
-"""Every participant-facing word of the phone exists in every language: the server's templates
-(gettext catalogues) and the phone's scripts (static/i18n/<lang>.json). A missing key fails here."""
+"""Every participant-facing word of the phone and the board exists in every language: the
+server's templates (gettext catalogues) and the scripts (static/i18n/<lang>.json). A missing key
+fails here."""
 from __future__ import annotations
 
 import html
@@ -15,13 +16,18 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from cafe.i18n import LANGUAGES
+from cafe.services import participants
+from tests.conftest import events_of, state_of
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n"
 TRANSLATIONS = ROOT / "cafe" / "translations"
-# The phone's page: what a participant reads before any script runs.
-PHONE_TEMPLATES = [ROOT / "templates" / "layout.html", ROOT / "templates" / "phone" / "phone.html"]
-PHONE_SCRIPTS = [ROOT / "static" / "js" / "phone.js", ROOT / "static" / "js" / "i18n.js"]
+# The phone's page and the board's: what the room reads before any script runs.
+TEMPLATES = [ROOT / "templates" / "layout.html", ROOT / "templates" / "phone" / "phone.html",
+             ROOT / "templates" / "board" / "board.html"]
+# Every script that speaks to participants: the phone's and the projected board's.
+SCRIPTS = [ROOT / "static" / "js" / name
+           for name in ("phone.js", "i18n.js", "board.js", "board-views.js")]
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -32,10 +38,10 @@ def load(lang: str) -> dict[str, Any]:
 
 
 def script_keys() -> set[str]:
-    """Every key the phone's scripts look up with t('...') or tn(n, '...')."""
+    """Every key the phone's and the board's scripts look up with t('...') or tn(n, '...')."""
     keys: set[str] = set()
     quoted = r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"""
-    for path in PHONE_SCRIPTS:
+    for path in SCRIPTS:
         text = path.read_text("utf-8")
         for pattern in (rf"\bt\(\s*{quoted}", rf"\btn\([^,()]+,\s*{quoted}"):
             keys |= {a or b for a, b in re.findall(pattern, text)}
@@ -44,14 +50,14 @@ def script_keys() -> set[str]:
 
 def template_messages() -> set[str]:
     found: set[str] = set()
-    for path in PHONE_TEMPLATES:
+    for path in TEMPLATES:
         for _line, message, _comments, _context in extract_from_file(
                 "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
 
-def test_every_key_the_phone_scripts_use_is_in_the_english_catalogue() -> None:
+def test_every_key_the_phone_and_board_scripts_use_is_in_the_english_catalogue() -> None:
     missing = script_keys() - set(load("en"))
     assert not missing, f"add to static/i18n/en.json (and every language): {sorted(missing)}"
 
@@ -86,7 +92,7 @@ def test_every_script_word_is_translated(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", OTHERS)
-def test_every_word_of_the_phone_page_is_translated_on_the_server(lang: str) -> None:
+def test_every_word_of_the_phone_and_board_pages_is_translated_on_the_server(lang: str) -> None:
     folder = TRANSLATIONS / lang / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as po:
         catalog = read_po(po, locale=lang)
@@ -119,3 +125,63 @@ def test_an_unknown_language_falls_back_to_english(client: Any, cafe: Any) -> No
     page = client.get(f"/j/{cafe.code}?lang=xx", headers={"Accept-Language": "fr-FR"})
     assert "Join the café" in page.get_data(as_text=True)
     assert "Set-Cookie" not in page.headers
+
+
+def test_the_board_scripts_words_are_checked_too() -> None:
+    keys = script_keys()
+    # A word only the board says, one from each of its scripts: a board key missing from the
+    # catalogues would fail the tests above.
+    assert {"Moving", "Top ideas", "+ {n} more", "{n} people in the working group"} <= keys
+
+
+def test_the_languages_of_the_pages_and_of_the_services_agree() -> None:
+    assert set(participants.LANGUAGES) == set(LANGUAGES)
+
+
+def board_page(client: Any, code: str, query: str = "", accept: str = "en") -> tuple[str, dict[str, Any]]:
+    """The board's HTML and the words its scripts were given."""
+    page = client.get(f"/b/{code}{query}", headers={"Accept-Language": accept}).get_data(as_text=True)
+    words = json.loads(html.unescape(re.search(r"data-words='([^']*)'", page).group(1)))
+    return page, words
+
+
+def test_the_board_speaks_the_language_the_facilitator_chose_else_its_browsers(
+        client: Any, cafe: Any, facilitator: Any, board: Any) -> None:
+    page, words = board_page(client, cafe.code, accept="ht")
+    assert "Plen ekran" in page and '<html lang="ht">' in page and words == load("ht")
+    assert 'data-board-language=""' in page
+
+    ack = facilitator.emit("update_cafe", {"settings": {"board_language": "es"}}, callback=True)
+    assert ack["ok"], ack
+    # The open board hears of it (and so can change its words).
+    [updated] = [e for e in events_of(board) if e["type"] == "cafe_updated"]
+    assert updated["data"]["cafe"]["settings"]["board_language"] == "es"
+    # The café's choice wins over the browser's language and over ?lang=.
+    page, words = board_page(client, cafe.code, query="?lang=zh", accept="ht")
+    assert "Pantalla completa" in page and "Escanea para entrar" in page
+    assert '<html lang="es">' in page and 'data-board-language="es"' in page and words == load("es")
+    # The phone keeps its own choice.
+    assert "Antre nan kafe a" in client.get(f"/j/{cafe.code}?lang=ht").get_data(as_text=True)
+
+    assert facilitator.emit("update_cafe", {"settings": {"board_language": "zh"}}, callback=True)["ok"]
+    page, words = board_page(client, cafe.code)
+    assert '<html lang="zh-Hans">' in page and "全屏" in page and words == load("zh")
+
+    # null: the board follows its browser again.
+    assert facilitator.emit("update_cafe", {"settings": {"board_language": None}}, callback=True)["ok"]
+    assert "board_language" not in state_of(facilitator)["cafe"]["settings"]
+    page, words = board_page(client, cafe.code, query="?lang=pt")
+    assert "Tela cheia" in page and 'data-board-language=""' in page and words == load("pt")
+
+
+@pytest.mark.parametrize("wrong", ["fr", "ES", "english", 7, ["es"], True])
+def test_an_unknown_board_language_is_refused_with_a_clear_message(
+        facilitator: Any, wrong: Any) -> None:
+    assert facilitator.emit("update_cafe", {"settings": {"board_language": "pt"}}, callback=True)["ok"]
+    ack = facilitator.emit("update_cafe", {"settings": {"board_language": wrong}}, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "invalid"
+    message = ack["error"]["message"]
+    assert "board's language" in message and "es" in message and "zh" in message, message
+    # Nothing changed.
+    assert state_of(facilitator)["cafe"]["settings"]["board_language"] == "pt"
