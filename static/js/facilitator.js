@@ -331,6 +331,7 @@ function renderCafeForm(state) {
   setField($('auto-advance'), s.auto_advance);
   setField($('final-home'), s.final_round_home);
   setField($('hosts-choose'), s.hosts_choose);
+  setField($('board-language'), s.board_language || '');
 }
 
 function wireCafeForm() {
@@ -339,13 +340,16 @@ function wireCafeForm() {
   $('cafe-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked,
-      hosts_choose: $('hosts-choose').checked };
+      hosts_choose: $('hosts-choose').checked, board_language: $('board-language').value || null };
     const dots = $('dots-input').value;
     if (dots !== '') settings.dots_per_round = Number(dots);
     const harvestDots = $('harvest-dots-input').value;
     if (harvestDots !== '') settings.harvest_dots = Number(harvestDots);
     const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
-    if (ack.ok) clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'), $('hosts-choose'));
+    if (ack.ok) {
+      clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'),
+        $('hosts-choose'), $('board-language'));
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 """The phone in the participant's language: it follows the browser's language, offers a
-switcher that is remembered, and every screen a participant sees speaks that language."""
+switcher that is remembered, and every screen a participant sees speaks that language. The
+board speaks the language the facilitator picks for it, and follows a change at once."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_tablecloth import PHONE, facilitator, post
+from tests.browser.test_accessibility import open_panel
+from tests.browser.test_tablecloth import PHONE, facilitator, open_board, post
 from tests.server import Server
 
 pytestmark = pytest.mark.browser
@@ -105,3 +107,52 @@ def test_a_refused_join_is_explained_in_the_phones_language(browser: Any, live_s
     finally:
         fac.close()
         ctx.close()
+
+
+def test_the_board_follows_the_language_the_facilitator_picks_without_a_reload(
+        browser: Any, live_server: Server, shot: Any) -> None:
+    live_server.join("Marie")
+    fac = facilitator(live_server)
+    board_ctx, board = open_board(browser, live_server)
+    panel_ctx, panel = open_panel(browser, live_server)
+    try:
+        assert fac.call("start_round", {})["ok"]
+        expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Round 1 of \d+ · Moving$"))
+        expect(board.locator("html")).to_have_attribute("lang", "en")
+        # What only this page knows, to see that it is the same page afterwards.
+        board.click("#theme")
+        expect(board.locator("body")).to_have_class(re.compile("theme-light"))
+        board.evaluate("() => { window.sameBoard = true; }")
+
+        choice = panel.get_by_label("Language of the board")
+        expect(choice).to_have_value("")
+        choice.select_option("es")
+        panel.get_by_role("button", name="Save café").click()
+        expect(panel.locator("#cafe-msg")).to_have_text("Saved.")
+
+        expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Ronda 1 de \d+ · Cambio de mesa$"))
+        expect(board.locator("html")).to_have_attribute("lang", "es")
+        expect(board.locator("#run-hint")).to_have_text("Busca tu mesa — tu teléfono te dice adónde ir.")
+        expect(board.locator("#fullscreen")).to_have_text("Pantalla completa")
+        expect(board.locator(".map-table-label strong").first).to_have_text(re.compile(r"^Mesa \d+$"))
+        expect(board.locator("#run-map")).to_have_attribute("aria-label", "Adónde va cada persona")
+        assert board.evaluate("() => window.sameBoard === true"), "the board was reloaded"
+        expect(board.locator("body")).to_have_class(re.compile("theme-light"))
+
+        # The next phase speaks Spanish too; a reload keeps the café's choice.
+        assert fac.call("start_round", {})["ok"]
+        expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Ronda 1 de \d+ · Conversación$"))
+        board.reload()
+        expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Ronda 1 de \d+ · Conversación$"))
+        expect(panel.get_by_label("Language of the board")).to_have_value("es")
+
+        # Back to the projector's own language (English here).
+        panel.get_by_label("Language of the board").select_option("")
+        panel.get_by_role("button", name="Save café").click()
+        expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Round 1 of \d+ · Discussion$"))
+        expect(board.locator("html")).to_have_attribute("lang", "en")
+        expect(board.locator("#fullscreen")).to_have_text("Full screen")
+    finally:
+        fac.close()
+        panel_ctx.close()
+        board_ctx.close()
