@@ -1,6 +1,7 @@
 """Append to and read from a café's event log (contiguous `seq`, same transaction as the change)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -10,9 +11,15 @@ from cafe.events import Event, check_payload
 from cafe.models import Cafe, EventLog, now_ms
 
 
-def append(session: Session, cafe_id: int, event_type: str, data: dict[str, Any]) -> Event:
-    """Record one event with the café's next `seq`; call inside the change's transaction."""
-    check_payload(event_type, data)
+def append(session: Session, cafe_id: int, event_type: str,
+           data: dict[str, Any] | Callable[[], dict[str, Any]]) -> Event:
+    """Record one event with the café's next `seq`; call inside the change's transaction.
+
+    `data` may be a function, called once the café's lock is held: for payloads (presence
+    counts) that must be read in `seq` order, without a separate round trip to take the lock.
+    """
+    if not callable(data):
+        check_payload(event_type, data)
     # The UPDATE takes the café row's write lock, so concurrent writers get contiguous,
     # unique numbers in commit order on PostgreSQL as on SQLite.
     seq = session.execute(
@@ -22,6 +29,9 @@ def append(session: Session, cafe_id: int, event_type: str, data: dict[str, Any]
         .returning(Cafe.seq)
         .execution_options(synchronize_session=False)
     ).scalar_one()
+    if callable(data):
+        data = data()
+        check_payload(event_type, data)
     at = now_ms()
     session.add(EventLog(cafe_id=cafe_id, seq=seq, type=event_type, payload=data, at_ms=at))
     return Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)

@@ -310,7 +310,7 @@ def visible_notes(session: Session, cafe: Cafe, *, include_hidden: bool) -> list
     if not include_hidden:
         query = query.where(Note.hidden.is_(False))
     notes = session.scalars(query).all()
-    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.cafe_id == cafe.id))}
+    people = _authors(session, {n.author_id for n in notes if n.author_id})
     numbers = dict(session.execute(select(Round.id, Round.number).where(Round.cafe_id == cafe.id)).all())
     tallies: dict[tuple[uuid.UUID, str], int] = {
         (nid, phase): n for nid, phase, n in session.execute(
@@ -324,13 +324,21 @@ def visible_notes(session: Session, cafe: Cafe, *, include_hidden: bool) -> list
     return sorted(wire, key=lambda n: (-n["created_at"], n["id"]))
 
 
+def _authors(session: Session, ids: set[int]) -> dict[int, Participant]:
+    # Only the authors: every phone's snapshot loaded every participant, which made 2,000
+    # phones arriving cost 2,000 x 2,000 rows.
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Participant).where(Participant.id.in_(ids)))}
+
+
 def summaries(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
     """Every host summary of the café."""
     rows = session.execute(
         select(Summary, Round.number).join(Round, Round.id == Summary.round_id)
         .where(Summary.cafe_id == cafe.id).order_by(Round.number, Summary.table_id)
     ).all()
-    people = {p.id: p for p in session.scalars(select(Participant).where(Participant.cafe_id == cafe.id))}
+    people = _authors(session, {s.author_id for s, _ in rows if s.author_id})
     return [summary_view(s, people.get(s.author_id) if s.author_id else None, number)
             for s, number in rows]
 
