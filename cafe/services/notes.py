@@ -164,7 +164,8 @@ def edit_note(session: Session, cafe: Cafe, person: Participant, note_id: object
         note.colour = _colour(colour)
     note.updated_at_ms = now_ms()
     session.flush()
-    return [eventlog.append(session, cafe.id, "note_edited", {"note": view(session, note)})]
+    # The note's tallies are read under the café's lock, like a vote's.
+    return [eventlog.append(session, cafe.id, "note_edited", lambda: {"note": view(session, note)})]
 
 
 def delete_note(session: Session, cafe: Cafe, person: Participant, note_id: object) -> list[Event]:
@@ -263,12 +264,16 @@ def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
                           code="earlier_dot")
         session.delete(mine)
     session.flush()
-    votes, harvest = _tallies(session, note.id)
-    return [eventlog.append(session, cafe.id, "note_voted", {
-        "note_id": str(note.id), "participant_id": person.id, "phase": phase,
-        "round": cafe.current_round if phase == "round" else None, "added": add,
-        "votes": votes, "harvest_votes": harvest,
-    })]
+
+    def payload() -> dict[str, Any]:
+        # Tallied under the café's lock (taken by the append): two people dotting the same
+        # note at once publish counts in `seq` order, each including the other's dot.
+        votes, harvest = _tallies(session, note.id)
+        return {"note_id": str(note.id), "participant_id": person.id, "phase": phase,
+                "round": cafe.current_round if phase == "round" else None, "added": add,
+                "votes": votes, "harvest_votes": harvest}
+
+    return [eventlog.append(session, cafe.id, "note_voted", payload)]
 
 
 def write_summary(session: Session, cafe: Cafe, person: Participant, *, table_id: object,

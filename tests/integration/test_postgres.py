@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,13 +12,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select, text
 
-from cafe import create_app, runtime
+from cafe import create_app, rotation, runtime
 from cafe.config import config_for_tests
 from cafe.db import make_engine
 from cafe.events import apply_events
 from cafe.migrate import upgrade
-from cafe.models import EventLog
-from cafe.services import cafes, participants
+from cafe.models import Cafe, EventLog, Participant, Seat
+from cafe.services import cafes, notes, participants, rounds, seating
 from tests.conftest import events_of, socket_client, state_of
 
 pytestmark = pytest.mark.postgres
@@ -108,3 +109,52 @@ def test_an_old_snapshot_plus_events_equals_a_fresh_one_on_postgresql(pg_app: Fl
         "participant_joined", "participant_connected", "participant_joined", "participant_disconnected"]
     assert apply_events(before, received) == state_of(board)
     board.disconnect()
+
+
+def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
+        pg_app: Flask) -> None:
+    # The tablecloth's commands take the café's lock only when drawing the seq: the tally in
+    # each note_voted must still be the one at that point of the stream.
+    db = runtime(pg_app).db
+    with db.transaction() as session:
+        cafe = cafes.create_demo(session).cafe
+        people = [participants.join(session, cafe, name=f"P{i}").participant for i in range(9)]
+        cafe_id, ids = cafe.id, [p.id for p in people]
+    for step in ("start_round", "start_round"):   # seats and the move, then the discussion
+        with db.transaction() as session:
+            cafe = session.get(Cafe, cafe_id)
+            number = rounds.round_to_seat(session, cafe, step)
+            seats = seating.plan_next(seating.problem_for(session, cafe, number), rotation.plan) \
+                if number else None
+            rounds.start_round(session, cafe, seats=seats)
+    with db.transaction() as session:
+        cafe = session.get(Cafe, cafe_id)
+        author = session.get(Participant, ids[0])
+        table = session.scalar(select(Seat.table_id).where(Seat.participant_id == ids[0]))
+        note_id = str(uuid.uuid4())
+        notes.add_note(session, cafe, author, note_id=note_id, table_id=table, round_number=1,
+                       text="Shared kitchens")
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def dot(pid: int) -> None:
+        try:
+            start.wait()
+            with db.transaction() as session:
+                cafe = session.get(Cafe, cafe_id)
+                person = session.get(Participant, pid, with_for_update=True)
+                notes.vote(session, cafe, person, note_id)
+        except BaseException as exc:  # collected and asserted on below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dot, args=(pid,)) for pid in ids[1:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.reading() as session:
+        tallies = [row.payload["votes"] for row in session.scalars(
+            select(EventLog).where(EventLog.cafe_id == cafe_id, EventLog.type == "note_voted")
+            .order_by(EventLog.seq))]
+    assert tallies == list(range(1, 9))
