@@ -5,7 +5,8 @@ A busy room is mostly phones: every note goes to every phone, so at 1,000 phones
 a system call. A phone does not need another table's note within 200 ms, so the phones'
 events of a café are sent at most once per `window` as one `events` message (a list in `seq`
 order). The first event after a quiet spell still leaves at once (no added latency when the
-room is calm); only what follows within the window waits for the next message.
+room is calm); only what follows within the window waits for the next message. Arrivals and
+departures (presence) wait up to a second: a phone only shows the count.
 
 The board and the panel are one socket each and the whole room watches the board, so their
 events go out at once and before the phones' share.
@@ -35,9 +36,14 @@ Held = tuple[int, Payload | Event]
 # it takes whatever is held with it and leaves at once.
 COALESCED = frozenset({
     "note_added", "note_edited", "note_restored", "note_deleted", "note_hidden", "note_pinned",
-    "note_voted", "participant_joined", "participant_updated", "participant_connected",
-    "participant_disconnected", "signup_added", "signup_removed", "summary_written",
+    "note_voted", "signup_added", "signup_removed", "summary_written",
 })
+# Arrivals and departures: a phone only shows how many people are here, so these wait up to a
+# second. 2,000 phones arriving otherwise kept every process writing a frame to every phone
+# for each arrival, and the hub that busy made every database round trip wait its turn.
+PRESENCE = frozenset({"participant_joined", "participant_updated", "participant_connected",
+                      "participant_disconnected"})
+PRESENCE_WINDOW = 1.0
 
 
 class Fanout:
@@ -50,7 +56,7 @@ class Fanout:
         self.window = window_ms / 1000.0
         self.lock = threading.Lock()
         self.pending: dict[int, list[Held]] = {}      # café id -> (seq, what) not yet sent
-        self.scheduled: set[int] = set()               # cafés with a flush on its way
+        self.due: dict[int, float] = {}                # café id -> when its next flush runs
         self.last_sent: dict[int, float] = {}          # café id -> monotonic time of last send
 
     def publish(self, events: Iterable[Event]) -> None:
@@ -61,22 +67,27 @@ class Fanout:
             held: Held = (event.seq, event if event.personal else event.for_role("phone"))
             if self.window <= 0:
                 self._send(event.cafe_id, [held])
+            elif event.type in PRESENCE:
+                self._hold(event.cafe_id, held, max(self.window, PRESENCE_WINDOW))
+            elif event.type in COALESCED:
+                self._hold(event.cafe_id, held, self.window)
             else:
-                self._hold(event.cafe_id, held, urgent=event.type not in COALESCED)
+                self._hold(event.cafe_id, held, 0.0)
 
-    def _hold(self, cafe_id: int, held: Held, urgent: bool) -> None:
+    def _hold(self, cafe_id: int, held: Held, window: float) -> None:
         with self.lock:
             self.pending.setdefault(cafe_id, []).append(held)
-            if urgent:
-                wait = 0.0   # a flush already on its way later finds the rest, or nothing
-            elif cafe_id in self.scheduled:
-                return
-            else:
-                wait = max(0.0, self.last_sent.get(cafe_id, 0.0) + self.window - self.clock())
-            self.scheduled.add(cafe_id)
+            now = self.clock()
+            # Due one window after the last message (at once after a quiet spell); an urgent
+            # event (window 0) is due now and takes everything held with it.
+            at = now if window <= 0 else max(now, self.last_sent.get(cafe_id, -window) + window)
+            due = self.due.get(cafe_id)
+            if due is not None and due <= at:
+                return   # a flush on its way already carries it
+            self.due[cafe_id] = at
         # Even with no wait, the send runs in its own task once this one yields: whatever the
         # same command or request publishes meanwhile joins the same message.
-        self.socketio.start_background_task(self._send_later, cafe_id, wait)
+        self.socketio.start_background_task(self._send_later, cafe_id, at - now)
 
     def _send_later(self, cafe_id: int, wait: float) -> None:
         self.socketio.sleep(wait)
@@ -85,7 +96,7 @@ class Fanout:
     def flush(self, cafe_id: int) -> None:
         """Send the phones' held events of a café now (before a heartbeat, say)."""
         with self.lock:
-            self.scheduled.discard(cafe_id)
+            self.due.pop(cafe_id, None)
             items = self.pending.pop(cafe_id, [])
             if not items:
                 return
@@ -123,3 +134,4 @@ class Fanout:
         with self.lock:
             self.pending.pop(cafe_id, None)
             self.last_sent.pop(cafe_id, None)
+            self.due.pop(cafe_id, None)

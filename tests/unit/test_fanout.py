@@ -40,6 +40,11 @@ def note(seq: int, cafe_id: int = 1) -> Event:
     return Event(cafe_id, seq, "note_added", 1000 + seq, {"note": {"id": f"n{seq}", "text": "x"}})
 
 
+def arrival(seq: int, cafe_id: int = 1) -> Event:
+    return Event(cafe_id, seq, "participant_connected", 1000 + seq,
+                 {"participant_id": seq, "counts": {"joined": seq, "present": seq}})
+
+
 def clock_event(seq: int, cafe_id: int = 1) -> Event:
     return Event(cafe_id, seq, "round_started", 1000 + seq, {"clock": {"status": "running"}})
 
@@ -140,3 +145,26 @@ def test_phones_get_their_projection_and_the_panel_its_own() -> None:
                                                          "counts": {"joined": 1, "present": 1}})])
     assert "organisation" not in sio.to("cafe:1:phone")[0][1]["data"]["participant"]
     assert sio.to("cafe:1:facilitator")[0][1]["data"]["participant"]["organisation"]
+
+
+def test_arrivals_reach_phones_at_most_once_a_second_but_the_board_at_once(
+        sio: FakeSocketIO, fanout: Fanout) -> None:
+    fanout.publish([arrival(1)])
+    sio.run_tasks()                       # the first after a quiet spell: at once
+    fanout.publish([arrival(2)])
+    fanout.publish([arrival(3)])
+    sio.run_tasks()
+    assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]
+    assert sio.now == pytest.approx(101.0)
+    assert seqs(sio.to("cafe:1:board")) == [[1], [2], [3]]
+
+
+def test_a_note_does_not_wait_for_the_arrivals_second(sio: FakeSocketIO, fanout: Fanout) -> None:
+    fanout.publish([arrival(1)])
+    sio.run_tasks()
+    fanout.publish([arrival(2)])          # due a second after the last message
+    fanout.publish([note(3)])             # due 200 ms after it: an earlier flush takes both
+    fn, args = sio.tasks.pop()
+    fn(*args)
+    assert sio.now == pytest.approx(100.2)
+    assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]
