@@ -128,10 +128,52 @@ function toast(text) {
   toastTimer = setTimeout(() => { node.hidden = true; }, 5000);
 }
 
+// Why the café refused a command, in the phone's language (the server's words are English).
+const REFUSALS = {
+  timeout: () => t("No connection right now — try again when you're back online."),
+  rate_limited: () => t('Too many requests: slow down a little.'),
+  no_dots_left: () => t('You have used all your dots. Take one back to give it to another note.'),
+  already_voted: () => t('You already put a dot on this note.'),
+  no_vote: () => t('You have no dot on this note.'),
+  earlier_dot: () => t('You gave this dot in an earlier round; it stays there.'),
+  table_has_host: () => t('That table already has a host. Pick another table.'),
+  already_signed_up: () => t('You have already joined this working group.'),
+  not_signed_up: () => t('You have not joined this working group.'),
+  unknown_participant: () => t('This phone is no longer part of the café.'),
+  cafe_closed: () => t('This café has closed. Thank you for coming!'),
+  bad_payload: () => t('The café could not read what this phone sent. Reload the page and try again.'),
+  internal: () => t('Something went wrong on the server. Please try again.'),
+};
+
+// Codes said with many messages (invalid, not_found, forbidden): the ones a phone can get are
+// translated word for word (the English is the key); any other keeps the server's English.
+const SERVER_SAYS = new Set([
+  'That note is not on any tablecloth (it may have been deleted).',
+  'That note is not on any tablecloth.',
+  'That table is not in this café.',
+  'There is no such table in this café.',
+  'There is no such strategy area in this café.',
+  'That round has not started: notes open when it does.',
+  'That round has not started.',
+  'The facilitator has hidden this note.',
+  'You can only change your own notes.',
+  "Only this table's host can pin its notes.",
+  "Only this table's host can write its summary.",
+  'A hidden note cannot be pinned.',
+  'Dots are given during a round.',
+  'Harvest dots open when the harvest starts.',
+  'The facilitator assigns the hosts in this café.',
+  'Hosts are chosen before the first round; ask the facilitator now.',
+  'Tell the working group your name so they can find you.',
+  'Leave an email address or a phone number, or nothing.',
+]);
+
 function refusal(ack) {
   const error = ack && ack.error;
   if (!error) return t('That did not work. Please try again.');
-  if (error.code === 'timeout') return t("No connection right now — try again when you're back online.");
+  const say = REFUSALS[error.code];
+  if (say) return say();
+  if (SERVER_SAYS.has(error.message)) return t(error.message);
   return error.message || t('That did not work. Please try again.');
 }
 

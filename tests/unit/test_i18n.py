@@ -48,6 +48,27 @@ def script_keys() -> set[str]:
     return keys
 
 
+QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
+PHONE = ROOT / "static" / "js" / "phone.js"
+
+
+def phone_block(name: str) -> str:
+    """The body of `const NAME = ...;` in phone.js (a table of refusals)."""
+    match = re.search(rf"^const {name} = (.*?)^\S", PHONE.read_text("utf-8"), re.S | re.M)
+    assert match, f"phone.js has no {name}"
+    return match.group(1)
+
+
+def server_words() -> set[str]:
+    """The server's own messages the phone translates word for word (SERVER_SAYS)."""
+    return {a or b for a, b in QUOTED.findall(phone_block("SERVER_SAYS"))}
+
+
+def refusal_codes() -> set[str]:
+    """The error codes the phone says in its own words (REFUSALS)."""
+    return set(re.findall(r"^\s+(\w+): \(\) => t\(", phone_block("REFUSALS"), re.M))
+
+
 def template_messages() -> set[str]:
     found: set[str] = set()
     for path in TEMPLATES:
@@ -58,12 +79,12 @@ def template_messages() -> set[str]:
 
 
 def test_every_key_the_phone_and_board_scripts_use_is_in_the_english_catalogue() -> None:
-    missing = script_keys() - set(load("en"))
+    missing = (script_keys() | server_words()) - set(load("en"))
     assert not missing, f"add to static/i18n/en.json (and every language): {sorted(missing)}"
 
 
 def test_the_english_catalogue_has_no_key_the_scripts_no_longer_use() -> None:
-    unused = set(load("en")) - script_keys()
+    unused = set(load("en")) - script_keys() - server_words()
     assert not unused, sorted(unused)
 
 
@@ -125,6 +146,28 @@ def test_an_unknown_language_falls_back_to_english(client: Any, cafe: Any) -> No
     page = client.get(f"/j/{cafe.code}?lang=xx", headers={"Accept-Language": "fr-FR"})
     assert "Join the café" in page.get_data(as_text=True)
     assert "Set-Cookie" not in page.headers
+
+
+def test_the_phone_explains_every_refusal_its_commands_can_get_in_its_own_words() -> None:
+    source = "\n".join(p.read_text("utf-8") for p in (ROOT / "cafe").rglob("*.py"))
+    server_codes = set(re.findall(r"""\bcode["']?\s*[=:]\s*["'](\w+)["']""", source))
+    codes = refusal_codes()
+    # The codes a phone's commands meet, each with a sentence of its own (checked in every
+    # catalogue by the tests above, since each is a literal t('...')).
+    assert {"rate_limited", "no_dots_left", "already_voted", "no_vote", "earlier_dot",
+            "table_has_host", "not_signed_up", "already_signed_up", "unknown_participant",
+            "cafe_closed", "bad_payload", "internal", "timeout"} <= codes
+    # No mapped code is stale: the server still says each (timeout is the phone's own).
+    assert codes - {"timeout"} <= server_codes, sorted(codes - server_codes)
+
+
+def test_the_server_messages_the_phone_translates_are_still_said_word_for_word() -> None:
+    source = "\n".join(p.read_text("utf-8") for p in (ROOT / "cafe").rglob("*.py"))
+    words = server_words()
+    assert len(words) >= 10
+    # A reworded message would quietly fall back to English: reword its key with it.
+    stale = sorted(m for m in words if f'"{m}"' not in source)
+    assert not stale, f"no longer said by cafe/: {stale}"
 
 
 def test_the_board_scripts_words_are_checked_too() -> None:
