@@ -87,7 +87,8 @@ function saveStateSoon() {
   if (saveTimer) return;
   saveTimer = setTimeout(() => {
     saveTimer = null;
-    if (live && live.state) writeJSON(STATE_KEY, live.state);
+    // Never after the café was deleted: that cleared this phone's storage for good.
+    if (live && live.state && !deleted) writeJSON(STATE_KEY, live.state);
   }, 800);
 }
 
@@ -132,7 +133,14 @@ function toast(text) {
 const REFUSALS = {
   timeout: () => t("No connection right now — try again when you're back online."),
   rate_limited: () => t('Too many requests: slow down a little.'),
-  no_dots_left: () => t('You have used all your dots. Take one back to give it to another note.'),
+  no_dots_left: () => {   // the budget as the server counts it (the same defaults)
+    const c = (current() || {}).cafe || {};
+    const harvest = c.status === 'harvest';
+    const n = Number((c.settings || {})[harvest ? 'harvest_dots' : 'dots_per_round'] ?? (harvest ? 5 : 3));
+    return harvest
+      ? tn(n, 'You have used all {n} of your dots in the harvest. Take one back to give it to another note.')
+      : tn(n, 'You have used all {n} of your dots this round. Take one back to give it to another note.');
+  },
   already_voted: () => t('You already put a dot on this note.'),
   no_vote: () => t('You have no dot on this note.'),
   earlier_dot: () => t('You gave this dot in an earlier round; it stays there.'),

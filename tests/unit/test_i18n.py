@@ -66,7 +66,7 @@ def server_words() -> set[str]:
 
 def refusal_codes() -> set[str]:
     """The error codes the phone says in its own words (REFUSALS)."""
-    return set(re.findall(r"^\s+(\w+): \(\) => t\(", phone_block("REFUSALS"), re.M))
+    return set(re.findall(r"^  (\w+): \(\) =>", phone_block("REFUSALS"), re.M))
 
 
 def template_messages() -> set[str]:
@@ -153,7 +153,7 @@ def test_the_phone_explains_every_refusal_its_commands_can_get_in_its_own_words(
     server_codes = set(re.findall(r"""\bcode["']?\s*[=:]\s*["'](\w+)["']""", source))
     codes = refusal_codes()
     # The codes a phone's commands meet, each with a sentence of its own (checked in every
-    # catalogue by the tests above, since each is a literal t('...')).
+    # catalogue by the tests above, since each is a literal t('...') or tn(n, '...')).
     assert {"rate_limited", "no_dots_left", "already_voted", "no_vote", "earlier_dot",
             "table_has_host", "not_signed_up", "already_signed_up", "unknown_participant",
             "cafe_closed", "bad_payload", "internal", "timeout"} <= codes
