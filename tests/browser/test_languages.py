@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import open_panel
-from tests.browser.test_tablecloth import PHONE, facilitator, open_board, post
+from tests.browser.test_tablecloth import PHONE, facilitator, open_board, post, start_discussion
 from tests.server import Server
 
 pytestmark = pytest.mark.browser
@@ -104,6 +104,32 @@ def test_a_refused_join_is_explained_in_the_phones_language(browser: Any, live_s
         page.fill("#passcode", "4321")
         page.click("#join-button")
         expect(page.locator("#lobby")).to_be_visible()
+    finally:
+        fac.close()
+        ctx.close()
+
+
+def test_a_refused_dot_is_explained_in_the_phones_language(browser: Any, live_server: Server) -> None:
+    fac = facilitator(live_server)
+    ctx = browser.new_context(**PHONE, locale="es-US")
+    page = ctx.new_page()
+    try:
+        # One dot a round, so the second note's dot is refused by the server (no_dots_left).
+        assert fac.call("update_cafe", {"settings": {"dots_per_round": 1}})["ok"]
+        page.goto(f"{live_server.url}/j/{live_server.code}")
+        page.fill("#name", "Rosa")
+        page.click("#join-button")
+        expect(page.locator("#lobby")).to_be_visible()
+        start_discussion(fac)
+        expect(page.locator("#discuss")).to_be_visible()
+        post(page, "Un fondo para comprar juntos")
+        post(page, "Una huerta en la escuela")
+        expect(page.locator("#notes li")).to_have_count(2)
+        page.locator("#notes li").nth(0).locator(".dot-btn").click()
+        expect(page.locator("#dots-left")).to_have_attribute("data-left", "0")
+        page.locator("#notes li").nth(1).locator(".dot-btn").click()
+        expect(page.locator("#toast")).to_have_text(
+            "Ya usaste tu único punto de esta ronda. Recupéralo para dárselo a otra nota.")
     finally:
         fac.close()
         ctx.close()
