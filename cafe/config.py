@@ -1,6 +1,7 @@
 """Configuration from CAFE_* environment variables (the only way to configure the app)."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field, fields
@@ -137,8 +138,6 @@ def config_for_tests(database_url: str, **overrides: Any) -> Config:
 
 def log_to_stderr(level: str) -> None:
     """Show the app's own log lines (round changes, failures) on stderr, as servers do."""
-    import logging
-
     logger = logging.getLogger("cafe")
     if any(getattr(h, "cafe_stderr", False) for h in logger.handlers):
         return
@@ -148,4 +147,3 @@ def log_to_stderr(level: str) -> None:
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False   # a host that configured the root logger would print it twice
-

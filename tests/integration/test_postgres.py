@@ -63,27 +63,38 @@ def test_the_migrations_build_every_table_on_postgresql(pg_app: Flask) -> None:
             "summary", "signup", "event_log", "alembic_version"} <= names
 
 
-def test_concurrent_joins_get_contiguous_unique_seqs_on_postgresql(pg_app: Flask) -> None:
-    db = runtime(pg_app).db
-    with db.transaction() as session:
-        created = cafes.create_demo(session)
-    code = created.cafe.code
+def run_at_once(work: Callable[[int], None], args: list[int]) -> None:
+    """Run `work(arg)` in one thread per argument, started together; fail on any error."""
     errors: list[BaseException] = []
+    start = threading.Barrier(len(args))
 
-    def worker(n: int) -> None:
+    def worker(arg: int) -> None:
         try:
-            for i in range(15):
-                with db.transaction() as session:
-                    participants.join(session, cafes.find_cafe(session, code), name=f"P{n}-{i}")
+            start.wait()
+            work(arg)
         except BaseException as exc:  # collected and asserted on below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=worker, args=(arg,)) for arg in args]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_concurrent_joins_get_contiguous_unique_seqs_on_postgresql(pg_app: Flask) -> None:
+    db = runtime(pg_app).db
+    with db.transaction() as session:
+        created = cafes.create_demo(session)
+    code = created.cafe.code
+
+    def joins(n: int) -> None:
+        for i in range(15):
+            with db.transaction() as session:
+                participants.join(session, cafes.find_cafe(session, code), name=f"P{n}-{i}")
+
+    run_at_once(joins, list(range(8)))
     with db.reading() as session:
         seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == created.cafe.id)
                                .order_by(EventLog.seq)).all()
@@ -134,25 +145,14 @@ def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
         note_id = str(uuid.uuid4())
         notes.add_note(session, cafe, author, note_id=note_id, table_id=table, round_number=1,
                        text="Shared kitchens")
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
 
     def dot(pid: int) -> None:
-        try:
-            start.wait()
-            with db.transaction() as session:
-                cafe = session.get(Cafe, cafe_id)
-                person = session.get(Participant, pid, with_for_update=True)
-                notes.vote(session, cafe, person, note_id)
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
+        with db.transaction() as session:
+            cafe = session.get(Cafe, cafe_id)
+            person = session.get(Participant, pid, with_for_update=True)
+            notes.vote(session, cafe, person, note_id)
 
-    threads = [threading.Thread(target=dot, args=(pid,)) for pid in ids[1:]]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_at_once(dot, ids[1:])
     with db.reading() as session:
         tallies = [row.payload["votes"] for row in session.scalars(
             select(EventLog).where(EventLog.cafe_id == cafe_id, EventLog.type == "note_voted")
