@@ -114,6 +114,10 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
     socket.disconnect();
     if (onDeleted) onDeleted(); else showDeleted();
   });
+  // Leaving the page says goodbye: on long-polling the server would otherwise count this
+  // person present until the ping timeout. A page restored from the back-forward cache rejoins.
+  window.addEventListener('pagehide', () => { if (!gone) socket.disconnect(); });
+  window.addEventListener('pageshow', (e) => { if (e.persisted && !gone) socket.connect(); });
   socket.on('heartbeat', (hb) => {
     if (state && hb.seq > state.seq) scheduleSync();
   });

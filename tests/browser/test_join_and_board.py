@@ -53,6 +53,30 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     board_ctx.close()
 
 
+def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen_at_once(
+        browser: Any, live_server: Server) -> None:
+    board_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    board = board_ctx.new_page()
+    board.goto(f"{live_server.url}/b/{live_server.code}")
+    expect(board.locator("#present-count")).to_have_text("0")
+
+    # A venue proxy that refuses websockets: the phone falls back to HTTP long-polling.
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    phone.route_web_socket("**/socket.io/**", lambda ws: ws.close())
+    phone.goto(f"{live_server.url}/j/{live_server.code}")
+    phone.wait_for_selector("#join:not([hidden])")
+    phone.fill("#name", "Rosa")
+    phone.click("#join-button")
+    phone.wait_for_selector("#lobby:not([hidden])")
+    expect(board.locator("#present-count")).to_have_text("1")
+
+    # Closing the tab says goodbye; nobody waits for the ping timeout (45 s) to notice.
+    phone_ctx.close()
+    expect(board.locator("#present-count")).to_have_text("0")
+    board_ctx.close()
+
+
 def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server: Server,
                                                       shot: Any) -> None:
     ctx = browser.new_context(**PHONE)
