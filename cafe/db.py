@@ -70,7 +70,21 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if url.startswith("postgresql+psycopg://"):
+        from cafe import brisk  # psycopg is an optional dependency
+
+        if brisk.hub_is_patched():
+            event.listen(engine, "do_connect", brisk.connect)
+    return engine
+
+
+def lock_held(session: Session, cafe_id: int | None = None) -> None:
+    """The transaction is about to lock café `cafe_id`: gate it, then stop yielding to the hub."""
+    if session.get_bind().dialect.name == "postgresql":
+        from cafe import brisk
+
+        brisk.hold(session.connection().connection.dbapi_connection, cafe_id)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -276,7 +276,7 @@ def on_rotate_facilitator_link(payload: Any = None) -> Ack:
     conn = _facilitator(rt)
     parse(payload, {})
     with rt.db.transaction() as session:
-        cafe = session.get(Cafe, conn.cafe_id, with_for_update=True)
+        cafe = eventlog.lock_cafe(session, conn.cafe_id)
         if cafe is None:
             raise Invalid("This café no longer exists.", code="not_found")
         secret = cafes.rotate_facilitator_secret(session, cafe)
@@ -355,7 +355,8 @@ TABLECLOTH_COMMANDS = frozenset({"add_note", "edit_note", "delete_note", "vote",
 
 def _with_person(session: Any, conn: Connection,
                  lock_cafe: bool = True) -> tuple[Cafe, Participant]:
-    cafe = session.get(Cafe, conn.cafe_id, with_for_update=lock_cafe)
+    cafe = (eventlog.lock_cafe(session, conn.cafe_id) if lock_cafe
+            else session.get(Cafe, conn.cafe_id))
     person = session.get(Participant, conn.participant_id, with_for_update=not lock_cafe)
     if cafe is None or person is None or person.left_at_ms is not None:
         raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
@@ -421,7 +422,7 @@ def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[...,
         conn = _facilitator(rt)
         args = parse(payload, spec)
         with rt.db.transaction() as session:
-            cafe = session.get(Cafe, conn.cafe_id, with_for_update=True)
+            cafe = eventlog.lock_cafe(session, conn.cafe_id)
             if cafe is None:
                 raise Invalid("This café no longer exists.", code="not_found")
             events = action(session, cafe, args)
@@ -459,7 +460,7 @@ def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -
     seats = seating.plan_next(problem, rt.plan) if problem is not None else None
     planned = time.perf_counter()
     with rt.db.transaction() as session:
-        cafe = session.get(Cafe, cafe_id, with_for_update=True)
+        cafe = eventlog.lock_cafe(session, cafe_id)
         assert cafe is not None
         events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
     written = time.perf_counter()

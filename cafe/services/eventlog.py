@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cafe.db import lock_held
 from cafe.events import Event, check_payload
 from cafe.models import Cafe, EventLog, now_ms
 
@@ -22,6 +23,7 @@ def append(session: Session, cafe_id: int, event_type: str,
         check_payload(event_type, data)
     # The UPDATE takes the café row's write lock, so concurrent writers get contiguous,
     # unique numbers in commit order on PostgreSQL as on SQLite.
+    lock_held(session, cafe_id)
     seq = session.execute(
         update(Cafe)
         .where(Cafe.id == cafe_id)
@@ -35,6 +37,12 @@ def append(session: Session, cafe_id: int, event_type: str,
     at = now_ms()
     session.add(EventLog(cafe_id=cafe_id, seq=seq, type=event_type, payload=data, at_ms=at))
     return Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)
+
+
+def lock_cafe(session: Session, cafe_id: int) -> Cafe | None:
+    """Take the café's row lock (the one that orders `seq`) first thing in a transaction."""
+    lock_held(session, cafe_id)
+    return session.get(Cafe, cafe_id, with_for_update=True)
 
 
 def current_seq(session: Session, cafe_id: int) -> int:

@@ -1,0 +1,155 @@
+"""Under gevent, a transaction holding a café's lock does not hand the hub to other greenlets
+between its PostgreSQL round trips, and still does when the database makes it wait."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Runs in its own process: gevent must patch before anything imports socket or select.
+SCRIPT = r'''
+from gevent import monkey
+monkey.patch_all()
+import json, os, time, gevent
+from sqlalchemy import text
+from cafe.db import Database, lock_held
+
+db = Database(os.environ["URL"])
+with db.engine.begin() as c:
+    c.execute(text("CREATE TABLE counter (id int primary key, n int)"))
+    c.execute(text("INSERT INTO counter VALUES (1, 0)"))
+ticks = [0]
+
+def busy():
+    # Another greenlet that wants the hub: each of its turns is one tick.
+    while True:
+        ticks[0] += 1
+        gevent.sleep(0)
+
+def hold_the_row(seconds):
+    raw = db.engine.raw_connection()
+    raw.cursor().execute("UPDATE counter SET n = n WHERE id = 1")
+    gevent.sleep(seconds)
+    raw.commit()
+    raw.close()
+
+out = {}
+gevent.spawn(busy)
+gevent.sleep(0.01)
+with db.transaction() as s:
+    out["connection"] = type(s.connection().connection.dbapi_connection).__name__
+    t0 = ticks[0]
+    s.execute(text("SELECT 1"))
+    out["ticks_in_a_free_trip"] = ticks[0] - t0
+    lock_held(s)
+    t0 = ticks[0]
+    for _ in range(5):
+        s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+    out["ticks_in_five_held_trips"] = ticks[0] - t0
+with db.transaction() as s:
+    s.execute(text("SELECT 1"))
+    t0 = ticks[0]
+    s.execute(text("SELECT 1"))
+    out["ticks_after_the_commit"] = ticks[0] - t0
+holder = gevent.spawn(hold_the_row, 0.3)
+gevent.sleep(0.05)
+with db.transaction() as s:
+    lock_held(s)
+    t0 = ticks[0]
+    s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+    out["ticks_while_the_row_is_held_elsewhere"] = ticks[0] - t0
+holder.join()
+
+# The café's gate: a second writer of café 7 waits (by trying, or in PostgreSQL after a while)
+# while others run, and gets in as soon as the first commits.
+def gate_holder(seconds):
+    with db.transaction() as s:
+        lock_held(s, 7)
+        gevent.sleep(seconds)
+for seconds, name in ((0.1, "short"), (0.5, "long")):
+    holder = gevent.spawn(gate_holder, seconds)
+    gevent.sleep(0.01)
+    with db.transaction() as s:
+        t0, started = ticks[0], time.monotonic()
+        lock_held(s, 7)
+        out[f"gate_{name}_waited_s"] = time.monotonic() - started
+        out[f"gate_{name}_ticks"] = ticks[0] - t0
+    holder.join()
+
+# Café gate against a row lock, taken in opposite orders: PostgreSQL sees the deadlock and
+# refuses one transaction; nobody waits forever.
+outcomes = []
+def gate_then_row():
+    try:
+        with db.transaction() as s:
+            lock_held(s, 9)
+            gevent.sleep(0.1)
+            s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+        outcomes.append("committed")
+    except Exception as exc:
+        outcomes.append(type(getattr(exc, "orig", exc)).__name__)
+def row_then_gate():
+    try:
+        with db.transaction() as s:
+            s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+            gevent.sleep(0.2)
+            lock_held(s, 9)
+        outcomes.append("committed")
+    except Exception as exc:
+        outcomes.append(type(getattr(exc, "orig", exc)).__name__)
+started = time.monotonic()
+gevent.joinall([gevent.spawn(gate_then_row), gevent.spawn(row_then_gate)])
+out["deadlock"] = sorted(outcomes)
+out["deadlock_s"] = time.monotonic() - started
+with db.engine.connect() as c:
+    out["n"] = c.execute(text("SELECT n FROM counter")).scalar_one()
+print(json.dumps(out))
+'''
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A private schema in the test PostgreSQL database, dropped afterwards."""
+    base = os.environ.get("CAFE_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("set CAFE_TEST_DATABASE_URL to run the PostgreSQL tests")
+    schema = f"cafe_brisk_{secrets.token_hex(4)}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_makes_them_wait(
+        pg_schema_url: str) -> None:
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "URL": pg_schema_url})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["connection"] == "BriskConnection"
+    assert out["ticks_in_a_free_trip"] > 0          # an ordinary trip lets others run
+    assert out["ticks_in_five_held_trips"] == 0     # under the lock, nobody cuts in
+    assert out["ticks_after_the_commit"] > 0        # the commit ends the brisk spell
+    # A lock held elsewhere for 0.3 s: the wait goes back to the hub, the process keeps serving.
+    assert out["ticks_while_the_row_is_held_elsewhere"] > 100
+    # The gate: a writer waits for another of the same café while the process keeps serving.
+    assert 0.05 < out["gate_short_waited_s"] < 0.4 and out["gate_short_ticks"] > 0
+    assert 0.35 < out["gate_long_waited_s"] < 1.5 and out["gate_long_ticks"] > 100
+    # Taken in opposite orders against a row lock: one refused as a deadlock, the other commits.
+    assert out["deadlock"] == ["DeadlockDetected", "committed"]
+    assert out["deadlock_s"] < 5
+    assert out["n"] == 7
