@@ -24,6 +24,10 @@ import psycopg
 from psycopg.waiting import Ready, Wait
 
 BLOCK_MS = 5
+# A round change writes every seat (a 2,000-row INSERT is ~70 ms) while the room waits for it:
+# a hub turn after each of its statements cost 1-2 s in the bench. It is rare (once a round), so
+# it may stall the process that long instead.
+ROUND_CHANGE_BLOCK_MS = 250
 _MASKS = {Wait.R: select.POLLIN, Wait.W: select.POLLOUT, Wait.RW: select.POLLIN | select.POLLOUT}
 _BAD = select.POLLERR | select.POLLHUP | select.POLLNVAL
 
@@ -44,7 +48,7 @@ def _ready(events: list[tuple[int, int]]) -> int:
     return ready
 
 
-def wait_briskly(gen: Any, fileno: int, interval: float) -> Any:
+def wait_briskly(gen: Any, fileno: int, interval: float, block_ms: int = BLOCK_MS) -> Any:
     """Drive a psycopg generator: a short blocking poll first, then the hub's poll."""
     from gevent.monkey import get_original
 
@@ -55,7 +59,7 @@ def wait_briskly(gen: Any, fileno: int, interval: float) -> Any:
         blocking.register(fileno, _MASKS[state])
         cooperative.register(fileno, _MASKS[state])
         while True:
-            ready = _ready(blocking.poll(BLOCK_MS))
+            ready = _ready(blocking.poll(block_ms))
             if not ready:
                 ready = _ready(cooperative.poll(int(interval * 1000)))
             if not ready:
@@ -87,10 +91,12 @@ class BriskConnection(psycopg.Connection[Any]):
 
     holding = False
     gated: int | None = None     # the café whose advisory lock this transaction holds
+    block_ms = BLOCK_MS
 
-    def hold(self, cafe_id: int | None = None) -> None:
+    def hold(self, cafe_id: int | None = None, block_ms: int = BLOCK_MS) -> None:
         """Take (once per transaction) the café's gate, then stop yielding per round trip."""
         self.holding = True
+        self.block_ms = max(self.block_ms, block_ms)
         if cafe_id is None or self.gated == cafe_id:
             return
         pause = 0.001
@@ -110,7 +116,7 @@ class BriskConnection(psycopg.Connection[Any]):
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
         """Psycopg's wait, brisk while a lock is held (timed waits keep psycopg's own)."""
         if self.holding and timeout is None:
-            return wait_briskly(gen, self.pgconn.socket, interval)
+            return wait_briskly(gen, self.pgconn.socket, interval, self.block_ms)
         return super().wait(gen, interval, timeout)
 
     def commit(self) -> None:
@@ -118,14 +124,14 @@ class BriskConnection(psycopg.Connection[Any]):
         try:
             super().commit()
         finally:
-            self.holding, self.gated = False, None
+            self.holding, self.gated, self.block_ms = False, None, BLOCK_MS
 
     def rollback(self) -> None:
         """Roll back, then wait like everyone again."""
         try:
             super().rollback()
         finally:
-            self.holding, self.gated = False, None
+            self.holding, self.gated, self.block_ms = False, None, BLOCK_MS
 
 
 def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BriskConnection:
@@ -133,7 +139,7 @@ def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BriskConne
     return BriskConnection.connect(*cargs, **cparams)
 
 
-def hold(dbapi_connection: Any, cafe_id: int | None = None) -> None:
+def hold(dbapi_connection: Any, cafe_id: int | None = None, block_ms: int = BLOCK_MS) -> None:
     """Take the café's gate and wait briskly from here (no-op for other connections)."""
     if isinstance(dbapi_connection, BriskConnection):
-        dbapi_connection.hold(cafe_id)
+        dbapi_connection.hold(cafe_id, block_ms)

@@ -79,12 +79,17 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def lock_held(session: Session, cafe_id: int | None = None) -> None:
-    """The transaction is about to lock café `cafe_id`: gate it, then stop yielding to the hub."""
+def lock_held(session: Session, cafe_id: int | None = None, long_write: bool = False) -> None:
+    """The transaction is about to lock café `cafe_id`: gate it, then stop yielding to the hub.
+
+    `long_write`: a rare, large write the room waits for (a round's seats) may block the process
+    for longer per round trip (`brisk.ROUND_CHANGE_BLOCK_MS`).
+    """
     if session.get_bind().dialect.name == "postgresql":
         from cafe import brisk
 
-        brisk.hold(session.connection().connection.dbapi_connection, cafe_id)
+        brisk.hold(session.connection().connection.dbapi_connection, cafe_id,
+                   brisk.ROUND_CHANGE_BLOCK_MS if long_write else brisk.BLOCK_MS)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

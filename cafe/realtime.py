@@ -460,7 +460,7 @@ def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -
     seats = seating.plan_next(problem, rt.plan) if problem is not None else None
     planned = time.perf_counter()
     with rt.db.transaction() as session:
-        cafe = eventlog.lock_cafe(session, cafe_id)
+        cafe = eventlog.lock_cafe(session, cafe_id, long_write=True)
         assert cafe is not None
         events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
     written = time.perf_counter()

@@ -39,9 +39,9 @@ def append(session: Session, cafe_id: int, event_type: str,
     return Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)
 
 
-def lock_cafe(session: Session, cafe_id: int) -> Cafe | None:
+def lock_cafe(session: Session, cafe_id: int, long_write: bool = False) -> Cafe | None:
     """Take the café's row lock (the one that orders `seq`) first thing in a transaction."""
-    lock_held(session, cafe_id)
+    lock_held(session, cafe_id, long_write)
     return session.get(Cafe, cafe_id, with_for_update=True)
 
 
