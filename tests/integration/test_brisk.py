@@ -71,6 +71,15 @@ with db.transaction() as s:
     out["ticks_while_the_row_is_held_elsewhere"] = ticks[0] - t0
 holder.join()
 
+# A 50 ms statement: past the 5 ms window it goes back to the hub; a round change's write
+# (`long_write`) keeps blocking for up to 250 ms.
+for long_write in (False, True):
+    with db.transaction() as s:
+        lock_held(s, None, long_write)
+        t0 = ticks[0]
+        s.execute(text("SELECT pg_sleep(0.05)"))
+        out[f"ticks_in_a_50ms_statement_long_write_{long_write}"] = ticks[0] - t0
+
 # The café's gate: a second writer of café 7 waits (by trying, or in PostgreSQL after a while)
 # while others run, and gets in as soon as the first commits.
 def gate_holder(seconds):
@@ -146,6 +155,8 @@ def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_mak
     assert out["ticks_after_the_commit"] > 0        # the commit ends the brisk spell
     # A lock held elsewhere for 0.3 s: the wait goes back to the hub, the process keeps serving.
     assert out["ticks_while_the_row_is_held_elsewhere"] > 100
+    assert out["ticks_in_a_50ms_statement_long_write_False"] > 100
+    assert out["ticks_in_a_50ms_statement_long_write_True"] == 0
     # The gate: a writer waits for another of the same café while the process keeps serving.
     assert 0.05 < out["gate_short_waited_s"] < 0.4 and out["gate_short_ticks"] > 0
     assert 0.35 < out["gate_long_waited_s"] < 1.5 and out["gate_long_ticks"] > 100
