@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from cafe import create_app, rotation, runtime
 from cafe.clock import Clock
@@ -26,6 +27,22 @@ from cafe.services.views import clock_of
 
 STRICT = os.environ.get("CAFE_TEST_STRICT") == "1"
 NOW = 1_800_000_000_000
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A private, empty schema in the test PostgreSQL database (servers migrate it), dropped after."""
+    base = os.environ.get("CAFE_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("set CAFE_TEST_DATABASE_URL to run the PostgreSQL tests")
+    schema = f"cafe_test_{secrets.token_hex(4)}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.hookimpl(hookwrapper=True)

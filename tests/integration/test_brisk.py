@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.postgres
 
@@ -127,26 +124,10 @@ print(json.dumps(out))
 '''
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A private schema in the test PostgreSQL database, dropped afterwards."""
-    base = os.environ.get("CAFE_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("set CAFE_TEST_DATABASE_URL to run the PostgreSQL tests")
-    schema = f"cafe_brisk_{secrets.token_hex(4)}"
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_makes_them_wait(
-        pg_schema_url: str) -> None:
+        pg_url: str) -> None:
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "URL": pg_schema_url})
+                          timeout=60, env={**os.environ, "URL": pg_url})
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["connection"] == "BriskConnection"

@@ -20,13 +20,12 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from cafe.db import Database, make_engine
 from cafe.services import cafes
@@ -97,22 +96,6 @@ class Db:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A private schema in the test PostgreSQL database (the servers migrate it), dropped afterwards."""
-    base = os.environ.get("CAFE_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("set CAFE_TEST_DATABASE_URL to run the PostgreSQL fault tests")
-    schema = f"cafe_fault_{secrets.token_hex(4)}"
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 class ThrowawayRedis:
