@@ -256,10 +256,8 @@ live = connectLive({
   onChange: scheduleRender,
   onStatus: showConnection,
   onDeleted: () => {
-    // live.js draws the notice; its heading is English, so it is said again here.
-    showDeleted(t('Everything in it, notes and names included, has been removed.'));
-    const head = document.querySelector('#cafe-deleted h1');
-    if (head) head.textContent = t('This café has been deleted');
+    showDeleted(t('Everything in it, notes and names included, has been removed.'),
+      t('This café has been deleted'));
   },
   onRefused: (error) => { setText('join-url', error.message); },
 });

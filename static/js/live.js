@@ -316,11 +316,12 @@ export function showStatus(node, status) {
 
 // A deleted café, for a surface without its own screen for it: everything else is hidden
 // (not removed, so the surface's timers keep finding their nodes) and one notice stays.
-export function showDeleted(text = 'Everything in it, notes and names included, has been removed.') {
+export function showDeleted(text = 'Everything in it, notes and names included, has been removed.',
+                            heading = 'This café has been deleted') {
   if (document.getElementById('cafe-deleted')) return;
   for (const child of document.body.children) child.hidden = true;
   document.body.dataset.deleted = 'yes';
   document.body.append(el('main', { class: 'home narrow cafe-deleted', id: 'cafe-deleted', role: 'alert' },
-    el('h1', { text: 'This café has been deleted' }),
+    el('h1', { text: heading }),
     el('p', { class: 'lede', text })));
 }

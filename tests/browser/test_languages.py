@@ -178,6 +178,14 @@ def test_the_board_follows_the_language_the_facilitator_picks_without_a_reload(
         expect(board.locator("#phase-label")).to_have_text(re.compile(r"^Round 1 of \d+ · Discussion$"))
         expect(board.locator("html")).to_have_attribute("lang", "en")
         expect(board.locator("#fullscreen")).to_have_text("Full screen")
+
+        # The end of a café is announced in the board's language too.
+        panel.get_by_label("Language of the board").select_option("ht")
+        panel.get_by_role("button", name="Save café").click()
+        expect(board.locator("html")).to_have_attribute("lang", "ht")
+        assert fac.call("delete_cafe", {"confirm": live_server.code})["ok"]
+        expect(board.get_by_role("heading", name="Kafe sa a efase")).to_be_visible()
+        expect(board.locator("#cafe-deleted")).to_contain_text("Tout sa ki te ladan l efase, ni nòt ni non.")
     finally:
         fac.close()
         panel_ctx.close()
