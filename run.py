@@ -11,6 +11,10 @@ elif ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+    # psycopg recognises gevent's patching but not eventlet's: its default C wait would block
+    # the whole process during every PostgreSQL round trip (a stalled database froze every
+    # socket). select() is eventlet's after the patch, so this wait lets other sockets run.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 import argparse  # noqa: E402
 import errno  # noqa: E402

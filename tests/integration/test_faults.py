@@ -481,9 +481,10 @@ def test_with_two_processes_a_redis_restart_mid_round_loses_nothing_and_everyone
 
 # --- 5. the database stalls for a second -------------------------------------------------------
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine,mode", [("sqlite", "gevent"), ("postgresql", "gevent"),
+                                         ("postgresql", "eventlet")])
 def test_a_one_second_database_stall_disconnects_nobody_and_commands_complete_after_it(
-        tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
+        tmp_path: Path, engine: str, mode: str, request: pytest.FixtureRequest) -> None:
     """Another connection holds the write lock for 1 s: on PostgreSQL ACCESS EXCLUSIVE locks on
     the note and event tables (even reads of them wait), on SQLite `BEGIN EXCLUSIVE`.
 
@@ -492,7 +493,8 @@ def test_a_one_second_database_stall_disconnects_nobody_and_commands_complete_af
     drops the socket, as socket.io-client does. During the stall every socket must keep
     getting its pings and the app's heartbeat, and notes sent during it are stored after it.
     """
-    env = {"CAFE_TRUST_PROXY": "1", "CAFE_PING_INTERVAL": "0.5", "CAFE_PING_TIMEOUT": "1.5"}
+    env = {"CAFE_TRUST_PROXY": "1", "CAFE_PING_INTERVAL": "0.5", "CAFE_PING_TIMEOUT": "1.5",
+           "CAFE_ASYNC_MODE": mode}
     if engine == "postgresql":
         env["CAFE_DATABASE_URL"] = request.getfixturevalue("pg_url")
     server = Server(tmp_path, env=env).start()
@@ -551,7 +553,7 @@ def test_a_one_second_database_stall_disconnects_nobody_and_commands_complete_af
             assert beats_in, f"{client.auth['role']} got no heartbeat during the stall"
         await wait_until(lambda: caught_up(everyone, db.latest_seq()), 10, "everyone to catch up")
         assert await fresh_snapshots_match(everyone) == []
-        figures(f"db stall {engine}", stall_s=round(end - start, 2), clients=len(everyone),
+        figures(f"db stall {engine} {mode}", stall_s=round(end - start, 2), clients=len(everyone),
                 pings_per_client_in_stall=min(
                     len([t for t in c.pings + (c.sio.pings if c.sio else []) if start <= t <= end])
                     for c in everyone),
