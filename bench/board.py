@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.server import LiveClient, Server  # noqa: E402
+from tests.server import Server, facilitator_and_phones  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -81,15 +81,7 @@ class Cafe:
     """A facilitator and seated phones on sockets; notes go round-robin over the phones."""
 
     def __init__(self, server: Server, people: int) -> None:
-        self.fac = LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                                       "secret": server.secret}).connect()
-        self.ids: list[int] = []
-        self.phones: list[LiveClient] = []
-        for i in range(people):
-            joined = server.join(f"Bench person {i + 1}")
-            self.ids.append(joined["participant"]["id"])
-            self.phones.append(LiveClient(server, {"cafe": server.code, "role": "phone",
-                                                   "token": joined["token"]}).connect())
+        self.fac, self.ids, self.phones = facilitator_and_phones(server, people, "Bench person")
         for _ in range(2):  # seats and the move, then the discussion
             assert self.fac.call("start_round", {})["ok"]
         state = self.fac.state()

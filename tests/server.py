@@ -200,6 +200,21 @@ class LiveClient:
         self.sio.disconnect()
 
 
+def facilitator_and_phones(server: Server, people: int, name: str = "Person"
+                           ) -> tuple[LiveClient, list[int], list[LiveClient]]:
+    """The demo café's facilitator and `people` joined phones, all on sockets: (fac, ids, phones)."""
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator",
+                              "secret": server.secret}).connect()
+    ids: list[int] = []
+    phones: list[LiveClient] = []
+    for i in range(people):
+        joined = server.join(f"{name} {i + 1}")
+        ids.append(joined["participant"]["id"])
+        phones.append(LiveClient(server, {"cafe": server.code, "role": "phone",
+                                          "token": joined["token"]}).connect())
+    return fac, ids, phones
+
+
 def close_all(clients: list[LiveClient]) -> None:
     """Close many clients at once: under a flood of events one close can wait seconds for the
     websocket's closing handshake, and sequentially that adds up to minutes."""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.server import LiveClient, Server, close_all
+from tests.server import LiveClient, Server, close_all, facilitator_and_phones
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +40,7 @@ class Cafe:
 
     def __init__(self, server: Server, people: int) -> None:
         self.server = server
-        self.fac = LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                                       "secret": server.secret}).connect()
-        self.phones: list[LiveClient] = []
-        self.ids: list[int] = []
-        for i in range(people):
-            joined = server.join(f"Person {i + 1}")
-            self.ids.append(joined["participant"]["id"])
-            self.phones.append(LiveClient(server, {"cafe": server.code, "role": "phone",
-                                                   "token": joined["token"]}).connect())
+        self.fac, self.ids, self.phones = facilitator_and_phones(server, people)
         self.posted = 0
 
     def ok(self, command: str, payload: dict[str, Any], client: LiveClient | None = None) -> dict[str, Any]:
