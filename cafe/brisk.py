@@ -107,9 +107,7 @@ class BriskConnection(psycopg.Connection[Any]):
                 self.execute(WAIT_LOCK, (ADVISORY_CLASS, cafe_id))
                 self.holding = True
                 break
-            self.holding = False       # the sleep lets the hub run; so must nothing else
             time.sleep(pause)          # gevent's sleep: the other greenlets run meanwhile
-            self.holding = True
             pause = min(pause * 2, 0.02)
         self.gated = cafe_id
 
