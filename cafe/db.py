@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -90,6 +91,24 @@ def lock_held(session: Session, cafe_id: int | None = None, long_write: bool = F
 
         brisk.hold(session.connection().connection.dbapi_connection, cafe_id,
                    brisk.ROUND_CHANGE_BLOCK_MS if long_write else brisk.BLOCK_MS)
+
+
+# PostgreSQL refuses one of two transactions that lock in opposite orders (a phone's note
+# holds its participant's row and waits for the café; the facilitator moving that person holds
+# the café and waits for the row) and tells the loser to try again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})   # deadlock detected, serialization failure
+T = TypeVar("T")
+
+
+def once_more_on_conflict(work: Callable[[], T]) -> T:
+    """Run `work` (a whole transaction and what follows it); again once if the database
+    refused it as a deadlock or serialization failure, which rolled it back entirely."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+            raise
+    return work()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
 from cafe import Connection, Runtime, rotation, runtime
+from cafe.db import once_more_on_conflict
 from cafe.events import Event, Role, person_room, room, withhold
 from cafe.models import Cafe, Participant, now_ms
 from cafe.services import (
@@ -159,7 +160,7 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             if conn is not None and not rt.guard.command(request.sid, conn.address):  # type: ignore[attr-defined]
                 return {"ok": False, "error": {
                     "code": "rate_limited", "message": "Too many requests: slow down a little."}}
-            return handler(*args)
+            return once_more_on_conflict(lambda: handler(*args))
         except DomainError as exc:
             return {"ok": False, "error": exc.as_dict()}
         except Exception:  # the connection must survive anything a client sends

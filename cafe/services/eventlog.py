@@ -42,7 +42,10 @@ def append(session: Session, cafe_id: int, event_type: str,
 def lock_cafe(session: Session, cafe_id: int, long_write: bool = False) -> Cafe | None:
     """Take the café's row lock (the one that orders `seq`) first thing in a transaction."""
     lock_held(session, cafe_id, long_write)
-    return session.get(Cafe, cafe_id, with_for_update=True)
+    # FOR NO KEY UPDATE, the lock `append`'s UPDATE takes: a plain FOR UPDATE would wait for the
+    # key-share lock that any new row pointing at the café (a note, a participant) holds, while
+    # that writer waits for this one's gate: a deadlock, refused by PostgreSQL after a second.
+    return session.get(Cafe, cafe_id, with_for_update={"key_share": True})
 
 
 def current_seq(session: Session, cafe_id: int) -> int:

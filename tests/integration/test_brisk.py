@@ -145,3 +145,53 @@ def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_mak
     assert out["deadlock"] == ["DeadlockDetected", "committed"]
     assert out["deadlock_s"] < 5
     assert out["n"] == 7
+
+
+# A writer that has inserted a row pointing at the café (a note, a participant: PostgreSQL
+# takes a key-share lock on the café's row) and then waits for the café's gate, against a
+# facilitator command that holds the gate and locks the café's row.
+CROSSING = r'''
+from gevent import monkey
+monkey.patch_all()
+import json, os, gevent
+from cafe.db import Database
+from cafe.migrate import upgrade
+from cafe.models import Topic
+from cafe.services import cafes, eventlog
+
+db = Database(os.environ["URL"])
+upgrade(db.engine)
+with db.transaction() as s:
+    cafe_id = cafes.create_demo(s).cafe.id
+outcomes = []
+
+def run(name, work):
+    try:
+        with db.transaction() as s:
+            work(s)
+        outcomes.append(f"{name} committed")
+    except Exception as exc:
+        outcomes.append(f"{name} {type(getattr(exc, 'orig', exc)).__name__}")
+
+def writer(s):
+    s.add(Topic(cafe_id=cafe_id, name="Emerged on the day"))
+    s.flush()
+    gevent.sleep(0.2)
+    eventlog.lock_cafe(s, cafe_id)
+
+def facilitator(s):
+    gevent.sleep(0.05)
+    eventlog.lock_cafe(s, cafe_id)
+    gevent.sleep(0.3)
+
+gevent.joinall([gevent.spawn(run, "writer", writer), gevent.spawn(run, "facilitator", facilitator)])
+print(json.dumps(sorted(outcomes)))
+'''
+
+
+def test_a_facilitator_command_and_a_new_row_for_the_same_cafe_both_commit(pg_url: str) -> None:
+    done = subprocess.run([sys.executable, "-c", CROSSING], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "URL": pg_url})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["facilitator committed",
+                                                                "writer committed"]
