@@ -726,6 +726,7 @@ class ServerProcess:
     def __init__(self, argv: list[str], env: dict[str, str], log_path: Path, port: int) -> None:
         self.argv, self.env, self.log_path, self.port = argv, env, log_path, port
         self.proc: subprocess.Popen[bytes] | None = None
+        self.reported = False   # its round-change lines were echoed already
 
     @property
     def url(self) -> str:
@@ -1244,9 +1245,9 @@ def stop_all(servers: list[ServerProcess]) -> None:
         except Exception as exc:
             log(f"stopping a server: {exc}")
         # Where each round change spent its time, as the server logged it (once per server).
-        if getattr(server, "reported", False):
+        if server.reported:
             continue
-        server.reported = True  # type: ignore[attr-defined]
+        server.reported = True
         try:
             for line in server.log_path.read_text(errors="replace").splitlines():
                 if " seated; read " in line:
