@@ -6,10 +6,11 @@ the algorithm, the scores and the lower-bound argument are written up in docs/ro
 from __future__ import annotations
 
 from cafe.rotation.baselines import plan_greedy, plan_random
-from cafe.rotation.bounds import lower_bound
+from cafe.rotation.bounds import lower_bound, revisit_bound
+from cafe.rotation.late import late_seat
 from cafe.rotation.model import NotEnoughSeats, Person, Plan, Problem, Score, Table
-from cafe.rotation.scoring import score, violations
-from cafe.rotation.search import default_time_budget, plan
+from cafe.rotation.scoring import language_misses, score, violations
+from cafe.rotation.search import default_moves, default_time_budget, plan
 
 __all__ = [
     "Table",
@@ -23,6 +24,10 @@ __all__ = [
     "plan_random",
     "score",
     "lower_bound",
+    "revisit_bound",
+    "late_seat",
+    "language_misses",
     "violations",
     "default_time_budget",
+    "default_moves",
 ]

@@ -82,7 +82,7 @@ def affine_start(inst: Instance, rng: random.Random) -> list[list[int]] | None:
     N, T, R = inst.N, inst.T, inst.R
     if inst.K != 1 or R < 1 or T < 2 or len(set(inst.cap)) != 1 or N != T * inst.cap[0]:
         return None
-    if any(p >= 0 for row in inst.pins for p in row):
+    if inst.groups or not all(all(row) for row in inst.open) or any(p >= 0 for row in inst.pins for p in row):
         return None
     pp, ps = _prime_power(N), _prime_power(inst.cap[0])
     if pp is None or ps is None or pp[0] != ps[0]:

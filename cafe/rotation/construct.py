@@ -38,13 +38,84 @@ def _augment(p: int, allowed: Mapping[int, list[int]], members: list[list[int]],
     return False
 
 
+class _Round:
+    """One round being built: who sits where so far, and the counters the choices read."""
+
+    def __init__(self, inst: Instance, r: int, row: list[int], meet: list[bytearray]) -> None:
+        self.inst = inst
+        self.row = row
+        self.meet = meet
+        self.caps = inst.caps[r]
+        T = inst.T
+        self.members: list[list[int]] = [[] for _ in range(T)]
+        self.orgc: list[dict[int, int]] = [{} for _ in range(T)]
+        self.spoken = [0] * T   # languages spoken at each table (bit mask)
+        for p, t in enumerate(row):
+            if t >= 0:
+                self._note(p, t, meet_too=False)
+        self.free = [self.caps[t] - len(self.members[t]) for t in range(T)]
+        # Below-minimum seats of each used table: filled before any table grows past it.
+        self.short = [max(0, inst.mins[t] - len(self.members[t])) if inst.open[r][t] else 0 for t in range(T)]
+
+    def _note(self, p: int, t: int, meet_too: bool = True) -> None:
+        inst = self.inst
+        if meet_too:
+            mp = self.meet[p]
+            for x in self.members[t]:
+                mp[x] += 1
+                self.meet[x][p] += 1
+        self.members[t].append(p)
+        if inst.org[p] >= 0:
+            self.orgc[t][inst.org[p]] = self.orgc[t].get(inst.org[p], 0) + 1
+        self.spoken[t] |= inst.lmask[p]
+
+    def seat(self, p: int, t: int) -> None:
+        """Seat p at table t."""
+        self._note(p, t)
+        self.free[t] -= 1
+        if self.short[t]:
+            self.short[t] -= 1
+        self.row[p] = t
+
+    def best_table(self, people: list[int], choices: list[int], rng: random.Random) -> int:
+        """The table for `people` (one person or a companion group) among `choices`.
+
+        A table short of its minimum first, then one where they can talk with somebody, then
+        the least pair cost, the emptiest, the fewest colleagues.
+        """
+        inst = self.inst
+        lmask, org = inst.lmask, inst.org
+        rows = [self.meet[p].__getitem__ for p in people]
+        speaks = [lmask[p] for p in people if lmask[p]]
+        best_t, best_key = -1, None
+        for t in choices:
+            if self.free[t] < len(people):
+                continue
+            first = 0 if self.short[t] else 1
+            if best_key is not None and first > best_key[0]:
+                continue   # the key is compared part by part: skip the dearer parts early
+            members = self.members[t]
+            unheard = sum(1 for m in speaks if not m & self.spoken[t]) if speaks else 0
+            # Earlier meetings with the table's people (a start only: the search weighs them).
+            met = sum(sum(map(row, members)) for row in rows) if members else 0
+            key = (
+                first,
+                unheard,
+                met,
+                len(members),
+                sum(self.orgc[t].get(org[p], 0) for p in people if org[p] >= 0),
+                rng.random(),
+            )
+            if best_key is None or key < best_key:
+                best_t, best_key = t, key
+        return best_t
+
+
 def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
     """A first plan, round by round: travellers matched to least-visited topics, then tables."""
     R, N, T, K = inst.R, inst.N, inst.T, inst.K
     seats = [row[:] for row in inst.pins]
-    meet = [row[:] for row in inst.meet0]
-    inc = inst.inc
-    org = inst.org
+    meet = [bytearray(row) for row in inst.meet0]
     tcount = [[0] * K for _ in range(N)]
     for p in range(N):
         for k in inst.hist_topic[p]:
@@ -52,19 +123,33 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
                 tcount[p][k] += 1
     for r in range(R):
         row = seats[r]
-        members: list[list[int]] = [[] for _ in range(T)]
-        for p in range(N):
-            if row[p] >= 0:
-                members[row[p]].append(p)
-        orgc: list[dict[int, int]] = [{} for _ in range(T)]
-        for t in range(T):
-            for p in members[t]:
-                if org[p] >= 0:
-                    orgc[t][org[p]] = orgc[t].get(org[p], 0) + 1
-        free = [inst.cap[t] - len(members[t]) for t in range(T)]
+        now = _Round(inst, r, row, meet)
+        # Companion groups first, each as one block at a table with room for all of them.
+        leaders = [g[0] for g in inst.groups if row[g[0]] < 0]
+        rng.shuffle(leaders)
+        for p in leaders:
+            group = inst.groups[inst.group_of[p]]
+            visits = [sum(tcount[x][k] for x in group) for k in range(K)]
+            order = sorted((t for t in range(T) if now.free[t] >= len(group)),
+                           key=lambda t: visits[inst.topic_of[t]])
+            if not order:
+                order = sorted(range(T), key=lambda t: -now.free[t])[:1]
+            fewest = visits[inst.topic_of[order[0]]]
+            t = now.best_table(group, [t for t in order if visits[inst.topic_of[t]] == fewest], rng)
+            if t < 0:
+                t = now.best_table(group, order, rng)
+            if t < 0:
+                # No table has room for the whole group: seat them where there is room at all
+                # (the search cannot do better; the score reports the split).
+                for x in group:
+                    now.seat(x, max(range(T), key=lambda u: now.free[u]))
+                continue
+            for x in group:
+                now.seat(x, t)
         todo = [p for p in range(N) if row[p] < 0]
         rng.shuffle(todo)
-        kfree = [sum(free[t] for t in inst.tables_of_topic[k]) for k in range(K)]
+        kfree = [sum(now.free[t] for t in inst.tables_of_topic[k]) for k in range(K)]
+        kshort = [sum(now.short[t] for t in inst.tables_of_topic[k]) for k in range(K)]
         allowed: dict[int, list[int]] = {}
         for p in todo:
             c = tcount[p]
@@ -77,42 +162,31 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         for p in todo:
             opts = [k for k in allowed[p] if kfree[k] > 0]
             if opts:
-                # The emptiest topic keeps the most options open for the people still to come.
-                k = max(opts, key=lambda k: (kfree[k], rng.random()))
+                # A topic whose tables are still short of their minimum first; then the
+                # emptiest, which keeps the most options open for the people still to come.
+                k = max(opts, key=lambda k: (kshort[k] > 0, kfree[k], rng.random()))
                 kfree[k] -= 1
+                if kshort[k]:
+                    kshort[k] -= 1
                 by_topic[k].append(p)
             elif not _augment(p, allowed, by_topic, kfree):
                 left.append(p)
         for p in left:
-            k = max(range(K), key=lambda k: kfree[k])
+            k = max(range(K), key=lambda k: (kshort[k] > 0, kfree[k]))
             kfree[k] -= 1
+            if kshort[k]:
+                kshort[k] -= 1
             by_topic[k].append(p)
         for k in range(K):
             group = by_topic[k]
             rng.shuffle(group)
             for p in group:
-                mp = meet[p]
-                best_t, best_key = -1, None
-                for t in inst.tables_of_topic[k]:
-                    if free[t] <= 0:
-                        continue
-                    key = (
-                        sum(inc[mp[x]] for x in members[t]),
-                        len(members[t]),
-                        orgc[t].get(org[p], 0) if org[p] >= 0 else 0,
-                        rng.random(),
-                    )
-                    if best_key is None or key < best_key:
-                        best_t, best_key = t, key
-                t = best_t
-                for x in members[t]:
-                    mp[x] += 1
-                    meet[x][p] += 1
-                members[t].append(p)
-                free[t] -= 1
-                if org[p] >= 0:
-                    orgc[t][org[p]] = orgc[t].get(org[p], 0) + 1
-                row[p] = t
-        for p in todo:
-            tcount[p][inst.topic_of[row[p]]] += 1
+                t = now.best_table([p], inst.tables_of_topic[k], rng)
+                if t < 0:
+                    # The topic filled up (a group took seats the matching counted): anywhere.
+                    t = now.best_table([p], list(range(T)), rng)
+                now.seat(p, t)
+        for p in range(N):
+            if row[p] >= 0 and inst.pins[r][p] < 0:
+                tcount[p][inst.topic_of[row[p]]] += 1
     return seats

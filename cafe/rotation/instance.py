@@ -10,10 +10,12 @@ from cafe.rotation.model import NotEnoughSeats, Problem, validate
 # order for every single move the search makes (one move changes a lower goal by less than
 # one unit of the goal above it on the instances we target), while still letting annealing
 # trade within a level.
+W_MIN = 1 << 34  # one person missing at a used table to make its minimum size
+W_LANG = 1 << 26  # one person with nobody at their table who shares a language
 W_REV = 1 << 24  # one topic revisit
 W_PAIR = 256  # one unit of sum over pairs of (meetings - 1)^2
 W_BAL = 8  # one unit of sum over tables of occupancy^2
-W_ORG = 1  # one same-organisation pair at a table in a round
+W_ORG = 1  # one same-organisation pair, or one pair of multilingual people, at a table in a round
 
 
 def pair_step_tables(size: int) -> tuple[list[int], list[int]]:
@@ -40,6 +42,7 @@ class Instance:
         self.K = len(topics)
         self.topic_of = [kix[t.topic] for t in self.tables]
         self.cap = [t.capacity for t in self.tables]
+        self.mins = [min(problem.min_table_size, c) for c in self.cap]
         self.tables_of_topic: list[list[int]] = [[] for _ in range(self.K)]
         for i, k in enumerate(self.topic_of):
             self.tables_of_topic[k].append(i)
@@ -51,22 +54,30 @@ class Instance:
         self.org = [oix[p.organisation] if p.organisation else -1 for p in self.people]
         self.host = [self.tix[p.host_of] if p.host_of is not None else -1 for p in self.people]
         self.traveller = [p.host_of is None and not p.stays_seated for p in self.people]
+        self._languages(pix)
 
         # History, seen from the present people: their seats (-1 = a table that is gone) and
-        # how often every present pair already met (also at tables that are gone).
+        # how often every present pair already met (also at tables that are gone). Meeting
+        # counts are bytes: a 5,000-person café needs 25 MB for them, not 200.
         N, H = self.N, len(problem.history)
         self.hist_seat: list[list[int]] = [[] for _ in range(N)]
-        self.meet0 = [[0] * N for _ in range(N)]
+        self.meet0 = [bytearray(N) for _ in range(N)]
         self.hist_groups: list[list[int]] = []
+        self.hist_used: list[list[int]] = []
         for rnd in problem.history:
             groups: dict[int, list[int]] = {}
             for person_id, table_id in sorted(rnd.items()):
+                if table_id in self.tix:
+                    groups.setdefault(table_id, [])
                 p = pix.get(person_id)
                 if p is None:
                     continue
                 self.hist_seat[p].append(self.tix.get(table_id, -1))
                 groups.setdefault(table_id, []).append(p)
+            self.hist_used.append(sorted(self.tix[t] for t in groups if t in self.tix))
             for members in groups.values():
+                if not members:
+                    continue
                 self.hist_groups.append(members)
                 for a in members:
                     row = self.meet0[a]
@@ -76,18 +87,51 @@ class Instance:
         self.hist_topic = [[self.topic_of[t] if t >= 0 else -1 for t in seats] for seats in self.hist_seat]
         self.inc, self.dec = pair_step_tables(H + self.R + 3)
 
+        # Companions: the first of a group (its leader) moves, the others follow.
+        self.group_of = [-1] * N
+        self.groups: list[list[int]] = []
+        for members in sorted(sorted(pix[x] for x in g) for g in problem.together):
+            for p in members:
+                self.group_of[p] = len(self.groups)
+            self.groups.append(members)
+        self.follower = [self.group_of[p] >= 0 and self.groups[self.group_of[p]][0] != p for p in range(N)]
+
         if self.R > 0:
             seats = sum(self.cap)
             if self.N > seats:
                 raise NotEnoughSeats(self.N, seats)
         self.pins = self._pin_seats()
 
+    def _languages(self, pix: dict[int, int]) -> None:
+        """Languages as bits, who is multilingual, and whether the language rule can bite at all."""
+        names = sorted({lang for p in self.people for lang in p.languages})
+        bit = {name: i for i, name in enumerate(names)}
+        self.L = len(names)
+        self.langs = [sorted({bit[x] for x in p.languages}) for p in self.people]
+        self.lmask = [sum(1 << i for i in ls) for ls in self.langs]
+        self.bridge = [1 if len(ls) >= 2 else 0 for ls in self.langs]
+        common = -1
+        for m in self.lmask:
+            common &= m
+        # When everyone states a language and all share one, only a person alone can miss, and
+        # the minimum table size already rules that out: the search can skip the bookkeeping.
+        trivial = all(self.lmask) and common != 0 and self.problem.min_table_size >= 2
+        self.lang_on = any(self.lmask) and not trivial
+        # People whom nobody else present can talk with miss in every round, whatever the plan.
+        speakers = [0] * self.L
+        for ls in self.langs:
+            for i in ls:
+                speakers[i] += 1
+        self.alone = [bool(ls) and all(speakers[i] < 2 for i in ls) for ls in self.langs]
+
     def _pin_seats(self) -> list[list[int]]:
-        """Seats nobody may change: hosts, people who stay seated, and final-round homecomings."""
+        """Seats nobody may change: hosts, people who stay seated, companions, homecomings.
+
+        Also decides which tables are used in each round (`self.open`, `self.caps`).
+        """
         R, N, T = self.R, self.N, self.T
-        pins = [[-1] * N for _ in range(R)]
         fixed = [-1] * N
-        count = [0] * T
+        staying = [False] * N   # pinned because someone stays seated (their table must be used)
         for p in range(N):
             if self.host[p] >= 0:
                 fixed[p] = self.host[p]
@@ -96,6 +140,17 @@ class Instance:
                 # removed since leaves them without a seat, like someone never seated.
                 if self.hist_seat[p] and self.hist_seat[p][-1] >= 0:
                     fixed[p] = self.hist_seat[p][-1]
+                    staying[p] = True
+        for members in self.groups:
+            # A group sits where its host hosts, else where its first seated stayer sits.
+            where = [fixed[x] for x in members if self.host[x] >= 0] or [fixed[x] for x in members if fixed[x] >= 0]
+            if where:
+                keep = any(staying[x] for x in members) and not any(self.host[x] >= 0 for x in members)
+                for x in members:
+                    fixed[x] = where[0]
+                    staying[x] = keep
+        count = [0] * T
+        for p in range(N):
             if fixed[p] >= 0:
                 count[fixed[p]] += 1
         for t in range(T):
@@ -103,34 +158,150 @@ class Instance:
                 who = ", ".join(str(self.pid[p]) for p in range(N) if fixed[p] == t)
                 raise ValueError(
                     f"table {self.tables[t].id} holds {self.cap[t]} but {count[t]} people must stay there "
-                    f"(hosts or stays_seated: {who})"
+                    f"(hosts, stays_seated or their companions: {who})"
                 )
         self.late_home: list[int] = []
+        self.open: list[list[bool]] = []
+        self.caps: list[list[int]] = []
         if R == 0:
-            return pins
+            return []
         for p in range(N):
             if fixed[p] < 0 and self.people[p].stays_seated:
-                # Never seated: give them the table with the most room left, and keep it.
+                # Never seated: give them (and their companions) the table with the most room.
+                g = self.group_of[p]
+                who = self.groups[g] if g >= 0 else [p]
                 t = max(range(T), key=lambda i: (self.cap[i] - count[i], -i))
-                fixed[p] = t
-                count[t] += 1
-        for r in range(R):
+                for x in who:
+                    fixed[x] = t
+                    staying[x] = True
+                count[t] += len(who)
+        homes = [-1] * N
+        if self.problem.final_round_home:
             for p in range(N):
-                pins[r][p] = fixed[p]
+                if fixed[p] < 0 and self.hist_seat[p] and self.hist_seat[p][0] >= 0:
+                    homes[p] = self.hist_seat[p][0]
+        forced = sorted({fixed[p] for p in range(N) if staying[p]})
+        self._choose_open(forced, homes)
+
+        pins = [[-1] * N for _ in range(R)]
+        for r in range(R):
+            row = pins[r]
+            load = [0] * T
+            for p in range(N):
+                if fixed[p] >= 0 and self.open[r][fixed[p]]:
+                    row[p] = fixed[p]
+                    load[fixed[p]] += 1
+            # A host whose table is not used this round sits at a used table of the same topic
+            # (the one with the most room), else at any used table; their companions come along.
+            for p in range(N):
+                if fixed[p] >= 0 and row[p] < 0 and not self.follower[p]:
+                    g = self.group_of[p]
+                    who = self.groups[g] if g >= 0 else [p]
+                    own = self.topic_of[fixed[p]]
+                    best = max(
+                        (t for t in range(T) if self.open[r][t] and self.caps[r][t] - load[t] >= len(who)),
+                        key=lambda t: (self.topic_of[t] == own, self.caps[r][t] - load[t], -t),
+                        default=-1,
+                    )
+                    if best < 0:
+                        continue   # nowhere with room for them all: the search seats them
+                    for x in who:
+                        row[x] = best
+                    load[best] += len(who)
         if self.problem.final_round_home:
             last = pins[R - 1]
+            load = [0] * T
             for p in range(N):
-                if fixed[p] >= 0:
+                if last[p] >= 0:
+                    load[last[p]] += 1
+            for p in range(N):
+                if last[p] >= 0 or self.follower[p]:
                     continue
-                if self.hist_seat[p]:
-                    home = self.hist_seat[p][0]
-                    if home >= 0 and count[home] < self.cap[home]:
-                        last[p] = home
-                        count[home] += 1
-                elif R >= 2:
+                g = self.group_of[p]
+                who = self.groups[g] if g >= 0 else [p]
+                if homes[p] >= 0:
+                    home = homes[p]
+                    if self.open[R - 1][home] and load[home] + len(who) <= self.caps[R - 1][home]:
+                        for x in who:
+                            last[x] = home
+                        load[home] += len(who)
+                elif not self.hist_seat[p] and R >= 2:
                     # Their first round is planned now; they are sent home after the search.
                     self.late_home.append(p)
         return pins
+
+    def _choose_open(self, forced: list[int], homes: list[int]) -> None:
+        """Which tables each round uses: as many as the room fills to the minimum size.
+
+        When everyone can be spread over all tables at the minimum size, every table is used.
+        Otherwise a round uses tables where someone must stay, then the others one by one,
+        spreading over topics (the topic with the fewest tables this round, then the one most
+        travellers still need, then the one used least so far), preferring a hosted table,
+        then the table used least so far, for as long as the room still fills each of them to
+        the minimum; tables are added beyond that only when their seats are needed. See
+        docs/rotation.md.
+        """
+        R, T, N, K = self.R, self.T, self.N, self.K
+        mins, cap, topic_of = self.mins, self.cap, self.topic_of
+        used_t = [0] * T
+        used_k = [0] * K
+        for used in self.hist_used:
+            for t in used:
+                used_t[t] += 1
+                used_k[topic_of[t]] += 1
+        hosted = [False] * T
+        for p in range(self.N):
+            if self.host[p] >= 0:
+                hosted[self.host[p]] = True
+        # How many travellers still need each topic: the people a table opened there in the
+        # planned rounds so far will seat (the room spread over the tables it can fill) count
+        # against it, so topics take turns in the order people need them.
+        per_table = N / max(1, min(T, N // max(1, self.problem.min_table_size)))
+        demand = [0.0] * K
+        for p in range(self.N):
+            if self.traveller[p]:
+                seen = set(self.hist_topic[p])
+                for k in range(K):
+                    if k not in seen:
+                        demand[k] += 1
+        home_count = [0] * T
+        for h in homes:
+            if h >= 0:
+                home_count[h] += 1
+        everything = sum(mins) <= N
+        for r in range(R):
+            if everything:
+                chosen = list(range(T))
+            else:
+                final = self.problem.final_round_home and r == R - 1 and R >= 2
+                chosen = list(forced)
+                taken = set(chosen)
+                need = sum(mins[t] for t in chosen)
+                seats = sum(cap[t] for t in chosen)
+                per_topic = [0] * K
+                for t in chosen:
+                    per_topic[topic_of[t]] += 1
+                while len(chosen) < T:
+                    def key(t: int) -> tuple[int, ...]:
+                        homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))
+                        return (homeward if final else 0, per_topic[topic_of[t]], -demand[topic_of[t]],
+                                used_k[topic_of[t]], 0 if hosted[t] else 1, used_t[t], t)
+                    best = min((t for t in range(T) if t not in taken), key=key)
+                    if need + mins[best] > N and seats >= N and chosen:
+                        break
+                    chosen.append(best)
+                    taken.add(best)
+                    need += mins[best]
+                    seats += cap[best]
+                    per_topic[topic_of[best]] += 1
+            flags = [False] * T
+            for t in chosen:
+                flags[t] = True
+                used_t[t] += 1
+                used_k[topic_of[t]] += 1
+                demand[topic_of[t]] -= per_table
+            self.open.append(flags)
+            self.caps.append([cap[t] if flags[t] else 0 for t in range(T)])
 
 
 def revisits(seq: Sequence[int], topics: int) -> int:

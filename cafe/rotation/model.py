@@ -16,12 +16,19 @@ class Table:
 
 @dataclass(frozen=True)
 class Person:
-    """A present participant; a host never leaves their table, `stays_seated` keeps their seat."""
+    """A present participant; a host never leaves their table, `stays_seated` keeps their seat.
+
+    `languages` are the languages the person can talk in (any strings, compared exactly as
+    given). A person with languages sits only where someone else shares one of them, wherever
+    the room allows it; an empty tuple means "not stated": no rule for them, and they count as
+    a speaker of nothing.
+    """
 
     id: int
     host_of: int | None = None
     stays_seated: bool = False
     organisation: str | None = None
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,11 @@ class Problem:
     rounds: int = 1
     seed: int = 0
     final_round_home: bool = False
+    # The fewest people a used table should have (hosts included); tables the room cannot fill
+    # to this are left empty for the round. 1 means every table may be used.
+    min_table_size: int = 1
+    # Companions: each group (two or more person ids) sits at one table in every planned round.
+    together: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,16 @@ class Score:
     imbalance: int
     same_org_pairs: int
     lower_bound: int | None
+    # The proven least number of topic revisits (history included), see docs/rotation.md.
+    revisit_bound: int | None = None
+    # Per planned round: how many tables have somebody at them.
+    tables_used: tuple[int, ...] = ()
+    # The fewest people at a used table in any planned round (None without planned rounds).
+    smallest_table: int | None = None
+    # (person, planned round) where nobody else at the table shares a language with them.
+    language_misses: int = 0
+    # (companion group, planned round) where the group is not at one table.
+    companions_split: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,3 +115,33 @@ def validate(problem: Problem) -> None:
             if p.host_of in hosted:
                 raise ValueError(f"table {p.host_of} has two hosts: {hosted[p.host_of]} and {p.id}")
             hosted[p.host_of] = p.id
+        if not isinstance(p.languages, tuple) or not all(isinstance(x, str) and x for x in p.languages):
+            raise ValueError(f"person {p.id}: languages must be a tuple of non-empty strings")
+    if not isinstance(problem.min_table_size, int) or isinstance(problem.min_table_size, bool) \
+            or problem.min_table_size < 1:
+        raise ValueError(f"min_table_size must be a positive integer, got {problem.min_table_size!r}")
+    _validate_together(problem, seen_people)
+
+
+def _validate_together(problem: Problem, present: set[int]) -> None:
+    """Companion groups: two or more present people, each in one group, that fit one table."""
+    grouped: set[int] = set()
+    largest = max((t.capacity for t in problem.tables), default=0)
+    hosts = {p.id: p.host_of for p in problem.people if p.host_of is not None}
+    for group in problem.together:
+        if not isinstance(group, tuple) or len(group) < 2:
+            raise ValueError(f"a companion group needs two or more people, got {group!r}")
+        if len(set(group)) != len(group):
+            raise ValueError(f"a companion group names someone twice: {group!r}")
+        for pid in group:
+            if pid not in present:
+                raise ValueError(f"companion group {group!r} names {pid!r}, who is not present")
+            if pid in grouped:
+                raise ValueError(f"person {pid} is in two companion groups")
+            grouped.add(pid)
+        if problem.rounds > 0 and len(group) > largest:
+            raise ValueError(f"companion group {group!r} has {len(group)} people but the largest "
+                             f"table seats {largest}")
+        hosted = {hosts[pid] for pid in group if pid in hosts}
+        if len(hosted) > 1:
+            raise ValueError(f"companion group {group!r} holds the hosts of two tables")

@@ -13,8 +13,10 @@ def score(
     rounds: Sequence[Mapping[int, int]],
     *,
     lower: int | None = None,
+    revisit_lower: int | None = None,
+    together: Sequence[Sequence[int]] = (),
 ) -> Score:
-    """Score a seating; history and planned rounds count together (imbalance: planned only)."""
+    """Score a seating; history and planned rounds count together (the rest: planned only)."""
     topic_of = {t.id: t.topic for t in tables}
     n_topics = len(set(topic_of.values()))
     info = {p.id: p for p in people}
@@ -48,15 +50,23 @@ def score(
                     meetings[key] = meetings.get(key, 0) + 1
                     if orgs[i] and orgs[i] == orgs[j]:
                         org_pairs += 1
+    # Balance, and how many tables a round uses, count the tables somebody sits at: a table the
+    # room is too thin to fill is left empty on purpose (see min_table_size).
     imbalance = 0
+    used: list[int] = []
+    smallest: int | None = None
     for rnd in rounds:
         occupancy = {t.id: 0 for t in tables}
         for table_id in rnd.values():
             if table_id in occupancy:
                 occupancy[table_id] += 1
-        if occupancy:
-            imbalance = max(imbalance, max(occupancy.values()) - min(occupancy.values()))
+        sizes = [n for n in occupancy.values() if n]
+        used.append(len(sizes))
+        if sizes:
+            imbalance = max(imbalance, max(sizes) - min(sizes))
+            smallest = min(sizes) if smallest is None else min(smallest, min(sizes))
     counts = list(meetings.values())
+    split = sum(1 for rnd in rounds for group in together if len({rnd.get(pid) for pid in group}) > 1)
     return Score(
         topic_revisits=revisits,
         pairs_met_twice=sum(1 for k in counts if k >= 2),
@@ -65,7 +75,31 @@ def score(
         imbalance=imbalance,
         same_org_pairs=org_pairs,
         lower_bound=lower,
+        revisit_bound=revisit_lower,
+        tables_used=tuple(used),
+        smallest_table=smallest,
+        language_misses=len(language_misses(people, rounds)),
+        companions_split=split,
     )
+
+
+def language_misses(people: Sequence[Person], rounds: Sequence[Mapping[int, int]]) -> list[tuple[int, int]]:
+    """(planned round index from 0, person id) where nobody else at the table shares a language.
+
+    People who stated no language are never missed, and count as speakers of nothing.
+    """
+    spoken = {p.id: frozenset(p.languages) for p in people}
+    misses: list[tuple[int, int]] = []
+    for i, rnd in enumerate(rounds):
+        groups: dict[int, list[int]] = {}
+        for person_id, table_id in rnd.items():
+            groups.setdefault(table_id, []).append(person_id)
+        for members in groups.values():
+            for pid in members:
+                mine = spoken.get(pid)
+                if mine and not any(mine & spoken.get(other, frozenset()) for other in members if other != pid):
+                    misses.append((i, pid))
+    return sorted(misses)
 
 
 def violations(problem: Problem, rounds: Sequence[Mapping[int, int]]) -> list[str]:
@@ -96,9 +130,14 @@ def violations(problem: Problem, rounds: Sequence[Mapping[int, int]]) -> list[st
         for table_id, n in load.items():
             if table_id in caps and n > caps[table_id]:
                 problems.append(f"round {i}: table {table_id} holds {caps[table_id]} but seats {n}")
+        for group in problem.together:
+            if len({rnd.get(pid) for pid in group}) > 1:
+                problems.append(f"round {i}: companions {list(group)} sit apart")
         for p in problem.people:
             at = rnd.get(p.id)
-            if p.host_of is not None and at != p.host_of:
+            # A host sits at their table whenever it is used; a table left empty for the round
+            # (the room too thin to fill it) frees its host to sit elsewhere.
+            if p.host_of is not None and at != p.host_of and load.get(p.host_of, 0) > 0:
                 problems.append(f"round {i}: host {p.id} at table {at}, not {p.host_of}")
             elif p.host_of is None and p.stays_seated:
                 want = kept.setdefault(p.id, last_seat.get(p.id, at))

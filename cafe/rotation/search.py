@@ -6,17 +6,24 @@ import time
 
 from cafe.rotation.affine import affine_start
 from cafe.rotation.anneal import anneal
-from cafe.rotation.bounds import lower_bound
+from cafe.rotation.bounds import lower_bound, revisit_floor, two_round_bound
 from cafe.rotation.construct import construct
 from cafe.rotation.instance import W_ORG, W_PAIR, Instance
-from cafe.rotation.model import Plan, Problem
+from cafe.rotation.model import Plan, Problem, Score
 from cafe.rotation.scoring import score
 from cafe.rotation.state import State
 from cafe.rotation.tabu import tabu
 
-# Moves per second the search sustains on a slow shared core; turns seconds into a move
-# budget so that a run is reproducible (same seed, same moves) unless the wall clock cuts it.
+# Moves per second the search sustains on a slow shared core: turns an explicit time limit
+# into a move budget, so that a run is reproducible (same seed, same moves) unless the wall
+# clock cuts it.
 _RATE = 300_000
+# The default budget is work, not time: annealing moves per person and planned round, within
+# bounds. With the tabu phase's swaps that is about a second for a 90-person café of five
+# rounds with languages on the bench machine, and most plans stop far earlier, at a proven
+# floor (docs/rotation.md).
+_MOVES_PER_SEAT = 600
+_MOVES_RANGE = (30_000, 1_000_000)
 # Swaps the tabu phase evaluates per annealing move it replaces. A swap evaluation costs
 # roughly a tenth of an annealing move, so the tabu phase runs a bit longer than the
 # annealing it replaces: on pair-bound instances it is what improves the plan. Doubling it
@@ -24,9 +31,15 @@ _RATE = 300_000
 _TABU_PER_MOVE = 12
 
 
+def default_moves(people: int, rounds: int) -> int:
+    """The move budget `plan()` spends by default on an instance of this size."""
+    low, high = _MOVES_RANGE
+    return min(high, max(low, _MOVES_PER_SEAT * people * rounds))
+
+
 def default_time_budget(people: int, rounds: int) -> float:
-    """Seconds `plan()` may spend by default on an instance of this size."""
-    return min(20.0, 1.0 + people * rounds / 150.0)
+    """Seconds after which `plan()` stops by default, whatever work is left (a busy machine)."""
+    return 2.0 + default_moves(people, rounds) / 100_000
 
 
 def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None = None) -> Plan:
@@ -34,8 +47,9 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     start = time.perf_counter()
     inst = Instance(problem)
     bound = lower_bound(problem)
+    revisit_bound = revisit_floor(inst)
     if inst.R == 0:
-        return Plan((), score(problem.tables, problem.people, problem.history, (), lower=bound))
+        return Plan((), _score(problem, (), bound, revisit_bound))
     rng = random.Random(problem.seed)
     state = State(inst, construct(inst, rng), rng)
     # One-topic cafés of prime-power size also get an algebraic start; the cheaper one wins.
@@ -45,11 +59,16 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
         other = State(inst, design, rng)
         if other.cost() < state.cost():
             state, designed = other, True
-    seconds = time_limit if time_limit is not None else default_time_budget(inst.N, inst.R)
-    budget = moves if moves is not None else int(seconds * _RATE)
+    if moves is not None:
+        budget = moves
+    elif time_limit is not None:
+        budget = int(time_limit * _RATE)
+    else:
+        budget = default_moves(inst.N, inst.R)
     # Without an explicit limit the move budget decides (reproducible); the clock is a backstop.
-    deadline = start + (time_limit if time_limit is not None else 3 * seconds + 1)
-    floor = state.floor()
+    deadline = start + (time_limit if time_limit is not None else default_time_budget(inst.N, inst.R))
+    # The search stops as soon as the plan is provably as good as it gets.
+    floor = state.floor(revisit_bound, _pair_floor(problem, inst))
     # A short cold descent first: on easy instances the constructive start is a few cheap
     # moves from a perfect plan, and annealing from hot would first scramble it.
     quick = min(budget // 10, 20 * inst.N * inst.R)
@@ -65,9 +84,31 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     if not designed:
         # Hot annealing would only scramble an algebraic start; the tabu phase polishes it.
         anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
-    tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor)
+    if state.cost() > floor:
+        tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor)
     if inst.late_home:
         state.send_home()
-        anneal(state, budget - quick - main, deadline, state.floor(), 0.5 * W_PAIR, 0.3 * W_ORG)
+        anneal(state, budget - quick - main, deadline, state.floor(revisit_bound), 0.5 * W_PAIR, 0.3 * W_ORG)
     rounds = state.export()
-    return Plan(rounds, score(problem.tables, problem.people, problem.history, rounds, lower=bound))
+    return Plan(rounds, _score(problem, rounds, bound, revisit_bound))
+
+
+def _score(problem: Problem, rounds: tuple[dict[int, int], ...], bound: int | None, revisit_bound: int) -> Score:
+    return score(problem.tables, problem.people, problem.history, rounds, lower=bound,
+                 revisit_lower=revisit_bound, together=problem.together)
+
+
+def _pair_floor(problem: Problem, inst: Instance) -> int:
+    """A floor on the pair part of the cost: present pairs met twice already, or in two rounds."""
+    history = 0
+    for a in range(inst.N if problem.history else 0):
+        row = inst.meet0[a]
+        if max(row, default=0) > 1:   # a C loop: most rows have no repeat at all
+            history += sum((row[b] - 1) ** 2 for b in range(a + 1, inst.N) if row[b] > 1)
+    # Companions meet in every round: their pairs' repeats are certain.
+    together = 0
+    for members in inst.groups:
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                together += max(0, inst.meet0[a][b] + inst.R - 1) ** 2
+    return max(history, two_round_bound(problem), together)

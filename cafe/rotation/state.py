@@ -1,9 +1,31 @@
 """The search state: a full plan with the counters that make a move's cost change cheap."""
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Callable
 
-from cafe.rotation.instance import W_BAL, W_ORG, W_PAIR, W_REV, Instance, least_squares_occupancy, revisits
+from cafe.rotation.instance import (
+    W_BAL,
+    W_LANG,
+    W_MIN,
+    W_ORG,
+    W_PAIR,
+    W_REV,
+    Instance,
+    least_squares_occupancy,
+    revisits,
+)
+
+# The cost of a change, part by part: revisits, pairs, balance, organisations, minimum-size
+# deficit, language misses, multilingual pairs.
+Delta = tuple[int, int, int, int, int, int, int]
+WEIGHTS = (W_REV, W_PAIR, W_BAL, W_ORG, W_MIN, W_LANG, W_ORG)
+
+
+def weigh(d: Delta | list[int]) -> int:
+    """The weighted cost of a delta."""
+    return sum(w * x for w, x in zip(WEIGHTS, d))
 
 
 class State:
@@ -42,7 +64,19 @@ class State:
             for p in range(N):
                 if inst.org[p] >= 0:
                     self.oc[r][seats[r][p]][inst.org[p]] += 1
-        self.movable = [[p for p in range(N) if inst.pins[r][p] < 0] for r in range(R)]
+        # Languages: speakers of each language and multilingual people per (round, table), and
+        # how many at each table have nobody to talk with.
+        self.lc = [[[0] * inst.L for _ in range(T)] for _ in range(R)]
+        self.bc = [[0] * T for _ in range(R)]
+        for r in range(R):
+            for p in range(N):
+                t = seats[r][p]
+                for i in inst.langs[p]:
+                    self.lc[r][t][i] += 1
+                self.bc[r][t] += inst.bridge[p]
+        self.miss = [[self.misses_at(self.mem[r][t], self.lc[r][t]) for t in range(T)] for r in range(R)]
+        # Followers of a companion group move only with their leader.
+        self.movable = [[p for p in range(N) if inst.pins[r][p] < 0 and not inst.follower[p]] for r in range(R)]
         self.recount()
 
     # -- bookkeeping
@@ -68,22 +102,57 @@ class State:
         self.pair_total = pair
         self.bal_total = sum(len(g) ** 2 for groups in self.mem for g in groups)
         self.org_total = sum(c * (c - 1) // 2 for tables in self.oc for counts in tables for c in counts)
+        self.def_total = sum(
+            self.deficit(r, t, len(self.mem[r][t])) for r in range(inst.R) for t in range(inst.T))
+        self.miss_total = sum(sum(row) for row in self.miss)
+        self.bridge_total = sum(c * (c - 1) // 2 for row in self.bc for c in row)
 
     def cost(self) -> int:
         """The weighted cost the search minimises."""
-        return W_REV * self.rev_total + W_PAIR * self.pair_total + W_BAL * self.bal_total + W_ORG * self.org_total
+        return (W_MIN * self.def_total + W_LANG * self.miss_total + W_REV * self.rev_total
+                + W_PAIR * self.pair_total + W_BAL * self.bal_total
+                + W_ORG * (self.org_total + self.bridge_total))
 
-    def floor(self) -> int:
-        """A cost the search cannot beat (zero revisits, pairs and org clashes; best balance)."""
+    def deficit(self, r: int, t: int, occupancy: int) -> int:
+        """People missing at table t in round r for its minimum size (0 for an unused table)."""
+        if not self.inst.open[r][t]:
+            return 0
+        return max(0, self.inst.mins[t] - occupancy)
+
+    def misses_at(self, members: list[int], counts: list[int]) -> int:
+        """How many of `members` share no language with anyone else there (`counts`: speakers)."""
+        langs = self.inst.langs
+        n = 0
+        for x in members:
+            lx = langs[x]
+            if lx:
+                for i in lx:
+                    if counts[i] >= 2:
+                        break
+                else:
+                    n += 1
+        return n
+
+    def floor(self, revisit_floor: int = 0, pair_floor: int = 0) -> int:
+        """A cost the search cannot beat, from proven bounds on each part of the cost.
+
+        Deficits: the minimum sizes of a round's used tables beyond its people; language misses:
+        people nobody present can talk with; revisits and pairs: the bounds passed in; balance:
+        the tables filled as evenly as their seats and pinned people allow; organisations: 0.
+        """
         inst = self.inst
         bal = 0
+        short = 0
         for r in range(inst.R):
             lo = [0] * inst.T
             for p in range(inst.N):
                 if inst.pins[r][p] >= 0:
                     lo[inst.pins[r][p]] += 1
-            bal += least_squares_occupancy(lo, inst.cap, inst.N)
-        return W_BAL * bal
+            bal += least_squares_occupancy(lo, inst.caps[r], inst.N)
+            short += max(0, sum(inst.mins[t] for t in range(inst.T) if inst.open[r][t]) - inst.N)
+        alone = sum(inst.alone) * inst.R
+        return (W_MIN * short + W_LANG * alone + W_REV * revisit_floor + W_PAIR * pair_floor
+                + W_BAL * bal)
 
     def export(self) -> tuple[dict[int, int], ...]:
         """The plan as {person_id: table_id} per round."""
@@ -147,6 +216,18 @@ class State:
             if oq >= 0:
                 self.oc[r][u][oq] -= 1
                 self.oc[r][t][oq] += 1
+        if inst.lmask[p] != inst.lmask[q]:
+            lct, lcu = self.lc[r][t], self.lc[r][u]
+            for i in inst.langs[p]:
+                lct[i] -= 1
+                lcu[i] += 1
+            for i in inst.langs[q]:
+                lcu[i] -= 1
+                lct[i] += 1
+            self.bc[r][t] += inst.bridge[q] - inst.bridge[p]
+            self.bc[r][u] += inst.bridge[p] - inst.bridge[q]
+            self.miss[r][t] = self.misses_at(mt, lct)
+            self.miss[r][u] = self.misses_at(mu, lcu)
 
     def apply_move(self, r: int, p: int, u: int, drev: int) -> None:
         """Move p to table u (which has a free seat) in round r."""
@@ -171,11 +252,185 @@ class State:
         if inst.org[p] >= 0:
             self.oc[r][t][inst.org[p]] -= 1
             self.oc[r][u][inst.org[p]] += 1
+        if inst.lmask[p]:
+            lct, lcu = self.lc[r][t], self.lc[r][u]
+            for i in inst.langs[p]:
+                lct[i] -= 1
+                lcu[i] += 1
+            self.bc[r][t] -= inst.bridge[p]
+            self.bc[r][u] += inst.bridge[p]
+            self.miss[r][t] = self.misses_at(mt, lct)
+            self.miss[r][u] = self.misses_at(mu, lcu)
+
+    # -- languages and the exact cost of any single change (the slow, general path)
+
+    def lang_move_delta(self, r: int, p: int, t: int, u: int) -> tuple[int, int]:
+        """(language misses, multilingual pairs) change if p moved from table t to u in round r."""
+        inst = self.inst
+        if not inst.lmask[p]:
+            return 0, 0
+        lct, lcu = self.lc[r][t], self.lc[r][u]
+        mt, mu = self.mem[r][t], self.mem[r][u]
+        before = self.miss[r][t] + self.miss[r][u]
+        ls = inst.langs[p]
+        for i in ls:
+            lct[i] -= 1
+            lcu[i] += 1
+        mt.remove(p)
+        mu.append(p)
+        after = self.misses_at(mt, lct) + self.misses_at(mu, lcu)
+        mu.pop()
+        mt.append(p)
+        for i in ls:
+            lct[i] += 1
+            lcu[i] -= 1
+        # Members were reordered by remove/append; order carries no meaning anywhere.
+        dbridge = self.bc[r][u] - self.bc[r][t] + 1 if inst.bridge[p] else 0
+        return after - before, dbridge
+
+    def lang_swap_delta(self, r: int, p: int, q: int) -> tuple[int, int]:
+        """(language misses, multilingual pairs) change if p and q swapped tables in round r."""
+        inst = self.inst
+        if inst.lmask[p] == inst.lmask[q]:
+            return 0, 0
+        t, u = self.seat[r][p], self.seat[r][q]
+        lct, lcu = self.lc[r][t], self.lc[r][u]
+        mt, mu = self.mem[r][t], self.mem[r][u]
+        before = self.miss[r][t] + self.miss[r][u]
+        for i in inst.langs[p]:
+            lct[i] -= 1
+            lcu[i] += 1
+        for i in inst.langs[q]:
+            lcu[i] -= 1
+            lct[i] += 1
+        ip, iq = mt.index(p), mu.index(q)
+        mt[ip], mu[iq] = q, p
+        after = self.misses_at(mt, lct) + self.misses_at(mu, lcu)
+        mt[ip], mu[iq] = p, q
+        for i in inst.langs[p]:
+            lct[i] += 1
+            lcu[i] -= 1
+        for i in inst.langs[q]:
+            lcu[i] += 1
+            lct[i] -= 1
+        bp, bq = inst.bridge[p], inst.bridge[q]
+        if bp == bq:
+            dbridge = 0
+        elif bp:
+            dbridge = self.bc[r][u] - (self.bc[r][t] - 1)
+        else:
+            dbridge = self.bc[r][t] - (self.bc[r][u] - 1)
+        return after - before, dbridge
+
+    def move_delta(self, r: int, p: int, u: int) -> Delta:
+        """Every part of the cost change if p moved to table u (which has room) in round r."""
+        inst = self.inst
+        t = self.seat[r][p]
+        rp = self.meet[p]
+        inc, dec = inst.inc, inst.dec
+        mt, mu = self.mem[r][t], self.mem[r][u]
+        dpair = sum(inc[rp[x]] for x in mu) - sum(dec[rp[x]] for x in mt if x != p)
+        dbal = 2 * (len(mu) - len(mt)) + 2
+        op = inst.org[p]
+        dorg = self.oc[r][u][op] - self.oc[r][t][op] + 1 if op >= 0 else 0
+        ddef = (self.deficit(r, t, len(mt) - 1) - self.deficit(r, t, len(mt))
+                + self.deficit(r, u, len(mu) + 1) - self.deficit(r, u, len(mu)))
+        dlang, dbridge = self.lang_move_delta(r, p, t, u)
+        return (self.topic_delta(p, r, u), dpair, dbal, dorg, ddef, dlang, dbridge)
+
+    def swap_delta(self, r: int, p: int, q: int) -> Delta:
+        """Every part of the cost change if p and q (at different tables) swapped in round r."""
+        inst = self.inst
+        t, u = self.seat[r][p], self.seat[r][q]
+        rp, rq = self.meet[p], self.meet[q]
+        inc, dec = inst.inc, inst.dec
+        dpair = 0
+        for x in self.mem[r][t]:
+            if x != p:
+                dpair += inc[rq[x]] - dec[rp[x]]
+        for x in self.mem[r][u]:
+            if x != q:
+                dpair += inc[rp[x]] - dec[rq[x]]
+        op, oq = inst.org[p], inst.org[q]
+        dorg = 0
+        if op != oq:
+            oct_, ocu = self.oc[r][t], self.oc[r][u]
+            if op >= 0:
+                dorg += ocu[op] - oct_[op] + 1
+            if oq >= 0:
+                dorg += oct_[oq] - ocu[oq] + 1
+        dlang, dbridge = self.lang_swap_delta(r, p, q)
+        drev = self.topic_delta(p, r, u) + self.topic_delta(q, r, t)
+        return (drev, dpair, 0, dorg, 0, dlang, dbridge)
+
+    def commit(self, r: int, p: int, other: int, d: Delta, swap: bool) -> None:
+        """Apply a move (p to table `other`) or a swap (p with person `other`) and its delta."""
+        if swap:
+            t, u = self.seat[r][p], self.seat[r][other]
+            self.apply_swap(r, p, other, self.topic_delta(p, r, u), self.topic_delta(other, r, t))
+        else:
+            self.apply_move(r, p, other, self.topic_delta(p, r, other))
+        self.add(d)
+
+    def add(self, d: Delta) -> None:
+        """Add a delta to the running totals."""
+        self.rev_total += d[0]
+        self.pair_total += d[1]
+        self.bal_total += d[2]
+        self.org_total += d[3]
+        self.def_total += d[4]
+        self.miss_total += d[5]
+        self.bridge_total += d[6]
+
+    def group_step(self, r: int, leader: int, temp: float, rnd: Callable[[], float]) -> int:
+        """Try moving a companion group to another used table; return the accepted cost change.
+
+        The members take free seats there, or swap with people there who move alone; the
+        change is kept by the same rule as any annealing move, else undone step by step.
+        """
+        inst = self.inst
+        members = inst.groups[inst.group_of[leader]]
+        t = self.seat[r][leader]
+        u = int(rnd() * inst.T)
+        if u == t or inst.caps[r][u] < len(members):
+            return 0
+        free = inst.caps[r][u] - len(self.mem[r][u])
+        singles = [y for y in self.mem[r][u] if inst.pins[r][y] < 0 and inst.group_of[y] < 0]
+        if free + len(singles) < len(members):
+            return 0
+        done: list[tuple[int, int, bool]] = []
+        total = [0] * 7
+        for x in members:
+            if free > 0:
+                d = self.move_delta(r, x, u)
+                self.commit(r, x, u, d, swap=False)
+                done.append((x, t, False))
+                free -= 1
+            else:
+                y = singles.pop(int(rnd() * len(singles)))
+                d = self.swap_delta(r, x, y)
+                self.commit(r, x, y, d, swap=True)
+                done.append((x, y, True))
+            for i in range(7):
+                total[i] += d[i]
+        delta = weigh(total)
+        worse_rule = total[4] > 0 or (total[4] == 0 and (total[5] > 0 or (total[5] == 0 and total[0] > 0)))
+        if not worse_rule and (delta <= 0 or rnd() < math.exp(-delta / temp)):
+            return delta
+        for x, other, swap in reversed(done):
+            if swap:
+                d = self.swap_delta(r, x, other)
+                self.commit(r, x, other, d, swap=True)
+            else:
+                d = self.move_delta(r, x, other)
+                self.commit(r, x, other, d, swap=False)
+        return 0
 
     def hot_list(self) -> list[tuple[int, int]]:
         """Movable (round, person) with a revisit, a repeated tablemate or an org clash."""
         inst = self.inst
         org = inst.org
+        group_of = inst.group_of
         hot: list[tuple[int, int]] = []
         for r in range(inst.R):
             seat = self.seat[r]
@@ -184,10 +439,14 @@ class State:
             for p in self.movable[r]:
                 row = self.meet[p]
                 t = seat[p]
+                g = group_of[p]
                 if (
                     self.rev[p] > 0
                     or (org[p] >= 0 and oc[t][org[p]] > 1)
-                    or any(row[x] > 1 for x in mem[t] if x != p)
+                    or self.miss[r][t]
+                    or self.deficit(r, t, len(mem[t]))
+                    # Companions meet every round: that repeat is theirs to keep.
+                    or any(row[x] > 1 for x in mem[t] if x != p and (g < 0 or group_of[x] != g))
                 ):
                     hot.append((r, p))
         return hot
@@ -214,27 +473,34 @@ class State:
         waiting = set(inst.late_home)
         for p in inst.late_home:
             waiting.discard(p)
+            g = inst.group_of[p]
+            who = inst.groups[g] if g >= 0 else [p]
             home = self.seat[0][p]
-            if self.seat[last][p] != home:
-                if len(self.mem[last][home]) < inst.cap[home]:
-                    self.apply_move(last, p, home, self.topic_delta(p, last, home))
-                else:
-                    # Someone not pinned and not at home there makes room; people still
-                    # waiting may be moved now, they are sent home in their own turn.
-                    others = [
-                        q
-                        for q in self.mem[last][home]
-                        if pins[q] < 0 and not (q in waiting and self.seat[0][q] == home)
-                    ]
-                    if not others:
-                        continue  # home is full of people who must be there: p stays free
-                    others.sort(key=lambda q: q in waiting)
-                    q = others[0]
-                    t = self.seat[last][p]
-                    dp, dq = self.topic_delta(p, last, home), self.topic_delta(q, last, t)
-                    self.apply_swap(last, p, q, dp, dq)
-            pins[p] = home
-            inst.pins[0][p] = home  # the first round is their home now: it must stay put too
+            if inst.caps[last][home] < len(who):
+                continue   # their table is not used in the last round: they stay free
+            for x in who:
+                if self.seat[last][x] == home:
+                    continue
+                if len(self.mem[last][home]) < inst.caps[last][home]:
+                    self.commit(last, x, home, self.move_delta(last, x, home), swap=False)
+                    continue
+                # Someone not pinned, alone and not at home there makes room; people still
+                # waiting may be moved now, they are sent home in their own turn.
+                others = [
+                    q
+                    for q in self.mem[last][home]
+                    if pins[q] < 0 and inst.group_of[q] < 0
+                    and not (q in waiting and self.seat[0][q] == home)
+                ]
+                if not others:
+                    break   # home is full of people who must be there: they stay free
+                others.sort(key=lambda q: q in waiting)
+                q = others[0]
+                self.commit(last, x, q, self.swap_delta(last, x, q), swap=True)
+            if all(self.seat[last][x] == home for x in who):
+                for x in who:
+                    pins[x] = home
+                    inst.pins[0][x] = home  # the first round is their home now: it stays put too
         for r in (0, last):
-            self.movable[r] = [p for p in range(inst.N) if inst.pins[r][p] < 0]
+            self.movable[r] = [p for p in range(inst.N) if inst.pins[r][p] < 0 and not inst.follower[p]]
         self.recount()

@@ -31,7 +31,7 @@ def _build(state: State, rounds: list[int]) -> Gains:
     for r in rounds:
         row: list[dict[int, int] | None] = [None] * inst.N
         for p in range(inst.N):
-            same = inst.tables_of_topic[inst.topic_of[state.seat[r][p]]]
+            same = [g for g in inst.tables_of_topic[inst.topic_of[state.seat[r][p]]] if inst.open[r][g]]
             if len(same) > 1:
                 row[p] = {g: _fill(state, r, p, g) for g in same}
         add[r] = row
@@ -66,6 +66,8 @@ def _swap(state: State, add: Gains, rounds: list[int], r: int, p: int, q: int) -
     # who sits at their topic (nobody else has them).
     row = add[r]
     for g in inst.tables_of_topic[inst.topic_of[t]]:
+        if not inst.open[r][g]:
+            continue
         for a in state.mem[r][g]:
             ra = row[a]  # type: ignore[index]
             ra[t] = _fill(state, r, a, t)  # type: ignore[index]
@@ -77,7 +79,9 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
 
     Swaps between tables of one topic change neither revisits nor occupancy, so only the
     pair and organisation costs move; that makes every step an exact best-improvement
-    choice over the whole conflict neighbourhood.  `budget` counts evaluated swaps.
+    choice over the whole conflict neighbourhood.  `budget` counts evaluated swaps. Only
+    people without companions swap, and where languages matter only people who speak the
+    same languages, so that no table's languages change either.
     """
     inst = state.inst
     R, N = inst.R, inst.N
@@ -89,9 +93,13 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
     # Without organisations every delta is a multiple of W_PAIR: compare in pair units.
     unit = 1 if use_org else W_PAIR
     # Only rounds with two tables of one topic and someone free to move can change.
+    lmask = inst.lmask if inst.lang_on else [0] * N
+    single = [inst.group_of[p] < 0 for p in range(N)]
+    # Only rounds with two used tables of one topic and someone free to move can change.
     rounds = [
         r for r in range(R)
-        if any(len(tables_of_topic[topic_of[state.seat[r][p]]]) > 1 for p in state.movable[r])
+        if any(single[p] and sum(1 for g in tables_of_topic[topic_of[state.seat[r][p]]] if inst.open[r][g]) > 1
+               for p in state.movable[r])
     ]
     if not rounds or budget <= 0:
         return
@@ -115,8 +123,9 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
             ocr = oc[r] if use_org else None
             for p in state.movable[r]:
                 ap = ar[p]  # type: ignore[index]
-                if ap is None:
+                if ap is None or not single[p]:
                     continue
+                lp = lmask[p]
                 t = srow[p]
                 out_p = ap[t]
                 op = org[p]
@@ -128,7 +137,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                         continue
                     base = in_p - out_p
                     for q in mrow[u]:
-                        if pinr[q] >= 0:
+                        if pinr[q] >= 0 or not single[q] or lmask[q] != lp:
                             continue
                         aq = ar[q]  # type: ignore[index]
                         d = base + aq[t] - aq[u] - inc2[mp[q]]
@@ -154,6 +163,8 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                             if rnd() * ties < 1.0:
                                 choice = (r, p, q)
         used += evaluated + 1
+        if not evaluated:
+            break   # nobody in a conflict can swap (only companions are left): nothing to do
         if choice is None or best_d is None:
             stall = _PATIENCE  # nothing admissible: perturb
         else:
@@ -178,7 +189,8 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                 t = state.seat[r][p]
                 same = tables_of_topic[topic_of[t]]
                 u = same[int(rnd() * len(same))]
-                cands = [q for q in state.mem[r][u] if pins[r][q] < 0] if u != t else []
+                cands = [q for q in state.mem[r][u]
+                         if pins[r][q] < 0 and single[q] and lmask[q] == lmask[p]] if u != t and single[p] else []
                 if cands:
                     state.apply_swap(r, p, cands[int(rnd() * len(cands))], 0, 0)
             state.recount()
