@@ -45,13 +45,15 @@ class Event:
 
 # Events each phone receives in its own version, sent to its participant's room: the seat map of
 # 1,000 people is 15 KB, and each phone needs one entry of it. `recipients` are the
-# participants the event is addressed to; any other phone notices the gap and syncs.
+# participants the event is addressed to; any other phone notices the gap and syncs, unless
+# `others` says what the rest of the phones get (then they get it with everyone's events).
 @dataclass(frozen=True)
 class Personal:
     """How a phone's own version of an event is made, and who gets one."""
 
     project: Callable[[Payload, int | None], Payload]   # must build a new dict, never share
     recipients: Callable[[Payload], Iterable[int]]
+    others: Callable[[Payload], Payload] | None = None
 
 
 def _own_seat(data: Payload, participant_id: int | None) -> Payload:
@@ -60,8 +62,21 @@ def _own_seat(data: Payload, participant_id: int | None) -> Payload:
     return {"round": data["round"], "seats": {key: seats[key]} if key in seats else {}}
 
 
+def _own_details(data: Payload, participant_id: int | None) -> Payload:
+    # The person's own phone shows what it stated (languages, an access need): all of it.
+    return copy.deepcopy(data)
+
+
+def _public_details(data: Payload) -> Payload:
+    return {**data, "participant": public_person(data["participant"])}
+
+
 PERSONAL: dict[str, Personal] = {
     "seats_assigned": Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
+    # What the facilitator changes of a person reaches that person's phone in full (its `me`);
+    # every other phone gets the public part only.
+    "participant_updated": Personal(_own_details, lambda data: [data["participant"]["id"]],
+                                    others=_public_details),
 }
 
 
@@ -181,6 +196,8 @@ def project(event: Event, role: Role, participant_id: int | None = None) -> Payl
     """The part of an event's payload that `role` (a phone: its participant) may see."""
     personal = PERSONAL.get(event.type)
     if role == "phone" and personal is not None:
+        if personal.others is not None and participant_id not in set(personal.recipients(event.data)):
+            return personal.others(copy.deepcopy(event.data))
         # No copy of the whole payload: a phone's version is built anew from a few of its
         # values (copying a 1,000-seat map for each of 1,000 phones took a second).
         return personal.project(event.data, participant_id)

@@ -113,6 +113,10 @@ class Fanout:
                 self._emit_run(target, run)
                 run = []
                 self._emit_personal(what)
+                if PERSONAL[what.type].others is not None:
+                    # The rest of the phones get the public version after the personal ones:
+                    # the person's own phone already has this seq and ignores it.
+                    run.append(what.for_role("phone"))
             else:
                 run.append(what)
         self._emit_run(target, run)

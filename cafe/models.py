@@ -120,7 +120,14 @@ class Participant(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     organisation: Mapped[str | None] = mapped_column(String(80), default=None)
     language: Mapped[str] = mapped_column(String(10), default="en")
+    # Languages the person can talk in (codes of the app's languages, or words typed in);
+    # empty: not stated, and the seating takes the phone's language.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     stays_seated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # People who sit together every round share a group number (the lowest id among them).
+    companion_group: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Asked on the phone: "I come with someone who sits with me"; the facilitator links them.
+    wants_companion: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Open sockets of this participant; present means at least one.
     connections: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from cafe import Connection, Runtime, rotation, runtime
+from cafe import Connection, Runtime, runtime
 from cafe.db import once_more_on_conflict
 from cafe.events import Event, Role, person_room, room, withhold
 from cafe.models import Cafe, Participant, now_ms
@@ -23,6 +23,7 @@ from cafe.services import (
     eventlog,
     notes,
     participants,
+    preview,
     rounds,
     seating,
     setup,
@@ -54,18 +55,15 @@ def publish(rt: Runtime, events: Iterable[Event]) -> None:
         schedule_preplan(rt, cafe_id)
 
 
-PREPLAN_LULL_FACTOR = 10
-
-
 def schedule_preplan(rt: Runtime, cafe_id: int) -> None:
     """Plan the café's next seating once nothing has changed for `preplan_seconds`."""
     if rt.config.preplan_seconds <= 0:
         return
-    # The engine shares the CPU with the sockets: a big café (a plan of 0.3 s) waits for a
-    # longer lull, so that planning while people are still arriving stays a small share.
-    quiet = max(rt.config.preplan_seconds, PREPLAN_LULL_FACTOR * rt.planner.last_seconds)
+    # Plans are bounded by work (about a second at most for a café of a hundred), so the lull
+    # is the same whatever the last plan took: a slow plan no longer pushes the next one back
+    # until the click has to plan for itself.
     waiting = cafe_id in rt.preplan_at
-    rt.preplan_at[cafe_id] = time.monotonic() + quiet
+    rt.preplan_at[cafe_id] = time.monotonic() + rt.config.preplan_seconds
     if not waiting:
         rt.socketio.start_background_task(_preplan_when_quiet, rt, cafe_id)
 
@@ -87,15 +85,13 @@ def preplan(rt: Runtime, cafe_id: int) -> bool:
         cafe = session.get(Cafe, cafe_id)
         if cafe is None:
             return False
-        action = "start_round" if cafe.status == "lobby" else "end_round"
-        number = rounds.round_to_seat(session, cafe, action)
-        problem = seating.problem_for(session, cafe, number) if number is not None else None
-    if problem is None or not problem.people:
+        upcoming = preview.next_problem(session, cafe)
+    if upcoming is None or not upcoming[1].people:
         return False
     try:
-        rt.plan(problem)
-    except rotation.NotEnoughSeats:
-        return False   # the click will say so, with what to do
+        rt.plan(upcoming[1])
+    except ValueError:
+        return False   # not enough seats, say: the click will say so, with what to do
     return True
 
 
@@ -202,10 +198,15 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
                  lambda s, c, a: setup.set_host(s, c, a["table_id"], a["participant_id"])),
     "set_rounds": ({"rounds": (list, True)}, lambda s, c, a: setup.set_rounds(s, c, a["rounds"])),
     "set_participant": ({"participant_id": (int, True), "stays_seated": (bool, False),
-                         "left": (bool, False)},
+                         "left": (bool, False), "languages": (list, False)},
                         lambda s, c, a: setup.set_participant(s, c, a["participant_id"],
                                                               stays_seated=a["stays_seated"],
-                                                              left=a["left"])),
+                                                              left=a["left"],
+                                                              languages=a["languages"])),
+    "link_companions": ({"participant_ids": (list, True)},
+                        lambda s, c, a: setup.link_companions(s, c, a["participant_ids"])),
+    "unlink_companion": ({"participant_id": (int, True)},
+                         lambda s, c, a: setup.unlink_companion(s, c, a["participant_id"])),
     "open_cafe": ({}, lambda s, c, a: rounds.open_cafe(s, c)),
     "pause": ({}, lambda s, c, a: rounds.pause(s, c)),
     "resume": ({}, lambda s, c, a: rounds.resume(s, c)),
@@ -268,6 +269,27 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
     code = created.cafe.code
     return {"ok": True, "code": code, "join_url": f"{base}/j/{code}",
             "facilitator_url": f"{base}/f/{code}#{created.facilitator_secret}"}
+
+
+@command
+def on_plan_preview(payload: Any = None) -> Ack:
+    """`plan_preview {}`: how good the next click's seating is, before anyone sits down."""
+    rt = runtime()
+    conn = _facilitator(rt)
+    parse(payload, {})
+    with rt.db.reading() as session:
+        cafe = session.get(Cafe, conn.cafe_id)
+        if cafe is None:
+            raise Invalid("This café no longer exists.", code="not_found")
+        upcoming = preview.next_problem(session, cafe)
+    if upcoming is None:
+        return {"ok": True, "preview": None}
+    number, problem = upcoming
+    if not problem.people:
+        return {"ok": True, "preview": preview.empty(number, problem)}
+    # The same plan the click will use (the planner remembers it), made off the event loop.
+    plan = seating.plan_all(problem, rt.plan)
+    return {"ok": True, "preview": preview.summary(number, problem, plan)}
 
 
 @command
@@ -633,6 +655,7 @@ def register(socketio: SocketIO) -> None:
     socketio.on_event("duplicate_cafe", on_duplicate_cafe)
     socketio.on_event("delete_cafe", on_delete_cafe)
     socketio.on_event("rotate_facilitator_link", on_rotate_facilitator_link)
+    socketio.on_event("plan_preview", on_plan_preview)
     for name in SEATED_COMMANDS:
         socketio.on_event(name, _seated_handler(name))
 

@@ -122,7 +122,7 @@ def phone(code: str) -> str:
 
 @bp.post("/api/cafes/<code>/participants")
 def join(code: str) -> Any:
-    """Join a café: `{name, organisation, anonymous, language}` -> `{ok, participant, token}`."""
+    """Join a café: `{name, organisation, anonymous, language, ...}` -> `{ok, participant, token}`."""
     rt = runtime()
     _throttle()
     body = request.get_json(silent=True)
@@ -142,6 +142,9 @@ def join(code: str) -> Any:
                 anonymous=body.get("anonymous", False),
                 language=body.get("language", "en"),
                 passcode=body.get("passcode"),
+                languages=body.get("languages"),
+                stays_seated=body.get("stays_seated", False),
+                with_companion=body.get("with_companion", False),
             )
             person = participants.describe(joined.participant)
     except DomainError as exc:

@@ -11,17 +11,18 @@ from cafe.rotation.state import State
 _P_HOT = 0.5
 
 
-def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float) -> None:
+def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float) -> int:
     """Simulated annealing over swaps and moves in all planned rounds jointly.
 
     A move never makes a higher goal worse unless a goal above it gets better: a table's
     minimum size, then a shared language, then topic revisits come before everything else.
+    Returns the moves it made (it stops early at `floor` or at the deadline).
     """
     inst = state.inst
     R, T = inst.R, inst.T
     active = [r for r in range(R) if state.movable[r]]
     if not active or moves <= 0:
-        return
+        return 0
     rnd = state.rng.random
     exp = math.exp
     seat, mem, meet, oc = state.seat, state.mem, state.meet, state.oc
@@ -46,7 +47,8 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
     while done < moves and cost > floor and time.perf_counter() < deadline:
         hot = state.hot_list() if cost - floor >= W_ORG else []
         n_hot = len(hot)
-        for _ in range(min(chunk, moves - done)):
+        i = -1
+        for i in range(min(chunk, moves - done)):
             if n_hot and rnd() < _P_HOT:
                 r, p = hot[int(rnd() * n_hot)]
             else:
@@ -172,9 +174,10 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
                 state.bridge_total += dbridge
                 if cost <= floor:
                     break
-        done += chunk
+        done += i + 1
         temp *= factor
         if cost < best_cost:
             best_cost, best_seats = cost, [row[:] for row in seat]
     if cost > best_cost:
         state.reset(best_seats)
+    return done

@@ -151,10 +151,21 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         kfree = [sum(now.free[t] for t in inst.tables_of_topic[k]) for k in range(K)]
         kshort = [sum(now.short[t] for t in inst.tables_of_topic[k]) for k in range(K)]
         allowed: dict[int, list[int]] = {}
+        # Topics each later round uses: in a thin room some topics sit out a round, and a
+        # person who takes now a topic that is open later may find nothing new left then.
+        later = [{inst.topic_of[t] for t in range(T) if inst.open[r2][t]} for r2 in range(r + 1, R)]
+        later = [topics for topics in later if len(topics) < K]   # a round using every topic is never dead
         for p in todo:
             c = tcount[p]
             least = min(c)
             allowed[p] = [k for k in range(K) if c[k] == least]
+            if later and len(allowed[p]) > 1:
+                seen = {k for k in range(K) if c[k]}
+                dead = {k: sum(1 for topics in later
+                               if len(topics) <= len(seen) + 1 and topics <= seen | {k})
+                        for k in allowed[p]}
+                fewest = min(dead.values())
+                allowed[p] = [k for k in allowed[p] if dead[k] == fewest]
         # Most constrained first (the sort is stable, so ties keep the shuffled order).
         todo.sort(key=lambda p: len(allowed[p]))
         by_topic: list[list[int]] = [[] for _ in range(K)]

@@ -234,11 +234,11 @@ class Instance:
         """Which tables each round uses: as many as the room fills to the minimum size.
 
         When everyone can be spread over all tables at the minimum size, every table is used.
-        Otherwise a round uses tables where someone must stay, then the others one by one,
-        spreading over topics (the topic with the fewest tables this round, then the one most
-        travellers still need, then the one used least so far), preferring a hosted table,
-        then the table used least so far, for as long as the room still fills each of them to
-        the minimum; tables are added beyond that only when their seats are needed. See
+        Otherwise a round uses tables where someone must stay, then the others one by one:
+        from the topic with the fewest tables this round, a hosted table first (its host stays
+        with their tablecloth), then the topic most travellers still need, the topic used least
+        so far, the table used least so far; for as long as the room still fills each of them
+        to the minimum. Tables are added beyond that only when their seats are needed. See
         docs/rotation.md.
         """
         R, T, N, K = self.R, self.T, self.N, self.K
@@ -284,8 +284,8 @@ class Instance:
                 while len(chosen) < T:
                     def key(t: int) -> tuple[int, ...]:
                         homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))
-                        return (homeward if final else 0, per_topic[topic_of[t]], -demand[topic_of[t]],
-                                used_k[topic_of[t]], 0 if hosted[t] else 1, used_t[t], t)
+                        return (homeward if final else 0, per_topic[topic_of[t]], 0 if hosted[t] else 1,
+                                -demand[topic_of[t]], used_k[topic_of[t]], used_t[t], t)
                     best = min((t for t in range(T) if t not in taken), key=key)
                     if need + mins[best] > N and seats >= N and chosen:
                         break

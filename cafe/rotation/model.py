@@ -77,6 +77,8 @@ class Plan:
 
     rounds: tuple[dict[int, int], ...]
     score: Score
+    # The work spent: annealing moves, plus the tabu phase's swap evaluations in move units.
+    work: int = 0
 
 
 class NotEnoughSeats(ValueError):

@@ -72,7 +72,7 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     # A short cold descent first: on easy instances the constructive start is a few cheap
     # moves from a perfect plan, and annealing from hot would first scramble it.
     quick = min(budget // 10, 20 * inst.N * inst.R)
-    anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
+    work = anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
     main = budget - quick if not inst.late_home else (budget - quick) * 4 // 5
     # Cool to where single organisation pairs and balance steps decide, when they can matter;
     # otherwise spend the whole schedule in the range where pair repeats get sorted out.
@@ -80,17 +80,27 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     # Where two tables share a topic, a tabu search over swaps within a topic takes over from
     # annealing, which levels off on pair repeats: annealing gets a third of the schedule,
     # the tabu phase the rest. Easy instances reach the floor during annealing and stop.
-    tabu_share = main * 2 // 3 if any(len(ts) > 1 for ts in inst.tables_of_topic) else 0
+    tabu_share = main * 2 // 3 if _two_used_tables_share_a_topic(inst) else 0
     if not designed:
         # Hot annealing would only scramble an algebraic start; the tabu phase polishes it.
-        anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
+        work += anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
     if state.cost() > floor:
-        tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor)
+        work += tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor) // _TABU_PER_MOVE
     if inst.late_home:
         state.send_home()
-        anneal(state, budget - quick - main, deadline, state.floor(revisit_bound), 0.5 * W_PAIR, 0.3 * W_ORG)
+        work += anneal(state, budget - quick - main, deadline, state.floor(revisit_bound),
+                       0.5 * W_PAIR, 0.3 * W_ORG)
     rounds = state.export()
-    return Plan(rounds, _score(problem, rounds, bound, revisit_bound))
+    return Plan(rounds, _score(problem, rounds, bound, revisit_bound), work)
+
+
+def _two_used_tables_share_a_topic(inst: Instance) -> bool:
+    """Whether the tabu phase has anything to swap: a round using two tables of one topic."""
+    for r in range(inst.R):
+        for tables in inst.tables_of_topic:
+            if sum(1 for t in tables if inst.open[r][t]) > 1:
+                return True
+    return False
 
 
 def _score(problem: Problem, rounds: tuple[dict[int, int], ...], bound: int | None, revisit_bound: int) -> Score:

@@ -74,14 +74,15 @@ def _swap(state: State, add: Gains, rounds: list[int], r: int, p: int, q: int) -
             ra[u] = _fill(state, r, a, u)  # type: ignore[index]
 
 
-def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
+def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
     """Tabu search over swaps within a topic, moving only people in a repeated pair.
 
     Swaps between tables of one topic change neither revisits nor occupancy, so only the
     pair and organisation costs move; that makes every step an exact best-improvement
     choice over the whole conflict neighbourhood.  `budget` counts evaluated swaps. Only
     people without companions swap, and where languages matter only people who speak the
-    same languages, so that no table's languages change either.
+    same languages, so that no table's languages change either. Returns the swaps it
+    evaluated (a restart counts as N).
     """
     inst = state.inst
     R, N = inst.R, inst.N
@@ -102,7 +103,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
                for p in state.movable[r])
     ]
     if not rounds or budget <= 0:
-        return
+        return 0
     add = _build(state, rounds)
     cost = state.cost()
     best_cost, best_seats = cost, [row[:] for row in state.seat]
@@ -203,3 +204,4 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> None:
     state.recount()
     if state.cost() > best_cost:
         state.reset(best_seats)
+    return used

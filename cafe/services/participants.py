@@ -18,6 +18,49 @@ from cafe.services.text import clean
 NAME_MAX = 40
 ORGANISATION_MAX = 80
 LANGUAGES = ("en", "es", "pt", "ht", "zh")
+# "Languages I can talk in": at most this many, each at most this long when typed in.
+SPOKEN_MAX = 8
+SPOKEN_LENGTH = 30
+# Names people type for the app's own languages (in those languages), so "Spanish" typed on
+# one phone and "es" ticked on another are the same language to the seating.
+LANGUAGE_NAMES = {
+    "en": ("english", "inglés", "ingles", "inglês", "angle", "anglè", "英语", "英文"),
+    "es": ("spanish", "español", "espanol", "espanhol", "panyòl", "panyol", "西班牙语", "西班牙文"),
+    "pt": ("portuguese", "portugués", "portugues", "português", "pòtigè", "potige", "葡萄牙语"),
+    "ht": ("haitian creole", "haitian", "creole", "kreyòl", "kreyol", "kreyòl ayisyen",
+           "criollo haitiano", "crioulo haitiano", "海地克里奥尔语", "海地语"),
+    "zh": ("chinese", "mandarin", "chino", "chinês", "chines", "chinwa", "中文", "汉语",
+           "普通话", "華語", "中文（简体）"),
+}
+_NAMED = {name: code for code, names in LANGUAGE_NAMES.items() for name in names}
+
+
+def language_key(text: str) -> str:
+    """What a stated language is compared by: the app's code when it names one, else its words."""
+    folded = " ".join(text.casefold().split())
+    if folded in LANGUAGES:
+        return folded
+    return _NAMED.get(folded, folded)
+
+
+def clean_languages(value: object) -> list[str]:
+    """The languages someone can talk in, checked: a list of up to SPOKEN_MAX, no repeats."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid("Languages come as a list, like [\"es\", \"en\"].")
+    if len(value) > SPOKEN_MAX:
+        raise Invalid(f"Choose at most {SPOKEN_MAX} languages.")
+    kept: list[str] = []
+    keys: set[str] = set()
+    for item in value:
+        text = clean(item, field="A language", max_length=SPOKEN_LENGTH)
+        key = language_key(text)
+        if key in keys:
+            continue
+        keys.add(key)
+        kept.append(key if key in LANGUAGES else text)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -49,6 +92,9 @@ def describe(person: Participant) -> dict[str, Any]:
         "organisation": person.organisation,
         "present": person.present,
         "stays_seated": person.stays_seated,
+        "languages": list(person.languages or []),
+        "companion_group": person.companion_group,
+        "wants_companion": person.wants_companion,
     }
 
 
@@ -70,11 +116,16 @@ def check_access(cafe: Cafe, passcode: object) -> None:
 
 
 def join(session: Session, cafe: Cafe, *, name: object, organisation: object = None,
-         anonymous: object = False, language: object = "en", passcode: object = None) -> Joined:
+         anonymous: object = False, language: object = "en", passcode: object = None,
+         languages: object = None, stays_seated: object = False,
+         with_companion: object = False) -> Joined:
     """Add someone to a café; anonymous people get a friendly placeholder name."""
     check_access(cafe, passcode)
     if not isinstance(anonymous, bool):
         raise Invalid("Choose whether to stay anonymous.")
+    if not isinstance(stays_seated, bool) or not isinstance(with_companion, bool):
+        raise Invalid("Tick the boxes or leave them empty.")
+    spoken = clean_languages(languages)
     org = clean(organisation, field="Organisation", max_length=ORGANISATION_MAX, required=False)
     if anonymous:
         number = session.scalar(
@@ -91,6 +142,9 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
         anonymous=anonymous,
         organisation=org or None,
         language=lang,
+        languages=spoken,
+        stays_seated=stays_seated,
+        wants_companion=with_companion,
         token_hash=hash_secret(token),
         connections=0,
     )

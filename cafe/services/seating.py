@@ -12,6 +12,10 @@ from cafe.models import Cafe, CafeTable, Participant, Round, Seat
 from cafe.services import eventlog
 from cafe.services.errors import DomainError, Invalid, NotFound
 from cafe.services.lookup import occupancy, participant
+from cafe.services.participants import language_key
+
+# "At least N people at a table" when the facilitator has not said.
+DEFAULT_MIN_TABLE = 3
 
 Planner = Callable[[rotation.Problem], rotation.Plan]
 Seats = dict[int, int]
@@ -57,11 +61,15 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
     for rnd, pid, tid in earlier:
         history.setdefault(rnd, {})[pid] = tid
     rounds_left = max(1, total_rounds(session, cafe) - number + 1)
+    groups: dict[int, list[int]] = {}
+    for p in people:
+        if p.companion_group is not None:
+            groups.setdefault(p.companion_group, []).append(p.id)
     return rotation.Problem(
         tables=tuple(rotation.Table(id=t.id, topic=t.topic_id, capacity=t.capacity) for t in tables),
         people=tuple(
             rotation.Person(id=p.id, host_of=host_of.get(p.id), stays_seated=p.stays_seated,
-                            organisation=p.organisation)
+                            organisation=p.organisation, languages=spoken(p))
             for p in people
         ),
         history=tuple(history[r] for r in sorted(history)),
@@ -69,18 +77,42 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
         # Deterministic per café and round: the same state always gives the same seats.
         seed=cafe.id * 1000 + number,
         final_round_home=bool(cafe.settings.get("final_round_home")),
+        min_table_size=min_table_size(cafe),
+        together=tuple(tuple(ids) for _, ids in sorted(groups.items()) if len(ids) > 1),
     )
+
+
+def min_table_size(cafe: Cafe) -> int:
+    """The fewest people a used table should have (the café's setting, else 3)."""
+    value = cafe.settings.get("min_table_size", DEFAULT_MIN_TABLE)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else DEFAULT_MIN_TABLE
+
+
+def spoken(person: Participant) -> tuple[str, ...]:
+    """The languages the seating reads for a person: those they stated, else their phone's."""
+    return _spoken(person.languages, person.language)
+
+
+def _spoken(stated: list[str] | None, phone: str) -> tuple[str, ...]:
+    return tuple(sorted({language_key(x) for x in (stated or [phone])}))
 
 
 def plan_next(problem: rotation.Problem, planner: Planner) -> Seats:
     """Plan the remaining rounds jointly and return the first; say clearly if seats run out."""
     if not problem.people:
         return {}
+    return dict(plan_all(problem, planner).rounds[0])
+
+
+def plan_all(problem: rotation.Problem, planner: Planner) -> rotation.Plan:
+    """Plan the remaining rounds; a café the engine cannot seat gets a clear refusal."""
     try:
-        result = planner(problem)
+        return planner(problem)
     except rotation.NotEnoughSeats as exc:
         raise NotEnoughSeats(f"{exc} Add a table, then try again.") from None
-    return dict(result.rounds[0])
+    except ValueError as exc:
+        # The set-up checks prevent these; a combination they missed still gets words.
+        raise Invalid(f"The seats cannot be planned: {exc}.") from None
 
 
 def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int, int]) -> Event:
@@ -98,10 +130,15 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     for pid, tid in planned.items():
         if pid in present and tid in tables:
             seats[pid] = tid
-    for pid in sorted(present - set(seats)):
-        tid = _emptiest_table(tables.values(), seats)
-        if tid is not None:
-            seats[pid] = tid
+    late = sorted(present - set(seats))
+    if late:
+        people = _people(session, cafe)
+        for pid in late:
+            tid = rotation.late_seat(_engine_tables(tables.values()), seats, people[pid], people,
+                                     companions=_companions(session, pid),
+                                     min_table_size=min_table_size(cafe))
+            if tid is not None:
+                seats[pid] = tid
     if seats:
         # One executemany, not 1,000 ORM objects: this runs while the room waits for its seats.
         session.execute(insert(Seat), [
@@ -111,23 +148,28 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
                            {"round": number, "seats": {str(p): t for p, t in sorted(seats.items())}})
 
 
-def _emptiest_table(tables: Iterable[CafeTable], seats: Mapping[int, int]) -> int | None:
-    filled: dict[int, int] = {}
-    for tid in seats.values():
-        filled[tid] = filled.get(tid, 0) + 1
-    best: tuple[float, int, int] | None = None
-    for table in tables:
-        used = filled.get(table.id, 0)
-        if used >= table.capacity:
-            continue
-        key = (used / table.capacity, table.position, table.id)
-        if best is None or key < best:
-            best = key
-    return None if best is None else best[2]
+def _engine_tables(tables: Iterable[CafeTable]) -> list[rotation.Table]:
+    return [rotation.Table(id=t.id, topic=t.topic_id, capacity=t.capacity) for t in tables]
+
+
+def _people(session: Session, cafe: Cafe) -> dict[int, rotation.Person]:
+    """The engine's view (languages) of everyone present in the café: three columns a row."""
+    rows = session.execute(select(Participant.id, Participant.languages, Participant.language).where(
+        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None)))
+    return {pid: rotation.Person(id=pid, languages=_spoken(stated, phone))
+            for pid, stated, phone in rows}
+
+
+def _companions(session: Session, pid: int) -> list[int]:
+    group = session.scalar(select(Participant.companion_group).where(Participant.id == pid))
+    if group is None:
+        return []
+    return [x for x in session.scalars(select(Participant.id).where(
+        Participant.companion_group == group, Participant.left_at_ms.is_(None))) if x != pid]
 
 
 def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
-    """Someone joined mid-café: a seat this round at the emptiest table with room."""
+    """Someone joined mid-café: a seat this round at a table where a conversation is going on."""
     if cafe.status != "running" or cafe.current_round is None:
         return []
     rnd = _round(session, cafe, cafe.current_round)
@@ -138,7 +180,14 @@ def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list
     seats = {pid: tid for pid, tid in session.execute(
         select(Seat.participant_id, Seat.table_id).join(Participant, Participant.id == Seat.participant_id)
         .where(Seat.round_id == rnd.id, Participant.left_at_ms.is_(None)))}
-    tid = _emptiest_table(tables, seats)
+    # Topics they sat at before (someone who left and came back).
+    visited = set(session.scalars(
+        select(CafeTable.topic_id).join(Seat, Seat.table_id == CafeTable.id)
+        .where(Seat.participant_id == person.id)))
+    people = _people(session, cafe)
+    tid = rotation.late_seat(_engine_tables(tables), seats, people[person.id], people,
+                             visited=visited, companions=_companions(session, person.id),
+                             min_table_size=min_table_size(cafe))
     if tid is None:
         return []  # no free seat: the panel lists them as unseated until a table is added
     session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id, table_id=tid))

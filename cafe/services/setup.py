@@ -13,7 +13,7 @@ from cafe.services import eventlog
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services import seating
 from cafe.services.lookup import occupancy, participant
-from cafe.services.participants import LANGUAGES, counts, describe
+from cafe.services.participants import LANGUAGES, clean_languages, counts, describe
 from cafe.services.text import clean
 from cafe.services.views import public_settings, round_view, table_view, topic_view
 
@@ -28,7 +28,10 @@ CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
     "locked": bool, "passcode": str, "hosts_choose": bool, "board_language": str,
+    "min_table_size": int,
 }
+# "At least N people at a table", hosts included; unset means the default.
+MIN_TABLE_RANGE = (1, 10)
 
 
 def _started(cafe: Cafe) -> bool:
@@ -97,6 +100,12 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                 continue
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Invalid(f"The setting {key} has the wrong type.")
+            if key == "min_table_size":
+                low, high = MIN_TABLE_RANGE
+                if not low <= value <= high:
+                    raise Invalid(f"A table needs at least {low} to {high} people.")
+                merged[key] = value
+                continue
             if kind is int and not 0 <= value <= 20:
                 raise Invalid("Dots are between 0 and 20 per person.")
             merged[key] = value
@@ -228,6 +237,16 @@ def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: obj
         table.host_id = None
     else:
         person = participant(session, cafe, participant_id)
+        group = _group_members(session, cafe, person.companion_group) or [person]
+        hosting = session.scalar(select(CafeTable.label).where(
+            CafeTable.cafe_id == cafe.id, CafeTable.id != table.id,
+            CafeTable.host_id.in_([p.id for p in group if p.id != person.id])))
+        if hosting is not None:
+            raise Invalid(f"{person.display_name} sits with the host of {hosting}: "
+                          "they cannot host another table.")
+        if len(group) > table.capacity:
+            raise Invalid(f"{person.display_name} sits with {len(group) - 1} more, and "
+                          f"{table.label} seats {table.capacity}.")
         for other in session.scalars(select(CafeTable).where(
                 CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id,
                 CafeTable.id != table.id)):
@@ -322,21 +341,27 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
 
 
 def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
-                    stays_seated: object = None, left: object = None) -> list[Event]:
-    """Mark someone as needing to stay seated, or as gone (or back)."""
+                    stays_seated: object = None, left: object = None,
+                    languages: object = None) -> list[Event]:
+    """Mark someone as needing to stay seated, set their languages, or mark them gone (or back)."""
     person = session.get(Participant, participant_id) if isinstance(participant_id, int) else None
     if person is None or person.cafe_id != cafe.id:
         raise NotFound("There is no such participant in this café.")
     events: list[Event] = []
-    if stays_seated is not None:
-        if not isinstance(stays_seated, bool):
-            raise Invalid("Stays seated is yes or no.")
-        person.stays_seated = stays_seated
+    if stays_seated is not None and not isinstance(stays_seated, bool):
+        raise Invalid("Stays seated is yes or no.")
+    spoken = clean_languages(languages) if languages is not None else None
+    if stays_seated is not None or spoken is not None:
+        if stays_seated is not None:
+            person.stays_seated = stays_seated
+        if spoken is not None:
+            person.languages = spoken
         session.flush()
         events.append(eventlog.append(session, cafe.id, "participant_updated",
                                       {"participant": describe(person)}))
     if left is True and person.left_at_ms is None:
         person.left_at_ms = now_ms()
+        events += _leave_group(session, cafe, person)
         for table in session.scalars(select(CafeTable).where(CafeTable.host_id == person.id)):
             table.host_id = None
             session.flush()
@@ -356,3 +381,71 @@ def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
     elif left is not None and not isinstance(left, bool):
         raise Invalid("Left is yes or no.")
     return events
+
+
+def _group_members(session: Session, cafe: Cafe, group: int | None) -> list[Participant]:
+    if group is None:
+        return []
+    return list(session.scalars(select(Participant).where(
+        Participant.cafe_id == cafe.id, Participant.companion_group == group,
+        Participant.left_at_ms.is_(None)).order_by(Participant.id)))
+
+
+def _leave_group(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
+    """Take someone out of their companion group; a group of one is no group."""
+    group = person.companion_group
+    if group is None:
+        return []
+    person.companion_group = None
+    rest = [p for p in _group_members(session, cafe, group) if p.id != person.id]
+    changed = [person]
+    if len(rest) == 1:
+        rest[0].companion_group = None
+        changed.append(rest[0])
+    elif rest and group == person.id:
+        # The group is named after its lowest id: renumber when that person goes.
+        for other in rest:
+            other.companion_group = rest[0].id
+        changed += rest
+    session.flush()
+    return [eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
+            for p in changed if p.left_at_ms is None]
+
+
+def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
+    """These people sit at one table every round (an interpreter and the person they interpret
+    for, a parent and child); linking someone already in a group brings the whole group."""
+    if not isinstance(participant_ids, list) or not all(
+            isinstance(x, int) and not isinstance(x, bool) for x in participant_ids):
+        raise Invalid("Choose the people who sit together.")
+    if len(set(participant_ids)) != len(participant_ids):
+        raise Invalid("Someone is named twice: a person always sits with themselves.")
+    if len(participant_ids) < 2:
+        raise Invalid("Choose at least two people to sit together.")
+    people = [participant(session, cafe, pid) for pid in participant_ids]
+    everyone = {p.id: p for p in people}
+    for p in people:
+        for other in _group_members(session, cafe, p.companion_group):
+            everyone.setdefault(other.id, other)
+    largest = session.scalar(select(func.max(CafeTable.capacity)).where(CafeTable.cafe_id == cafe.id)) or 0
+    if len(everyone) > largest:
+        raise Invalid(f"People who sit together share one table: at most {largest} here, "
+                      f"and these are {len(everyone)}." if largest else
+                      "Add a table first: people who sit together share one.")
+    hosting = session.execute(select(CafeTable.label, CafeTable.host_id).where(
+        CafeTable.cafe_id == cafe.id, CafeTable.host_id.in_(list(everyone)))).all()
+    if len(hosting) > 1:
+        labels = " and ".join(sorted(label for label, _ in hosting))
+        raise Invalid(f"They host {labels}: two hosts stay at two tables and cannot sit together.")
+    group = min(everyone)
+    changed = [p for p in everyone.values() if p.companion_group != group]
+    for p in changed:
+        p.companion_group = group
+    session.flush()
+    return [eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
+            for p in sorted(changed, key=lambda p: p.id)]
+
+
+def unlink_companion(session: Session, cafe: Cafe, participant_id: object) -> list[Event]:
+    """This person no longer sits with their group."""
+    return _leave_group(session, cafe, participant(session, cafe, participant_id))
