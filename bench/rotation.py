@@ -115,6 +115,24 @@ def languages_90() -> Problem:
     return Problem(tables=tables, people=tuple(people), rounds=5, min_table_size=3, together=together)
 
 
+def messy() -> Problem:
+    """Everything at once: a café set up for 70 on uneven areas (4/4/3/3 tables of 5, 8 hosts)
+    where 30 came, in five languages, with two interpreter pairs and two people who cannot move.
+    Five more arrive during round 1 (see LATECOMERS)."""
+    tables = tuple(Table(id=t + 1, topic=(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3)[t] + 1, capacity=5)
+                   for t in range(14))
+    hosts = [("en", "es"), ("en",), ("en", "ht"), ("en", "zh"), ("en", "es"), ("en",), ("es",), ("en",)]
+    host_tables = [1, 3, 5, 7, 9, 11, 12, 14]
+    people = [Person(id=i + 1, host_of=t, languages=hosts[i]) for i, t in enumerate(host_tables)]
+    travellers = ([("es",)] * 6 + [("ht",)] * 3 + [("zh",)] * 2 + [("en", "es")] * 2 + [("en", "ht")]
+                  + [("en",)] * 8)
+    for i, langs in enumerate(travellers):
+        people.append(Person(id=100 + i, languages=langs, stays_seated=i in (20, 21)))
+    # Interpreters with the person they interpret for: English-Spanish, English-Kreyòl.
+    together = ((112, 100), (113, 106))
+    return Problem(tables=tables, people=tuple(people), rounds=4, min_table_size=3, together=together)
+
+
 INSTANCES: dict[str, Callable[[], Problem]] = {
     "masen-14x5x4": lambda: hosted([3, 3, 3, 3, 2], 5, 4, orgs=True),
     "masen-5x14x4": lambda: hosted([1, 1, 1, 1, 1], 14, 4, orgs=True),
@@ -128,6 +146,7 @@ INSTANCES: dict[str, Callable[[], Problem]] = {
     "languages-90": languages_90,
     # A 21st-century town meeting: 5,000 people at 500 tables of 10 in 25 areas.
     "assembly-5000": lambda: hosted([20] * 25, 10, 4),
+    "messy": messy,
 }
 
 METHODS: dict[str, Callable[[Problem], Plan]] = {
@@ -155,12 +174,16 @@ def replan_problem(base: Problem, seed: int) -> Problem:
 
 
 # Instances where people arrive during round 1 and the café plans again for the rest: the
-# people who come late (they get no seat from the first plan).
-LATECOMERS: dict[str, int] = {"thin": 3}
+# languages of each person who comes late (they get no seat from the first plan).
+LATECOMERS: dict[str, list[tuple[str, ...]]] = {
+    "thin": [(), (), ()],
+    "messy": [("es",), ("es",), ("en",), ("en", "es"), ("zh",)],
+}
 
 
-def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan], late: int) -> tuple[float, Score, dict[str, object]]:
-    """Plan, seat `late` arrivals during round 1 as the server does, plan the rest again.
+def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan],
+             late: list[tuple[str, ...]]) -> tuple[float, Score, dict[str, object]]:
+    """Plan, seat the `late` arrivals during round 1 as the server does, plan the rest again.
 
     Returns the seconds of both plans and the seatings, the score of all rounds together (the
     bounds from the second plan, which knows round 1 as history), and what the latecomers got.
@@ -171,8 +194,8 @@ def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan], late: 
     people = {p.id: p for p in base.people}
     at_used = 0
     next_id = max(people) + 1
-    for i in range(late):
-        person = Person(id=next_id + i)
+    for i, languages in enumerate(late):
+        person = Person(id=next_id + i, languages=languages)
         table = late_seat(base.tables, seats, person, people, min_table_size=base.min_table_size)
         if table is None:
             continue
@@ -185,7 +208,7 @@ def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan], late: 
     both = score(base.tables, tuple(people.values()), (), (seats,) + second.rounds,
                  lower=second.score.lower_bound, revisit_lower=second.score.revisit_bound,
                  together=base.together)
-    return seconds, both, {"latecomers_at_used_tables": f"{at_used}/{late}"}
+    return seconds, both, {"latecomers_at_used_tables": f"{at_used}/{len(late)}"}
 
 
 def run(name: str, method: str, seeds: int) -> dict[str, object]:

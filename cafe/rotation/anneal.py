@@ -11,11 +11,15 @@ from cafe.rotation.state import State
 _P_HOT = 0.5
 
 
-def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float) -> int:
+def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float,
+           strict: bool = True) -> int:
     """Simulated annealing over swaps and moves in all planned rounds jointly.
 
-    A move never makes a higher goal worse unless a goal above it gets better: a table's
-    minimum size, then a shared language, then topic revisits come before everything else.
+    Strict (the default): a move never makes a higher goal worse unless a goal above it gets
+    better: a table's minimum size, then a shared language, then topic revisits come before
+    everything else. Not strict, only the minimum size is kept that way; language misses and
+    revisits are weighed like the rest, so at a temperature of a few revisits the search can
+    cross a plateau (three tables trading people) to seat everyone with a shared language.
     Returns the moves it made (it stops early at `floor` or at the deadline).
     """
     inst = state.inst
@@ -56,7 +60,7 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
                 mv = movable[r]
                 p = mv[int(rnd() * len(mv))]
             if group_of[p] >= 0:
-                cost += state.group_step(r, p, temp, rnd)
+                cost += state.group_step(r, p, temp, rnd, strict)
                 if cost <= floor:
                     break
                 continue
@@ -84,7 +88,7 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
                 dlang = dbridge = 0
                 if lang_on:
                     dlang, dbridge = lang_move(r, p, t, u)
-                if (ddef == 0 and dlang > 0) or (ddef == 0 and dlang == 0 and drev > 0):
+                if strict and ((ddef == 0 and dlang > 0) or (ddef == 0 and dlang == 0 and drev > 0)):
                     continue
                 d = 0
                 for x in mt:
@@ -143,9 +147,9 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
             dlang = dbridge = 0
             if lang_on:
                 dlang, dbridge = lang_swap(r, p, q)
-                if dlang > 0 or (dlang == 0 and drev_p + drev_q > 0):
+                if strict and (dlang > 0 or (dlang == 0 and drev_p + drev_q > 0)):
                     continue
-            elif drev_p + drev_q > 0:
+            elif strict and drev_p + drev_q > 0:
                 continue
             rq = meet[q]
             d = 0

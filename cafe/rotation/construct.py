@@ -80,8 +80,9 @@ class _Round:
     def best_table(self, people: list[int], choices: list[int], rng: random.Random) -> int:
         """The table for `people` (one person or a companion group) among `choices`.
 
-        A table short of its minimum first, then one where they can talk with somebody, then
-        the least pair cost, the emptiest, the fewest colleagues.
+        A table short of its minimum (by the whole group, if it is one) first, then one where
+        they can talk with somebody, then the least pair cost, the emptiest, the fewest
+        colleagues.
         """
         inst = self.inst
         lmask, org = inst.lmask, inst.org
@@ -91,7 +92,9 @@ class _Round:
         for t in choices:
             if self.free[t] < len(people):
                 continue
-            first = 0 if self.short[t] else 1
+            # A table short by at least the whole group first: a pair sent to a table short
+            # by one leaves another table short.
+            first = 0 if self.short[t] >= len(people) else (1 if self.short[t] else 2)
             if best_key is not None and first > best_key[0]:
                 continue   # the key is compared part by part: skip the dearer parts early
             members = self.members[t]
@@ -109,6 +112,16 @@ class _Round:
             if best_key is None or key < best_key:
                 best_t, best_key = t, key
         return best_t
+
+
+def _rarity(inst: Instance) -> list[int]:
+    """Per person: how many present people speak their most widely spoken language (a big
+    number for people with no stated language: they fit anywhere)."""
+    speakers = [0] * inst.L
+    for langs in inst.langs:
+        for i in langs:
+            speakers[i] += 1
+    return [max((speakers[i] for i in langs), default=inst.N + 1) for langs in inst.langs]
 
 
 def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
@@ -166,19 +179,30 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
                         for k in allowed[p]}
                 fewest = min(dead.values())
                 allowed[p] = [k for k in allowed[p] if dead[k] == fewest]
-        # Most constrained first (the sort is stable, so ties keep the shuffled order).
-        todo.sort(key=lambda p: len(allowed[p]))
+        # Languages heard at each topic this round (its seated people, then those matched).
+        heard = [0] * K
+        for t in range(T):
+            heard[inst.topic_of[t]] |= now.spoken[t]
+        rarity = _rarity(inst)
+        # Most constrained first, then the rarest languages, so that someone whose language
+        # few speak finds the topics where it is spoken, and the next speaker follows them
+        # (the sort is stable, so ties keep the shuffled order).
+        todo.sort(key=lambda p: (len(allowed[p]), rarity[p]))
         by_topic: list[list[int]] = [[] for _ in range(K)]
         left: list[int] = []
         for p in todo:
             opts = [k for k in allowed[p] if kfree[k] > 0]
             if opts:
-                # A topic whose tables are still short of their minimum first; then the
-                # emptiest, which keeps the most options open for the people still to come.
-                k = max(opts, key=lambda k: (kshort[k] > 0, kfree[k], rng.random()))
+                # A topic whose tables are still short of their minimum first; then one where
+                # their language is spoken; then the emptiest, which keeps the most options
+                # open for the people still to come.
+                m = inst.lmask[p]
+                k = max(opts, key=lambda k: (kshort[k] > 0, not m or bool(m & heard[k]), kfree[k],
+                                             rng.random()))
                 kfree[k] -= 1
                 if kshort[k]:
                     kshort[k] -= 1
+                heard[k] |= m
                 by_topic[k].append(p)
             elif not _augment(p, allowed, by_topic, kfree):
                 left.append(p)
@@ -191,6 +215,9 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         for k in range(K):
             group = by_topic[k]
             rng.shuffle(group)
+            # Rarest languages first within the topic too: they pick the tables where they
+            # are understood before the room fills around them.
+            group.sort(key=lambda p: rarity[p])
             for p in group:
                 t = now.best_table([p], inst.tables_of_topic[k], rng)
                 if t < 0:

@@ -10,6 +10,7 @@ from cafe.rotation.bounds import lower_bound, revisit_floor, two_round_bound
 from cafe.rotation.construct import construct
 from cafe.rotation.instance import W_ORG, W_PAIR, Instance
 from cafe.rotation.model import Plan, Problem, Score
+from cafe.rotation.repair import mend_languages, repair
 from cafe.rotation.scoring import score
 from cafe.rotation.state import State
 from cafe.rotation.tabu import tabu
@@ -29,6 +30,8 @@ _MOVES_RANGE = (30_000, 1_000_000)
 # annealing it replaces: on pair-bound instances it is what improves the plan. Doubling it
 # did not improve golfers 8-4-10 (without its algebraic start), so it stays at 12.
 _TABU_PER_MOVE = 12
+# Changes the repair phase weighs per annealing move (each is an exact, general delta).
+_REPAIR_PER_MOVE = 2
 
 
 def default_moves(people: int, rounds: int) -> int:
@@ -72,7 +75,15 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     # A short cold descent first: on easy instances the constructive start is a few cheap
     # moves from a perfect plan, and annealing from hot would first scramble it.
     quick = min(budget // 10, 20 * inst.N * inst.R)
-    work = anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
+    # Where tables are short of their minimum or someone has nobody to talk with, mend that
+    # first by exhaustive best changes: annealing's random moves find them slowly in a tight room.
+    work = repair(state, deadline) // _REPAIR_PER_MOVE if state.cost() > floor else 0
+    unheard = sum(inst.alone) * inst.R   # language misses no plan avoids
+    if state.miss_total > unheard:
+        # Some cannot talk with anyone at their table and no single change helps (a tight
+        # room: every table at its minimum): a tabu search walks across the plateau.
+        work += mend_languages(state, budget // 3 * _REPAIR_PER_MOVE, deadline, unheard) // _REPAIR_PER_MOVE
+    work += anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
     main = budget - quick if not inst.late_home else (budget - quick) * 4 // 5
     # Cool to where single organisation pairs and balance steps decide, when they can matter;
     # otherwise spend the whole schedule in the range where pair repeats get sorted out.
@@ -86,6 +97,8 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
         work += anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
     if state.cost() > floor:
         work += tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor) // _TABU_PER_MOVE
+    if state.def_total or state.miss_total:
+        work += repair(state, deadline) // _REPAIR_PER_MOVE
     if inst.late_home:
         state.send_home()
         work += anneal(state, budget - quick - main, deadline, state.floor(revisit_bound),

@@ -23,9 +23,19 @@ Delta = tuple[int, int, int, int, int, int, int]
 WEIGHTS = (W_REV, W_PAIR, W_BAL, W_ORG, W_MIN, W_LANG, W_ORG)
 
 
+# The steps of a group move: (person, table or person, was it a swap).
+Undo = list[tuple[int, int, bool]]
+
+
 def weigh(d: Delta | list[int]) -> int:
     """The weighted cost of a delta."""
     return sum(w * x for w, x in zip(WEIGHTS, d))
+
+
+def worse_rule(d: Delta | list[int]) -> bool:
+    """A change that makes a near-hard goal worse (deficit, then languages, then revisits)
+    without making a higher one better: never accepted."""
+    return d[4] > 0 or (d[4] == 0 and (d[5] > 0 or (d[5] == 0 and d[0] > 0)))
 
 
 class State:
@@ -382,23 +392,30 @@ class State:
         self.miss_total += d[5]
         self.bridge_total += d[6]
 
-    def group_step(self, r: int, leader: int, temp: float, rnd: Callable[[], float]) -> int:
-        """Try moving a companion group to another used table; return the accepted cost change.
+    def move_group(self, r: int, leader: int, u: int, rnd: Callable[[], float]) -> tuple[list[int], Undo] | None:
+        """Move a companion group to table u in round r; (its delta, how to undo it), or None."""
+        return self.move_block(r, self.inst.groups[self.inst.group_of[leader]], u, rnd)
 
-        The members take free seats there, or swap with people there who move alone; the
-        change is kept by the same rule as any annealing move, else undone step by step.
+    def move_block(self, r: int, members: list[int], u: int, rnd: Callable[[], float],
+                   partners: list[int] | None = None) -> tuple[list[int], Undo] | None:
+        """Move people of one table together to table u in round r; (delta, undo) or None.
+
+        The members take free seats there, or swap with people there who sit alone (picked
+        with `rnd`, or exactly `partners`, one each, when given). None when u cannot take
+        them all.
         """
         inst = self.inst
-        members = inst.groups[inst.group_of[leader]]
-        t = self.seat[r][leader]
-        u = int(rnd() * inst.T)
+        t = self.seat[r][members[0]]
         if u == t or inst.caps[r][u] < len(members):
-            return 0
-        free = inst.caps[r][u] - len(self.mem[r][u])
-        singles = [y for y in self.mem[r][u] if inst.pins[r][y] < 0 and inst.group_of[y] < 0]
+            return None
+        if partners is not None:
+            free, singles = 0, list(partners)
+        else:
+            free = inst.caps[r][u] - len(self.mem[r][u])
+            singles = [y for y in self.mem[r][u] if inst.pins[r][y] < 0 and inst.group_of[y] < 0]
         if free + len(singles) < len(members):
-            return 0
-        done: list[tuple[int, int, bool]] = []
+            return None
+        done: Undo = []
         total = [0] * 7
         for x in members:
             if free > 0:
@@ -407,23 +424,37 @@ class State:
                 done.append((x, t, False))
                 free -= 1
             else:
-                y = singles.pop(int(rnd() * len(singles)))
+                y = singles.pop(0 if partners is not None else int(rnd() * len(singles)))
                 d = self.swap_delta(r, x, y)
                 self.commit(r, x, y, d, swap=True)
                 done.append((x, y, True))
             for i in range(7):
                 total[i] += d[i]
-        delta = weigh(total)
-        worse_rule = total[4] > 0 or (total[4] == 0 and (total[5] > 0 or (total[5] == 0 and total[0] > 0)))
-        if not worse_rule and (delta <= 0 or rnd() < math.exp(-delta / temp)):
-            return delta
+        return total, done
+
+    def undo(self, r: int, done: Undo) -> None:
+        """Take back the steps of a group move, last first."""
         for x, other, swap in reversed(done):
             if swap:
-                d = self.swap_delta(r, x, other)
-                self.commit(r, x, other, d, swap=True)
+                self.commit(r, x, other, self.swap_delta(r, x, other), swap=True)
             else:
-                d = self.move_delta(r, x, other)
-                self.commit(r, x, other, d, swap=False)
+                self.commit(r, x, other, self.move_delta(r, x, other), swap=False)
+
+    def group_step(self, r: int, leader: int, temp: float, rnd: Callable[[], float],
+                   strict: bool = True) -> int:
+        """Try moving a companion group to another used table; return the accepted cost change.
+
+        The change is kept by the same rule as any annealing move, else undone step by step.
+        """
+        moved = self.move_group(r, leader, int(rnd() * self.inst.T), rnd)
+        if moved is None:
+            return 0
+        total, done = moved
+        delta = weigh(total)
+        if not (worse_rule(total) if strict else total[4] > 0) and (
+                delta <= 0 or rnd() < math.exp(-delta / temp)):
+            return delta
+        self.undo(r, done)
         return 0
 
     def hot_list(self) -> list[tuple[int, int]]:

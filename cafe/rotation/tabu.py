@@ -199,7 +199,11 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
             add = _build(state, rounds)
             tabu.clear()
             stall = 0
-            used += N
+            # A restart rebuilds the state and the add table: count it like the swaps it costs
+            # (in a small, tight room restarts come every few steps and dominated the time).
+            used += sum(len(row[p]) * len(state.mem[r][state.seat[r][p]])  # type: ignore[arg-type, index]
+                        for r in rounds if (row := add[r]) is not None
+                        for p in range(N) if row[p] is not None) + N * R
     # Keep the pair/org totals exact, then return to the best plan seen.
     state.recount()
     if state.cost() > best_cost:
