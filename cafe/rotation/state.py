@@ -228,12 +228,7 @@ class State:
                 self.oc[r][t][oq] += 1
         if inst.lmask[p] != inst.lmask[q]:
             lct, lcu = self.lc[r][t], self.lc[r][u]
-            for i in inst.langs[p]:
-                lct[i] -= 1
-                lcu[i] += 1
-            for i in inst.langs[q]:
-                lcu[i] -= 1
-                lct[i] += 1
+            self._trade_languages(lct, lcu, p, q)
             self.bc[r][t] += inst.bridge[q] - inst.bridge[p]
             self.bc[r][u] += inst.bridge[p] - inst.bridge[q]
             self.miss[r][t] = self.misses_at(mt, lct)
@@ -274,6 +269,16 @@ class State:
 
     # -- languages and the exact cost of any single change (the slow, general path)
 
+    def _trade_languages(self, frm: list[int], to: list[int], p: int, q: int) -> None:
+        """Speaker counts after p goes from the table counted in `frm` to `to`, and q back."""
+        langs = self.inst.langs
+        for i in langs[p]:
+            frm[i] -= 1
+            to[i] += 1
+        for i in langs[q]:
+            to[i] -= 1
+            frm[i] += 1
+
     def lang_move_delta(self, r: int, p: int, t: int, u: int) -> tuple[int, int]:
         """(language misses, multilingual pairs) change if p moved from table t to u in round r."""
         inst = self.inst
@@ -307,22 +312,12 @@ class State:
         lct, lcu = self.lc[r][t], self.lc[r][u]
         mt, mu = self.mem[r][t], self.mem[r][u]
         before = self.miss[r][t] + self.miss[r][u]
-        for i in inst.langs[p]:
-            lct[i] -= 1
-            lcu[i] += 1
-        for i in inst.langs[q]:
-            lcu[i] -= 1
-            lct[i] += 1
+        self._trade_languages(lct, lcu, p, q)
         ip, iq = mt.index(p), mu.index(q)
         mt[ip], mu[iq] = q, p
         after = self.misses_at(mt, lct) + self.misses_at(mu, lcu)
         mt[ip], mu[iq] = p, q
-        for i in inst.langs[p]:
-            lct[i] += 1
-            lcu[i] -= 1
-        for i in inst.langs[q]:
-            lcu[i] += 1
-            lct[i] -= 1
+        self._trade_languages(lcu, lct, p, q)   # and back
         bp, bq = inst.bridge[p], inst.bridge[q]
         if bp == bq:
             dbridge = 0

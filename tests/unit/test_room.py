@@ -20,6 +20,7 @@ from cafe.rotation import (
     score,
     violations,
 )
+from tests.unit.test_rotation import over_committed
 
 FAST = {"moves": 20_000, "time_limit": 30.0}
 
@@ -333,20 +334,6 @@ def rooms(draw: st.DrawFn) -> Problem:
                    min_table_size=draw(st.integers(1, 4)), together=tuple(together))
 
 
-def pinned_beyond_capacity(problem: Problem) -> bool:
-    """Some table must hold more hosts and people who stay seated than it seats."""
-    caps = {t.id: t.capacity for t in problem.tables}
-    last: dict[int, int] = {}
-    for rnd in problem.history:
-        last.update(rnd)
-    bound: dict[int, int] = {}
-    for p in problem.people:
-        table = p.host_of if p.host_of is not None else (last.get(p.id) if p.stays_seated else None)
-        if table in caps:
-            bound[table] = bound.get(table, 0) + 1
-    return any(n > caps[t] for t, n in bound.items())
-
-
 ROOMS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -356,7 +343,7 @@ def test_the_hard_rules_hold_in_any_room(problem: Problem) -> None:
     try:
         result = plan(problem, moves=3_000, time_limit=10.0)
     except ValueError as err:
-        assert pinned_beyond_capacity(problem), str(err)
+        assert over_committed(problem), str(err)
         return
     assert violations(problem, result.rounds) == []
     assert result.score.companions_split == 0
