@@ -165,12 +165,21 @@ class Instance:
         self.caps: list[list[int]] = []
         if R == 0:
             return []
+        # Companion groups that move freely need one table with room for all of them: keep
+        # that room when placing people who stay seated but were never seated.
+        reserved = [0] * T
+        for members in sorted((g for g in self.groups if fixed[g[0]] < 0
+                               and not any(self.people[x].stays_seated for x in g)),
+                              key=lambda g: (-len(g), g[0])):
+            t = max(range(T), key=lambda i: (self.cap[i] - count[i] - reserved[i], -i))
+            reserved[t] += len(members)
         for p in range(N):
             if fixed[p] < 0 and self.people[p].stays_seated:
                 # Never seated: give them (and their companions) the table with the most room.
                 g = self.group_of[p]
                 who = self.groups[g] if g >= 0 else [p]
-                t = max(range(T), key=lambda i: (self.cap[i] - count[i], -i))
+                t = max(range(T), key=lambda i: (self.cap[i] - count[i] - reserved[i] >= len(who),
+                                                 self.cap[i] - count[i] - reserved[i], -i))
                 for x in who:
                     fixed[x] = t
                     staying[x] = True
@@ -181,7 +190,7 @@ class Instance:
                 if fixed[p] < 0 and self.hist_seat[p] and self.hist_seat[p][0] >= 0:
                     homes[p] = self.hist_seat[p][0]
         forced = sorted({fixed[p] for p in range(N) if staying[p]})
-        self._choose_open(forced, homes)
+        self._choose_open(forced, homes, fixed)
 
         pins = [[-1] * N for _ in range(R)]
         for r in range(R):
@@ -193,6 +202,11 @@ class Instance:
                     load[fixed[p]] += 1
             # A host whose table is not used this round sits at a used table of the same topic
             # (the one with the most room), else at any used table; their companions come along.
+            # Room the free companion groups need stays theirs, where it can.
+            held = [0] * T
+            for members in sorted((g for g in self.groups if fixed[g[0]] < 0), key=len, reverse=True):
+                t = max(range(T), key=lambda i: (self.caps[r][i] - load[i] - held[i], -i))
+                held[t] += len(members)
             for p in range(N):
                 if fixed[p] >= 0 and row[p] < 0 and not self.follower[p]:
                     g = self.group_of[p]
@@ -200,7 +214,8 @@ class Instance:
                     own = self.topic_of[fixed[p]]
                     best = max(
                         (t for t in range(T) if self.open[r][t] and self.caps[r][t] - load[t] >= len(who)),
-                        key=lambda t: (self.topic_of[t] == own, self.caps[r][t] - load[t], -t),
+                        key=lambda t: (self.caps[r][t] - load[t] - held[t] >= len(who),
+                                       self.topic_of[t] == own, self.caps[r][t] - load[t] - held[t], -t),
                         default=-1,
                     )
                     if best < 0:
@@ -230,7 +245,7 @@ class Instance:
                     self.late_home.append(p)
         return pins
 
-    def _choose_open(self, forced: list[int], homes: list[int]) -> None:
+    def _choose_open(self, forced: list[int], homes: list[int], fixed: list[int]) -> None:
         """Which tables each round uses: as many as the room fills to the minimum size.
 
         When everyone can be spread over all tables at the minimum size, every table is used.
@@ -294,6 +309,12 @@ class Instance:
                     need += mins[best]
                     seats += cap[best]
                     per_topic[topic_of[best]] += 1
+                # Companions are a hard rule, the minimum is not: while the groups cannot all
+                # find a used table with room for them, use one more table.
+                while len(chosen) < T and not self._groups_fit(chosen, fixed):
+                    best = max((t for t in range(T) if t not in taken), key=lambda t: (cap[t], -t))
+                    chosen.append(best)
+                    taken.add(best)
             flags = [False] * T
             for t in chosen:
                 flags[t] = True
@@ -302,6 +323,25 @@ class Instance:
                 demand[topic_of[t]] -= per_table
             self.open.append(flags)
             self.caps.append([cap[t] if flags[t] else 0 for t in range(T)])
+
+    def _groups_fit(self, chosen: list[int], fixed: list[int]) -> bool:
+        """Whether the companion groups that move freely fit at `chosen` tables, largest first,
+        around the people pinned there and the hosts of tables left out (one seat each)."""
+        room = {t: self.cap[t] for t in chosen}
+        loose = 0
+        for p in range(self.N):
+            if fixed[p] >= 0 and not (self.group_of[p] >= 0 and fixed[self.groups[self.group_of[p]][0]] < 0):
+                if fixed[p] in room:
+                    room[fixed[p]] -= 1
+                elif self.host[p] >= 0:
+                    loose += 1   # seated at a used table somewhere: take the roomiest's seat
+        free = sorted(room.values(), reverse=True)
+        for members in sorted((g for g in self.groups if fixed[g[0]] < 0), key=len, reverse=True):
+            free.sort(reverse=True)
+            if not free or free[0] < len(members):
+                return False
+            free[0] -= len(members)
+        return sum(free) >= loose
 
 
 def revisits(seq: Sequence[int], topics: int) -> int:

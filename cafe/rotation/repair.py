@@ -20,14 +20,14 @@ _TENURE = (3, 8)
 _PATIENCE = 60
 
 
-def repair(state: State, deadline: float) -> int:
+def repair(state: State, deadline: float, budget: int = 1 << 62) -> int:
     """Steepest descent over people at a table short of its minimum or with a language miss.
 
     For each such person (a companion group moves as one), every move to a used table with
     room and every swap with someone sitting alone in the same round is weighed exactly, and
     the best is applied if it lowers the cost. Unlike annealing it looks at all of them, so a
     tight room (every table at its minimum, several languages) is mended in a few passes.
-    Returns the changes it weighed.
+    Returns the changes it weighed (it stops once past `budget`).
     """
     inst = state.inst
     rnd = state.rng.random
@@ -44,7 +44,7 @@ def repair(state: State, deadline: float) -> int:
             people = sorted({p for t in troubled for p in state.mem[r][t]
                              if inst.pins[r][p] < 0 and not inst.follower[p]})
             for p in people:
-                if time.perf_counter() > deadline:
+                if time.perf_counter() > deadline or weighed >= budget:
                     return weighed
                 weighed += _best_change(state, r, p, rnd)
                 changed = True

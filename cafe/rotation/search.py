@@ -74,17 +74,20 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     floor = state.floor(revisit_bound, _pair_floor(problem, inst))
     # A short cold descent first: on easy instances the constructive start is a few cheap
     # moves from a perfect plan, and annealing from hot would first scramble it.
-    quick = min(budget // 10, 20 * inst.N * inst.R)
     # Where tables are short of their minimum or someone has nobody to talk with, mend that
-    # first by exhaustive best changes: annealing's random moves find them slowly in a tight room.
-    work = repair(state, deadline) // _REPAIR_PER_MOVE if state.cost() > floor else 0
+    # first by exhaustive best changes: annealing's random moves find them slowly in a tight
+    # room. Repair spends at most a sixth of the budget, the language tabu search a third; the
+    # schedule below gets the rest.
+    work = repair(state, deadline, budget // 6 * _REPAIR_PER_MOVE) // _REPAIR_PER_MOVE if state.cost() > floor else 0
     unheard = sum(inst.alone) * inst.R   # language misses no plan avoids
     if state.miss_total > unheard:
         # Some cannot talk with anyone at their table and no single change helps (a tight
         # room: every table at its minimum): a tabu search walks across the plateau.
         work += mend_languages(state, budget // 3 * _REPAIR_PER_MOVE, deadline, unheard) // _REPAIR_PER_MOVE
+    rest = budget - work
+    quick = min(rest // 10, 20 * inst.N * inst.R)
     work += anneal(state, quick, deadline, floor, 0.5 * W_ORG, 0.3 * W_ORG)
-    main = budget - quick if not inst.late_home else (budget - quick) * 4 // 5
+    main = rest - quick if not inst.late_home else (rest - quick) * 4 // 5
     # Cool to where single organisation pairs and balance steps decide, when they can matter;
     # otherwise spend the whole schedule in the range where pair repeats get sorted out.
     lowest = 0.3 * W_ORG if (inst.O or sum(inst.cap) > inst.N) else 0.1 * W_PAIR
@@ -97,11 +100,11 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
         work += anneal(state, main - tabu_share, deadline, floor, 0.6 * W_PAIR, lowest)
     if state.cost() > floor:
         work += tabu(state, tabu_share * _TABU_PER_MOVE, deadline, floor) // _TABU_PER_MOVE
-    if state.def_total or state.miss_total:
-        work += repair(state, deadline) // _REPAIR_PER_MOVE
+    if (state.def_total or state.miss_total) and work < budget:
+        work += repair(state, deadline, (budget - work) * _REPAIR_PER_MOVE) // _REPAIR_PER_MOVE
     if inst.late_home:
         state.send_home()
-        work += anneal(state, budget - quick - main, deadline, state.floor(revisit_bound),
+        work += anneal(state, max(0, budget - work), deadline, state.floor(revisit_bound),
                        0.5 * W_PAIR, 0.3 * W_ORG)
     rounds = state.export()
     return Plan(rounds, _score(problem, rounds, bound, revisit_bound), work)
