@@ -271,7 +271,7 @@ class Instance:
         # How many travellers still need each topic: the people a table opened there in the
         # planned rounds so far will seat (the room spread over the tables it can fill) count
         # against it, so topics take turns in the order people need them.
-        per_table = N / max(1, min(T, N // max(1, self.problem.min_table_size)))
+        per_table = N / max(1, min(T, max(1, N - sum(self.alone)) // max(1, self.problem.min_table_size)))
         demand = [0.0] * K
         for p in range(self.N):
             if self.traveller[p]:
@@ -283,7 +283,11 @@ class Instance:
         for h in homes:
             if h >= 0:
                 home_count[h] += 1
-        everything = sum(mins) <= N
+        # Someone nobody else present can talk with does not make a conversation: a table of
+        # two with them is one person talking to nobody. They count as a guest of a table the
+        # others fill (8 people with one such guest use three tables at a minimum of 2, not four).
+        talkers = N - sum(self.alone)
+        everything = sum(mins) <= talkers
         for r in range(R):
             if everything:
                 chosen = list(range(T))
@@ -302,7 +306,7 @@ class Instance:
                         return (homeward if final else 0, per_topic[topic_of[t]], 0 if hosted[t] else 1,
                                 -demand[topic_of[t]], used_k[topic_of[t]], used_t[t], t)
                     best = min((t for t in range(T) if t not in taken), key=key)
-                    if need + mins[best] > N and seats >= N and chosen:
+                    if need + mins[best] > talkers and seats >= N and chosen:
                         break
                     chosen.append(best)
                     taken.add(best)

@@ -128,15 +128,18 @@ function renderMap(state) {
   }
   const seated = Object.keys(seats).length;
   const showNames = seated <= MAX_NAMED_SEATS;
+  // A thin room leaves tables empty this round (settings.min_table_size): say so, rather than
+  // "0 people", once the round's seats are known.
   const columns = state.topics.map((topic) => {
     const tables = state.tables.filter((t) => t.topic_id === topic.id);
     return el('section', { class: 'map-topic' },
       el('h2', { class: 'map-topic-name', text: topic.name, style: { background: topic.colour, color: inkFor(topic.colour) } }),
-      ...tables.map((t) => {
-        const people = (byTable.get(t.id) || []).sort((a, b) => a.localeCompare(b));
-        return el('div', { class: 'map-table' },
-          el('p', { class: 'map-table-label' }, el('strong', { text: tableLabel(t.label) }),
-            el('span', { class: 'map-count', text: ` ${tn(people.length, '{n} people')}` })),
+      ...tables.map((table) => {
+        const people = (byTable.get(table.id) || []).sort((a, b) => a.localeCompare(b));
+        const unused = seated > 0 && !people.length;
+        return el('div', { class: unused ? 'map-table is-unused' : 'map-table' },
+          el('p', { class: 'map-table-label' }, el('strong', { text: tableLabel(table.label) }),
+            el('span', { class: 'map-count', text: ` ${unused ? t('not used this round') : tn(people.length, '{n} people')}` })),
           showNames && people.length ? el('p', { class: 'map-names', text: people.join(' · ') }) : null);
       }));
   });

@@ -7,6 +7,7 @@ import {
   connectLive, baseReducers, showStatus, showDeleted, remainingMs, formatMs, isPaused, isRunning, phaseLabel,
 } from './live.js';
 import { $, el, setText, plural, inkFor } from './dom.js';
+import { describePreview, languageName, nameList } from './seating-words.js';
 
 const code = document.body.dataset.code;
 // `let`: a new facilitator link (rotate_facilitator_link) replaces it while the page runs.
@@ -196,6 +197,103 @@ function wireRun() {
   });
 }
 
+// --- the next seating, in words (plan_preview) ---------------------------------------------
+
+const PREVIEW_DEBOUNCE_MS = 1500;   // a burst of joins asks once, after the room settles
+const PREVIEW_MAX_WAIT_MS = 6000;   // ...but a room that never settles still gets an answer
+const PREVIEW_TIMEOUT_MS = 30000;   // planning 70 people for 4 rounds takes a few seconds
+// What can change the plan of the next click: who is in the café and what they stated, the
+// tables and topics, the settings, the rounds, a seat changed by hand, and every phase change.
+const PLAN_EVENTS = new Set(['participant_joined', 'participant_updated', 'participant_left',
+  'topic_added', 'topic_updated', 'topic_removed', 'table_added', 'table_updated', 'table_removed',
+  'cafe_updated', 'rounds_updated', 'seats_assigned', 'participant_seated',
+  'cafe_opened', 'move_started', 'round_started', 'harvest_started', 'cafe_closed']);
+
+// `since`: when the oldest change not yet asked about arrived (null: none waiting).
+const preview = { timer: null, inFlight: false, again: false, ack: null, key: '', since: null };
+// No answer (a reconnect, a busy server): keep the last answer and ask again, rather than
+// replacing a useful plan with an error the facilitator can do nothing about.
+const PREVIEW_RETRY = new Set(['timeout', 'rate_limited']);
+
+// An answer is about the click of one phase: once the phase moves on, it says nothing.
+function phaseKey(state) { return `${state.cafe.status}|${state.cafe.current_round}|${state.cafe.phase}`; }
+
+// Only the lobby and a discussion have a click that seats people (Start round 1, End round).
+function canPreview(state) {
+  const c = state.cafe;
+  return c.status === 'lobby' || (isRunning(state) && c.phase === 'discuss');
+}
+
+function schedulePreview(delay = PREVIEW_DEBOUNCE_MS) {
+  clearTimeout(preview.timer);
+  preview.timer = null;
+  if (!live || !live.state || !canPreview(live.state)) { preview.since = null; return; }
+  const now = Date.now();
+  if (preview.since === null) preview.since = now;
+  preview.timer = setTimeout(requestPreview, Math.min(delay, Math.max(0, preview.since + PREVIEW_MAX_WAIT_MS - now)));
+}
+
+// Never more than one request in flight: a change meanwhile asks once more when it answers.
+async function requestPreview() {
+  preview.timer = null;
+  if (preview.inFlight) { preview.again = true; return; }
+  if (!live || !live.state || !canPreview(live.state) || linkReplaced || gone) return;
+  preview.inFlight = true;
+  preview.since = null;
+  const key = phaseKey(live.state);
+  const ack = await live.send('plan_preview', {}, PREVIEW_TIMEOUT_MS);
+  preview.inFlight = false;
+  const code = ack && !ack.ok && ack.error ? ack.error.code : null;
+  if (code === 'link_rotated') { showLinkReplaced(); return; }
+  if (PREVIEW_RETRY.has(code)) preview.again = true;
+  else if (live.state && phaseKey(live.state) === key) { preview.ack = ack; preview.key = key; }
+  else preview.again = true;   // the phase moved on while the server planned: ask about the new one
+  if (preview.again) { preview.again = false; schedulePreview(); }
+  // The whole panel: the seat map shows round 1's empty tables, and render keeps the focus.
+  if (live.state) render(live.state, []);
+}
+
+function previewPending() { return preview.inFlight || preview.timer !== null; }
+
+function renderPreview(state) {
+  const c = state.cafe;
+  const box = $('next-seating');
+  const moving = isRunning(state) && c.phase === 'move';
+  box.hidden = !(canPreview(state) || moving);
+  if (box.hidden) return;
+  const list = $('next-seating-list');
+  box.dataset.kind = 'info';
+  if (moving) {
+    setText('next-seating-when', '');
+    setText('next-seating-lead',
+      'Seats are set for this round. The next seating shows here once the discussion starts.');
+    list.replaceChildren();
+    return;
+  }
+  const ack = preview.key === phaseKey(state) ? preview.ack : null;
+  setText('next-seating-when', `${c.status === 'lobby' ? '· when you start round 1' : '· when you end this round'}${
+    ack && previewPending() ? ' · updating…' : ''}`);
+  if (!ack) {
+    setText('next-seating-lead', 'Working out the next seating…');
+    list.replaceChildren();
+    return;
+  }
+  if (!ack.ok) {
+    box.dataset.kind = 'warn';
+    setText('next-seating-lead', (ack.error && ack.error.message) || 'The next seating could not be worked out.');
+    list.replaceChildren();
+    return;
+  }
+  if (!ack.preview) {
+    setText('next-seating-lead', 'This is the last round: ending it starts the harvest, nobody changes tables.');
+    list.replaceChildren();
+    return;
+  }
+  const words = describePreview(state, ack.preview);
+  setText('next-seating-lead', words.lead);
+  list.replaceChildren(...words.items.map((item) => el('li', { class: `next-${item.kind}`, text: item.text })));
+}
+
 // --- see: the seat map ----------------------------------------------------------------------
 
 function renderSeatMap(state) {
@@ -231,16 +329,36 @@ function renderSeatMap(state) {
     p.name, p.present ? null : el('span', { class: 'pill pill-off', text: 'away' }))));
 }
 
+// The tables round 1 leaves empty, from the latest preview of it (none while there is none).
+function lobbyUnused(state) {
+  const ack = preview.key === phaseKey(state) ? preview.ack : null;
+  if (state.cafe.status !== 'lobby' || !ack || !ack.ok || !ack.preview || !ack.preview.people) return new Set();
+  return new Set(ack.preview.unused_tables);
+}
+
+// "★ host: Ana", and where Ana sits this round when her table is not used.
+function hostLine(state, table, host) {
+  const seat = currentSeats(state)[String(host.id)];
+  const elsewhere = seat && seat !== table.id ? state.tables.find((t) => t.id === seat) : null;
+  const where = elsewhere ? ` — at ${elsewhere.label} this round` : '';
+  return `★ host: ${host.name}${host.present ? '' : ' (away)'}${where}`;
+}
+
 function tableCard(state, table, sitting) {
   const host = table.host_id ? personById(state, table.host_id) : null;
   const hostAway = host && !host.present;
   const full = sitting.length >= table.capacity;
+  // A thin room leaves tables empty on purpose (settings.min_table_size): not a count of 0.
+  // Before the start, the plan of round 1 says which ones, so the room can be set out for it.
+  const unused = isRunning(state) ? sitting.length === 0 : lobbyUnused(state).has(table.id);
+  const unusedText = isRunning(state) ? 'not used this round' : 'not used in round 1';
   sitting.sort((a, b) => (b.id === table.host_id) - (a.id === table.host_id) || a.name.localeCompare(b.name));
-  const card = el('li', { class: `map-table${hostAway ? ' host-away' : ''}` },
+  const card = el('li', { class: `map-table${hostAway ? ' host-away' : ''}${unused ? ' unused' : ''}` },
     el('p', { class: 'map-table-head' },
       el('strong', { text: table.label }),
-      el('span', { class: `seat-n${full ? ' full' : ''}`, text: `${sitting.length}/${table.capacity}` })),
-    host ? el('p', { class: 'map-host', text: `★ host: ${host.name}${host.present ? '' : ' (away)'}` }) : null,
+      unused ? el('span', { class: 'seat-n unused-n', text: unusedText })
+        : el('span', { class: `seat-n${full ? ' full' : ''}`, text: `${sitting.length}/${table.capacity}` })),
+    host ? el('p', { class: 'map-host', text: hostLine(state, table, host) }) : null,
     el('ul', { class: 'map-people' }, ...sitting.map((p) => el('li', { class: p.present ? 'present' : 'away' },
       p.id === table.host_id ? '★ ' : '', p.name,
       p.present ? null : el('span', { class: 'pill pill-off', text: 'away' })))));
@@ -248,8 +366,14 @@ function tableCard(state, table, sitting) {
     const id = `away-host-${table.id}`;
     const select = el('select', { id, 'data-table': table.id });
     fillSelect(select, hostOptions(state), table.host_id);
-    select.addEventListener('change', () => send('set_host', {
-      table_id: table.id, participant_id: select.value ? Number(select.value) : null }, $('run-error-text')));
+    select.addEventListener('change', async () => {
+      const ack = await send('set_host',
+        { table_id: table.id, participant_id: select.value ? Number(select.value) : null });
+      if (!ack.ok) {
+        showRunError((ack.error && ack.error.message) || 'That did not work.');
+        select.value = String(table.host_id);
+      }
+    });
     card.append(el('div', { class: 'host-warning', role: 'note' },
       el('label', { for: id, text: 'Host away — choose a replacement' }), select));
   }
@@ -273,29 +397,198 @@ function renderLive(state) {
   }))]);
   $('live-note').hidden = !isRunning(state);
 
+  renderPeople(state, seats);
+}
+
+// --- participants: one row each, kept between renders (an open form or a chosen name survives
+// the events of a busy room), with languages and who sits with whom -----------------------------
+
+const personRows = new Map();   // participant id -> the parts of their row
+
+function inGroup(person) { return person.companion_group !== null && person.companion_group !== undefined; }
+
+// Group number -> the people in it, worked out once a render (70 rows each ask about it).
+function companionGroups(state) {
+  const groups = new Map();
+  for (const p of state.participants || []) {
+    if (!inGroup(p)) continue;
+    if (!groups.has(p.companion_group)) groups.set(p.companion_group, []);
+    groups.get(p.companion_group).push(p);
+  }
+  return groups;
+}
+
+function groupOf(groups, person) {
+  return inGroup(person) ? (groups.get(person.companion_group) || []).filter((o) => o.id !== person.id) : [];
+}
+
+function asksForCompanion(person) { return !!person.wants_companion && !inGroup(person); }
+
+function languageNames(person) { return (person.languages || []).map(languageName); }
+
+// Typed "Spanish, Kreyòl; Arabic" -> ["Spanish", "Kreyòl", "Arabic"] (the server takes names or codes).
+function readLanguages(text) { return text.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean); }
+
+// Everyone, by name, for the "Sit with…" lists: someone already in a group brings it along, so
+// the option says so. Built once a render; each row leaves out its person and their group.
+function companionChoices(state, groups) {
+  const options = [...(state.participants || [])].sort((a, b) => a.name.localeCompare(b.name)).map((o) => {
+    const others = groupOf(groups, o).map((x) => x.name);
+    return { id: o.id, group: inGroup(o) ? o.companion_group : null, value: String(o.id),
+      label: `${o.name}${o.present ? '' : ' (away)'}${others.length ? ` — with ${nameList(others, 2)}` : ''}` };
+  });
+  return { options, sig: JSON.stringify(options) };
+}
+
+function fillCompanionSelect(select, choices, person) {
+  const mine = inGroup(person) ? person.companion_group : null;
+  const key = `${person.id}|${mine}|${choices.sig}`;
+  // Unchanged lists are left alone, and an open list is never rebuilt under the pointer.
+  if (select.dataset.key === key || document.activeElement === select) return;
+  fillSelect(select, [{ value: '', label: 'Sit with…' },
+    ...choices.options.filter((o) => o.id !== person.id && (mine === null || o.group !== mine))
+      .map(({ value, label }) => ({ value, label }))]);
+  select.dataset.key = key;
+}
+
+function makePersonRow(pid) {
+  const parts = {
+    name: el('td', { class: 'p-name' }),
+    org: el('td', { class: 'p-org' }),
+    status: el('span', { class: 'pill' }),
+    table: el('td', { class: 'p-table' }),
+    langNames: el('span', { class: 'lang-names' }),
+    langChange: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `langs-change-${pid}`,
+      text: 'Change' }),
+    langForm: el('form', { class: 'langs-form', hidden: true }),
+    langInput: el('input', { id: `langs-${pid}`, maxlength: 300, autocomplete: 'off',
+      placeholder: 'e.g. Spanish, English' }),
+    withNames: el('span', { class: 'with-names' }),
+    unlink: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `unlink-${pid}`, text: 'Unlink' }),
+    ask: el('span', { class: 'pill pill-ask', text: 'asks to sit with someone — link them' }),
+    withSelect: el('select', { id: `with-${pid}` }),
+    link: el('button', { type: 'submit', class: 'btn btn-small btn-quiet', id: `link-${pid}`, text: 'Link' }),
+    stay: el('input', { type: 'checkbox', id: `stay-${pid}` }),
+    left: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${pid}`, text: 'Mark as left' }),
+  };
+  const save = el('button', { type: 'submit', class: 'btn btn-small', id: `langs-save-${pid}`, text: 'Save' });
+  const cancel = el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: 'Cancel' });
+  parts.langForm.append(parts.langInput, save, cancel);
+  parts.langSave = save;
+  parts.langCancel = cancel;
+  const linkForm = el('form', { class: 'with-form' }, parts.withSelect, parts.link);
+  parts.withLine = el('div', { class: 'cell-line' }, parts.withNames, parts.unlink);
+  parts.tr = el('tr', { 'data-id': pid },
+    parts.name, parts.org, el('td', { class: 'p-status' }, parts.status), parts.table,
+    el('td', { class: 'p-langs' }, el('div', { class: 'cell-stack' },
+      el('div', { class: 'cell-line' }, parts.langNames, parts.langChange), parts.langForm)),
+    el('td', { class: 'p-with' }, el('div', { class: 'cell-stack' }, parts.withLine, parts.ask, linkForm)),
+    el('td', { class: 'p-stay' }, parts.stay),
+    el('td', { class: 'p-left' }, parts.left));
+  wirePersonRow(pid, parts, linkForm);
+  return parts;
+}
+
+function wirePersonRow(pid, parts, linkForm) {
+  const person = () => personById(live.state, pid) || { id: pid, name: 'this person', languages: [] };
+  const closeForm = () => { parts.langForm.hidden = true; parts.langChange.hidden = false; clean(parts.langInput); };
+  parts.langChange.addEventListener('click', () => {
+    // Names, not codes: what the facilitator reads is what they edit (the server takes both).
+    parts.langInput.value = languageNames(person()).join(', ');
+    parts.langForm.hidden = false;
+    parts.langChange.hidden = true;
+    parts.langInput.focus();
+  });
+  parts.langCancel.addEventListener('click', () => { closeForm(); parts.langChange.focus(); });
+  parts.langForm.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); closeForm(); parts.langChange.focus(); }
+  });
+  parts.langInput.addEventListener('input', markDirty);
+  parts.langForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const languages = readLanguages(parts.langInput.value);
+    const p = person();
+    const done = languages.length ? `${p.name} talks in ${languages.join(', ')}.`
+      : `${p.name}: no languages stated (their phone's language is used).`;
+    const ack = await send('set_participant', { participant_id: pid, languages }, $('people-msg'), done);
+    if (ack.ok) { closeForm(); parts.langChange.focus(); }
+  });
+  linkForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const other = personById(live.state, Number(parts.withSelect.value));
+    if (!other) { say($('people-msg'), `Choose who ${person().name} sits with.`, 'error'); return; }
+    const ack = await send('link_companions', { participant_ids: [pid, other.id] }, $('people-msg'),
+      `${person().name} and ${other.name} sit at one table from the next seating.`);
+    if (ack.ok) parts.withSelect.value = '';
+  });
+  parts.unlink.addEventListener('click', () => {
+    const p = person();
+    send('unlink_companion', { participant_id: pid }, $('people-msg'), `${p.name} no longer sits with the others.`);
+  });
+  parts.stay.addEventListener('change', () => send('set_participant',
+    { participant_id: pid, stays_seated: parts.stay.checked }, $('people-msg')));
+  parts.left.addEventListener('click', async () => {
+    const p = person();
+    if (await confirmAction(`Mark ${p.name} as left?`,
+      'They lose their seat and are not seated again.', 'Mark as left')) {
+      send('set_participant', { participant_id: pid, left: true }, $('people-msg'), `${p.name} is marked as left.`);
+    }
+  });
+}
+
+function updatePersonRow(state, parts, p, seats, groups, choices) {
+  const table = state.tables.find((t) => t.id === seats[String(p.id)]);
+  const group = groupOf(groups, p).map((o) => o.name);
+  const asks = asksForCompanion(p);
+  parts.tr.className = `${p.present ? 'present' : 'away'}${asks ? ' asks' : ''}`;
+  parts.name.textContent = p.name;
+  parts.org.textContent = p.organisation || '—';
+  parts.status.className = `pill ${p.present ? 'pill-on' : 'pill-off'}`;
+  parts.status.textContent = p.present ? 'present' : 'away';
+  parts.table.textContent = table ? table.label : '—';
+
+  const langs = languageNames(p);
+  parts.langNames.textContent = langs.length ? langs.join(', ') : 'not stated';
+  parts.langNames.classList.toggle('muted', !langs.length);
+  parts.langChange.setAttribute('aria-label', `Change the languages of ${p.name}`);
+  parts.langInput.setAttribute('aria-label', `Languages ${p.name} talks in, separated by commas`);
+  parts.langSave.setAttribute('aria-label', `Save the languages of ${p.name}`);
+
+  // Nobody yet: the row shows only "Sit with…", one line lower in a table of 70.
+  parts.withNames.textContent = nameList(group);
+  parts.withLine.hidden = !group.length;
+  parts.unlink.setAttribute('aria-label', `Unlink ${p.name}: no longer sits with ${nameList(group)}`);
+  parts.ask.hidden = !asks;
+  parts.withSelect.setAttribute('aria-label', `${p.name} sits with…`);
+  parts.link.setAttribute('aria-label', `Link ${p.name} with the person chosen`);
+  fillCompanionSelect(parts.withSelect, choices, p);
+
+  if (document.activeElement !== parts.stay) parts.stay.checked = !!p.stays_seated;
+  parts.stay.setAttribute('aria-label', `${p.name} stays seated`);
+  parts.left.setAttribute('aria-label', `Mark as left: ${p.name}`);
+}
+
+function renderPeople(state, seats) {
+  const people = state.participants || [];
+  const body = $('people');
+  const seen = new Set();
+  const groups = companionGroups(state);
+  const choices = companionChoices(state, groups);
+  people.forEach((p, index) => {
+    seen.add(p.id);
+    let parts = personRows.get(p.id);
+    if (!parts) { parts = makePersonRow(p.id); personRows.set(p.id, parts); }
+    updatePersonRow(state, parts, p, seats, groups, choices);
+    if (body.children[index] !== parts.tr) body.insertBefore(parts.tr, body.children[index] || null);
+  });
+  for (const [id, parts] of personRows) if (!seen.has(id)) { parts.tr.remove(); personRows.delete(id); }
   $('people-empty').hidden = people.length > 0;
-  $('people').replaceChildren(...people.map((p) => {
-    const table = state.tables.find((t) => t.id === seats[String(p.id)]);
-    const stay = el('input', { type: 'checkbox', id: `stay-${p.id}`, checked: !!p.stays_seated,
-      'aria-label': `${p.name} stays seated` });
-    stay.addEventListener('change', () => send('set_participant',
-      { participant_id: p.id, stays_seated: stay.checked }, $('people-msg')));
-    const left = el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${p.id}`,
-      text: 'Mark as left', 'aria-label': `Mark as left: ${p.name}` });
-    left.addEventListener('click', async () => {
-      if (await confirmAction(`Mark ${p.name} as left?`,
-        'They lose their seat and are not seated again.', 'Mark as left')) {
-        send('set_participant', { participant_id: p.id, left: true }, $('people-msg'), `${p.name} is marked as left.`);
-      }
-    });
-    return el('tr', { class: p.present ? 'present' : 'away' },
-      el('td', { text: p.name }),
-      el('td', { text: p.organisation || '—' }),
-      el('td', {}, el('span', { class: `pill ${p.present ? 'pill-on' : 'pill-off'}`, text: p.present ? 'present' : 'away' })),
-      el('td', { text: table ? table.label : '—' }),
-      el('td', {}, stay),
-      el('td', {}, left));
-  }));
+  setText('people-count', people.length ? `· ${people.length}` : '');
+  // With 70 rows a marker far down the table is easy to miss: say it once at the top too.
+  const asking = people.filter(asksForCompanion).map((p) => p.name);
+  $('companion-ask').hidden = !asking.length;
+  setText('companion-ask', asking.length
+    ? `${nameList(asking)} ${plural(asking.length, 'asks', 'ask')} to sit with someone: choose who in “Sits with”.` : '');
 }
 
 function wireLive() {
@@ -321,6 +614,8 @@ function wireLive() {
 
 // --- set-up: café, topics and tables, rounds ----------------------------------------------
 
+const DEFAULT_MIN_TABLE = 3;   // a café without settings.min_table_size seats at least 3 a table
+
 function renderCafeForm(state) {
   const s = state.cafe.settings || {};
   setField($('cafe-title-input'), state.cafe.title);
@@ -332,6 +627,7 @@ function renderCafeForm(state) {
   setField($('final-home'), s.final_round_home);
   setField($('hosts-choose'), s.hosts_choose);
   setField($('board-language'), s.board_language || '');
+  setField($('min-table-input'), s.min_table_size ?? DEFAULT_MIN_TABLE);
 }
 
 function wireCafeForm() {
@@ -345,10 +641,19 @@ function wireCafeForm() {
     if (dots !== '') settings.dots_per_round = Number(dots);
     const harvestDots = $('harvest-dots-input').value;
     if (harvestDots !== '') settings.harvest_dots = Number(harvestDots);
+    const minTable = $('min-table-input').value;
+    if (minTable !== '') {
+      const n = Number(minTable);
+      if (!Number.isInteger(n) || n < 1 || n > 10) {
+        say($('cafe-msg'), 'At least 1 and at most 10 people at a table.', 'error');
+        return;
+      }
+      settings.min_table_size = n;
+    }
     const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
     if (ack.ok) {
       clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'),
-        $('hosts-choose'), $('board-language'));
+        $('hosts-choose'), $('board-language'), $('min-table-input'));
     }
   });
 }
@@ -446,8 +751,12 @@ function makeTableRow(tableId) {
       capacity: Number(parts.capacity.value) }, parts.msg, 'Saved.');
     if (ack.ok) clean(parts.label, parts.capacity);
   });
-  parts.host.addEventListener('change', () => send('set_host', { table_id: tableId,
-    participant_id: parts.host.value ? Number(parts.host.value) : null }, parts.msg, 'Host set.'));
+  parts.host.addEventListener('change', async () => {
+    const ack = await send('set_host', { table_id: tableId,
+      participant_id: parts.host.value ? Number(parts.host.value) : null }, parts.msg, 'Host set.');
+    const table = live.state && live.state.tables.find((t) => t.id === tableId);
+    if (!ack.ok && table) parts.host.value = String(table.host_id ?? '');
+  });
   parts.remove.addEventListener('click', () => send('remove_table', { table_id: tableId }, parts.msg));
   return parts;
 }
@@ -857,6 +1166,7 @@ function render(state, changed) {
   setText('cafe-title', state.cafe.title);
   const active = document.activeElement && document.activeElement.id;
   renderRun(state);
+  renderPreview(state);
   renderSeatMap(state);
   renderLive(state);
   renderCafeForm(state);
@@ -868,6 +1178,7 @@ function render(state, changed) {
     if (ev.type === 'advance_blocked') showRunError(ev.data.message, true);
     if (['move_started', 'round_started', 'harvest_started', 'cafe_closed'].includes(ev.type)) showRunError('');
   }
+  if ((changed || []).some((ev) => PLAN_EVENTS.has(ev.type))) schedulePreview();
   // Rebuilt rows get their focus back, so the keyboard never loses its place.
   if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
   tick();
@@ -904,7 +1215,8 @@ if (!secret) {
   live = connectLive({
     auth,
     reducers: baseReducers,
-    onState: (state) => render(state, []),
+    // A snapshot (the first, or after a long reconnect) may change anything: ask at once.
+    onState: (state) => { render(state, []); schedulePreview(0); },
     onChange: render,
     onStatus: (s) => { if (!linkReplaced && !gone) showStatus($('conn'), s); },
     onRefused: () => { live.socket.disconnect(); if (!linkReplaced) denied(); },

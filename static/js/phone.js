@@ -195,7 +195,11 @@ function mySeat(state) {
   const table = state.tables.find((t) => t.id === tableId);
   if (!table) return null;
   const topic = state.topics.find((t) => t.id === table.topic_id) || null;
-  return { table, topic, hosting: table.host_id === state.me.id };
+  // A thin room leaves some tables empty for a round, and their hosts sit at another one. `away`
+  // is the table I host when this round seats me elsewhere: I do not host where I sit.
+  const own = state.tables.find((t) => t.host_id === state.me.id);
+  const away = own && own.id !== table.id ? own : null;
+  return { table, topic, hosting: table.host_id === state.me.id, away };
 }
 
 function paint(node, colour) {
@@ -244,6 +248,10 @@ function render(state) {
   const n = state.counts.present;
   setText('present-count', String(n));
   setText('present-label', tn(n, 'people are here'));
+  const me = state.me || {};
+  // Once the facilitator has linked the companions, there is nothing left to tell them.
+  $('lobby-companion').hidden = !me.wants_companion || (me.companion_group !== null && me.companion_group !== undefined);
+  $('lobby-seated').hidden = !me.stays_seated;
   renderAnnouncement(state);
   renderScreen(state);
   renderOffline();
@@ -360,6 +368,10 @@ function renderSeat(state, seat) {
     const host = $('move-host');
     host.hidden = !seat.hosting;
     host.textContent = seat.hosting ? t('You host {table}. Welcome the newcomers.', { table: label }) : '';
+    const away = $('move-away');
+    away.hidden = !seat.away;
+    away.textContent = seat.away ? t('Your table ({table}) is not used this round: fewer people came. Sit at {seat} and join its conversation.',
+      { table: tableLabel(seat.away.label), seat: label }) : '';
     setText('move-question', question);
     setText('move-cloth', t('See the notes of {table}', { table: label }));
     paint($('move'), colour);
@@ -371,6 +383,9 @@ function renderSeat(state, seat) {
     const host = $('discuss-host');
     host.hidden = !seat.hosting;
     host.textContent = seat.hosting ? t('You host {table} — stay here and welcome the newcomers', { table: label }) : '';
+    const away = $('discuss-away');
+    away.hidden = !seat.away;
+    away.textContent = seat.away ? t('Your table ({table}) is not used this round.', { table: tableLabel(seat.away.label) }) : '';
     setText('discuss-round', roundLine(state));
     setText('discuss-question', question);
     show('discuss');
@@ -955,6 +970,23 @@ const JOIN_REFUSALS = {
   throttled: () => t('Too many tries from here: wait a minute, then try again.'),
 };
 
+// The languages ticked, then the ones typed ("Arabic, French"; Chinese and Japanese commas too),
+// each once. The limits are the server's (cafe/services/participants.py), said here in the
+// phone's language rather than refused later in English.
+const SPOKEN_MAX = 8;
+const SPOKEN_LENGTH = 30;
+function spokenLanguages() {
+  const ticked = [...document.querySelectorAll('input[name=speaks]:checked')].map((box) => box.value);
+  const typed = $('other-languages').value.split(/[,，、;；\n]/).map((word) => word.trim()).filter(Boolean);
+  const seen = new Set();
+  return [...ticked, ...typed].filter((word) => {
+    const key = word.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function joinRefusal(why) {
   const say = JOIN_REFUSALS[why.code];
   return say ? say() : (why.message || t('That did not work. Please try again.'));
@@ -971,6 +1003,15 @@ async function join(event) {
     $('passcode').focus();
     return;
   }
+  const spoken = spokenLanguages();
+  const tooLong = spoken.length > SPOKEN_MAX || spoken.some((word) => word.length > SPOKEN_LENGTH);
+  if (tooLong) {
+    showJoin(spoken.length > SPOKEN_MAX
+      ? t('You can list at most {max} languages.', { max: SPOKEN_MAX })
+      : t('A language has at most {max} characters.', { max: SPOKEN_LENGTH }));
+    $('other-languages').focus();
+    return;
+  }
   const button = $('join-button');
   button.disabled = true;
   try {
@@ -978,6 +1019,9 @@ async function join(event) {
       name, anonymous,
       organisation: $('organisation').value.trim() || null,
       language: lang,
+      languages: spoken,
+      stays_seated: $('stays-seated').checked,
+      with_companion: $('with-companion').checked,
     };
     if (passcode) payload.passcode = passcode;
     const res = await fetch(`/api/cafes/${encodeURIComponent(code)}/participants`, {

@@ -445,3 +445,14 @@ def test_in_a_thin_room_a_hosted_table_stays_in_use_with_its_host() -> None:
     result = plan(problem, **FAST)
     assert all(rnd[1] == 1 and sizes(rnd)[1] >= 3 for rnd in result.rounds)
     assert result.score.tables_used == (2, 2, 2, 2)
+
+
+def test_someone_nobody_can_talk_with_sits_where_the_others_still_can() -> None:
+    # Eight people at a minimum of two: four tables of two would leave Nadia's neighbour with
+    # nobody to talk to in every round. She counts as a guest: three tables, hers of three.
+    tables = layout([3, 3, 3, 3, 2], 5)
+    people = (Person(1, languages=("Arabic",)),) + tuple(Person(10 + i, languages=("en",)) for i in range(7))
+    problem = Problem(tables=tables, people=people, rounds=4, min_table_size=2)
+    result = plan(problem, **FAST)
+    assert language_misses(people, result.rounds) == [(r, 1) for r in range(4)]
+    assert result.score.tables_used == (3, 3, 3, 3)
