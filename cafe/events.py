@@ -147,8 +147,9 @@ EVENT_TYPES: dict[str, EventSpec] = {
     "table_removed": _same_for_all("table_id"),
     "rounds_updated": _same_for_all("rounds"),
     "seats_assigned": _same_for_all("round", "seats"),
-    "participant_seated": _same_for_all("round", "participant_id", "table_id"),
+    "participant_seated": _same_for_all("round", "participant_id", "table_id", "reason"),
     "announcement_made": _same_for_all("announcement"),
+    "announcement_cleared": _same_for_all(),
     "advance_blocked": _same_for_all("round", "message"),
     "note_added": _same_for_all("note"),
     "note_edited": _same_for_all("note"),
@@ -368,6 +369,7 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "participant_seated": _seated,
     "announcement_made": lambda state, data: state["cafe"].update(
         announcement=data["announcement"]),
+    "announcement_cleared": lambda state, data: state["cafe"].update(announcement=None),
     "advance_blocked": _nothing,
     "note_added": _note_upsert,
     "note_edited": _note_upsert,

@@ -25,10 +25,28 @@ def safe_cell(value: object) -> object:
 
 
 def when(ms: int | None) -> str:
-    """A stored instant as an ISO 8601 UTC timestamp."""
+    """A stored instant as an ISO 8601 UTC timestamp (for spreadsheets and programs)."""
     if ms is None:
         return ""
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def readable(ms: int | None) -> str:
+    """A stored instant as people read it on paper: "4 December 2026, 20:15 UTC"."""
+    if ms is None:
+        return ""
+    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return f"{moment.day} {moment.strftime('%B %Y, %H:%M')} UTC"
+
+
+def played(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rounds that were played (planned rounds the café never reached are left out)."""
+    return [r for r in data["rounds"] if r.get("started_at") is not None]
+
+
+def dots(n: int) -> str:
+    """"1 dot", "3 dots": what the app calls votes."""
+    return f"{n} dot" if n == 1 else f"{n} dots"
 
 
 def _index(data: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +120,7 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
         sections.append({
             "topic": topic,
             "questions": [{"round": r["number"], "text": question_for(r, topic["id"])}
-                          for r in data["rounds"]],
+                          for r in played(data)],
             "summaries": [{**s, "table": ix["tables"][s["table_id"]]["label"]}
                           for s in data["summaries"] if s["table_id"] in table_ids],
             "top": top,
@@ -111,9 +129,9 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
             "per_round": [{"round": r["number"],
                            "notes": sum(1 for n in notes if n["round"] == r["number"]),
                            "votes": sum(n["score"] for n in notes if n["round"] == r["number"])}
-                          for r in data["rounds"]],
+                          for r in played(data)],
         })
-    return {"title": data["cafe"]["title"], "exported": when(data["exported_at"]),
+    return {"title": data["cafe"]["title"], "exported": readable(data["exported_at"]),
             "sections": sections,
             "totals": {"notes": sum(len(s["notes"]) for s in sections),
                        "people": len(data["participants"]),
@@ -147,14 +165,14 @@ def report_markdown(data: dict[str, Any]) -> str:
             lines += [_md(section["topic"]["description"]), ""]
         lines += ["### Questions", ""]
         lines += [f"{q['round']}. {_md(q['text'])}" for q in section["questions"]] + [""]
-        lines += ["### Notes and votes per round", "", "| round | notes | votes |", "|---|---|---|"]
+        lines += ["### Notes and dots per round", "", "| round | notes | dots |", "|---|---|---|"]
         lines += [f"| {r['round']} | {r['notes']} | {r['votes']} |" for r in section["per_round"]]
         lines += ["", "### The hosts' summaries", ""]
         lines += [f"- **{_md(s['table'])}, round {s['round']}:** {_md(s['text'])}"
                   for s in section["summaries"]] or ["(none)"]
-        lines += ["", "### Top-voted notes", ""]
-        lines += [f"{i}. {_md(n['text'])} ({n['score']} votes; {_md(n['author'])})"
-                  for i, n in enumerate(section["top"], start=1)] or ["(no votes yet)"]
+        lines += ["", "### The notes with the most dots", ""]
+        lines += [f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['author'])})"
+                  for i, n in enumerate(section["top"], start=1)] or ["(no dots yet)"]
         lines += ["", "### All notes", ""]
         lines += [f"- {_md(n['text'])} — {_md(n['author'])}, {_md(n['table'])}, round "
                   f"{n['round'] if n['round'] is not None else '-'}" for n in section["notes"]] or ["(none)"]
@@ -183,9 +201,9 @@ def _label_lines(text: str, width: int, most: int) -> list[str]:
 
 
 def chart_svg(data: dict[str, Any]) -> str:
-    """A small bar chart of notes and votes per topic and round, as inline SVG (prints as is)."""
+    """A small bar chart of notes and dots per topic and round, as inline SVG (prints as is)."""
     model = report(data)
-    rounds = [r["number"] for r in data["rounds"]] or [1]
+    rounds = [r["number"] for r in played(data)] or [1]
     rows = [(s["topic"], s["per_round"]) for s in model["sections"]]
     peak = max([1] + [r["notes"] for _, pr in rows for r in pr] + [r["votes"] for _, pr in rows for r in pr])
     bar, gap, label_w, width = 9, 3, 190, 640
@@ -193,8 +211,8 @@ def chart_svg(data: dict[str, Any]) -> str:
     height = 30 + row_h * max(1, len(rows))
     scale = (width - label_w - 40) / peak
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Notes and votes per topic and round">',
-             '<text x="0" y="14" font-size="12" fill="#333">Per round: notes (solid) and votes (light)</text>']
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="Notes and dots per topic and round">',
+             '<text x="0" y="14" font-size="12" fill="#333">Per round: notes (solid) and dots (light)</text>']
     y = 30
     for topic, per_round in rows:
         colour = escape(topic["colour"])

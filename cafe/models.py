@@ -55,9 +55,12 @@ class Cafe(Base):
     ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     remaining_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # The latest announcement to every phone and the board.
+    # The latest announcement to every phone and the board, until it is cleared, its time
+    # is up (`announcement_until_ms`) or the café closes; its versions in other languages.
     announcement: Mapped[str | None] = mapped_column(String(280), default=None)
     announced_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    announcement_until_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    announcement_translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The note the facilitator shows large on the board (no foreign key: notes are only
     # ever soft-deleted, and hiding or deleting the note clears it).
     spotlight_note_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
@@ -76,6 +79,8 @@ class Topic(Base):
     description: Mapped[str] = mapped_column(String(280), default="")
     colour: Mapped[str] = mapped_column(String(7), default="#3b6ea5")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The facilitator's versions in other languages: {"es": {"name": ..., "description": ...}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class CafeTable(Base):
@@ -106,6 +111,8 @@ class Round(Base):
     topic_questions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     discuss_seconds: Mapped[int] = mapped_column(Integer, default=20 * 60)
     move_seconds: Mapped[int] = mapped_column(Integer, default=2 * 60)
+    # The question in other languages: {"es": {"question": ..., "topic_questions": {...}}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
     ended_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
 

@@ -100,6 +100,13 @@ def public_base(rt: Runtime) -> str:
     return (rt.config.public_url or request.host_url).rstrip("/")
 
 
+def here_base() -> str:
+    """The address this person reached the server at: their own links (the facilitator's link,
+    the board's) work where they opened the page, localhost included. Phones' links and the QR
+    code keep `public_base`, the address the room can reach."""
+    return request.host_url.rstrip("/")
+
+
 def join_url(rt: Runtime, code: str) -> str:
     """The URL a phone opens to join (the QR code's target)."""
     return f"{public_base(rt)}/j/{code}"
@@ -175,15 +182,17 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
     "update_cafe": ({"title": (str, False), "settings": (dict, False)},
                     lambda s, c, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"])),
     "add_topic": ({"name": (str, True), "description": (str, False), "colour": (str, False),
-                   "tables": (int, False), "capacity": (int, False)},
+                   "tables": (int, False), "capacity": (int, False), "translations": (dict, False)},
                   lambda s, c, a: setup.add_topic(s, c, name=a["name"], description=a["description"],
                                                   colour=a["colour"], tables=a["tables"] or 0,
-                                                  capacity=a["capacity"])),
+                                                  capacity=a["capacity"],
+                                                  translations=a["translations"])),
     "update_topic": ({"topic_id": (int, True), "name": (str, False), "description": (str, False),
-                      "colour": (str, False), "position": (int, False)},
+                      "colour": (str, False), "position": (int, False), "translations": (dict, False)},
                      lambda s, c, a: setup.update_topic(s, c, a["topic_id"], name=a["name"],
                                                         description=a["description"],
-                                                        colour=a["colour"], position=a["position"])),
+                                                        colour=a["colour"], position=a["position"],
+                                                        translations=a["translations"])),
     "remove_topic": ({"topic_id": (int, True)},
                      lambda s, c, a: setup.remove_topic(s, c, a["topic_id"])),
     "add_table": ({"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
@@ -216,7 +225,10 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
     "move_participant": ({"participant_id": (int, True), "table_id": (int, True)},
                          lambda s, c, a: seating.move_participant(s, c, a["participant_id"],
                                                                   a["table_id"])),
-    "announce": ({"text": (str, True)}, lambda s, c, a: rounds.announce(s, c, a["text"])),
+    "announce": ({"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
+                 lambda s, c, a: rounds.announce(s, c, a["text"], minutes=a["minutes"],
+                                                 translations=a["translations"])),
+    "clear_announcement": ({}, lambda s, c, a: rounds.clear_announcement(s, c)),
     "hide_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], True)),
     "restore_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], False)),
     "pin_note": ({"id": (str, True), "pinned": (bool, True)},
@@ -265,10 +277,9 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
             raise Invalid("This café no longer exists.", code="not_found")
         created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
     publish(rt, created.events)
-    base = public_base(rt)
     code = created.cafe.code
-    return {"ok": True, "code": code, "join_url": f"{base}/j/{code}",
-            "facilitator_url": f"{base}/f/{code}#{created.facilitator_secret}"}
+    return {"ok": True, "code": code, "join_url": join_url(rt, code),
+            "facilitator_url": f"{here_base()}/f/{code}#{created.facilitator_secret}"}
 
 
 @command
@@ -309,7 +320,7 @@ def on_rotate_facilitator_link(payload: Any = None) -> Ack:
     rt.connections[request.sid] = replace(conn, secret_hash=new_hash)  # type: ignore[attr-defined]
     rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"),
                      skip_sid=request.sid)  # type: ignore[attr-defined]
-    return {"ok": True, "facilitator_url": f"{public_base(rt)}/f/{conn.code}#{secret}"}
+    return {"ok": True, "facilitator_url": f"{here_base()}/f/{conn.code}#{secret}"}
 
 
 @command

@@ -35,7 +35,7 @@ class Scheduler:
     def tick(self, now: int | None = None) -> list[Event]:
         """Advance every café whose deadline has passed; returns what happened."""
         now = now_ms() if now is None else now
-        happened: list[Event] = []
+        happened: list[Event] = self.expire_announcements(now)
         for cafe_id in self.due_cafes(now):
             try:
                 happened += transition(self.rt, cafe_id, "advance", now)
@@ -43,6 +43,20 @@ class Scheduler:
                 pass  # another process (or the facilitator) moved it on first: exactly once
             except seating.NotEnoughSeats as exc:
                 happened += self._blocked(cafe_id, exc.message)
+        return happened
+
+    def expire_announcements(self, now: int) -> list[Event]:
+        """Clear the announcements whose time is up (under the café's lock: exactly once)."""
+        with self.rt.db.reading() as session:
+            due = list(session.scalars(select(Cafe.id).where(
+                Cafe.announcement_until_ms.is_not(None), Cafe.announcement_until_ms <= now)))
+        happened: list[Event] = []
+        for cafe_id in due:
+            with self.rt.db.transaction() as session:
+                cafe = eventlog.lock_cafe(session, cafe_id)
+                events = rounds.expire_announcement(session, cafe, now) if cafe is not None else []
+            publish(self.rt, events)
+            happened += events
         return happened
 
     def _blocked(self, cafe_id: int, message: str) -> list[Event]:

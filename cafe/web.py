@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from cafe import Runtime, compress, harvest, i18n, runtime
-from cafe.realtime import join_url, public_base, publish
+from cafe.realtime import here_base, join_url, publish
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound
 
@@ -93,7 +93,7 @@ def create_cafe() -> Any:
 
 def _created_page(rt: Runtime, created: cafes.CreatedCafe) -> str:
     code = created.cafe.code
-    base = public_base(rt)
+    base = here_base()
     return render_template(
         "created.html",
         cafe=created.cafe,
@@ -181,7 +181,7 @@ def facilitator(code: str) -> str:
     cafe = _cafe_or_404(code)
     rt = runtime()
     return render_template("facilitator/panel.html", cafe=cafe, join_url=join_url(rt, cafe.code),
-                           board_url=f"{public_base(rt)}/b/{cafe.code}")
+                           board_url=f"{here_base()}/b/{cafe.code}")
 
 
 @bp.get("/qr/<code>.svg")

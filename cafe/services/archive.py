@@ -21,7 +21,7 @@ from cafe.models import (
     Vote,
     now_ms,
 )
-from cafe.services import cafes, setup
+from cafe.services import cafes, participants, setup
 from cafe.services.errors import Forbidden, Invalid
 
 FORMAT = "world-cafe-live/1"
@@ -42,17 +42,21 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                  "settings": {k: v for k, v in cafe.settings.items() if k != "demo"},
                  "created_at": cafe.created_at_ms, "announcement": cafe.announcement},
         "topics": [{"id": t.id, "name": t.name, "description": t.description, "colour": t.colour,
-                    "position": t.position} for t in _rows(session, Topic, cafe, Topic.position, Topic.id)],
+                    "position": t.position, "translations": dict(t.translations or {})}
+                   for t in _rows(session, Topic, cafe, Topic.position, Topic.id)],
         "tables": [{"id": t.id, "topic_id": t.topic_id, "label": t.label, "capacity": t.capacity,
                     "host_id": t.host_id, "position": t.position}
                    for t in _rows(session, CafeTable, cafe, CafeTable.position, CafeTable.id)],
         "rounds": [{"number": r.number, "question": r.question,
                     "topic_questions": dict(r.topic_questions), "discuss_seconds": r.discuss_seconds,
                     "move_seconds": r.move_seconds, "started_at": r.started_at_ms,
-                    "ended_at": r.ended_at_ms} for r in _rows(session, Round, cafe, Round.number)],
+                    "ended_at": r.ended_at_ms, "translations": dict(r.translations or {})}
+                   for r in _rows(session, Round, cafe, Round.number)],
         "participants": [{"id": p.id, "name": p.display_name, "anonymous": p.anonymous,
                           "organisation": p.organisation, "language": p.language,
-                          "stays_seated": p.stays_seated, "joined_at": p.joined_at_ms,
+                          "stays_seated": p.stays_seated, "languages": list(p.languages or []),
+                          "companion_group": p.companion_group,
+                          "wants_companion": p.wants_companion, "joined_at": p.joined_at_ms,
                           "left_at": p.left_at_ms} for p in _rows(session, Participant, cafe, Participant.id)],
         "seats": [{"round": numbers.get(s.round_id), "participant_id": s.participant_id,
                    "table_id": s.table_id} for s in _rows(session, Seat, cafe, Seat.id)],
@@ -87,16 +91,36 @@ def template(session: Session, cafe: Cafe) -> dict[str, Any]:
         "title": cafe.title,
         "settings": data["cafe"]["settings"],
         "topics": [{"name": t["name"], "description": t["description"], "colour": t["colour"],
+                    "translations": t["translations"],
                     "tables": [{"label": x["label"], "capacity": x["capacity"]}
                                for x in data["tables"] if x["topic_id"] == t["id"]]}
                    for t in data["topics"]],
         "rounds": [{"question": r["question"],
-                    "topic_questions": {str(topic_index[int(k)]): v
-                                        for k, v in r["topic_questions"].items()
-                                        if int(k) in topic_index},
+                    "topic_questions": _rekey(r["topic_questions"], topic_index),
+                    "translations": _rekey_translations(r["translations"], topic_index),
                     "discuss_seconds": r["discuss_seconds"], "move_seconds": r["move_seconds"]}
                    for r in data["rounds"]],
     }
+
+
+def _rekey(per_topic: Any, mapping: dict[int, int]) -> dict[str, Any]:
+    """Per-topic questions keyed anew: by topic index in a template, by topic id in a café."""
+    if not isinstance(per_topic, dict):
+        return {}
+    return {str(mapping[int(k)]): v for k, v in per_topic.items()
+            if str(k).isdigit() and int(k) in mapping}
+
+
+def _rekey_translations(translations: Any, mapping: dict[int, int]) -> dict[str, Any]:
+    """A round's versions in other languages, their per-topic questions keyed anew."""
+    if not isinstance(translations, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for lang, spec in translations.items():
+        if isinstance(spec, dict):
+            out[lang] = {**spec, **({"topic_questions": _rekey(spec["topic_questions"], mapping)}
+                                    if "topic_questions" in spec else {})}
+    return out
 
 
 def _need(value: Any, kind: type, what: str) -> Any:
@@ -122,7 +146,8 @@ def create_from_template(session: Session, spec: object,
     for index, topic in enumerate(_need(spec.get("topics"), list, "topics")):
         topic = _need(topic, dict, "a topic")
         [added] = setup.add_topic(session, cafe, name=topic.get("name"),
-                                  description=topic.get("description"), colour=topic.get("colour"))
+                                  description=topic.get("description"), colour=topic.get("colour"),
+                                  translations=topic.get("translations"))
         topic_ids[index] = added.data["topic"]["id"]
         for table in _need(topic.get("tables", []), list, "tables"):
             table = _need(table, dict, "a table")
@@ -133,8 +158,8 @@ def create_from_template(session: Session, spec: object,
         rnd = _need(rnd, dict, "a round")
         per_topic = _need(rnd.get("topic_questions", {}), dict, "topic questions")
         rounds.append({**{k: rnd.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
-                       "topic_questions": {str(topic_ids[int(k)]): v for k, v in per_topic.items()
-                                           if str(k).isdigit() and int(k) in topic_ids}})
+                       "topic_questions": _rekey(per_topic, topic_ids),
+                       "translations": _rekey_translations(rnd.get("translations"), topic_ids)})
     if rounds:
         setup.set_rounds(session, cafe, rounds)
     cafe.status = "lobby"
@@ -149,14 +174,13 @@ def _template_of_export(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": _need(data.get("cafe"), dict, "the café").get("title"),
         "settings": data["cafe"].get("settings", {}),
-        "topics": [{**{k: t.get(k) for k in ("name", "description", "colour")},
+        "topics": [{**{k: t.get(k) for k in ("name", "description", "colour", "translations")},
                     "tables": [{"label": x.get("label"), "capacity": x.get("capacity")}
                                for x in tables if isinstance(x, dict) and x.get("topic_id") == t.get("id")]}
                    for t in topics if isinstance(t, dict)],
         "rounds": [{**{k: r.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
-                    "topic_questions": {str(index[int(k)]): v
-                                        for k, v in (r.get("topic_questions") or {}).items()
-                                        if str(k).isdigit() and int(k) in index}}
+                    "topic_questions": _rekey(r.get("topic_questions"), index),
+                    "translations": _rekey_translations(r.get("translations"), index)}
                    for r in _need(data.get("rounds"), list, "rounds") if isinstance(r, dict)],
     }
 
@@ -190,12 +214,22 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                              organisation=old.get("organisation"),
                              language=str(old.get("language") or "en")[:10],
                              stays_seated=bool(old.get("stays_seated")),
+                             languages=participants.clean_languages(old.get("languages")),
+                             wants_companion=bool(old.get("wants_companion")),
                              token_hash=cafes.hash_secret(cafes.new_secret()), connections=0,
                              joined_at_ms=old.get("joined_at") or now_ms(),
                              left_at_ms=old.get("left_at"))
         session.add(person)
         session.flush()
         people[old["id"]] = person.id
+    # Companion groups are numbered by their lowest member: renumber them with the new ids.
+    groups: dict[int, list[int]] = {}
+    for old in data.get("participants", []):
+        if old.get("companion_group") is not None and old["id"] in people:
+            groups.setdefault(old["companion_group"], []).append(people[old["id"]])
+    for members in groups.values():
+        for pid in members:
+            session.get(Participant, pid).companion_group = min(members) if len(members) > 1 else None  # type: ignore[union-attr]
     for old in data["tables"]:
         if old.get("host_id") in people:
             session.get(CafeTable, table_map[old["id"]]).host_id = people[old["host_id"]]  # type: ignore[union-attr]

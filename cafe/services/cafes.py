@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Round, Topic
 from cafe.services import eventlog
+from cafe.services.palette import colour_for
 from cafe.services.errors import Forbidden, NotFound
 from cafe.services.text import clean
 
@@ -126,17 +127,18 @@ def rotate_facilitator_secret(session: Session, cafe: Cafe) -> str:
 
 DEMO_TITLE = "MA SEN Solidarity Economy Gathering — World Café"
 
+# The five areas take the palette's first five colours (distinct for colour-blind people too).
 DEMO_TOPICS: list[tuple[str, str, str, int]] = [
     ("Worker Co-ops", "Starting, converting and sustaining worker-owned businesses.",
-     "#b03a2e", 3),
+     colour_for(0), 3),
     ("SE Education/Training", "Popular education and training for the solidarity economy.",
-     "#1f618d", 3),
+     colour_for(1), 3),
     ("SE Mapping/Value Chains", "Mapping who is doing what, and linking them into value chains.",
-     "#1e8449", 3),
+     colour_for(2), 3),
     ("SE & Social Movements/10 Year Agenda", "Building with social movements toward a ten-year agenda.",
-     "#7d3c98", 3),
+     colour_for(3), 3),
     ("Community Land Trusts/Affordable Housing", "Taking land and housing off the speculative market.",
-     "#9a5b13", 2),
+     colour_for(4), 2),
 ]
 
 DEMO_QUESTIONS = [

@@ -14,10 +14,11 @@ from cafe import clock
 from cafe.clock import Clock, ClockError
 from cafe.events import Event
 from cafe.models import Cafe, Round, now_ms
-from cafe.services import eventlog, seating
+from cafe.services import eventlog, seating, spotlight
 from cafe.services.errors import Conflict, Invalid
 from cafe.services.text import clean
-from cafe.services.views import clock_of, set_clock
+from cafe.services.views import announcement, clock_of, set_clock
+from cafe.services.words import text_translations
 
 Seats = seating.Seats
 
@@ -37,8 +38,24 @@ def _check(cafe: Cafe, expected: Clock | None) -> Clock:
     return current
 
 
-def _clock_event(session: Session, cafe: Cafe, event_type: str, new: Clock) -> Event:
-    return eventlog.append(session, cafe.id, event_type, {"clock": set_clock(cafe, new)})
+# Clock events that begin a new phase: what belonged to the phase before ends with it.
+PHASE_EVENTS = frozenset({"cafe_opened", "move_started", "round_started", "harvest_started",
+                          "cafe_closed"})
+
+
+def _clock_event(session: Session, cafe: Cafe, event_type: str, new: Clock) -> list[Event]:
+    """The clock's event, preceded by the end of whatever the old phase had on screen.
+
+    The rule (docs/architecture.md, "Everything on screen has an owner and an end"): a
+    spotlight ends with its phase, so a move always shows where everyone goes; an
+    announcement ends when it is cleared, when its time is up, or when the café closes.
+    """
+    ended: list[Event] = []
+    if event_type in PHASE_EVENTS:
+        ended += spotlight.spotlight(session, cafe, None)
+    if event_type == "cafe_closed":
+        ended += clear_announcement(session, cafe)
+    return ended + [eventlog.append(session, cafe.id, event_type, {"clock": set_clock(cafe, new)})]
 
 
 def round_to_seat(session: Session, cafe: Cafe, action: str) -> int | None:
@@ -59,7 +76,7 @@ def open_cafe(session: Session, cafe: Cafe) -> list[Event]:
         new = clock.open_lobby(clock_of(cafe))
     except ClockError as exc:
         raise Invalid(str(exc)) from None
-    return [_clock_event(session, cafe, "cafe_opened", new)]
+    return _clock_event(session, cafe, "cafe_opened", new)
 
 
 def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None,
@@ -70,7 +87,7 @@ def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None,
     seated = seating.write_round(session, cafe, number, seats)
     new = clock.start_move(clock_of(cafe), number, rnd.move_seconds * 1000, now)
     rnd.started_at_ms = now
-    return [seated, _clock_event(session, cafe, "move_started", new)]
+    return [seated, *_clock_event(session, cafe, "move_started", new)]
 
 
 def start_round(session: Session, cafe: Cafe, *, now: int | None = None,
@@ -88,7 +105,7 @@ def start_round(session: Session, cafe: Cafe, *, now: int | None = None,
         assert current.current_round is not None
         rnd = _round(session, cafe, current.current_round)
         new = clock.start_discussion(current, rnd.discuss_seconds * 1000, now)
-        return [_clock_event(session, cafe, "round_started", new)]
+        return _clock_event(session, cafe, "round_started", new)
     if current.paused:
         raise Invalid("The round is paused: resume it first.")
     raise Invalid("A round is already under way.")
@@ -105,7 +122,7 @@ def end_round(session: Session, cafe: Cafe, *, now: int | None = None,
     rnd = _round(session, cafe, current.current_round)
     rnd.ended_at_ms = now
     if current.current_round >= seating.total_rounds(session, cafe):
-        return [_clock_event(session, cafe, "harvest_started", clock.harvest(current))]
+        return _clock_event(session, cafe, "harvest_started", clock.harvest(current))
     return _begin_move(session, cafe, current.current_round + 1, seats, now)
 
 
@@ -136,7 +153,7 @@ def pause(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Event
         new = clock.pause(clock_of(cafe), now_ms() if now is None else now)
     except ClockError as exc:
         raise Invalid(str(exc)) from None
-    return [_clock_event(session, cafe, "round_paused", new)]
+    return _clock_event(session, cafe, "round_paused", new)
 
 
 def resume(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Event]:
@@ -145,7 +162,7 @@ def resume(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Even
         new = clock.resume(clock_of(cafe), now_ms() if now is None else now)
     except ClockError as exc:
         raise Invalid(str(exc)) from None
-    return [_clock_event(session, cafe, "round_resumed", new)]
+    return _clock_event(session, cafe, "round_resumed", new)
 
 
 def extend(session: Session, cafe: Cafe, seconds: object, *, now: int | None = None) -> list[Event]:
@@ -157,7 +174,7 @@ def extend(session: Session, cafe: Cafe, seconds: object, *, now: int | None = N
         new = clock.extend(clock_of(cafe), seconds * 1000, now_ms() if now is None else now)
     except ClockError as exc:
         raise Invalid(str(exc)) from None
-    return [_clock_event(session, cafe, "round_extended", new)]
+    return _clock_event(session, cafe, "round_extended", new)
 
 
 def start_harvest(session: Session, cafe: Cafe) -> list[Event]:
@@ -171,20 +188,53 @@ def start_harvest(session: Session, cafe: Cafe) -> list[Event]:
         raise Invalid(str(exc)) from None
     if current.running and current.current_round is not None:
         _round(session, cafe, current.current_round).ended_at_ms = now_ms()
-    return [_clock_event(session, cafe, "harvest_started", new)]
+    return _clock_event(session, cafe, "harvest_started", new)
 
 
 def close_cafe(session: Session, cafe: Cafe) -> list[Event]:
     """The café is over: nothing runs and nobody new joins."""
     if cafe.status == "closed":
         raise Invalid("The café is already closed.")
-    return [_clock_event(session, cafe, "cafe_closed", clock.close(clock_of(cafe)))]
+    return _clock_event(session, cafe, "cafe_closed", clock.close(clock_of(cafe)))
 
 
-def announce(session: Session, cafe: Cafe, text: object) -> list[Event]:
-    """A message to every phone and the board."""
-    cafe.announcement = clean(text, field="The announcement", max_length=280)
-    cafe.announced_at_ms = now_ms()
+ANNOUNCEMENT_MINUTES = (1, 480)
+
+
+def announce(session: Session, cafe: Cafe, text: object, *, minutes: object = None,
+             translations: object = None, now: int | None = None) -> list[Event]:
+    """A message to every phone and the board (replacing any other), for `minutes` or until cleared."""
+    if cafe.status == "closed":
+        raise Invalid("The café has closed: there is nobody left to tell.")
+    if minutes is not None:
+        low, high = ANNOUNCEMENT_MINUTES
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not low <= minutes <= high:
+            raise Invalid(f"An announcement stays between {low} and {high} minutes "
+                          "(or until you clear it).")
+    text = clean(text, field="The announcement", max_length=280)
+    versions = text_translations(translations, "The announcement", 280)
+    now = now_ms() if now is None else now
+    cafe.announcement = text
+    cafe.announcement_translations = versions
+    cafe.announced_at_ms = now
+    cafe.announcement_until_ms = now + minutes * 60_000 if minutes is not None else None
     return [eventlog.append(session, cafe.id, "announcement_made",
-                            {"announcement": {"text": cafe.announcement,
-                                              "at": cafe.announced_at_ms}})]
+                            {"announcement": announcement(cafe)})]
+
+
+def clear_announcement(session: Session, cafe: Cafe) -> list[Event]:
+    """Take the announcement off every screen (nothing happens when there is none)."""
+    if cafe.announcement is None:
+        return []
+    cafe.announcement = None
+    cafe.announced_at_ms = None
+    cafe.announcement_until_ms = None
+    cafe.announcement_translations = {}
+    return [eventlog.append(session, cafe.id, "announcement_cleared", {})]
+
+
+def expire_announcement(session: Session, cafe: Cafe, now: int) -> list[Event]:
+    """The announcement's time is up: it goes (the scheduler calls this, exactly once)."""
+    if cafe.announcement_until_ms is None or cafe.announcement_until_ms > now:
+        return []
+    return clear_announcement(session, cafe)

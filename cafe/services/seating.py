@@ -109,7 +109,7 @@ def plan_all(problem: rotation.Problem, planner: Planner) -> rotation.Plan:
     try:
         return planner(problem)
     except rotation.NotEnoughSeats as exc:
-        raise NotEnoughSeats(f"{exc} Add a table, then try again.") from None
+        raise NotEnoughSeats(f"{exc}. Add a table, then try again.") from None
     except ValueError as exc:
         # The set-up checks prevent these; a combination they missed still gets words.
         raise Invalid(f"The seats cannot be planned: {exc}.") from None
@@ -193,7 +193,8 @@ def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list
     session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id, table_id=tid))
     session.flush()
     return [eventlog.append(session, cafe.id, "participant_seated",
-                            {"round": rnd.number, "participant_id": person.id, "table_id": tid})]
+                            {"round": rnd.number, "participant_id": person.id, "table_id": tid,
+                             "reason": "arrived"})]
 
 
 def move_participant(session: Session, cafe: Cafe, participant_id: object,
@@ -218,5 +219,7 @@ def move_participant(session: Session, cafe: Cafe, participant_id: object,
     else:
         seat.table_id = table.id
     session.flush()
+    # The phone says so: "The facilitator moved you to Table 5" (not a silent change).
     return [eventlog.append(session, cafe.id, "participant_seated",
-                            {"round": rnd.number, "participant_id": person.id, "table_id": table.id})]
+                            {"round": rnd.number, "participant_id": person.id, "table_id": table.id,
+                             "reason": "moved"})]

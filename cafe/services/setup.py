@@ -13,14 +13,13 @@ from cafe.services import eventlog
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services import seating
 from cafe.services.lookup import occupancy, participant
+from cafe.services.palette import colour_for
 from cafe.services.participants import LANGUAGES, clean_languages, counts, describe
 from cafe.services.text import clean
 from cafe.services.views import public_settings, round_view, table_view, topic_view
+from cafe.services.words import round_translations, topic_translations
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# Distinct, mid-dark colours that carry white text at WCAG AA; new topics take the next one.
-PALETTE = ["#b03a2e", "#1f618d", "#1e8449", "#7d3c98", "#9a5b13", "#117a65", "#a93226",
-           "#2e4053", "#6c3483", "#196f3d"]
 MAX_ROUNDS = 12
 DISCUSS_RANGE = (60, 2 * 3600)
 MOVE_RANGE = (10, 30 * 60)
@@ -28,10 +27,12 @@ CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
     "locked": bool, "passcode": str, "hosts_choose": bool, "board_language": str,
-    "min_table_size": int,
+    "min_table_size": int, "warning_seconds": int, "chime": bool,
 }
 # "At least N people at a table", hosts included; unset means the default.
 MIN_TABLE_RANGE = (1, 10)
+# The "time is nearly up" warning before a discussion ends (0: none); unset means 120.
+WARNING_RANGE = (0, 900)
 
 
 def _started(cafe: Cafe) -> bool:
@@ -106,6 +107,13 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                     raise Invalid(f"A table needs at least {low} to {high} people.")
                 merged[key] = value
                 continue
+            if key == "warning_seconds":
+                low, high = WARNING_RANGE
+                if not low <= value <= high:
+                    raise Invalid(f"The warning comes {low} to {high} seconds before the end "
+                                  "(0: no warning).")
+                merged[key] = value
+                continue
             if kind is int and not 0 <= value <= 20:
                 raise Invalid("Dots are between 0 and 20 per person.")
             merged[key] = value
@@ -141,7 +149,8 @@ def _new_table(session: Session, cafe: Cafe, topic: Topic, label: object, capaci
 
 
 def add_topic(session: Session, cafe: Cafe, *, name: object, description: object = None,
-              colour: object = None, tables: object = 0, capacity: object = None) -> list[Event]:
+              colour: object = None, tables: object = 0, capacity: object = None,
+              translations: object = None) -> list[Event]:
     """A new strategy area (also mid-café: it joins the plan from the next round)."""
     if not isinstance(tables, int) or isinstance(tables, bool) or not 0 <= tables <= 20:
         raise Invalid("A strategy area starts with 0 to 20 tables.")
@@ -150,8 +159,9 @@ def add_topic(session: Session, cafe: Cafe, *, name: object, description: object
         cafe_id=cafe.id,
         name=clean(name, field="The strategy area's name", max_length=80),
         description=clean(description, field="The description", max_length=280, required=False),
-        colour=_colour(colour, PALETTE[existing % len(PALETTE)]),
+        colour=_colour(colour, colour_for(existing)),
         position=existing,
+        translations=topic_translations(translations),
     )
     session.add(topic)
     session.flush()
@@ -163,9 +173,12 @@ def add_topic(session: Session, cafe: Cafe, *, name: object, description: object
 
 def update_topic(session: Session, cafe: Cafe, topic_id: object, *, name: object = None,
                  description: object = None, colour: object = None,
-                 position: object = None) -> list[Event]:
-    """Rename, describe, recolour or reorder a strategy area."""
+                 position: object = None, translations: object = None) -> list[Event]:
+    """Rename, describe, recolour or reorder a strategy area, or give its words in other languages."""
     topic = _topic(session, cafe, topic_id)
+    if translations is not None:
+        # Replaces every version at once: the panel sends what its fields hold.
+        topic.translations = topic_translations(translations)
     if name is not None:
         topic.name = clean(name, field="The strategy area's name", max_length=80)
     if description is not None:
@@ -304,7 +317,8 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
     cleaned: list[dict[str, Any]] = []
     for number, spec in enumerate(rounds, start=1):
         if not isinstance(spec, dict) or set(spec) - {"question", "topic_questions",
-                                                      "discuss_seconds", "move_seconds"}:
+                                                      "discuss_seconds", "move_seconds",
+                                                      "translations"}:
             raise Invalid(f"Round {number} is not a valid round.")
         per_topic = spec.get("topic_questions") or {}
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
@@ -321,6 +335,7 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
                                          f"Round {number}'s discussion"),
             "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE,
                                       f"Round {number}'s move"),
+            "translations": round_translations(spec.get("translations"), number, topic_ids),
         })
     existing = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
     for number, spec in enumerate(cleaned, start=1):
@@ -332,6 +347,7 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
         row.topic_questions = spec["topic_questions"]
         row.discuss_seconds = spec["discuss_seconds"]
         row.move_seconds = spec["move_seconds"]
+        row.translations = spec["translations"]
     for row in existing.values():  # rounds beyond the new plan, none of them started
         session.delete(row)
     session.flush()

@@ -37,16 +37,19 @@ def settings_for(cafe: Cafe, role: str) -> dict[str, Any]:
 
 
 def announcement(cafe: Cafe) -> dict[str, Any] | None:
-    """The latest announcement, or None."""
+    """The announcement on every screen now, or None: `until` (UTC ms) when it ends by itself."""
     if cafe.announcement is None:
         return None
-    return {"text": cafe.announcement, "at": cafe.announced_at_ms}
+    return {"text": cafe.announcement, "at": cafe.announced_at_ms,
+            "until": cafe.announcement_until_ms,
+            "translations": dict(cafe.announcement_translations or {})}
 
 
 def topic_view(topic: Topic) -> dict[str, Any]:
     """A topic (strategy area) on the wire."""
     return {"id": topic.id, "name": topic.name, "description": topic.description,
-            "colour": topic.colour, "position": topic.position}
+            "colour": topic.colour, "position": topic.position,
+            "translations": dict(topic.translations or {})}
 
 
 def table_view(table: CafeTable) -> dict[str, Any]:
@@ -59,4 +62,5 @@ def round_view(rnd: Round) -> dict[str, Any]:
     """A round's plan on the wire."""
     return {"number": rnd.number, "question": rnd.question,
             "topic_questions": dict(rnd.topic_questions),
-            "discuss_seconds": rnd.discuss_seconds, "move_seconds": rnd.move_seconds}
+            "discuss_seconds": rnd.discuss_seconds, "move_seconds": rnd.move_seconds,
+            "translations": dict(rnd.translations or {})}

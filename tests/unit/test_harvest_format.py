@@ -1,7 +1,7 @@
 """Export formatting rules: spreadsheet-safe cells and Markdown that shows text literally."""
 import pytest
 
-from cafe.harvest import _md, safe_cell, when
+from cafe.harvest import _md, readable, report, report_markdown, safe_cell, when
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,27 @@ def test_markdown_shows_a_note_literally() -> None:
 
 def test_times_are_iso_8601_utc() -> None:
     assert when(0) == "1970-01-01T00:00:00Z" and when(None) == ""
+
+
+def test_the_report_says_when_in_words_people_read() -> None:
+    assert readable(1_796_416_500_000) == "4 December 2026, 20:35 UTC" and readable(None) == ""
+
+
+def test_the_report_leaves_out_rounds_that_were_never_played_and_counts_dots() -> None:
+    data = {
+        "cafe": {"title": "Day 1"}, "exported_at": 0, "participants": [], "votes": [
+            {"note_id": "n1", "participant_id": 1, "phase": "round", "round": 1}],
+        "topics": [{"id": 1, "name": "Land", "description": "", "colour": "#aa1100"}],
+        "tables": [{"id": 1, "topic_id": 1, "label": "Table 1"}],
+        "rounds": [{"number": 1, "question": "What works?", "topic_questions": {}, "started_at": 5},
+                   {"number": 2, "question": "Never asked", "topic_questions": {}, "started_at": None}],
+        "notes": [{"id": "n1", "table_id": 1, "round": 1, "text": "Land trusts", "author_id": None,
+                   "anonymous": True, "deleted": False, "hidden": False, "created_at": 1}],
+        "summaries": [], "signups": [],
+    }
+    [section] = report(data)["sections"]
+    assert [q["text"] for q in section["questions"]] == ["What works?"]
+    assert [r["round"] for r in section["per_round"]] == [1]
+    markdown = report_markdown(data)
+    assert "Never asked" not in markdown
+    assert "(1 dot;" in markdown and "votes" not in markdown

@@ -144,7 +144,7 @@ def test_the_facilitator_can_move_someone_but_not_onto_a_full_table(small: Small
     target = next(t for t in small.tables if t != seats[person] and
                   list(seats.values()).count(t) < 3)
     [moved] = small.do(seating.move_participant, person, target)
-    assert moved.data == {"round": 1, "participant_id": person, "table_id": target}
+    assert moved.data == {"round": 1, "participant_id": person, "table_id": target, "reason": "moved"}
     for _ in range(3):
         small.do(lambda s, c: arrivals.arrive(s, c, name="Filler"))
     full = next(t for t in small.tables if list(small.seats(1).values()).count(t) == 3)
