@@ -222,6 +222,7 @@ export const baseReducers = {
     else seating.seats[key] = data.table_id;
   },
   announcement_made(state, data) { state.cafe.announcement = data.announcement; },
+  announcement_cleared(state) { state.cafe.announcement = null; },
   advance_blocked: nothing,
   note_added: noteUpsert,
   note_edited: noteUpsert,

@@ -455,6 +455,14 @@ def test_the_browser_reducers_turn_an_old_snapshot_into_a_fresh_one(browser: Any
         assert fac.call("hide_note", {"id": n1["id"]})["ok"]
         assert fac.call("restore_note", {"id": n1["id"]})["ok"]
         assert b.call("delete_note", {"id": n2["id"]})["ok"]
+        # What covers the screens comes and goes; a phone's own details change; a phase ends.
+        assert fac.call("announce", {"text": "Lunch", "minutes": 5, "translations": {"es": "Almuerzo"}})["ok"]
+        assert fac.call("clear_announcement", {})["ok"]
+        assert fac.call("announce", {"text": "Coffee"})["ok"]
+        assert fac.call("set_participant", {"participant_id": person_id(fac, "Ana"),
+                                            "languages": ["es", "en"]})["ok"]
+        assert fac.call("spotlight", {"note_id": n1["id"]})["ok"]
+        assert fac.call("end_round", {})["ok"]
         fresh = {role: client.state() for role, client in clients.items()}
 
         ctx = browser.new_context()
@@ -465,6 +473,9 @@ def test_the_browser_reducers_turn_an_old_snapshot_into_a_fresh_one(browser: Any
             events = client.wait_for(lambda evs, last=last: any(e["seq"] >= last for e in evs))
             result = page.evaluate(APPLY, [olds[role], [e for e in events if e["seq"] <= last]])
             assert result == fresh[role], role
+        assert fresh["phone"]["me"]["languages"] == ["es", "en"]
+        assert fresh["board"]["cafe"]["announcement"]["text"] == "Coffee"
+        assert fresh["board"]["cafe"]["spotlight"] is None
         assert [n["text"] for n in fresh["facilitator"]["notes"]] == ["three", "one, edited"]
         assert [n["text"] for n in fresh["phone"]["notes"]] == ["one, edited"]
         ctx.close()
