@@ -85,6 +85,9 @@ def main(argv: list[str]) -> int:
     config = Config.from_env()
     config.async_mode = ASYNC_MODE
     log_to_stderr(config.log_level)
+    # The instance folder holds the database and the demo's link: its owner's eyes only.
+    os.makedirs(config.instance_dir, mode=0o700, exist_ok=True)
+    os.chmod(config.instance_dir, 0o700)
     lan_base = f"http://{lan_address()}:{args.port}"
     if config.public_url is None:
         config.public_url = lan_base

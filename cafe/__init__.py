@@ -12,7 +12,7 @@ from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cafe import i18n, rotation
+from cafe import i18n, rotation, wire
 from cafe.config import Config
 from cafe.db import Database
 from cafe.fanout import Fanout
@@ -132,6 +132,7 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=config.allowed_origins or None,
         logger=False,
         engineio_logger=False,
+        json=wire,
     )
     app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url),
                                      socketio=socketio)

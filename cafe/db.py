@@ -61,7 +61,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            _private_file(path)
         engine = create_engine(
             url,
             connect_args={"timeout": 15, "check_same_thread": False},
@@ -119,7 +119,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not left in free pages for anyone to read back.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _private_file(path: str) -> None:
+    """Create the SQLite file's folder and the file itself readable by their owner only.
+
+    The database holds names, contact details and everything people wrote: 0600 like an SSH
+    key, whatever the umask (SQLite gives its -wal and -shm files the same mode), in a folder
+    made 0700 when it is made here. An existing database file is tightened too.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        # A folder made here is the app's own; an existing one (/tmp, say) is left as it is.
+        os.makedirs(folder, mode=0o700)
+        os.chmod(folder, 0o700)
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        if name == path or os.path.exists(name):
+            fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(name, 0o600)
+
+
+def forget_deleted(engine: Engine) -> None:
+    """After a deletion, move the write-ahead log into the database and empty it.
+
+    With secure_delete the database's free pages are zeroed, but the WAL file still holds the
+    pages as they were until a checkpoint: TRUNCATE copies them back and cuts the log to zero
+    bytes, so a deleted café's words are on disk nowhere. (PostgreSQL: see docs/deploy.md.)
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -71,12 +71,21 @@ def _public_details(data: Payload) -> Payload:
     return {**data, "participant": public_person(data["participant"])}
 
 
+def _without_voter(data: Payload) -> Payload:
+    # Who gave a dot is the voter's and the facilitator's business: with the seat map, a voter's
+    # id would narrow an anonymous note's author to the few people at that table.
+    return {k: v for k, v in data.items() if k != "participant_id"}
+
+
 PERSONAL: dict[str, Personal] = {
     "seats_assigned": Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
     # What the facilitator changes of a person reaches that person's phone in full (its `me`);
     # every other phone gets the public part only.
     "participant_updated": Personal(_own_details, lambda data: [data["participant"]["id"]],
                                     others=_public_details),
+    # The voter's phone learns it was its dot (its `my_votes`); other phones only the tallies.
+    "note_voted": Personal(_own_details, lambda data: [data["participant_id"]],
+                           others=_without_voter),
 }
 
 
@@ -161,8 +170,10 @@ EVENT_TYPES: dict[str, EventSpec] = {
     "note_withheld": _same_for_all("note_id"),
     "note_pinned": _same_for_all("note_id", "pinned"),
     "note_spotlighted": _same_for_all("note_id"),
-    "note_voted": _same_for_all("note_id", "participant_id", "phase", "round", "added", "votes",
-                                "harvest_votes"),
+    "note_voted": EventSpec(frozenset({"note_id", "participant_id", "phase", "round", "added", "votes",
+                                       "harvest_votes"}),
+                            {"phone": _without_voter, "board": _without_voter,
+                             "facilitator": _everything}),
     "summary_written": _same_for_all("summary"),
     "signup_added": _same_for_all("signup"),
     "signup_removed": _same_for_all("signup_id"),
@@ -322,7 +333,7 @@ def _note_field(state: Payload, note_id: str, **fields: Any) -> None:
 def _note_voted(state: Payload, data: Payload) -> None:
     _note_field(state, data["note_id"], votes=data["votes"], harvest_votes=data["harvest_votes"])
     me = state.get("me")
-    if me is None or me["id"] != data["participant_id"]:
+    if me is None or me["id"] != data.get("participant_id"):
         return
     dot = {"note_id": data["note_id"], "phase": data["phase"], "round": data["round"]}
     if data["added"]:

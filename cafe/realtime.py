@@ -13,8 +13,8 @@ from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
-from cafe import Connection, Runtime, runtime
-from cafe.db import once_more_on_conflict
+from cafe import Connection, Runtime, runtime, wire
+from cafe.db import forget_deleted, once_more_on_conflict
 from cafe.events import Event, Role, person_room, room, withhold
 from cafe.models import Cafe, Participant, now_ms
 from cafe.services import (
@@ -127,6 +127,8 @@ def parse(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -
     """Check a command payload against {field: (types, required)}; unknown fields are refused."""
     if payload is None:
         payload = {}
+    if payload == wire.TOO_DEEP:
+        raise Invalid("The payload is nested too deeply to read.", code="bad_payload")
     if not isinstance(payload, dict):
         raise Invalid("The command's payload must be an object.", code="bad_payload")
     unknown = sorted(set(payload) - set(spec))
@@ -334,6 +336,7 @@ def on_delete_cafe(payload: Any = None) -> Ack:
         if cafe is None:
             raise Invalid("This café no longer exists.", code="not_found")
         archive.delete_cafe(session, cafe, args["confirm"])
+    forget_deleted(rt.db.engine)
     rt.facilitator_hashes.pop(conn.cafe_id, None)
     rt.fanout.discard(conn.cafe_id)
     # No event can follow the café's own log: a last message tells every client it is gone.

@@ -125,7 +125,7 @@ def join(code: str) -> Any:
     """Join a café: `{name, organisation, anonymous, language, ...}` -> `{ok, participant, token}`."""
     rt = runtime()
     _throttle()
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         return _error(Invalid(_("Please fill in the form and try again."), code="bad_payload"))
     wanted = cafes.normalise_code(code)
@@ -158,6 +158,14 @@ def join(code: str) -> Any:
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON, or nested too deeply to read."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _error(exc: DomainError) -> tuple[Response, int]:
     return jsonify({"ok": False, "error": exc.as_dict()}), exc.http_status
 
@@ -180,8 +188,13 @@ def facilitator(code: str) -> str:
     """The facilitator's panel; the secret travels in the URL fragment, never to the server log."""
     cafe = _cafe_or_404(code)
     rt = runtime()
+    # Like the phone: `?lang=`, the `cafe_lang` cookie, else the browser's languages. The page's
+    # words and its scripts' come from the panel's own catalogue (static/i18n/panel/<lang>.json).
+    lang = i18n.select_locale()
     return render_template("facilitator/panel.html", cafe=cafe, join_url=join_url(rt, cafe.code),
-                           board_url=f"{here_base()}/b/{cafe.code}")
+                           board_url=f"{here_base()}/b/{cafe.code}",
+                           facilitator_base=f"{here_base()}/f/{cafe.code}",
+                           words=i18n.panel_catalogue(lang), w=i18n.panel_words(lang))
 
 
 @bp.get("/qr/<code>.svg")

@@ -140,6 +140,9 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         # Companion groups first, each as one block at a table with room for all of them.
         leaders = [g[0] for g in inst.groups if row[g[0]] < 0]
         rng.shuffle(leaders)
+        # Largest first (stable, so equal sizes keep the shuffled order): a pair that takes the
+        # only table with room for four would split the four.
+        leaders.sort(key=lambda p: -len(inst.groups[inst.group_of[p]]))
         for p in leaders:
             group = inst.groups[inst.group_of[p]]
             visits = [sum(tcount[x][k] for x in group) for k in range(K)]

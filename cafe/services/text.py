@@ -21,6 +21,9 @@ def clean(value: object, *, field: str, max_length: int, required: bool = True,
         value = ""
     if not isinstance(value, str):
         raise Invalid(f"{field} must be text.")
+    if any(unicodedata.category(ch) == "Cs" for ch in value):
+        # A lone surrogate is not a character: no keyboard types it, and no database stores it.
+        raise Invalid(f"{field} contains something that is not text.", code="bad_payload")
     text = unicodedata.normalize("NFC", value)
     kept = []
     for ch in text:
