@@ -67,10 +67,12 @@ class Runtime:
         self.note_limiter = Limiter(self.config.note_rate, self.config.note_burst)
         self.guard = Guard(
             wrong_codes_per_minute=self.config.wrong_codes_per_minute,
-            wrong_secrets_per_cafe=self.config.wrong_secrets_per_cafe,
+            wrong_secrets_free=self.config.wrong_secrets_free,
             commands_per_second=self.config.commands_per_second,
             command_burst=self.config.command_burst,
             connections_per_address=self.config.connections_per_address,
+            joins_per_minute=self.config.joins_per_minute,
+            join_burst=self.config.join_burst,
         )
 
     def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:

@@ -68,10 +68,15 @@ class Config:
     note_burst: int = 5
     trust_proxy: bool = False
     wrong_codes_per_minute: int = 30
-    wrong_secrets_per_cafe: int = 60
+    # Wrong facilitator links or passcodes one address may try on one café before each further
+    # try waits (1 s, 2 s, 4 s... up to a minute).
+    wrong_secrets_free: int = 10
     commands_per_second: float = 10.0
     command_burst: int = 40
     connections_per_address: int = 500
+    # Successful joins per address: a sustained rate and a burst a whole room behind one NAT fits in.
+    joins_per_minute: float = 60.0
+    join_burst: int = 100
     log_level: str = "INFO"
     testing: bool = False
 
@@ -99,11 +104,13 @@ class Config:
             note_burst=_env_int("NOTE_BURST", cls.note_burst),
             trust_proxy=_env("TRUST_PROXY", "0") in ("1", "true", "yes"),
             wrong_codes_per_minute=_env_int("WRONG_CODES_PER_MINUTE", cls.wrong_codes_per_minute),
-            wrong_secrets_per_cafe=_env_int("WRONG_SECRETS_PER_CAFE", cls.wrong_secrets_per_cafe),
+            wrong_secrets_free=_env_int("WRONG_SECRETS_FREE", cls.wrong_secrets_free),
             commands_per_second=_env_float("COMMANDS_PER_SECOND", cls.commands_per_second),
             command_burst=_env_int("COMMAND_BURST", cls.command_burst),
             connections_per_address=_env_int("CONNECTIONS_PER_ADDRESS",
                                              cls.connections_per_address),
+            joins_per_minute=_env_float("JOINS_PER_MINUTE", cls.joins_per_minute),
+            join_burst=_env_int("JOIN_BURST", cls.join_burst),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),
         )
 

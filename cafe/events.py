@@ -102,7 +102,7 @@ def _everything(data: Payload) -> Payload:
 
 
 # What phones and the board may know of a participant: never the organisation.
-PUBLIC_PERSON_FIELDS = ("id", "name", "anonymous", "present")
+PUBLIC_PERSON_FIELDS = ("id", "name", "anonymous", "present", "admitted")
 
 
 def public_person(person: Payload) -> Payload:

@@ -43,14 +43,60 @@ class FailureWindow:
                 del self.failures[stale]
 
 
+class Backoff:
+    """Per key, a few free failures, then a wait that doubles with each further one (capped).
+
+    Keys are (café, address): a guesser slows only themselves. The person with the right
+    passcode or link, from another address, is never held back by someone else's guesses.
+    """
+
+    def __init__(self, free: int, first_wait: float, longest_wait: float,
+                 forget_after: float = 3600.0) -> None:
+        self.free = free
+        self.first_wait = first_wait
+        self.longest_wait = longest_wait
+        self.forget_after = forget_after
+        self.state: dict[object, tuple[int, float, float]] = {}   # key -> (failures, next try, last)
+
+    def wait(self, key: object, now: float | None = None) -> float:
+        """Seconds before `key` may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        failures, next_try, last = self.state.get(key, (0, 0.0, 0.0))
+        if failures and now - last > self.forget_after:
+            self.state.pop(key, None)
+            return 0.0
+        return max(0.0, next_try - now)
+
+    def fail(self, key: object, now: float | None = None) -> None:
+        """Count one failure of `key`; past the free ones, the next try waits longer."""
+        now = time.monotonic() if now is None else now
+        failures = self.state.get(key, (0, 0.0, 0.0))[0] + 1
+        extra = failures - self.free
+        wait = min(self.longest_wait, self.first_wait * 2 ** (extra - 1)) if extra > 0 else 0.0
+        self.state[key] = (failures, now + wait, now)
+        if len(self.state) > 100_000:  # bounded memory under a flood: forget the oldest
+            for stale in list(self.state)[:10_000]:
+                del self.state[stale]
+
+    def succeed(self, key: object) -> None:
+        """The right answer: forget the key's failures."""
+        self.state.pop(key, None)
+
+
 class Guard:
     """All of a process's abuse counters, sized by configuration."""
 
-    def __init__(self, *, wrong_codes_per_minute: int, wrong_secrets_per_cafe: int,
+    def __init__(self, *, wrong_codes_per_minute: int, wrong_secrets_free: int,
                  commands_per_second: float, command_burst: int,
-                 connections_per_address: int) -> None:
+                 connections_per_address: int, joins_per_minute: float = 60.0,
+                 join_burst: int = 100) -> None:
         self.wrong_by_address = FailureWindow(wrong_codes_per_minute)
-        self.wrong_by_cafe = FailureWindow(wrong_secrets_per_cafe)
+        # Wrong facilitator links and passcodes per (café, address): after `wrong_secrets_free`,
+        # each try waits twice as long as the last, up to a minute.
+        self.wrong_by_cafe = Backoff(free=wrong_secrets_free, first_wait=1.0, longest_wait=60.0)
+        # Successful joins per address: a venue's Wi-Fi puts a hundred phones behind one
+        # address, so the burst is a room's worth; a script gets no further than that.
+        self.joins_by_address = Limiter(joins_per_minute / 60.0, join_burst)
         self.commands_by_socket = Limiter(commands_per_second, command_burst)
         # An address may hold many phones (a venue behind one NAT): a looser shared budget.
         self.commands_by_address = Limiter(commands_per_second * 20, command_burst * 20)

@@ -135,6 +135,9 @@ class Participant(Base):
     companion_group: Mapped[int | None] = mapped_column(Integer, default=None)
     # Asked on the phone: "I come with someone who sits with me"; the facilitator links them.
     wants_companion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False while the facilitator has not let them in (setting `approve_joins`): not counted,
+    # not seated, not on the board.
+    admitted: Mapped[bool] = mapped_column(Boolean, default=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Open sockets of this participant; present means at least one.
     connections: Mapped[int] = mapped_column(Integer, default=0)

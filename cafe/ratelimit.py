@@ -42,3 +42,11 @@ class Limiter:
             bucket = self.buckets[key] = Bucket(self.rate, self.burst,
                                                 stamp=time.monotonic() if now is None else now)
         return bucket.allow(now)
+
+    def ready(self, key: object, now: float | None = None) -> bool:
+        """Whether `key` has a token now, without taking it."""
+        bucket = self.buckets.get(key)
+        if bucket is None or bucket.tokens < 0:
+            return True
+        now = time.monotonic() if now is None else now
+        return min(float(bucket.burst), bucket.tokens + (now - bucket.stamp) * bucket.rate) >= 1.0

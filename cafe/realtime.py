@@ -214,6 +214,10 @@ FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
                                                               stays_seated=a["stays_seated"],
                                                               left=a["left"],
                                                               languages=a["languages"])),
+    "remove_participants": ({"participant_ids": (list, True)},
+                            lambda s, c, a: setup.remove_participants(s, c, a["participant_ids"])),
+    "admit_participants": ({"participant_ids": (list, True)},
+                           lambda s, c, a: setup.admit_participants(s, c, a["participant_ids"])),
     "link_companions": ({"participant_ids": (list, True)},
                         lambda s, c, a: setup.link_companions(s, c, a["participant_ids"])),
     "unlink_companion": ({"participant_id": (int, True)},
@@ -528,29 +532,45 @@ def address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _authenticate(rt: Runtime, auth: Any) -> tuple[Cafe, Role, int | None]:
+THROTTLED = "Too many wrong tries from this network: wait a minute."
+
+
+def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int | None]:
+    """Who connects. A right facilitator link or phone token always gets in, checked before any
+    throttle: guesses from elsewhere (or from here) never lock out the rightful. Everything else
+    from an address that guessed too much is refused; a wrong link slows its own address for
+    this café, more with each try (docs/security.md)."""
     if not isinstance(auth, dict):
         raise Invalid("Connect with {cafe, role} and your token or secret.", code="bad_auth")
     role = auth.get("role")
+    blocked = rt.guard.wrong_by_address.blocked(where)
     with rt.db.reading() as session:
         if role == "facilitator":
             code = cafes.normalise_code(auth.get("cafe"))
-            if rt.guard.wrong_by_cafe.blocked(code):
-                raise Forbidden("Too many wrong facilitator links for this café: wait a minute.",
-                                code="throttled")
             try:
                 cafe = cafes.check_facilitator(session, code, auth.get("secret"))
             except Forbidden:
-                rt.guard.wrong_by_cafe.record(code)
+                key = (code, where)
+                if blocked or rt.guard.wrong_by_cafe.wait(key) > 0:
+                    raise Forbidden(THROTTLED, code="throttled") from None
+                rt.guard.wrong_by_cafe.fail(key)
                 raise
+            rt.guard.wrong_by_cafe.succeed((code, where))
             return cafe, "facilitator", None
-        cafe = cafes.find_cafe(session, auth.get("cafe"))
-        if role == "board":
-            return cafe, "board", None
-        if role == "phone":
-            person = participants.authenticate(session, cafe, auth.get("token"))
-            return cafe, "phone", person.id
-    raise Invalid("Unknown role: use phone, board or facilitator.", code="bad_auth")
+        if role not in ("board", "phone"):
+            raise Invalid("Unknown role: use phone, board or facilitator.", code="bad_auth")
+        try:
+            cafe = cafes.find_cafe(session, auth.get("cafe"))
+            if role == "phone":
+                person = participants.authenticate(session, cafe, auth.get("token"))
+                return cafe, "phone", person.id
+        except DomainError:
+            if blocked:
+                raise Forbidden(THROTTLED, code="throttled") from None
+            raise
+        if blocked:   # a board needs only the code: the very thing this address was guessing
+            raise Forbidden(THROTTLED, code="throttled")
+        return cafe, "board", None
 
 
 def _heartbeat_loop(rt: Runtime) -> None:
@@ -580,12 +600,8 @@ def register(socketio: SocketIO) -> None:
     def on_connect(auth: Any = None) -> None:
         rt = runtime()
         where = address()
-        if rt.guard.wrong_by_address.blocked(where):
-            raise ConnectionRefusedError("Too many wrong codes from this network: wait a minute.",
-                                         {"code": "throttled",
-                                          "message": "Too many wrong codes from this network: wait a minute."})
         try:
-            cafe, role, participant_id = _authenticate(rt, auth)
+            cafe, role, participant_id = _authenticate(rt, auth, where)
         except DomainError as exc:
             if exc.code in ("not_found", "forbidden", "unknown_participant"):
                 rt.guard.wrong_by_address.record(where)

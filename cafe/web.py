@@ -28,7 +28,7 @@ from markupsafe import Markup
 from cafe import Runtime, compress, harvest, i18n, runtime
 from cafe.realtime import here_base, join_url, publish
 from cafe.services import archive, arrivals, cafes, participants
-from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound
+from cafe.services.errors import DomainError, Invalid, NotFound, Throttled
 
 bp = Blueprint("web", __name__)
 
@@ -129,9 +129,13 @@ def join(code: str) -> Any:
     if not isinstance(body, dict):
         return _error(Invalid(_("Please fill in the form and try again."), code="bad_payload"))
     wanted = cafes.normalise_code(code)
-    if rt.guard.wrong_by_cafe.blocked(f"passcode:{wanted}"):
-        return _error(Forbidden(_("Too many wrong passcodes for this café: wait a minute."),
-                                code="throttled"))
+    where = _address()
+    key = ("passcode", wanted, where)
+    if rt.guard.wrong_by_cafe.wait(key) > 0:
+        # Only this address waits: someone with the right passcode elsewhere is not held back.
+        return _error(Throttled(_("Too many wrong passcodes from here: wait a moment, then try again.")))
+    if not rt.guard.joins_by_address.ready(where):
+        return _error(Throttled(_("Too many people joined from this network just now: wait a moment.")))
     try:
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
@@ -152,8 +156,10 @@ def join(code: str) -> Any:
             _wrong_guess()
         if exc.code == "wrong_passcode":
             _wrong_guess()
-            rt.guard.wrong_by_cafe.record(f"passcode:{wanted}")
+            rt.guard.wrong_by_cafe.fail(key)
         return _error(exc)
+    rt.guard.wrong_by_cafe.succeed(key)
+    rt.guard.joins_by_address.allow(where)   # a join that happened spends the address's budget
     publish(rt, joined.events)
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
 
@@ -228,20 +234,21 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
     """Facilitator exports; the secret comes in `Authorization: Bearer`, never in the URL."""
     if kind not in EXPORTS:
         abort(404)
-    _throttle()
     header = request.headers.get("Authorization", "")
     secret = header[7:] if header.startswith("Bearer ") else ""
-    if runtime().guard.wrong_by_cafe.blocked(cafes.normalise_code(code)):
-        return _error(Forbidden(_("Too many wrong facilitator links for this café: wait a minute."),
-                                code="throttled"))
+    guard = runtime().guard
+    key = (cafes.normalise_code(code), _address())
     try:
+        # The right secret always gets its export, checked before any throttle.
         with runtime().db.reading() as session:
             cafe = cafes.check_facilitator(session, code, secret)
             data = archive.collect(session, cafe) if kind != "template.json" else \
                 archive.template(session, cafe)
     except DomainError as exc:
+        if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
+            return _error(Throttled(_("Too many wrong tries from this network: wait a minute.")))
         _wrong_guess()
-        runtime().guard.wrong_by_cafe.record(cafes.normalise_code(code))
+        guard.wrong_by_cafe.fail(key)
         return _error(exc)
     mimetype, stem = EXPORTS[kind]
     if kind == "notes.csv":

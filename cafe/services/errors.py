@@ -45,3 +45,10 @@ class Conflict(DomainError):
 
     code = "conflict"
     http_status = 409
+
+
+class Throttled(DomainError):
+    """Too many tries from here just now: wait, then try again."""
+
+    code = "throttled"
+    http_status = 429

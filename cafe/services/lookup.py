@@ -1,6 +1,8 @@
 """Small lookups several services share (kept apart so services do not import each other in circles)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -8,9 +10,26 @@ from cafe.models import Cafe, Participant, Round, Seat
 from cafe.services.errors import NotFound
 
 
+# Beyond JavaScript's safe integers no client meant an id, and the database cannot hold one.
+MAX_ID = 2**53 - 1
+
+
+def row_id(value: object) -> int | None:
+    """`value` if it can be a row's id (a whole number the database holds), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
+
+
+def get_row(session: Session, model: Any, value: object) -> Any:
+    """The row of `model` with id `value`, or None (also for any value no id can be)."""
+    key = row_id(value)
+    return session.get(model, key) if key is not None else None
+
+
 def participant(session: Session, cafe: Cafe, participant_id: object) -> Participant:
     """A participant of this café (not one who left), or NotFound."""
-    person = session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    person = get_row(session, Participant, participant_id)
     if person is None or person.cafe_id != cafe.id or person.left_at_ms is not None:
         raise NotFound("There is no such participant in this café.")
     return person

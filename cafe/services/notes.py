@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
 from cafe.services import eventlog, spotlight
+from cafe.services.lookup import get_row
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.text import clean
 
@@ -126,7 +127,7 @@ def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: obje
         return Written(view(session, existing), [], duplicate=True)
     if cafe.status == "closed":
         raise Forbidden("The café has closed; the tablecloths are put away.", code="cafe_closed")
-    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("That table is not in this café.")
     if not isinstance(round_number, int) or isinstance(round_number, bool):
@@ -279,7 +280,7 @@ def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
 def write_summary(session: Session, cafe: Cafe, person: Participant, *, table_id: object,
                   round_number: object, text: object) -> list[Event]:
     """A table's host sums up a round (shown to the next round's newcomers, kept for the harvest)."""
-    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("That table is not in this café.")
     if not _host_of(session, person, table.id):

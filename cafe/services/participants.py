@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,8 @@ def counts(session: Session, cafe_id: int) -> dict[str, int]:
         select(
             func.count(Participant.id),
             func.coalesce(func.sum(case((Participant.connections > 0, 1), else_=0)), 0),
-        ).where(Participant.cafe_id == cafe_id, Participant.left_at_ms.is_(None))
+        ).where(Participant.cafe_id == cafe_id, Participant.left_at_ms.is_(None),
+                Participant.admitted.is_(True))
     ).one()
     return {"joined": int(joined), "present": int(present)}
 
@@ -95,7 +97,31 @@ def describe(person: Participant) -> dict[str, Any]:
         "languages": list(person.languages or []),
         "companion_group": person.companion_group,
         "wants_companion": person.wants_companion,
+        "admitted": person.admitted,
     }
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}(?: [^\W\d_]{2,}){1,4}")
+
+
+def spoken_form(passcode: str) -> str:
+    """A passcode as it is compared: digits as they are; words in lower case, one space apart
+    ("River - Tables" and "river tables" are the same thing said out loud)."""
+    return " ".join(passcode.replace("-", " ").split()).casefold()
+
+
+def passcode_of(value: object) -> str:
+    """A new passcode, checked: 6 to 12 digits, or two to five words, easy to say in the room.
+
+    At 6 digits a guesser needs on average half a million tries; the back-off per address
+    (docs/security.md) makes that days even from a hundred addresses.
+    """
+    if isinstance(value, str):
+        said = spoken_form(value)
+        if (said.isdigit() and 6 <= len(said) <= 12) or (_WORDS.fullmatch(said) and len(said) <= 40):
+            return said
+    raise Invalid("A passcode is 6 to 12 digits, or two to five words (like \"river tables\"), "
+                  "easy to say out loud.")
 
 
 def check_access(cafe: Cafe, passcode: object) -> None:
@@ -110,7 +136,7 @@ def check_access(cafe: Cafe, passcode: object) -> None:
         if not isinstance(passcode, str) or not passcode.strip():
             raise Forbidden("Type the passcode the facilitator gave the room.",
                             code="passcode_required")
-        if not hmac.compare_digest(passcode.strip().encode(), str(expected).encode()):
+        if not hmac.compare_digest(spoken_form(passcode).encode(), spoken_form(str(expected)).encode()):
             raise Forbidden("That passcode is not right. Check it with the facilitator.",
                             code="wrong_passcode")
 
@@ -145,6 +171,8 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
         languages=spoken,
         stays_seated=stays_seated,
         wants_companion=with_companion,
+        # With `approve_joins` the facilitator lets people in: until then they wait.
+        admitted=not cafe.settings.get("approve_joins"),
         token_hash=hash_secret(token),
         connections=0,
     )

@@ -11,7 +11,7 @@ from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat
 from cafe.services import eventlog
 from cafe.services.errors import DomainError, Invalid, NotFound
-from cafe.services.lookup import occupancy, participant
+from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.participants import language_key
 
 # "At least N people at a table" when the facilitator has not said.
@@ -47,7 +47,8 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
     ).all()
     people = session.scalars(
         select(Participant)
-        .where(Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None))
+        .where(Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None),
+               Participant.admitted.is_(True))
         .order_by(Participant.id)
     ).all()
     host_of = {t.host_id: t.id for t in tables if t.host_id is not None}
@@ -124,7 +125,8 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     rnd = _round(session, cafe, number)
     session.execute(delete(Seat).where(Seat.round_id == rnd.id))
     present = set(session.scalars(select(Participant.id).where(
-        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None))))
+        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None),
+        Participant.admitted.is_(True))))
     tables = {t.id: t for t in session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id))}
     seats: Seats = {}
     for pid, tid in planned.items():
@@ -170,7 +172,7 @@ def _companions(session: Session, pid: int) -> list[int]:
 
 def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
     """Someone joined mid-café: a seat this round at a table where a conversation is going on."""
-    if cafe.status != "running" or cafe.current_round is None:
+    if cafe.status != "running" or cafe.current_round is None or not person.admitted:
         return []
     rnd = _round(session, cafe, cafe.current_round)
     if session.scalar(select(Seat.id).where(Seat.round_id == rnd.id,
@@ -203,7 +205,7 @@ def move_participant(session: Session, cafe: Cafe, participant_id: object,
     if cafe.status != "running" or cafe.current_round is None:
         raise Invalid("Seats exist once the café has started.")
     person = participant(session, cafe, participant_id)
-    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("There is no such table in this café.")
     rnd = _round(session, cafe, cafe.current_round)

@@ -12,9 +12,9 @@ from cafe.models import Cafe, CafeTable, Participant, Round, Topic, now_ms
 from cafe.services import eventlog
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services import seating
-from cafe.services.lookup import occupancy, participant
+from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.palette import colour_for
-from cafe.services.participants import LANGUAGES, clean_languages, counts, describe
+from cafe.services.participants import LANGUAGES, clean_languages, counts, describe, passcode_of
 from cafe.services.text import clean
 from cafe.services.views import public_settings, round_view, table_view, topic_view
 from cafe.services.words import round_translations, topic_translations
@@ -27,7 +27,7 @@ CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
     "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
     "locked": bool, "passcode": str, "hosts_choose": bool, "board_language": str,
-    "min_table_size": int, "warning_seconds": int, "chime": bool,
+    "min_table_size": int, "warning_seconds": int, "chime": bool, "approve_joins": bool,
 }
 # "At least N people at a table", hosts included; unset means the default.
 MIN_TABLE_RANGE = (1, 10)
@@ -40,14 +40,14 @@ def _started(cafe: Cafe) -> bool:
 
 
 def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
-    topic = session.get(Topic, topic_id) if isinstance(topic_id, int) else None
+    topic = get_row(session, Topic, topic_id)
     if topic is None or topic.cafe_id != cafe.id:
         raise NotFound("There is no such strategy area in this café.")
     return topic
 
 
 def _table(session: Session, cafe: Cafe, table_id: object) -> CafeTable:
-    table = session.get(CafeTable, table_id) if isinstance(table_id, int) else None
+    table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("There is no such table in this café.")
     return table
@@ -85,9 +85,7 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                 if value in (None, ""):
                     merged.pop("passcode", None)
                     continue
-                if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
-                    raise Invalid("A passcode is 4 to 8 digits, easy to say out loud.")
-                merged["passcode"] = value
+                merged["passcode"] = passcode_of(value)
                 continue
             if key == "board_language":
                 # null (or "") lets the board follow its browser's language.
@@ -360,7 +358,7 @@ def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
                     stays_seated: object = None, left: object = None,
                     languages: object = None) -> list[Event]:
     """Mark someone as needing to stay seated, set their languages, or mark them gone (or back)."""
-    person = session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    person = get_row(session, Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
         raise NotFound("There is no such participant in this café.")
     events: list[Event] = []
@@ -465,3 +463,38 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
 def unlink_companion(session: Session, cafe: Cafe, participant_id: object) -> list[Event]:
     """This person no longer sits with their group."""
     return _leave_group(session, cafe, participant(session, cafe, participant_id))
+
+
+BULK_MAX = 500
+
+
+def _people_listed(session: Session, cafe: Cafe, participant_ids: object) -> list[Participant]:
+    if not isinstance(participant_ids, list) or not participant_ids or len(participant_ids) > BULK_MAX \
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in participant_ids):
+        raise Invalid(f"Choose 1 to {BULK_MAX} people.")
+    return [participant(session, cafe, pid) for pid in dict.fromkeys(participant_ids)]
+
+
+def remove_participants(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
+    """Mark many people as gone at once (a flood of fake names, a group that left early)."""
+    people = _people_listed(session, cafe, participant_ids)
+    events: list[Event] = []
+    for person in people:
+        events += set_participant(session, cafe, person.id, left=True)
+    return events
+
+
+def admit_participants(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
+    """Let people in who joined while the café asks the facilitator first (`approve_joins`)."""
+    events: list[Event] = []
+    for person in _people_listed(session, cafe, participant_ids):
+        if person.admitted:
+            continue
+        person.admitted = True
+        session.flush()
+        # Counted, on the board, and seated from now on, like someone who just joined.
+        events.append(eventlog.append(session, cafe.id, "participant_joined",
+                                      {"participant": describe(person),
+                                       "counts": counts(session, cafe.id)}))
+        events += seating.seat_late_arrival(session, cafe, person)
+    return events

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, Participant, Signup, Topic
 from cafe.services import eventlog
+from cafe.services.lookup import get_row
 from cafe.services.errors import Forbidden, Invalid, NotFound
 from cafe.services.text import clean
 
@@ -26,7 +27,7 @@ def signup_view(signup: Signup) -> dict[str, Any]:
 
 
 def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
-    topic = session.get(Topic, topic_id) if isinstance(topic_id, int) else None
+    topic = get_row(session, Topic, topic_id)
     if topic is None or topic.cafe_id != cafe.id:
         raise NotFound("There is no such strategy area in this café.")
     return topic

@@ -43,17 +43,52 @@ def test_wrong_codes_over_the_socket_count_too(app: Flask, client: FlaskClient,
     assert client.get(f"/j/{cafe.code}").status_code == 429
 
 
-def test_guessing_a_facilitator_link_is_throttled_per_cafe(app: Flask, client: FlaskClient,
-                                                          cafe: CafeHandle) -> None:
-    for i in range(60):
-        # As if from many addresses: only the café's own counter keeps counting.
-        runtime(app).guard.wrong_by_address.failures.clear()
-        sock = socket_client(app, client, {"cafe": cafe.code, "role": "facilitator",
-                                           "secret": f"guess-{i}"})
-        assert not sock.is_connected()
-    runtime(app).guard.wrong_by_address.failures.clear()
-    right = socket_client(app, client, {"cafe": cafe.code, "role": "facilitator", "secret": cafe.secret})
-    assert not right.is_connected()
+def connect_from(app: Flask, where: str, auth: dict[str, Any]) -> bool:
+    """Open a socket from the address `where`; whether it was accepted (closed again at once)."""
+    http = app.test_client()
+    http.environ_base["REMOTE_ADDR"] = where
+    sock = socket_client(app, http, auth)
+    accepted = sock.is_connected()
+    if accepted:
+        sock.disconnect()
+    return accepted
+
+
+def test_guessing_a_facilitator_link_never_locks_out_the_facilitator(
+        app: Flask, client: FlaskClient, cafe: CafeHandle) -> None:
+    guard = runtime(app).guard
+    guessers = [f"10.9.0.{i}" for i in range(6)]
+    for where in guessers:   # 72 wrong links from six addresses, twelve each
+        for i in range(12):
+            assert not connect_from(app, where, {"cafe": cafe.code, "role": "facilitator",
+                                                 "secret": f"guess-{where}-{i}"})
+    # Each guesser slowed itself: its next try waits, longer with every failure.
+    assert all(guard.wrong_by_cafe.wait((cafe.code, where)) > 0 for where in guessers)
+    # The right link gets in at once: from a clean address, and from a guessing one too.
+    right = {"cafe": cafe.code, "role": "facilitator", "secret": cafe.secret}
+    for where in ("10.9.9.9", guessers[0]):
+        assert connect_from(app, where, right), where
+    # So does an export with the right secret; a wrong one from a guesser is refused as throttled.
+    for where in ("10.9.9.9", guessers[1]):
+        response = client.get(f"/f/{cafe.code}/export/template.json", environ_base={"REMOTE_ADDR": where},
+                              headers={"Authorization": f"Bearer {cafe.secret}"})
+        assert response.status_code == 200, where
+    wrong = client.get(f"/f/{cafe.code}/export/template.json", environ_base={"REMOTE_ADDR": guessers[1]},
+                       headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 429 and wrong.get_json()["error"]["code"] == "throttled"
+
+
+def test_each_wrong_link_from_one_address_waits_longer_than_the_last() -> None:
+    from cafe.guard import Backoff
+
+    backoff = Backoff(free=3, first_wait=1.0, longest_wait=60.0)
+    waits = []
+    for i in range(12):
+        backoff.fail("key", now=1000.0 + i * 100)
+        waits.append(round(backoff.wait("key", now=1000.0 + i * 100), 1))
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]
+    backoff.succeed("key")
+    assert backoff.wait("key", now=3000.0) == 0
 
 
 def test_a_locked_cafe_takes_nobody_new_and_a_passcode_is_checked(
@@ -62,36 +97,47 @@ def test_a_locked_cafe_takes_nobody_new_and_a_passcode_is_checked(
     ok(facilitator.emit("update_cafe", {"settings": {"locked": True}}, callback=True))
     refused = client.post(url, json={"name": "Ana"})
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "cafe_locked"
-    ok(facilitator.emit("update_cafe", {"settings": {"locked": False, "passcode": "4821"}},
+    ok(facilitator.emit("update_cafe", {"settings": {"locked": False, "passcode": "482193"}},
                         callback=True))
     assert client.post(url, json={"name": "Ana"}).get_json()["error"]["code"] == "passcode_required"
-    assert client.post(url, json={"name": "Ana", "passcode": "1111"}).get_json()["error"]["code"] \
+    assert client.post(url, json={"name": "Ana", "passcode": "111111"}).get_json()["error"]["code"] \
         == "wrong_passcode"
-    assert client.post(url, json={"name": "Ana", "passcode": " 4821 "}).status_code == 201
-    bad = facilitator.emit("update_cafe", {"settings": {"passcode": "12ab"}}, callback=True)
-    assert "4 to 8 digits" in bad["error"]["message"]
+    assert client.post(url, json={"name": "Ana", "passcode": " 482193 "}).status_code == 201
+    # Two words said in the room work too, however they are typed.
+    ok(facilitator.emit("update_cafe", {"settings": {"passcode": "River Tables"}}, callback=True))
+    assert client.post(url, json={"name": "Bea", "passcode": "river-tables"}).status_code == 201
+    for bad_code in ("4821", "12ab", "a b", "1" * 13):
+        bad = facilitator.emit("update_cafe", {"settings": {"passcode": bad_code}}, callback=True)
+        assert "6 to 12 digits" in bad["error"]["message"], bad_code
 
 
-def test_wrong_passcodes_are_throttled(client: FlaskClient, cafe: CafeHandle,
-                                       facilitator: SocketIOTestClient) -> None:
-    ok(facilitator.emit("update_cafe", {"settings": {"passcode": "4821"}}, callback=True))
+def test_wrong_passcodes_slow_the_guesser_not_the_room(client: FlaskClient, cafe: CafeHandle,
+                                                        facilitator: SocketIOTestClient) -> None:
+    ok(facilitator.emit("update_cafe", {"settings": {"passcode": "482193"}}, callback=True))
     url = f"/api/cafes/{cafe.code}/participants"
-    codes = [client.post(url, json={"name": "A", "passcode": f"{i:04d}"},
-                         environ_base={"REMOTE_ADDR": f"10.0.{i // 200}.{i % 200}"}).get_json()["error"]["code"]
-             for i in range(70)]
-    assert codes.count("wrong_passcode") == 60 and codes[-1] == "throttled"
+    guesser = {"REMOTE_ADDR": "10.0.0.66"}
+    codes = [client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base=guesser)
+             .get_json()["error"]["code"] for i in range(30)]
+    assert codes[:10] == ["wrong_passcode"] * 10 and codes[-1] == "throttled"
+    # 90 wrong passcodes from three addresses do not keep anyone else out.
+    for i in range(90):
+        client.post(url, json={"name": "A", "passcode": f"{i:06d}"},
+                    environ_base={"REMOTE_ADDR": f"10.0.1.{i % 3}"})
+    right = client.post(url, json={"name": "Rightful", "passcode": "482193"},
+                        environ_base={"REMOTE_ADDR": "10.0.2.1"})
+    assert right.status_code == 201
 
 
 def test_the_passcode_never_reaches_a_phone_or_the_board(
         facilitator: SocketIOTestClient, board: SocketIOTestClient, phone: SocketIOTestClient) -> None:
     for sock in (board, phone):
         sock.get_received()
-    ok(facilitator.emit("update_cafe", {"settings": {"passcode": "48213"}}, callback=True))
+    ok(facilitator.emit("update_cafe", {"settings": {"passcode": "482139"}}, callback=True))
     for sock in (board, phone):
-        assert "48213" not in json.dumps(sock.get_received())
-        assert "48213" not in json.dumps(state_of(sock))
-        assert "48213" not in json.dumps(sock.emit("sync", {"since": 0}, callback=True))
-    assert state_of(facilitator)["cafe"]["settings"]["passcode"] == "48213"
+        assert "482139" not in json.dumps(sock.get_received())
+        assert "482139" not in json.dumps(state_of(sock))
+        assert "482139" not in json.dumps(sock.emit("sync", {"since": 0}, callback=True))
+    assert state_of(facilitator)["cafe"]["settings"]["passcode"] == "482139"
 
 
 def test_a_rotated_facilitator_link_ends_the_old_ones_rights(
@@ -138,3 +184,39 @@ def test_tokens_secrets_and_contacts_never_reach_the_logs(
     logged = caplog.text
     for secret in (joined["token"], cafe.secret, "ana@example.org"):
         assert secret not in logged
+
+
+def test_a_join_flood_from_one_address_stops_at_its_budget_while_a_whole_room_behind_one_wifi_gets_in(
+        client: FlaskClient, cafe: CafeHandle, app: Flask) -> None:
+    url = f"/api/cafes/{cafe.code}/participants"
+    burst = runtime(app).config.join_burst
+    # A script: 200 joins at once from one address.
+    script = [client.post(url, json={"name": f"Bot {i}"}, environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code
+              for i in range(200)]
+    assert script.count(201) <= burst + 2 and script[-1] == 429
+    print(f"join flood: {script.count(201)} of 200 joins from one address got in (budget {burst})")
+    # A venue: a hundred phones behind the Wi-Fi's one address, within the same minute.
+    venue = [client.post(url, json={"name": f"Phone {i}"}, environ_base={"REMOTE_ADDR": "10.7.7.7"}).status_code
+             for i in range(100)]
+    assert venue == [201] * 100
+
+
+def test_the_facilitator_removes_many_at_once_and_can_ask_to_let_people_in(
+        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient, board: SocketIOTestClient) -> None:
+    url = f"/api/cafes/{cafe.code}/participants"
+    bots = [client.post(url, json={"name": f"Bot {i}"}).get_json()["participant"]["id"] for i in range(12)]
+    ok(facilitator.emit("remove_participants", {"participant_ids": bots}, callback=True))
+    assert state_of(facilitator)["counts"]["joined"] == 0
+    # From now on the facilitator lets people in: a newcomer waits, uncounted, unseated.
+    ok(facilitator.emit("update_cafe", {"settings": {"approve_joins": True}}, callback=True))
+    waiting = client.post(url, json={"name": "Rosa"}).get_json()["participant"]
+    assert waiting["admitted"] is False
+    assert state_of(board)["counts"]["joined"] == 0
+    ok(facilitator.emit("start_round", {}, callback=True))
+    assert str(waiting["id"]) not in state_of(facilitator)["seating"]["seats"]
+    ok(facilitator.emit("admit_participants", {"participant_ids": [waiting["id"]]}, callback=True))
+    state = state_of(facilitator)
+    assert state["counts"]["joined"] == 1 and str(waiting["id"]) in state["seating"]["seats"]
+    for bad in ([], ["x"], [True], list(range(1, 502))):
+        ack = facilitator.emit("remove_participants", {"participant_ids": bad}, callback=True)
+        assert not ack["ok"] and ack["error"]["code"] in ("invalid", "not_found")

@@ -52,7 +52,7 @@ def test_each_role_gets_its_own_snapshot(phone: SocketIOTestClient, board: Socke
     assert phone_state["me"]["name"] == "Ana"
     assert "participants" not in phone_state
     assert board_state["participants"] == [{"id": phone.participant["id"], "name": "Ana",  # type: ignore[attr-defined]
-                                            "anonymous": False, "present": True}]
+                                            "anonymous": False, "present": True, "admitted": True}]
     assert fac_state["participants"][0]["organisation"] == "Boston Ujima Project"
     assert len(fac_state["topics"]) == 5 and len(fac_state["tables"]) == 14
     assert phone_state["seq"] == board_state["seq"] == fac_state["seq"]

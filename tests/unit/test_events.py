@@ -5,7 +5,8 @@ from cafe.events import EVENT_TYPES, REDUCERS, Event, apply_event, check_payload
 
 
 def _joined(seq: int = 1) -> Event:
-    person = {"id": 7, "name": "Ana", "anonymous": False, "organisation": "CLT", "present": False}
+    person = {"id": 7, "name": "Ana", "anonymous": False, "organisation": "CLT", "present": False,
+              "admitted": True}
     return Event(1, seq, "participant_joined", 0, {"participant": person,
                                                    "counts": {"joined": 1, "present": 0}})
 

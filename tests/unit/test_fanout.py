@@ -139,7 +139,7 @@ def test_a_zero_window_sends_every_event_to_phones_at_once(sio: FakeSocketIO) ->
 def test_phones_get_their_projection_and_the_panel_its_own() -> None:
     sio = FakeSocketIO()
     fanout = Fanout(sio, window_ms=0)  # type: ignore[arg-type]
-    person = {"id": 7, "name": "Ana", "anonymous": False, "present": True,
+    person = {"id": 7, "name": "Ana", "anonymous": False, "present": True, "admitted": True,
               "organisation": "Boston Ujima Project"}
     fanout.publish([Event(1, 1, "participant_joined", 1, {"participant": person,
                                                          "counts": {"joined": 1, "present": 1}})])
