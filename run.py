@@ -120,8 +120,13 @@ def main(argv: list[str]) -> int:
     scheduler.start(rt)
     print("\n  Press Ctrl+C to stop.\n", flush=True)
     try:
+        # Slow clients are cut off while they dawdle over a request's head (gevent only).
+        extra: dict[str, object] = {}
+        if ASYNC_MODE == "gevent":
+            from cafe.patience import patient_handler
+            extra["handler_class"] = patient_handler(config.connect_grace_seconds)
         rt.socketio.run(app, host=args.host, port=args.port,
-                        log_output=config.log_level == "DEBUG", allow_unsafe_werkzeug=True)
+                        log_output=config.log_level == "DEBUG", allow_unsafe_werkzeug=True, **extra)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(f"Port {args.port} is already in use: try --port {args.port + 1}.", file=sys.stderr)

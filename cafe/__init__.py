@@ -51,6 +51,9 @@ class Runtime:
     connections: dict[str, Connection] = field(default_factory=dict)
     local_cafes: dict[int, int] = field(default_factory=dict)
     heartbeat_started: bool = False
+    # Engine.IO sessions of this process: eio sid -> (address, monotonic time opened).
+    sessions: dict[str, tuple[str, float]] = field(default_factory=dict)
+    sweeper_started: bool = False
     # café id -> (facilitator link hash, monotonic time read): every facilitator command checks
     # the link, and reading it at most once a second keeps that check off the database.
     facilitator_hashes: dict[int, tuple[str | None, float]] = field(default_factory=dict)
@@ -143,5 +146,5 @@ def create_app(config: Config | None = None) -> Flask:
         # Socket.IO middleware, so sockets and pages see the same address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     web.register(app)
-    realtime.register(socketio)
+    realtime.register(socketio, app.extensions["cafe"])
     return app

@@ -76,6 +76,15 @@ class Config:
     connections_per_address: int = 500
     # Successful joins per address: a sustained rate and a burst a whole room behind one NAT fits in.
     joins_per_minute: float = 60.0
+    # An Engine.IO session must send the Socket.IO connect within this many seconds, and a
+    # client must send an HTTP request's line and headers within this many, or it is closed.
+    connect_grace_seconds: float = 10.0
+    # Whether anyone who reaches the start page may create (or import) a café: yes on a laptop
+    # in the room; a server on the internet sets CAFE_OPEN_CREATION=0.
+    open_creation: bool = True
+    # An import (a template or a full export) may be this large; everything else stays at
+    # max_payload_bytes.
+    max_import_bytes: int = 2_000_000
     join_burst: int = 100
     log_level: str = "INFO"
     testing: bool = False
@@ -110,6 +119,9 @@ class Config:
             connections_per_address=_env_int("CONNECTIONS_PER_ADDRESS",
                                              cls.connections_per_address),
             joins_per_minute=_env_float("JOINS_PER_MINUTE", cls.joins_per_minute),
+            connect_grace_seconds=_env_float("CONNECT_GRACE_SECONDS", cls.connect_grace_seconds),
+            open_creation=_env("OPEN_CREATION", "1") not in ("0", "false", "no"),
+            max_import_bytes=_env_int("MAX_IMPORT_BYTES", cls.max_import_bytes),
             join_burst=_env_int("JOIN_BURST", cls.join_burst),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),
         )

@@ -257,6 +257,10 @@ def _joined(state: Payload, data: Payload) -> None:
     state["counts"] = data["counts"]
     if "participants" in state:
         state["participants"] = _upsert(state["participants"], data["participant"], _by_id)
+    # Let in by the facilitator (approve_joins), or back after being marked as left.
+    me = state.get("me")
+    if me is not None and me["id"] == data["participant"]["id"]:
+        me.update(data["participant"])
 
 
 def _participant_updated(state: Payload, data: Payload) -> None:

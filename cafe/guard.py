@@ -102,21 +102,42 @@ class Guard:
         self.commands_by_address = Limiter(commands_per_second * 20, command_burst * 20)
         self.connections_per_address = connections_per_address
         self.connections: dict[str, int] = {}
+        # Engine.IO sessions per address, counted at the handshake: sessions that never send
+        # the Socket.IO connect (and so never reach `connect`) count too.
+        self.sessions: dict[str, int] = {}
+
+    def _take(self, counts: dict[str, int], address: str) -> bool:
+        if counts.get(address, 0) >= self.connections_per_address:
+            return False
+        counts[address] = counts.get(address, 0) + 1
+        return True
+
+    @staticmethod
+    def _give(counts: dict[str, int], address: str) -> None:
+        left = counts.get(address, 0) - 1
+        if left > 0:
+            counts[address] = left
+        else:
+            counts.pop(address, None)
+
+    def handshake(self, address: str) -> bool:
+        """Count a new Engine.IO session from `address` (before any Socket.IO connect)."""
+        return self._take(self.sessions, address)
+
+    def session_closed(self, address: str) -> None:
+        """An Engine.IO session from `address` ended."""
+        self._give(self.sessions, address)
 
     def connect(self, address: str) -> bool:
-        """Count a new socket from `address`; False when the address has too many."""
-        if self.connections.get(address, 0) >= self.connections_per_address:
-            return False
-        self.connections[address] = self.connections.get(address, 0) + 1
-        return True
+        """Count a new socket from `address`; False when the address has too many.
+
+        Behind the handshake count this only binds where sockets skip Engine.IO's handshake
+        (Flask-SocketIO's test client); it also gives the refusal its `too_many_connections`."""
+        return self._take(self.connections, address)
 
     def disconnect(self, address: str) -> None:
         """A socket from `address` closed."""
-        left = self.connections.get(address, 0) - 1
-        if left > 0:
-            self.connections[address] = left
-        else:
-            self.connections.pop(address, None)
+        self._give(self.connections, address)
 
     def command(self, sid: str, address: str) -> bool:
         """Whether this socket (and its address) may send another command now."""

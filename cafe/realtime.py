@@ -593,8 +593,52 @@ def beat(rt: Runtime) -> None:
         rt.socketio.emit("heartbeat", {"seq": seq, "server_now": now_ms()}, to=room(cid))
 
 
-def register(socketio: SocketIO) -> None:
+def guard_sessions(socketio: SocketIO, rt: Runtime) -> None:
+    """Count Engine.IO sessions per address at the handshake, and close the ones that never
+    connect: 1,000 bare sessions from one address were accepted in 1.6 s before, and that
+    address could still open normal sockets (the cap counted only Socket.IO connects)."""
+    server = socketio.server
+    opened = server._handle_eio_connect      # python-socketio's own handlers, kept and called
+    closed = server._handle_eio_disconnect
+
+    def on_handshake(eio_sid: str, environ: dict[str, Any]) -> Any:
+        where = environ.get("REMOTE_ADDR") or "unknown"
+        if not rt.guard.handshake(where):
+            return False   # engine.io answers 401 and opens nothing
+        rt.sessions[eio_sid] = (where, time.monotonic())
+        if not rt.sweeper_started:
+            rt.sweeper_started = True
+            socketio.start_background_task(_sweep_sessions, socketio, rt)
+        return opened(eio_sid, environ)
+
+    def on_close(eio_sid: str, reason: Any = None) -> Any:
+        entry = rt.sessions.pop(eio_sid, None)
+        if entry is not None:
+            rt.guard.session_closed(entry[0])
+        return closed(eio_sid, reason)
+
+    server.eio.on("connect", on_handshake)
+    server.eio.on("disconnect", on_close)
+
+
+def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:
+    """Close Engine.IO sessions that have not sent the Socket.IO connect within the grace."""
+    server = socketio.server
+    while True:
+        socketio.sleep(1.0)
+        limit = time.monotonic() - rt.config.connect_grace_seconds
+        for eio_sid, (_where, at) in list(rt.sessions.items()):
+            if at < limit and server.manager.sid_from_eio_sid(eio_sid, "/") is None:
+                try:
+                    server.eio.disconnect(eio_sid)
+                except Exception:  # already gone: the disconnect handler forgets it
+                    rt.sessions.pop(eio_sid, None)
+
+
+def register(socketio: SocketIO, rt: Runtime | None = None) -> None:
     """Attach the handlers to this app's Socket.IO server."""
+    if rt is not None:
+        guard_sessions(socketio, rt)
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from cafe import Runtime, compress, harvest, i18n, runtime
 from cafe.realtime import here_base, join_url, publish
 from cafe.services import archive, arrivals, cafes, participants
-from cafe.services.errors import DomainError, Invalid, NotFound, Throttled
+from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled
 
 bp = Blueprint("web", __name__)
 
@@ -78,15 +78,38 @@ def home() -> str:
     return render_template("home.html")
 
 
+def _may_create(rt: Runtime) -> None:
+    """Creating a café: from this server's own pages only, and only where creation is open.
+
+    A form posted from another site (a page that makes visitors' browsers create cafés here) is
+    refused. With `CAFE_OPEN_CREATION=0` (a server on the internet) nobody creates or imports a
+    café from the start page; its operator creates them (docs/deploy.md).
+    """
+    # Browsers say where a request comes from in Sec-Fetch-Site; our pages send no referrer, so
+    # a form posted from our own start page carries `Origin: null`, which alone proves nothing.
+    site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    if site is not None:
+        foreign = site not in ("same-origin", "none")
+    else:   # an older browser, or a script: judge by a real Origin when there is one
+        foreign = origin not in (None, "null") and origin.rstrip("/") != request.host_url.rstrip("/")
+    if foreign and origin not in (rt.config.allowed_origins or []):
+        raise Forbidden(_("Cafés are created from this server's own start page."))
+    if not rt.config.open_creation:
+        raise Forbidden(_("Creating cafés from this page is switched off on this server."))
+
+
 @bp.post("/cafes")
 def create_cafe() -> Any:
     """Create a café and show its facilitator link once."""
     rt = runtime()
     try:
+        _may_create(rt)
         with rt.db.transaction() as session:
             created = cafes.create_cafe(session, request.form.get("title"))
     except DomainError as exc:
-        return render_template("home.html", error=exc.message, title=request.form.get("title", "")), 400
+        return render_template("home.html", error=exc.message,
+                               title=request.form.get("title", "")), exc.http_status
     publish(rt, created.events)
     return _created_page(rt, created)
 
@@ -279,22 +302,32 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
 def create_from_file() -> Any:
     """Create a café from a saved template or a full export (Day 2 from Day 1)."""
     rt = runtime()
-    upload = request.files.get("file")
+    # A café's full export outgrows the 64 KB every other request is held to; 2 MB is ample.
+    request.max_content_length = rt.config.max_import_bytes
     try:
+        _may_create(rt)
+        upload = request.files.get("file")
         if upload is None:
             raise Invalid(_("Choose a template or export file."))
         try:
             data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise Invalid(_("That file is not a World Café template or export.")) from None
-        with rt.db.transaction() as session:
-            if isinstance(data, dict) and data.get("format") == archive.FORMAT:
-                created = archive.import_export(session, data)
-            else:
-                created, _topics = archive.create_from_template(session, data,
-                                                                request.form.get("title") or None)
+        try:
+            with rt.db.transaction() as session:
+                # Every row goes through the rules a live command follows; one that breaks them
+                # refuses the whole file, and nothing of it is written.
+                if isinstance(data, dict) and data.get("format") == archive.FORMAT:
+                    created = archive.import_export(session, data)
+                else:
+                    created, _topics = archive.create_from_template(session, data,
+                                                                    request.form.get("title") or None)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, DomainError):
+                raise
+            raise Invalid(_("That file is not a World Café template or export.")) from None
     except DomainError as exc:
-        return render_template("home.html", error=exc.message), 400
+        return render_template("home.html", error=exc.message), exc.http_status
     publish(rt, created.events)
     return _created_page(rt, created)
 
@@ -332,7 +365,12 @@ def _too_many(_exc: Exception) -> tuple[Any, int]:
     return render_template("not_found.html", code="", message=message), 429
 
 
-def _too_large(_exc: Exception) -> tuple[Response, int]:
+def _too_large(_exc: Exception) -> tuple[Any, int]:
+    if request.path.startswith("/cafes"):
+        # A file chosen on the start page: the person sees the page again, with the reason.
+        megabytes = runtime().config.max_import_bytes / 1_000_000
+        return render_template("home.html", error=_("That file is too large (at most %(mb)s MB).",
+                                                     mb=f"{megabytes:g}")), 413
     return jsonify({"ok": False, "error": {"code": "too_large",
                                            "message": _("That is too much text to send.")}}), 413
 

@@ -21,7 +21,8 @@ from cafe.models import (
     Vote,
     now_ms,
 )
-from cafe.services import cafes, participants, setup
+from cafe.services import cafes, notes, participants, setup, signups
+from cafe.services.text import clean
 from cafe.services.errors import Forbidden, Invalid
 
 FORMAT = "world-cafe-live/1"
@@ -208,17 +209,21 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
             rounds[number].started_at_ms = old.get("started_at")
             rounds[number].ended_at_ms = old.get("ended_at")
     people: dict[int, int] = {}
-    for old in data.get("participants", []):
-        person = Participant(cafe_id=cafe.id, display_name=str(old["name"])[:40],
+    for old in _rows_of(data, "participants"):
+        person = Participant(cafe_id=cafe.id,
+                             display_name=clean(old.get("name"), field="A participant's name",
+                                                max_length=participants.NAME_MAX),
                              anonymous=bool(old.get("anonymous")),
-                             organisation=old.get("organisation"),
-                             language=str(old.get("language") or "en")[:10],
+                             organisation=clean(old.get("organisation"), field="An organisation",
+                                                max_length=participants.ORGANISATION_MAX,
+                                                required=False) or None,
+                             language=old.get("language") if old.get("language") in participants.LANGUAGES else "en",
                              stays_seated=bool(old.get("stays_seated")),
                              languages=participants.clean_languages(old.get("languages")),
                              wants_companion=bool(old.get("wants_companion")),
                              token_hash=cafes.hash_secret(cafes.new_secret()), connections=0,
-                             joined_at_ms=old.get("joined_at") or now_ms(),
-                             left_at_ms=old.get("left_at"))
+                             joined_at_ms=_instant(old.get("joined_at")),
+                             left_at_ms=_instant(old["left_at"]) if old.get("left_at") is not None else None)
         session.add(person)
         session.flush()
         people[old["id"]] = person.id
@@ -233,42 +238,72 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
     for old in data["tables"]:
         if old.get("host_id") in people:
             session.get(CafeTable, table_map[old["id"]]).host_id = people[old["host_id"]]  # type: ignore[union-attr]
-    for seat in data.get("seats", []):
-        if seat["round"] in rounds and seat["participant_id"] in people:
+    for seat in _rows_of(data, "seats"):
+        if seat.get("round") in rounds and seat.get("participant_id") in people \
+                and seat.get("table_id") in table_map:
             session.add(Seat(cafe_id=cafe.id, round_id=rounds[seat["round"]].id,
                              participant_id=people[seat["participant_id"]],
                              table_id=table_map[seat["table_id"]]))
     note_ids: dict[str, uuid.UUID] = {}
-    for old in data.get("notes", []):
+    for old in _rows_of(data, "notes"):
+        if old.get("table_id") not in table_map:
+            raise Invalid("This file is not a World Café export: a note is on a table it does not list.")
+        if old.get("colour") not in notes.COLOURS:
+            raise Invalid(f"A note's colour is one of: {', '.join(notes.COLOURS)}.")
         new_id = uuid.uuid4()  # note ids are global: a copy needs its own
-        note_ids[old["id"]] = new_id
+        note_ids[str(old.get("id"))] = new_id
         session.add(Note(id=new_id, cafe_id=cafe.id, table_id=table_map[old["table_id"]],
                          round_id=rounds[old["round"]].id if old.get("round") in rounds else None,
-                         author_id=people.get(old.get("author_id")), anonymous=bool(old["anonymous"]),
-                         text=old["text"], colour=old["colour"], pinned=bool(old["pinned"]),
-                         hidden=bool(old["hidden"]), deleted=bool(old["deleted"]),
-                         created_at_ms=old["created_at"], updated_at_ms=old["updated_at"]))
+                         author_id=people.get(old.get("author_id")), anonymous=bool(old.get("anonymous")),
+                         # The same rules as a note typed on a phone: length, invisible characters.
+                         text=clean(old.get("text"), field="A note", max_length=notes.NOTE_MAX,
+                                    multiline=True),
+                         colour=old["colour"], pinned=bool(old.get("pinned")),
+                         hidden=bool(old.get("hidden")), deleted=bool(old.get("deleted")),
+                         created_at_ms=_instant(old.get("created_at")),
+                         updated_at_ms=_instant(old.get("updated_at"))))
     session.flush()
-    for vote in data.get("votes", []):
-        if vote["note_id"] in note_ids and vote["participant_id"] in people:
+    for vote in _rows_of(data, "votes"):
+        if vote.get("note_id") in note_ids and vote.get("participant_id") in people \
+                and vote.get("phase") in ("round", "harvest"):
             session.add(Vote(cafe_id=cafe.id, note_id=note_ids[vote["note_id"]],
                              participant_id=people[vote["participant_id"]], phase=vote["phase"],
                              round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None))
-    for summary in data.get("summaries", []):
-        if summary.get("round") in rounds:
+    for summary in _rows_of(data, "summaries"):
+        if summary.get("round") in rounds and summary.get("table_id") in table_map:
             session.add(Summary(cafe_id=cafe.id, table_id=table_map[summary["table_id"]],
-                                round_id=rounds[summary["round"]].id, text=summary["text"],
+                                round_id=rounds[summary["round"]].id,
+                                text=clean(summary.get("text"), field="A summary",
+                                           max_length=notes.SUMMARY_MAX, multiline=True),
                                 author_id=people.get(summary.get("author_id")),
-                                updated_at_ms=summary.get("updated_at") or now_ms()))
-    for signup in data.get("signups", []):
+                                updated_at_ms=_instant(summary.get("updated_at"))))
+    for signup in _rows_of(data, "signups"):
+        if signup.get("topic_id") not in old_topics:
+            continue
         session.add(Signup(cafe_id=cafe.id,
                            topic_id=topic_ids[old_topics[signup["topic_id"]]],
                            participant_id=people.get(signup.get("participant_id")),
-                           name=signup["name"], contact=signup.get("contact")))
+                           name=clean(signup.get("name"), field="A sign-up's name", max_length=40),
+                           contact=clean(signup.get("contact"), field="A contact",
+                                         max_length=signups.CONTACT_MAX, required=False) or None))
     cafe.status = str(data["cafe"].get("status", "lobby")) if data["cafe"].get("status") in (
         "lobby", "harvest", "closed") else "lobby"
     session.flush()
     return created
+
+
+def _rows_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = data.get(key, [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise Invalid(f"This file is not a World Café export: its {key} are not a list of records.")
+    return rows
+
+
+def _instant(value: object) -> int:
+    """A stored time from a file: a whole number of milliseconds, else now."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
+        return value
+    return now_ms()
 
 
 def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafes.CreatedCafe:

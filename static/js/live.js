@@ -187,6 +187,8 @@ export const baseReducers = {
   participant_joined(state, data) {
     state.counts = data.counts;
     if (state.participants) state.participants = upsert(state.participants, data.participant, byId);
+    // Let in by the facilitator (approve_joins), or back after being marked as left.
+    if (state.me && state.me.id === data.participant.id) Object.assign(state.me, data.participant);
   },
   participant_updated(state, data) {
     const person = data.participant;

@@ -1,6 +1,7 @@
 """Inputs nobody types on purpose, what deleting leaves on disk, and what the board may learn."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -81,12 +82,20 @@ def test_json_nested_twenty_thousand_deep_gets_bad_payload_over_http(
                            content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_payload"
+    # The other JSON the server reads: an imported café file.
+    for content in (deep_json(), '{"format": "world-cafe-live/1", "topics": ' + deep_json() + "}",
+                    '{"format": "world-cafe-live-template/1", "title": "x\\ud800", "topics": []}'):
+        response = client.post("/cafes/from-file", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(content.encode()), "cafe.json")})
+        assert response.status_code == 400, content[:40]
+        assert "World Café" in response.get_data(as_text=True) or "not text" in response.get_data(as_text=True)
     assert "Traceback" not in caplog.text
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path).start()
+    # Command limits out of the way: each payload here must reach its handler, not the throttle.
+    srv = Server(tmp_path, env={"CAFE_COMMANDS_PER_SECOND": "1000", "CAFE_COMMAND_BURST": "1000"}).start()
     yield srv
     srv.stop()
 
@@ -117,17 +126,38 @@ class RawSocket:
         return json.loads(answer[len(f"43{ack_id}"):])[0]
 
 
-def test_json_nested_twenty_thousand_deep_gets_bad_payload_on_a_socket(server: Server) -> None:
-    raw = RawSocket(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret})
+def test_absurd_nesting_and_lone_surrogates_get_bad_payload_from_every_command_on_a_socket(
+        server: Server) -> None:
+    from tests.integration.test_fuzz import COMMANDS
+
+    token = server.join("Fuzz")["token"]
+    sockets = {"facilitator": RawSocket(server, {"cafe": server.code, "role": "facilitator",
+                                                 "secret": server.secret}),
+               "phone": RawSocket(server, {"cafe": server.code, "role": "phone", "token": token}),
+               "board": RawSocket(server, {"cafe": server.code, "role": "board"})}
+    # A lone surrogate written as JSON escapes: valid JSON, not valid text.
+    lone = '"\\ud800x"'
     try:
-        for ack_id, name in enumerate(("announce", "add_topic", "sync", "clock", "no_such_command"), start=1):
-            ack = raw.call(ack_id, f'["{name}",{deep_json()}]')
-            assert ack["ok"] is False and ack["error"]["code"] in ("bad_payload", "unknown_command"), (name, ack)
-        # The connection is still up, and a sensible command still works.
-        assert raw.call(9, '["clock",{"t0":1}]')["ok"] is True
+        ack_id = 0
+        for name, (role, fields) in sorted(COMMANDS.items()):
+            if name in ("delete_cafe", "rotate_facilitator_link"):
+                continue   # they would end the test's own café or link, not what is tested here
+            payloads = [deep_json()] + ["{" + f'"{field}":{lone}' + "}" for field in fields]
+            for payload in payloads:
+                ack_id += 1
+                ack = sockets[role].call(ack_id, f'["{name}",{payload}]')
+                assert ack["ok"] is False, (name, payload[:40], ack)
+                assert ack["error"]["code"] not in ("internal", "rate_limited"), (name, payload[:40], ack)
+        # Every connection is still up, and a sensible command still works.
+        for sock in sockets.values():
+            ack_id += 1
+            clock_ack = sock.call(ack_id, '["clock",{"t0":1}]')
+            assert clock_ack["ok"] is True, clock_ack
     finally:
-        raw.ws.close()
-    assert "Traceback" not in (server.workdir / f"server-{server.starts}.log").read_text()
+        for sock in sockets.values():
+            sock.ws.close()
+    log = (server.workdir / f"server-{server.starts}.log").read_text()
+    assert "Traceback" not in log and "failed" not in log
 
 
 # --------------------------------------------------------------------------- what deleting leaves
@@ -203,3 +233,65 @@ def test_an_old_phone_snapshot_plus_dots_given_by_others_equals_a_fresh_one(
         sock.emit("vote", {"note_id": note["id"]}, callback=True)
     assert apply_events(before, events_of(phone)) == state_of(phone)
     logging.getLogger(__name__).debug("done")
+
+
+# --------------------------------------------------------------------------- sessions and slow clients
+
+
+def bare_session(srv: Server, address: str = "127.0.0.1") -> int:
+    """An Engine.IO handshake that never sends the Socket.IO connect; the HTTP status."""
+    import requests
+
+    response = requests.get(f"{srv.url}/socket.io/?EIO=4&transport=polling", timeout=10,
+                            headers={"Origin": srv.url})
+    return response.status_code
+
+
+@pytest.fixture
+def tight_server(tmp_path: Path) -> Iterator[Server]:
+    """A server that allows 20 sessions per address and 2 s to connect or to send a request."""
+    srv = Server(tmp_path, env={"CAFE_CONNECTIONS_PER_ADDRESS": "20",
+                                "CAFE_CONNECT_GRACE_SECONDS": "2"}).start()
+    yield srv
+    srv.stop()
+
+
+def test_bare_engine_io_sessions_count_against_the_address_and_are_closed_unconnected(
+        tight_server: Server) -> None:
+    import time
+
+    import requests
+
+    statuses = [bare_session(tight_server) for _ in range(40)]
+    assert statuses.count(200) == 20 and statuses[-1] != 200
+    # A normal socket from the same address is refused while the bare ones stand...
+    with pytest.raises(Exception):
+        RawSocket(tight_server, {"cafe": tight_server.code, "role": "board"})
+    # ...and once they are closed for never connecting, the address works again.
+    time.sleep(4)
+    raw = RawSocket(tight_server, {"cafe": tight_server.code, "role": "board"})
+    raw.ws.close()
+    assert requests.get(f"{tight_server.url}/healthz", timeout=5).ok
+
+
+def test_a_client_that_sends_its_request_too_slowly_is_cut_off(tight_server: Server) -> None:
+    import socket
+    import time
+
+    slow = []
+    for _ in range(20):
+        sock = socket.create_connection(("127.0.0.1", tight_server.port), timeout=10)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # ...and the rest never comes
+        slow.append(sock)
+    time.sleep(3.5)
+    closed = 0
+    for sock in slow:
+        sock.settimeout(2)
+        try:
+            while sock.recv(1024):   # a 400 may come first; then the server hangs up
+                pass
+            closed += 1
+        except OSError:
+            pass   # still open after all that time: not cut off
+        sock.close()
+    assert closed == 20

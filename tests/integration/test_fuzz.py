@@ -27,7 +27,8 @@ from tests.conftest import CafeHandle, events_of, socket_client, state_of
 PAYLOADS = int(os.environ.get("CAFE_FUZZ_PAYLOADS", "10000"))
 BATCH = 500
 
-NASTY_TEXT = ["", " ", "1", "-1", "00000000-0000-0000-0000-000000000000", "<script>alert(1)</script>",
+NASTY_TEXT = ["", " ", "1", "-1", "\ud800", "a\udfffb", "00000000-0000-0000-0000-000000000000",
+              "<script>alert(1)</script>",
               '<img src=x onerror="alert(1)">', "\u202eevil", "\x00nul", "x" * 300, "é" * 281,
               "=HYPERLINK(1)", "null", "true", "{}", "[]", "NaN"]
 SPECIAL_NUMBERS = [0, 1, -1, 2**31, -2**31, 2**63, -2**63, 2**70, 10**30, 0.5, -0.0,
@@ -86,6 +87,7 @@ def all_commands() -> dict[str, tuple[str, list[str]]]:
     commands["duplicate_cafe"] = ("facilitator", ["carry_top_notes"])
     commands["delete_cafe"] = ("facilitator", ["confirm"])
     commands["rotate_facilitator_link"] = ("facilitator", [])
+    commands["plan_preview"] = ("facilitator", [])
     return commands
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -10,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+
+from cafe import runtime
 from flask_socketio import SocketIOTestClient
 
 from cafe.harvest import CSV_COLUMNS
@@ -219,3 +223,75 @@ def test_deleting_a_cafe_removes_everything_after_typing_its_code(
     assert any(m["name"] == "cafe_deleted" for m in board.get_received())
     assert client.get(f"/j/{cafe.code}").status_code == 404
     assert get(client, cafe, "cafe.json").status_code == 403
+
+
+def imported(client: FlaskClient, data: Any, **headers: str) -> Any:
+    return client.post("/cafes/from-file", data={"file": (io.BytesIO(json.dumps(data).encode()), "cafe.json")},
+                       content_type="multipart/form-data", headers=headers)
+
+
+@pytest.mark.parametrize("spoil, words", [
+    (lambda d: d["notes"][0].update(text="x" * 20_008), "the limit is 280"),
+    (lambda d: d["notes"][0].update(colour="#ff0000"), "colour is one of"),
+    (lambda d: d["participants"][0].update(name="Ana\u202e"[:-1] + "\ud800"), "not text"),
+    (lambda d: d["topics"][0].update(colour="red; background:url(x)"), "A colour looks like"),
+    (lambda d: d.update(notes="everything"), "not a list of records"),
+    (lambda d: d["notes"][0].pop("table_id"), "World Café"),
+    (lambda d: d["signups"].append({"topic_id": d["topics"][0]["id"], "name": ""}), "cannot be empty"),
+])
+def test_an_import_follows_the_rules_of_live_commands_and_writes_nothing_when_it_breaks_one(
+        app: Flask, client: FlaskClient, cafe: CafeHandle, harvested: dict[str, Any],
+        spoil: Any, words: str) -> None:
+    from cafe.models import Cafe
+
+    data = json.loads(get(client, cafe, "cafe.json").get_data(as_text=True))
+    spoil(data)
+    with runtime(app).db.reading() as session:
+        before = session.query(Cafe).count()
+    response = imported(client, data)
+    assert response.status_code in (400, 403), response.status_code
+    assert words in html.unescape(response.get_data(as_text=True))
+    with runtime(app).db.reading() as session:
+        assert session.query(Cafe).count() == before
+
+
+def test_direction_overrides_in_an_imported_note_are_dropped(
+        client: FlaskClient, cafe: CafeHandle, harvested: dict[str, Any]) -> None:
+    data = json.loads(get(client, cafe, "cafe.json").get_data(as_text=True))
+    data["notes"][0]["text"] = "safe \u202etxet"
+    page = imported(client, data).get_data(as_text=True)
+    code, secret = re.search(r"/f/([A-Z0-9]{6})#([\w-]+)", page).groups()  # type: ignore[union-attr]
+    copy = json.loads(client.get(f"/f/{code}/export/cafe.json",
+                                 headers={"Authorization": f"Bearer {secret}"}).get_data(as_text=True))
+    assert "safe txet" in [n["text"] for n in copy["notes"]]
+
+
+def test_a_page_on_another_site_cannot_create_or_import_a_cafe(
+        client: FlaskClient, cafe: CafeHandle, harvested: dict[str, Any]) -> None:
+    evil = {"Origin": "http://evil.example"}
+    assert client.post("/cafes", data={"title": "Spam"}, headers=evil).status_code == 403
+    template = json.loads(get(client, cafe, "template.json").get_data(as_text=True))
+    assert imported(client, template, **evil).status_code == 403
+    assert client.post("/cafes", data={"title": "Spam"},
+                       headers={"Sec-Fetch-Site": "cross-site", "Origin": "null"}).status_code == 403
+    # The server's own start page still works: a browser that sends no referrer says `Origin: null`
+    # and `Sec-Fetch-Site: same-origin`; an older one, the real origin.
+    assert client.post("/cafes", data={"title": "Ours"}, headers={"Origin": "http://localhost"}).status_code == 200
+    assert client.post("/cafes", data={"title": "Ours"},
+                       headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
+def test_a_server_can_close_creation_from_its_start_page(app: Flask, client: FlaskClient) -> None:
+    runtime(app).config.open_creation = False
+    response = client.post("/cafes", data={"title": "Spam"})
+    assert response.status_code == 403 and "switched off" in response.get_data(as_text=True)
+
+
+def test_a_file_over_the_import_limit_gets_the_start_page_with_the_reason(
+        app: Flask, client: FlaskClient) -> None:
+    runtime(app).config.max_import_bytes = 10_000
+    big = b'{"format": "world-cafe-live-template/1", "title": "' + b"x" * 20_000 + b'"}'
+    response = client.post("/cafes/from-file", data={"file": (io.BytesIO(big), "big.json")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "too large (at most 0.01 MB)" in response.get_data(as_text=True)

@@ -220,3 +220,20 @@ def test_the_facilitator_removes_many_at_once_and_can_ask_to_let_people_in(
     for bad in ([], ["x"], [True], list(range(1, 502))):
         ack = facilitator.emit("remove_participants", {"participant_ids": bad}, callback=True)
         assert not ack["ok"] and ack["error"]["code"] in ("invalid", "not_found")
+
+
+def test_a_phone_waiting_to_be_let_in_learns_it_is_in_and_keeps_up(
+        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient,
+        connect: Connect) -> None:
+    from cafe.events import apply_events
+
+    ok(facilitator.emit("update_cafe", {"settings": {"approve_joins": True}}, callback=True))
+    joined = client.post(f"/api/cafes/{cafe.code}/participants", json={"name": "Rosa"}).get_json()
+    phone = connect({"cafe": cafe.code, "role": "phone", "token": joined["token"]})
+    before = state_of(phone)
+    assert before["me"]["admitted"] is False
+    phone.get_received()
+    ok(facilitator.emit("admit_participants", {"participant_ids": [joined["participant"]["id"]]}, callback=True))
+    events = [m["args"][0] for m in phone.get_received() if m["name"] == "event"]
+    after = apply_events(before, events)
+    assert after["me"]["admitted"] is True and after == state_of(phone)
