@@ -6,7 +6,7 @@
 // as "sending…", and sent (in the order typed) until the server acknowledges it. The note's
 // id is made here, so sending it twice is harmless: the server answers `duplicate: true`.
 import {
-  connectLive, baseReducers, remainingMs, formatMs, isPaused, questionFor, noteOrder,
+  connectLive, baseReducers, remainingMs, formatMs, isPaused,
 } from './live.js';
 import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, lang } from './i18n.js';
@@ -19,9 +19,11 @@ const OUTBOX_KEY = KEY('outbox');
 const MINE_KEY = KEY('mine');
 const STATE_KEY = KEY('state');     // the last snapshot seen, to show something after an offline reload
 const DRAFT_KEY = KEY('draft');
+const NOTICED_KEY = KEY('noticed');  // the last event a notice was made of: a replay never repeats it
 const TEXT_SIZE_KEY = 'cafe:text-size';   // one choice for every café on this phone
 const TICK_MS = 250;
-const WARN_MS = 60_000;
+const WARN_SECONDS = 120;           // settings.warning_seconds when the facilitator left it unset
+const LANG = lang.split('-')[0];    // zh-Hans -> zh: the facilitator's versions are keyed by code
 const NOTE_ACK_MS = 5000;
 const RETRY_MS = 3000;
 const RATE_RETRY_MS = 1500;
@@ -34,8 +36,8 @@ let live = null;
 let cached = null;          // the stored snapshot, until the live one arrives
 let connStatus = 'connecting';
 let lastSeat = null;        // "round:table" of the seat last shown, to vibrate on a new one
-let lastRemaining = null;   // the previous tick's remaining time, to notice crossing one minute
-let warnedFor = null;       // the round whose one-minute warning was given
+let warnedFor = null;       // the round whose "time is nearly up" warning was given
+let notices = {};           // kind -> {seq, ...}: what the facilitator did to my seat or my notes
 let ticker = null;
 let clothOpenInMove = false;
 let composing = null;       // null | {mode: 'new', replaces?: id} | {mode: 'edit', id}
@@ -46,7 +48,6 @@ let toastTimer = null;
 const busy = new Set();     // note ids with a vote/pin/delete on its way
 const seenNotes = new Set();
 const confirmDelete = new Map();   // note id -> timer: the second tap deletes
-const harvestParts = new Map();    // topic id -> its harvest section (kept, so typing survives)
 let deleted = false;               // the café was deleted: one screen says so, nothing else runs
 
 // --- storage (a full or blocked localStorage must never break the page) --------------------
@@ -218,12 +219,40 @@ function roundLine(state) {
   return t('Round {round} of {rounds}', { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round || 0) });
 }
 
+// --- the facilitator's words, in this phone's language where they wrote a version -------------
+
+function versionOf(item) { return (item && item.translations && item.translations[LANG]) || {}; }
+function topicName(topic) { return topic ? versionOf(topic).name || topic.name : ''; }
+
+// The question of a round for one area: its own question, else the round's; each in this
+// phone's language when the facilitator gave one.
+function questionFor(state, number, topicId) {
+  const round = (state.rounds || []).find((r) => r.number === number);
+  if (!round) return '';
+  const version = versionOf(round);
+  const key = String(topicId);
+  const own = round.topic_questions && round.topic_questions[key];
+  if (own) return (version.topic_questions && version.topic_questions[key]) || own;
+  return version.question || round.question || '';
+}
+
+// Each area's number (1, 2, 3… in the order of the areas), beside its name: colour is never
+// the only cue.
+function areaName(state, topic) {
+  const n = state.topics.indexOf(topic) + 1;
+  return [el('span', { class: 'area-n', text: String(n) }), topicName(topic)];
+}
+
+function expired(a) {
+  return !!(a && a.until && live && live.serverNow() >= a.until);
+}
+
 function renderAnnouncement(state) {
   const a = state.cafe.announcement;
   const dismissed = Number(localStorage.getItem(DISMISSED_KEY) || 0);
   const box = $('announcement');
-  if (!a || !a.text || a.at <= dismissed) { box.hidden = true; return; }
-  setText('announcement-text', a.text);
+  if (!a || !a.text || a.at <= dismissed || expired(a)) { box.hidden = true; return; }
+  setText('announcement-text', (a.translations && a.translations[LANG]) || a.text);
   if (box.hidden) vibrate(80);
   box.hidden = false;
   box.dataset.at = String(a.at);
@@ -232,10 +261,70 @@ function renderAnnouncement(state) {
 function renderOffline() {
   const pending = readOutbox().filter((item) => !item.error && !item.sent).length;
   const off = navigator.onLine === false || connStatus === 'offline';
-  $('offline').hidden = deleted || !off || document.body.dataset.screen === 'join';
+  const screen = document.body.dataset.screen;
+  $('offline').hidden = deleted || !off || screen === 'join' || !$('join');
+  offlineRoom();
   setText('offline-pending', pending
     ? tn(pending, '({n} notes waiting)') : '');
   document.body.dataset.online = off ? 'no' : 'yes';
+}
+
+// The offline banner takes its own room: the sticky header, the banners and the move screen
+// (over the whole page) start under it (cafe.css reads --offline-h), never behind it.
+function offlineRoom() {
+  const box = $('offline');
+  document.body.style.setProperty('--offline-h', `${box.hidden ? 0 : box.offsetHeight}px`);
+}
+if (window.ResizeObserver) new ResizeObserver(offlineRoom).observe($('offline'));
+
+// --- notices: what the facilitator did to my seat or my notes, in one calm sentence -----------
+
+function phaseOf(state) {
+  const c = state.cafe;
+  return `${c.status}:${c.current_round}:${c.phase}`;
+}
+
+// Called by the reducers below, once per event as it is applied (a reload starts from a fresh
+// snapshot, and an event already noticed on this phone is never noticed again).
+function notice(state, ev, kind, change) {
+  if (ev.seq <= Number(localStorage.getItem(NOTICED_KEY) || 0)) return;
+  try { localStorage.setItem(NOTICED_KEY, String(ev.seq)); } catch (e) { /* fine */ }
+  const before = notices[kind] && notices[kind].phase === phaseOf(state) ? notices[kind] : {};
+  notices[kind] = { ...change(before), phase: phaseOf(state) };
+}
+
+const reducers = {
+  ...baseReducers,
+  participant_seated(state, data, ev) {
+    baseReducers.participant_seated(state, data, ev);
+    if (data.reason === 'moved' && state.me && data.participant_id === state.me.id
+        && data.table_id !== null && data.round === state.cafe.current_round) {
+      notice(state, ev, 'moved', () => ({ table_id: data.table_id }));
+    }
+  },
+  note_hidden(state, data, ev) {
+    // The note leaves the state with this event: whose it was is known only before.
+    const note = (state.notes || []).find((n) => n.id === data.note_id);
+    const own = mine().has(data.note_id) || !!(note && state.me && note.author_id === state.me.id);
+    baseReducers.note_hidden(state, data, ev);
+    if (own) notice(state, ev, 'hidden', (before) => ({ count: (before.count || 0) + 1 }));
+  },
+};
+
+function renderNotices(state) {
+  const phase = phaseOf(state);
+  const moved = notices.moved && notices.moved.phase === phase ? notices.moved : null;
+  const table = moved && state.tables.find((x) => x.id === moved.table_id);
+  $('notice-moved').hidden = !table;
+  if (table) setText('notice-moved-text', t('The facilitator moved you to {table}.', { table: tableLabel(table.label) }));
+  const hidden = notices.hidden && notices.hidden.phase === phase ? notices.hidden : null;
+  $('notice-hidden').hidden = !hidden;
+  if (hidden) setText('notice-hidden-text', tn(hidden.count, 'The facilitator hid {n} of your notes.'));
+  // On the move screen (over the whole page) the notice goes under "Round 2 of 4".
+  const box = $('notices');
+  const spot = document.body.dataset.screen === 'move' ? $('move-round').nextElementSibling
+    : document.querySelector('.phone-main').firstElementChild;
+  if (box !== spot && box.nextSibling !== spot) spot.parentNode.insertBefore(box, spot);
 }
 
 // --- the screens ------------------------------------------------------------------------------
@@ -254,6 +343,7 @@ function render(state) {
   $('lobby-seated').hidden = !me.stays_seated;
   renderAnnouncement(state);
   renderScreen(state);
+  renderNotices(state);
   renderOffline();
 }
 
@@ -261,8 +351,13 @@ function renderScreen(state) {
   const c = state.cafe;
   let seat = null;
   if (c.status === 'closed') {
-    setText('problem-title', t('This café has closed'));
+    setText('problem-title', t('This café has ended'));
     setText('problem-text', t('Thank you for coming, and for everything you brought to the tables!'));
+    show('problem');
+  } else if (state.me && state.me.admitted === false) {
+    // The café asks the facilitator to let newcomers in (approve_joins): wait, calmly.
+    setText('problem-title', t('Waiting to be let in'));
+    setText('problem-text', t('The facilitator lets newcomers in. Your phone shows the café as soon as you are in.'));
     show('problem');
   } else if (c.status === 'harvest') {
     renderHarvest(state);
@@ -308,7 +403,7 @@ function renderHostPick(state) {
   if (mine) {
     const topic = topics.get(mine.topic_id);
     mineLine.textContent = t('You host {table}. Stay there and welcome the newcomers.',
-      { table: `${tableLabel(mine.label)}${topic ? ` — ${topic.name}` : ''}` });
+      { table: `${tableLabel(mine.label)}${topic ? ` — ${topicName(topic)}` : ''}` });
   }
   $('host-pick-h').textContent = mine ? t('You are hosting') : t('Are you hosting a table?');
   $('host-pick-hint').hidden = !!mine;
@@ -319,7 +414,7 @@ function renderHostPick(state) {
   select.replaceChildren(el('option', { value: '', text: free.length ? t('Choose a table…') : t('Every table has a host') }),
     ...free.map((t) => {
       const topic = topics.get(t.topic_id);
-      return el('option', { value: String(t.id), text: `${tableLabel(t.label)}${topic ? ` — ${topic.name}` : ''}` });
+      return el('option', { value: String(t.id), text: `${tableLabel(t.label)}${topic ? ` — ${topicName(topic)}` : ''}` });
     }));
   if (free.some((t) => String(t.id) === wanted)) select.value = wanted;
   select.hidden = !!mine && !free.length;
@@ -357,14 +452,14 @@ function renderSeat(state, seat) {
     lastSeat = key;
   }
   const label = tableLabel(seat.table.label);
-  const topicName = seat.topic ? seat.topic.name : '';
+  const area = seat.topic ? areaName(state, seat.topic) : [];
   const colour = seat.topic ? seat.topic.colour : null;
   const question = questionFor(state, c.current_round, seat.topic && seat.topic.id);
 
   if (c.phase === 'move') {
     setText('move-round', roundLine(state));
     setText('move-head', seat.hosting ? t('Stay at {table}', { table: label }) : t('Go to {table}', { table: label }));
-    setText('move-topic', topicName);
+    $('move-topic').replaceChildren(...area);
     const host = $('move-host');
     host.hidden = !seat.hosting;
     host.textContent = seat.hosting ? t('You host {table}. Welcome the newcomers.', { table: label }) : '';
@@ -378,7 +473,7 @@ function renderSeat(state, seat) {
     show('move');
   } else {
     setText('discuss-table', label);
-    setText('discuss-topic', topicName);
+    $('discuss-topic').replaceChildren(...area);
     paint($('seat-band'), colour);
     const host = $('discuss-host');
     host.hidden = !seat.hosting;
@@ -557,7 +652,7 @@ function deleteNote(id) {
   act(id, 'delete_note', { id }).then((ack) => { if (ack && ack.ok) forgetMine(id); });
 }
 
-// --- the harvest: every table's notes by topic, café-wide dots, working groups ----------------
+// --- the harvest: its code comes when the harvest starts (phone-harvest.js) ---------------------
 
 function harvestDots(state) {
   const budget = Number((state.cafe.settings || {}).harvest_dots ?? 5);
@@ -565,169 +660,20 @@ function harvestDots(state) {
   return { budget, left: Math.max(0, budget - votes.length), voted: new Set(votes.map((v) => v.note_id)) };
 }
 
-// Key insights first, then the rounds' dots, then newest: an order that stays put while the
-// room gives its harvest dots, so a note never jumps away from a finger.
-function harvestOrder(a, b) {
-  return (Number(!!b.pinned) - Number(!!a.pinned)) || ((b.votes || 0) - (a.votes || 0)) || noteOrder(a, b);
-}
+let harvest = null;         // the harvest's module, once loaded
+let harvestLoading = null;
+let harvestTries = 0;       // a failed import is remembered by its URL: a retry asks another
+const harvestContext = {
+  dots: harvestDots, areaName, topicName, paint, act, online, refusal, toast, busy,
+  send: (command, payload) => live.send(command, payload),
+  rerender: () => render(current()),
+};
 
 function renderHarvest(state) {
-  const dots = harvestDots(state);
-  const bar = $('harvest-dots');
-  bar.textContent = dots.left > 0
-    ? `● ${tn(dots.budget, '{left} of {n} dots left', { left: dots.left })}`
-    : tn(dots.budget, 'All {n} dots given — tap one of yours to take it back');
-  bar.dataset.left = String(dots.left);
-
-  const active = document.activeElement && document.activeElement.id;
-  const tables = new Map(state.tables.map((t) => [t.id, t]));
-  $('harvest-jump').replaceChildren(...state.topics.map((topic) => {
-    const chip = el('button', { type: 'button', class: 'jump-chip', id: `jump-${topic.id}`, text: topic.name });
-    paint(chip, topic.colour);
-    chip.addEventListener('click', () => {
-      const parts = harvestParts.get(topic.id);
-      if (parts) parts.section.scrollIntoView({ block: 'start' });
-    });
-    return el('li', {}, chip);
-  }));
-  const list = $('harvest-topics');
-  const seen = new Set();
-  state.topics.forEach((topic, index) => {
-    seen.add(topic.id);
-    let parts = harvestParts.get(topic.id);
-    if (!parts) { parts = makeHarvestTopic(topic.id); harvestParts.set(topic.id, parts); }
-    fillHarvestTopic(state, topic, parts, dots, tables);
-    if (list.children[index] !== parts.section) list.insertBefore(parts.section, list.children[index] || null);
-  });
-  for (const [id, parts] of harvestParts) if (!seen.has(id)) { parts.section.remove(); harvestParts.delete(id); }
-  if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
-}
-
-function makeHarvestTopic(topicId) {
-  const id = (k) => `harvest-${topicId}-${k}`;
-  const p = {
-    name: el('h2', { class: 'harvest-name', id: id('h') }),
-    count: el('p', { class: 'harvest-count' }),
-    summaries: el('ul', { class: 'summaries' }),
-    notes: el('ul', { class: 'notes' }),
-    empty: el('p', { class: 'empty', text: t('No notes from these tables yet.') }),
-    nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
-    contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
-    why: el('p', { class: 'group-why' }),
-    error: el('p', { class: 'error', role: 'alert', hidden: true }),
-    join: el('button', { type: 'submit', class: 'btn btn-primary btn-big', id: id('join'), text: t('Join this working group') }),
-    inText: el('p', { class: 'group-in-text' }),
-    leave: el('button', { type: 'button', class: 'btn btn-quiet', id: id('leave'), text: t('Leave this working group') }),
-    people: el('p', { class: 'group-people' }),
-  };
-  p.band = el('div', { class: 'harvest-band' },
-    el('p', { class: 'harvest-kicker', text: t('Topic') }), p.name, p.count);
-  p.summariesBox = el('div', { class: 'harvest-summaries' },
-    el('h3', { text: t("The hosts' summaries") }), p.summaries);
-  p.form = el('form', { class: 'stack group-form', id: id('form'), novalidate: true },
-    el('h3', { text: t('Join this working group') }), p.why,
-    el('label', { for: id('name'), text: t('Your name') }), p.nameInput,
-    el('label', { for: id('contact'), text: t('Email or phone (optional)') }), p.contact,
-    el('p', { class: 'hint', text: t('Only the facilitator sees it, to bring the group together.') }),
-    p.error, p.join);
-  p.inBox = el('div', { class: 'group-in', id: id('in') },
-    el('p', { class: 'badge-ok', text: `✓ ${t('You’re in')}` }), p.inText, p.leave);
-  p.section = el('section', { class: 'harvest-topic', id: `harvest-topic-${topicId}`, 'aria-labelledby': id('h') },
-    p.band, p.summariesBox,
-    el('h3', { text: t('Notes') }), p.notes, p.empty,
-    el('div', { class: 'group-box' }, p.form, p.inBox, p.people));
-
-  const fail = (text) => { p.error.textContent = text; p.error.hidden = !text; };
-  p.nameInput.addEventListener('input', () => { p.nameInput.dataset.dirty = '1'; fail(''); });
-  p.contact.addEventListener('input', () => fail(''));
-  p.form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const name = p.nameInput.value.trim();
-    const contact = p.contact.value.trim();
-    if (!name) { fail(t('Type your name, so the working group can find you.')); p.nameInput.focus(); return; }
-    if (!online()) { fail(t("You're offline — try again when you're back.")); return; }
-    p.join.disabled = true;
-    const payload = { topic_id: topicId, name };
-    if (contact) payload.contact = contact;
-    const ack = await live.send('sign_up', payload);
-    p.join.disabled = false;
-    if (!ack || !ack.ok) { fail(refusal(ack)); return; }
-    // The contact goes to the facilitator only; this phone does not keep it on screen.
-    p.contact.value = '';
-    delete p.nameInput.dataset.dirty;
-    fail('');
-    render(current());
-  });
-  p.leave.addEventListener('click', async () => {
-    if (!online()) { toast(t("You're offline — try again when you're back.")); return; }
-    p.leave.disabled = true;
-    const ack = await live.send('withdraw_signup', { topic_id: topicId });
-    p.leave.disabled = false;
-    if (!ack || !ack.ok) toast(refusal(ack));
-    render(current());
-  });
-  return p;
-}
-
-function fillHarvestTopic(state, topic, p, dots, tables) {
-  paint(p.band, topic.colour);
-  p.name.textContent = topic.name;
-  const own = new Set(state.tables.filter((t) => t.topic_id === topic.id).map((t) => t.id));
-  const notes = (state.notes || []).filter((n) => own.has(n.table_id) && !n.hidden).sort(harvestOrder);
-  p.count.textContent = `${tn(notes.length, '{n} notes')} · ${tn(own.size, '{n} tables')}`;
-
-  const summaries = (state.summaries || []).filter((s) => own.has(s.table_id));
-  p.summariesBox.hidden = summaries.length === 0;
-  p.summaries.replaceChildren(...summaries.map((s) => {
-    const table = tables.get(s.table_id);
-    return el('li', { class: 'summary' },
-      el('p', { class: 'summary-meta', text: [table ? tableLabel(table.label) : t('A table'), t('round {round}', { round: s.round }),
-        s.author_name ? t('by {name}', { name: s.author_name }) : null].filter(Boolean).join(' · ') }),
-      el('p', { class: 'summary-text', text: s.text }));
-  }));
-  p.notes.replaceChildren(...notes.map((n) => harvestNote(n, tables, dots)));
-  p.empty.hidden = notes.length > 0;
-
-  // The working group: a form, or "You're in" with a way out.
-  const signups = (state.signups || []).filter((s) => s.topic_id === topic.id);
-  const mine = state.me ? signups.find((s) => s.participant_id === state.me.id) : null;
-  p.form.hidden = !!mine;
-  p.inBox.hidden = !mine;
-  p.why.textContent = t('Carry “{topic}” forward after today, with the others who care about it.', { topic: topic.name });
-  if (mine) p.inText.textContent = t('You’re in the “{topic}” working group as {name}.', { topic: topic.name, name: mine.name });
-  if (p.nameInput.dataset.dirty !== '1' && document.activeElement !== p.nameInput) {
-    p.nameInput.value = state.me && !state.me.anonymous ? state.me.name : '';
-  }
-  const n = signups.length;
-  p.people.textContent = n ? tn(n, '{n} people have joined so far.') : t('Nobody has joined yet.');
-}
-
-function harvestNote(note, tables, dots) {
-  const table = tables.get(note.table_id);
-  const given = note.harvest_votes || 0;
-  const voted = dots.voted.has(note.id);
-  const meta = el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: note.author_name || t('Anonymous') }),
-    el('span', { class: 'tag', text: `${table ? tableLabel(table.label) : t('A table')}${note.round ? ` · ${t('round {round}', { round: note.round })}` : ''}` }),
-    note.pinned ? el('span', { class: 'tag', text: `★ ${t('key insight')}` }) : null,
-    note.votes ? el('span', { class: 'tag', text: tn(note.votes, '{n} dots at the table') }) : null);
-  const actions = el('div', { class: 'note-actions' });
-  if (dots.budget > 0) {
-    const dot = el('button', {
-      type: 'button', class: 'dot-btn', id: `hdot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
-      disabled: busy.has(note.id),
-    }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
-    el('span', { class: 'visually-hidden', text: `${voted ? t('Take your harvest dot back:') : t('Give a harvest dot:')} ` }),
-    el('span', { class: 'dot-n', text: String(given) }),
-    el('span', { class: 'visually-hidden', text: ` ${tn(given, 'dots')}` }));
-    dot.addEventListener('click', () => act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
-    const hint = voted ? t('your dot') : (dots.left > 0 ? t('give a dot') : '');
-    actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));
-  } else {
-    actions.append(el('span', { class: 'dot-count', text: `● ${given}` }));
-  }
-  return el('li', { class: `sticky sticky-${note.colour}${note.pinned ? ' sticky-pinned' : ''}`, 'data-id': note.id },
-    el('p', { class: 'note-text', text: note.text }), meta, actions);
+  if (harvest) { harvest.renderHarvest(state, harvestContext); return; }
+  harvestLoading = harvestLoading || import(`./phone-harvest.js${harvestTries ? `?try=${harvestTries}` : ''}`)
+    .then((module) => { harvest = module; render(current()); })
+    .catch(() => { harvestTries += 1; harvestLoading = null; setTimeout(() => render(current()), RETRY_MS); });
 }
 
 // --- the composer -----------------------------------------------------------------------------
@@ -882,18 +828,29 @@ function tick() {
   $('countdown').dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
   setText('move-timer-label', isPaused(state) ? t('Paused') : t('The conversation starts in'));
 
-  // The one-minute warning, once per discussion, when the time left crosses 60 s.
-  if (c.phase === 'discuss' && !isPaused(state) && ms !== null) {
-    if (lastRemaining !== null && lastRemaining > WARN_MS && ms <= WARN_MS && ms > 0
-        && warnedFor !== c.current_round) {
-      warnedFor = c.current_round;
-      setText('warning-text', t('One minute left — time to wrap up your thoughts.'));
-      $('warning').hidden = false;
-      vibrate(300);
-    }
+  // "Time is nearly up", once per discussion, at settings.warning_seconds before its end (0: never).
+  // Time given back by the facilitator (+5 min) makes the next approach warn again.
+  const warnMs = 1000 * Number((c.settings || {}).warning_seconds ?? WARN_SECONDS);
+  const near = c.phase === 'discuss' && ms !== null && ms > 0 && ms <= warnMs;
+  if (near && !isPaused(state) && warnedFor !== c.current_round) {
+    warnedFor = c.current_round;
+    setText('warning-text', warningWords(ms));
+    $('warning').hidden = false;
+    vibrate([300, 150, 300]);
   }
-  if (c.phase !== 'discuss' || ms === null || ms > WARN_MS || ms === 0) $('warning').hidden = true;
-  lastRemaining = ms;
+  if (!near) $('warning').hidden = true;
+  if (c.phase === 'discuss' && ms !== null && ms > warnMs + 5000) warnedFor = null;
+  // An announcement with an end leaves at its time, before the server's announcement_cleared.
+  if (!$('announcement').hidden && expired(c.announcement)) $('announcement').hidden = true;
+}
+
+// "2 minutes left", "1:30 left", "45 seconds left": how much time is left, when the warning shows.
+function warningWords(ms) {
+  const s = Math.ceil(ms / 1000);
+  if (s === 60) return t('One minute left — time to wrap up your thoughts.');
+  if (s < 60) return tn(s, '{n} seconds left — time to wrap up your thoughts.');
+  if (s % 60 === 0) return tn(s / 60, '{n} minutes left — time to wrap up your thoughts.');
+  return t('{time} left — time to wrap up your thoughts.', { time: formatMs(ms) });
 }
 
 // --- start ------------------------------------------------------------------------------------
@@ -913,7 +870,7 @@ function start(token) {
   }
   live = connectLive({
     auth: { cafe: code, role: 'phone', token },
-    reducers: baseReducers,
+    reducers,
     onState: (state) => { changed(state); flush(); },
     onChange: changed,
     onStatus: (s) => {
@@ -923,7 +880,7 @@ function start(token) {
     },
     onDeleted: () => {
       deleted = true;
-      for (const key of [TOKEN_KEY, STATE_KEY, OUTBOX_KEY, MINE_KEY, DRAFT_KEY, DISMISSED_KEY]) {
+      for (const key of [TOKEN_KEY, STATE_KEY, OUTBOX_KEY, MINE_KEY, DRAFT_KEY, DISMISSED_KEY, NOTICED_KEY]) {
         try { localStorage.removeItem(key); } catch (e) { /* fine */ }
       }
       cached = null;
@@ -931,7 +888,7 @@ function start(token) {
       setText('problem-title', t('This café has been deleted'));
       setText('problem-text', t('The facilitator deleted it, with every note and name in it. Thank you for taking part!'));
       show('problem');
-      for (const id of ['cloth', 'note-bar', 'harvest-bar', 'offline', 'warning', 'announcement']) $(id).hidden = true;
+      for (const id of ['cloth', 'note-bar', 'harvest-bar', 'offline', 'warning', 'announcement', 'notices']) $(id).hidden = true;
     },
     onRefused: (error) => {
       // The server no longer knows this phone (a reset café or an old token): join again.
@@ -952,6 +909,7 @@ function start(token) {
 }
 
 function showJoin(message) {
+  if (!$('join')) { show('problem'); return; }   // a closed café takes nobody new
   const err = $('join-error');
   err.hidden = !message;
   err.textContent = message || '';
@@ -1069,7 +1027,7 @@ async function registerWorker() {
     for (const node of document.querySelectorAll('script[src], link[rel=stylesheet]')) {
       urls.add(node.src || node.href);
     }
-    for (const name of ['./phone.js', './live.js', './dom.js', './i18n.js']) urls.add(new URL(name, import.meta.url).href);
+    for (const name of ['./phone.js', './phone-harvest.js', './live.js', './dom.js', './i18n.js']) urls.add(new URL(name, import.meta.url).href);
     for (const entry of performance.getEntriesByType('resource')) {
       if (entry.name.startsWith(`${location.origin}/static/`)) urls.add(entry.name);
     }
@@ -1085,7 +1043,7 @@ async function registerWorker() {
   }
 }
 
-$('anonymous').addEventListener('change', () => { $('name').disabled = $('anonymous').checked; });
+$('anonymous')?.addEventListener('change', () => { $('name').disabled = $('anonymous').checked; });
 // The language switcher: the page comes again in the chosen language (the server remembers it).
 $('lang-select').addEventListener('change', () => $('lang-form').submit());
 // Larger text, for anyone who wants it: remembered on this phone for every café.
@@ -1100,7 +1058,10 @@ $('text-size').addEventListener('click', () => {
   try { localStorage.setItem(TEXT_SIZE_KEY, large ? 'large' : 'normal'); } catch (e) { /* fine */ }
   applyTextSize(large);
 });
-$('join-form').addEventListener('submit', join);
+$('join-form')?.addEventListener('submit', join);
+for (const kind of ['moved', 'hidden']) {
+  $(`notice-${kind}-close`).addEventListener('click', () => { notices[kind] = null; $(`notice-${kind}`).hidden = true; });
+}
 $('announcement-close').addEventListener('click', () => {
   localStorage.setItem(DISMISSED_KEY, $('announcement').dataset.at || String(Date.now()));
   $('announcement').hidden = true;
@@ -1158,5 +1119,6 @@ window.addEventListener('offline', renderOffline);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) flush(); });
 
 const saved = localStorage.getItem(TOKEN_KEY);
-if (saved) start(saved); else showJoin();
+if (!$('join')) show('problem');    // the café has ended: nothing to join, nothing more to follow
+else if (saved) start(saved); else showJoin();
 registerWorker();

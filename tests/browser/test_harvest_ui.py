@@ -114,7 +114,10 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         expect(phone.locator("#harvest")).to_be_visible()
         expect(phone.locator("#harvest-dots")).to_have_text("● 5 of 5 dots left")
         section = phone.locator(f"#harvest-topic-{topic['id']}")
-        expect(section.locator(".harvest-name")).to_have_text(topic["name"])
+        # The area's number (its place among the areas) stands beside its name.
+        number = state["topics"].index(topic) + 1
+        expect(section.locator(".harvest-name")).to_have_text(f"{number}{topic['name']}")
+        expect(section.locator(".harvest-name .area-n")).to_have_text(str(number))
         expect(section.locator(".notes > li")).to_have_count(3)
         expect(section.locator(".summary-text")).to_have_text(
             "We kept coming back to money: a fund the co-ops own together.")
@@ -224,8 +227,8 @@ def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
     try:
         panel.fill("#passcode-input", "12ab")
         panel.click("#passcode-form button[type=submit]")
-        expect(panel.locator("#access-msg")).to_contain_text("4 to 8 digits")
-        panel.fill("#passcode-input", "4321")
+        expect(panel.locator("#access-msg")).to_contain_text("6 to 12 digits")
+        panel.fill("#passcode-input", "432187")
         panel.click("#passcode-form button[type=submit]")
         expect(panel.locator("#access-msg")).to_contain_text("Passcode set")
 
@@ -233,13 +236,14 @@ def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
         phone.fill("#name", "Chidi")
         phone.click("#join-button")
         expect(phone.locator("#passcode-row")).to_be_visible()
-        expect(phone.locator("#passcode")).to_have_attribute("inputmode", "numeric")
+        # Digits or words: the phone's ordinary keyboard, no capitals forced on the first letter.
+        expect(phone.locator("#passcode")).to_have_attribute("autocapitalize", "none")
         expect(phone.locator("#join-error")).to_have_text("Type the passcode the facilitator gave the room.")
-        phone.fill("#passcode", "1111")
+        phone.fill("#passcode", "111111")
         phone.click("#join-button")
         expect(phone.locator("#join-error")).to_have_text("That passcode is not right. Check it with the facilitator.")
         shot(phone, "passcode-phone-390")
-        phone.fill("#passcode", "4321")
+        phone.fill("#passcode", "432187")
         phone.click("#join-button")
         expect(phone.locator("#lobby")).to_be_visible()
         ctx.close()
@@ -274,7 +278,7 @@ def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
         panel.reload()
         expect(panel.locator("#panel")).to_be_visible()
         expect(panel.locator("#lock-cafe")).not_to_be_checked()
-        expect(panel.locator("#passcode-input")).to_have_value("4321")
+        expect(panel.locator("#passcode-input")).to_have_value("432187")
     finally:
         panel_ctx.close()
         other_ctx.close()

@@ -93,15 +93,15 @@ def test_a_refused_join_is_explained_in_the_phones_language(browser: Any, live_s
     ctx = browser.new_context(**PHONE, locale="es-US")
     page = ctx.new_page()
     try:
-        assert fac.call("update_cafe", {"settings": {"passcode": "4321"}})["ok"]
+        assert fac.call("update_cafe", {"settings": {"passcode": "432187"}})["ok"]
         page.goto(f"{live_server.url}/j/{live_server.code}")
         page.fill("#name", "Rosa")
         page.click("#join-button")
         expect(page.locator("#join-error")).to_have_text("Escribe el código que dio quien facilita.")
-        page.fill("#passcode", "1111")
+        page.fill("#passcode", "111111")
         page.click("#join-button")
         expect(page.locator("#join-error")).to_have_text("Ese código no es correcto. Confírmalo con quien facilita.")
-        page.fill("#passcode", "4321")
+        page.fill("#passcode", "432187")
         page.click("#join-button")
         expect(page.locator("#lobby")).to_be_visible()
     finally:

@@ -27,7 +27,7 @@ TEMPLATES = [ROOT / "templates" / "layout.html", ROOT / "templates" / "phone" / 
              ROOT / "templates" / "board" / "board.html"]
 # Every script that speaks to participants: the phone's and the projected board's.
 SCRIPTS = [ROOT / "static" / "js" / name
-           for name in ("phone.js", "i18n.js", "board.js", "board-views.js")]
+           for name in ("phone.js", "phone-harvest.js", "i18n.js", "board.js", "board-views.js")]
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
