@@ -4,6 +4,8 @@ the scripts' words come from static/i18n/<lang>.json."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,35 @@ def _catalogue(folder: str, lang: str) -> dict[str, Any]:
 def catalogue(lang: str) -> dict[str, Any]:
     """The phone scripts' words in `lang` (English text -> translation)."""
     return _catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _panel_catalogue(folder: str, lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        (Path(folder) / "i18n" / "panel" / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+def panel_catalogue(lang: str) -> dict[str, Any]:
+    """The facilitator panel's words in `lang`, its page's and its scripts' (English text ->
+    translation; plural entries are {"one": ..., "other": ...})."""
+    return _panel_catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def panel_words(lang: str) -> Callable[..., str]:
+    """`w("English text", name=value)` for the panel's page: the catalogue's word, else the
+    English text, with its {placeholders} filled."""
+    words = panel_catalogue(lang)
+
+    def word(key: str, **values: object) -> str:
+        found = words.get(key)
+        text = found if isinstance(found, str) else key
+        return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+
+    return word
 
 
 def _template_values() -> dict[str, Any]:

@@ -3,10 +3,13 @@
 //
 // Set up topics, tables and rounds; run the clock; see who sits where; change things live.
 // Every change is a protocol command; the panel only shows what the server's events say.
+// Every word goes through t()/tn() (static/js/i18n.js) and the panel's own catalogue,
+// static/i18n/panel/<lang>.json, which the server puts in the body's data-words.
 import {
-  connectLive, baseReducers, showStatus, showDeleted, remainingMs, formatMs, isPaused, isRunning, phaseLabel,
+  connectLive, baseReducers, showDeleted, remainingMs, formatMs, isPaused, isRunning,
 } from './live.js';
-import { $, el, setText, plural, inkFor } from './dom.js';
+import { $, el, setText, inkFor } from './dom.js';
+import { t, tn, tableLabel, lang } from './i18n.js';
 import { describePreview, languageName, nameList } from './seating-words.js';
 
 const code = document.body.dataset.code;
@@ -18,6 +21,10 @@ let live = null;
 let linkReplaced = false;   // another panel made a new link: this one can no longer act
 let gone = false;           // the café was deleted
 
+// The app's languages, each in its own name, in the switcher's order (cafe/i18n.py LANGUAGES).
+const LANGS = [...$('panel-lang').options].map((o) => ({ code: o.value, name: o.textContent }));
+const LANG_NAME = Object.fromEntries(LANGS.map((l) => [l.code, l.name]));
+
 // --- small helpers ------------------------------------------------------------------------
 
 function say(node, text, kind = 'ok') {
@@ -26,19 +33,28 @@ function say(node, text, kind = 'ok') {
   node.dataset.kind = kind;
 }
 
+// A refusal in words: the server's message (English), or ours when there is none.
+function refusal(ack) {
+  const error = ack && ack.error;
+  if (error && error.code === 'timeout') return t('No answer from the server. Check the network and try again.');
+  return (error && error.message) || t('That did not work. Please try again.');
+}
+
 // Send a command; show a refusal (or a short confirmation) next to the form it came from.
 async function send(command, payload, msgNode, okText) {
   if (!live) return { ok: false };
   const ack = await live.send(command, payload);
   if (ack && !ack.ok && ack.error && ack.error.code === 'link_rotated') showLinkReplaced();
   if (ack && ack.ok) { if (msgNode) say(msgNode, okText || '', 'ok'); }
-  else if (msgNode) say(msgNode, (ack && ack.error && ack.error.message) || 'That did not work. Please try again.', 'error');
+  else if (msgNode) say(msgNode, refusal(ack), 'error');
   return ack || { ok: false };
 }
 
 function markDirty(event) {
-  const t = event.target;
-  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) t.dataset.dirty = '1';
+  const target = event.target;
+  if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) {
+    target.dataset.dirty = '1';
+  }
 }
 
 // Put a server value into a field unless the person is editing it.
@@ -70,7 +86,7 @@ function fillSelect(select, options, chosen) {
   if (document.activeElement !== select && [...select.options].some((o) => o.value === keep)) select.value = keep;
 }
 
-function topicById(state, id) { return state.topics.find((t) => t.id === id); }
+function topicById(state, id) { return state.topics.find((x) => x.id === id); }
 function personById(state, id) { return (state.participants || []).find((p) => p.id === id); }
 function beforeStart(state) { return ['draft', 'lobby'].includes(state.cafe.status); }
 
@@ -80,10 +96,44 @@ function currentSeats(state) {
   return s.seats;
 }
 
+function away(name) { return t('{name} (away)', { name }); }
+
 function hostOptions(state) {
-  return [{ value: '', label: '— no host —' },
-    ...(state.participants || []).map((p) => ({ value: String(p.id), label: p.present ? p.name : `${p.name} (away)` }))];
+  return [{ value: '', label: t('— no host —') },
+    ...(state.participants || []).map((p) => ({ value: String(p.id), label: p.present ? p.name : away(p.name) }))];
 }
+
+// "Round 2 of 4 · Discussion" and friends, in the panel's language.
+function phaseText(state) {
+  const c = state.cafe;
+  if (!isRunning(state)) return '';
+  const head = t('Round {round} of {rounds}', { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round) });
+  let part = c.phase === 'move' ? t('Moving') : t('Discussion');
+  if (isPaused(state)) part = t('Paused');
+  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = t("Time's up");
+  return `${head} · ${part}`;
+}
+
+function showConnection(node, status) {
+  node.hidden = status === 'online';
+  node.textContent = status === 'online' ? '' : t('Reconnecting…');
+  node.dataset.status = status;
+}
+
+// A wall-clock time of the server's (UTC ms), on this laptop's clock: "14:35".
+function clockTime(serverMs) {
+  const local = new Date(serverMs - (live ? live.serverNow() - Date.now() : 0));
+  try { return local.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }); }
+  catch (e) { return local.toTimeString().slice(0, 5); }
+}
+
+// The panel's own language switcher: `?lang=` (remembered in the cafe_lang cookie, like the
+// phone's). The secret stays in the fragment: the new address keeps it.
+$('panel-lang').addEventListener('change', (e) => {
+  const url = new URL(window.location.href);
+  url.searchParams.set('lang', e.target.value);
+  window.location.assign(url.toString());
+});
 
 // --- the confirm dialog (no window.confirm) -------------------------------------------------
 
@@ -99,6 +149,28 @@ function confirmAction(title, text, okLabel) {
     $('confirm-cancel').focus();
   });
 }
+
+// --- copying a link -------------------------------------------------------------------------
+
+// The clipboard, or (plain http on a LAN has none) the link selected for Ctrl+C.
+async function copyText(text, msgNode, showNode) {
+  try {
+    await navigator.clipboard.writeText(text);
+    say(msgNode, t('Copied.'));
+  } catch (e) {
+    if (showNode) {
+      showNode.textContent = text;
+      const range = document.createRange();
+      range.selectNodeContents(showNode);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    }
+    say(msgNode, t('Selected: press Ctrl+C (or ⌘C) to copy.'));
+  }
+}
+
+function facilitatorUrl() { return `${$('fac-link-text').dataset.base}#${encodeURIComponent(secret)}`; }
 
 // --- run: the buttons that fit the phase --------------------------------------------------
 
@@ -122,25 +194,31 @@ function renderRun(state) {
   if (['lobby', 'running', 'harvest'].includes(c.status)) visible.add('btn-close');
   for (const id of RUN_BUTTONS) $(id).hidden = !visible.has(id);
   const last = running && c.current_round >= state.rounds.length;
-  setText('btn-end', last ? 'End round now (then harvest)' : 'End round now');
+  setText('btn-end', last ? t('End round now (then harvest)') : t('End round now'));
 
   const hints = {
-    draft: 'Set up topics, tables and rounds, then open the café so people can join.',
-    lobby: 'People are joining. Start round 1 when the room is ready: everyone gets a seat.',
-    harvest: 'Harvest: the room shares what came up. Close the café when you are done.',
-    closed: 'This café is closed.',
+    draft: () => t('Set up topics, tables and rounds, then open the café: round 1 can start once it is open.'),
+    lobby: () => t('People are joining. Start round 1 when the room is ready: everyone gets a seat.'),
+    harvest: () => t('Harvest: the room shares what came up. Close the café when you are done.'),
+    closed: () => t('This café is closed.'),
   };
-  let hint = hints[c.status] || '';
+  let hint = hints[c.status] ? hints[c.status]() : '';
   if (running) {
-    if (paused) hint = 'The clock is paused on every phone and the board.';
-    else if (c.phase === 'move') hint = 'People are moving to their tables. The discussion starts by itself.';
+    if (paused) hint = t('The clock is paused on every phone and the board.');
+    else if (c.phase === 'move') hint = t('People are moving to their tables. The discussion starts by itself.');
     else hint = c.settings && c.settings.auto_advance
-      ? 'When the time is up, everyone moves on by themselves.'
-      : 'When the time is up, the clock stays at 0:00 until you end the round.';
+      ? t('When the time is up, everyone moves on by themselves.')
+      : t('When the time is up, the clock stays at 0:00 until you end the round.');
   }
   setText('run-hint', hint);
-  const labels = { draft: 'Draft — not open yet', lobby: 'Lobby — people are joining', harvest: 'Harvest', closed: 'Closed' };
-  if (!running) setText('phase-label', labels[c.status] || '');
+  const labels = {
+    draft: () => t('Draft — not open yet'),
+    lobby: () => t('Lobby — people are joining'),
+    harvest: () => t('Harvest'),
+    closed: () => t('Closed'),
+  };
+  if (!running) setText('phase-label', labels[c.status] ? labels[c.status]() : '');
+  $('draft-note').hidden = c.status !== 'draft';
 }
 
 function showRunError(message, seatsMissing) {
@@ -148,51 +226,90 @@ function showRunError(message, seatsMissing) {
   setText('run-error-text', message || '');
   $('fix-seats').hidden = !seatsMissing;
   if (seatsMissing && live && live.state) {
-    fillSelect($('fix-topic'), live.state.topics.map((t) => ({ value: String(t.id), label: t.name })));
+    fillSelect($('fix-topic'), live.state.topics.map((x) => ({ value: String(x.id), label: x.name })));
   }
+}
+
+// After a command that changes the phase, the panel shows what it did: the seat map (or the
+// harvest) just under the run bar, not the set-up the facilitator was scrolled to.
+const REVEAL = { open_cafe: 'see-card', start_round: 'see-card', end_round: 'see-card', start_harvest: 'harvest-card' };
+let revealing = null;   // {id, until}: reveal again once the phase's event has drawn the new layout
+
+function reveal(id) {
+  const card = $(id);
+  const bar = $('runbar');
+  if (!card || card.hidden || $('panel').hidden) return;
+  const barBottom = bar.getBoundingClientRect().bottom;
+  const top = card.getBoundingClientRect().top;
+  if (top >= barBottom && top < window.innerHeight / 2) return;   // already in view, under the bar
+  window.scrollTo({ top: Math.max(0, window.scrollY + top - bar.offsetHeight - 12), behavior: 'instant' });
 }
 
 async function run(command, payload = {}) {
   const ack = await send(command, payload);
-  if (ack.ok) showRunError('');
-  else showRunError((ack.error && ack.error.message) || 'That did not work.', ack.error && ack.error.code === 'not_enough_seats');
+  if (ack.ok) {
+    showRunError('');
+    if (REVEAL[command]) {
+      revealing = { id: REVEAL[command], until: Date.now() + 3000 };
+      requestAnimationFrame(() => reveal(REVEAL[command]));
+    }
+  } else {
+    showRunError(refusal(ack), ack.error && ack.error.code === 'not_enough_seats');
+  }
   return ack;
 }
 
+// A run button is held while its command is on its way: a double click on "+1 min" adds one
+// minute, a double click on "Start round 1" does not also skip the move. (aria-disabled, not
+// disabled: the keyboard focus stays on the button.)
+const busy = new Set();
+function onRun(id, action) {
+  const button = $(id);
+  button.addEventListener('click', async () => {
+    if (busy.has(id)) return;
+    busy.add(id);
+    button.setAttribute('aria-disabled', 'true');
+    try { await action(); } finally {
+      busy.delete(id);
+      button.removeAttribute('aria-disabled');
+    }
+  });
+}
+
 function wireRun() {
-  $('btn-open').addEventListener('click', () => run('open_cafe'));
-  $('btn-start').addEventListener('click', () => run('start_round'));
-  $('btn-skip').addEventListener('click', () => run('start_round'));
-  $('btn-pause').addEventListener('click', () => run('pause'));
-  $('btn-resume').addEventListener('click', () => run('resume'));
-  $('btn-plus').addEventListener('click', () => run('extend', { seconds: 60 }));
-  $('btn-minus').addEventListener('click', () => run('extend', { seconds: -60 }));
-  $('btn-end').addEventListener('click', async () => {
+  onRun('btn-open', () => run('open_cafe'));
+  onRun('btn-start', () => run('start_round'));
+  onRun('btn-skip', () => run('start_round'));
+  onRun('btn-pause', () => run('pause'));
+  onRun('btn-resume', () => run('resume'));
+  onRun('btn-plus', () => run('extend', { seconds: 60 }));
+  onRun('btn-minus', () => run('extend', { seconds: -60 }));
+  onRun('btn-end', async () => {
     const s = live.state;
     const last = s.cafe.current_round >= s.rounds.length;
-    const ok = await confirmAction('End this round now?',
-      last ? 'The discussion stops on every phone and the harvest begins.'
-        : 'The discussion stops on every phone and everyone is sent to their table for the next round.',
-      'End round now');
-    if (ok) run('end_round');
+    const ok = await confirmAction(t('End this round now?'),
+      last ? t('The discussion stops on every phone and the harvest begins.')
+        : t('The discussion stops on every phone and everyone is sent to their table for the next round.'),
+      t('End round now'));
+    if (ok) await run('end_round');
   });
-  $('btn-harvest').addEventListener('click', async () => {
-    const ok = await confirmAction('Start the harvest?',
-      'The rounds stop for everyone, including any rounds not yet played.', 'Start harvest');
-    if (ok) run('start_harvest');
+  onRun('btn-harvest', async () => {
+    const ok = await confirmAction(t('Start the harvest?'),
+      t('The rounds stop for everyone, including any rounds not yet played.'), t('Start harvest'));
+    if (ok) await run('start_harvest');
   });
-  $('btn-close').addEventListener('click', async () => {
-    const ok = await confirmAction('Close the café?',
-      'Phones show a thank-you and nobody can join any more. This cannot be undone.', 'Close café');
-    if (ok) run('close_cafe');
+  onRun('btn-close', async () => {
+    const ok = await confirmAction(t('Close the café?'),
+      t('Phones show a thank-you and nobody can join any more. This cannot be undone.'), t('Close café'));
+    if (ok) await run('close_cafe');
   });
   $('fix-seats').addEventListener('submit', async (e) => {
     e.preventDefault();
     const topicId = Number($('fix-topic').value);
-    const tables = live.state.tables.filter((t) => t.topic_id === topicId);
+    const tables = live.state.tables.filter((x) => x.topic_id === topicId);
     const capacity = tables.length ? tables[tables.length - 1].capacity : 5;
     const ack = await send('add_table', { topic_id: topicId, capacity }, $('run-error-text'),
-      'Table added. Try again now.');
+      t('Table added. Try again now.'));
     if (ack.ok) $('fix-seats').hidden = true;
   });
 }
@@ -243,9 +360,9 @@ async function requestPreview() {
   const key = phaseKey(live.state);
   const ack = await live.send('plan_preview', {}, PREVIEW_TIMEOUT_MS);
   preview.inFlight = false;
-  const code = ack && !ack.ok && ack.error ? ack.error.code : null;
-  if (code === 'link_rotated') { showLinkReplaced(); return; }
-  if (PREVIEW_RETRY.has(code)) preview.again = true;
+  const errorCode = ack && !ack.ok && ack.error ? ack.error.code : null;
+  if (errorCode === 'link_rotated') { showLinkReplaced(); return; }
+  if (PREVIEW_RETRY.has(errorCode)) preview.again = true;
   else if (live.state && phaseKey(live.state) === key) { preview.ack = ack; preview.key = key; }
   else preview.again = true;   // the phase moved on while the server planned: ask about the new one
   if (preview.again) { preview.again = false; schedulePreview(); }
@@ -266,26 +383,26 @@ function renderPreview(state) {
   if (moving) {
     setText('next-seating-when', '');
     setText('next-seating-lead',
-      'Seats are set for this round. The next seating shows here once the discussion starts.');
+      t('Seats are set for this round. The next seating shows here once the discussion starts.'));
     list.replaceChildren();
     return;
   }
   const ack = preview.key === phaseKey(state) ? preview.ack : null;
-  setText('next-seating-when', `${c.status === 'lobby' ? '· when you start round 1' : '· when you end this round'}${
-    ack && previewPending() ? ' · updating…' : ''}`);
+  const when = c.status === 'lobby' ? t('· when you start round 1') : t('· when you end this round');
+  setText('next-seating-when', `${when}${ack && previewPending() ? ` ${t('· updating…')}` : ''}`);
   if (!ack) {
-    setText('next-seating-lead', 'Working out the next seating…');
+    setText('next-seating-lead', t('Working out the next seating…'));
     list.replaceChildren();
     return;
   }
   if (!ack.ok) {
     box.dataset.kind = 'warn';
-    setText('next-seating-lead', (ack.error && ack.error.message) || 'The next seating could not be worked out.');
+    setText('next-seating-lead', (ack.error && ack.error.message) || t('The next seating could not be worked out.'));
     list.replaceChildren();
     return;
   }
   if (!ack.preview) {
-    setText('next-seating-lead', 'This is the last round: ending it starts the harvest, nobody changes tables.');
+    setText('next-seating-lead', t('This is the last round: ending it starts the harvest, nobody changes tables.'));
     list.replaceChildren();
     return;
   }
@@ -310,23 +427,23 @@ function renderSeatMap(state) {
   setText('present-count', String(state.counts.present));
   setText('joined-count', String(state.counts.joined));
   setText('table-count', String(state.tables.length));
-  setText('seat-count', String(state.tables.reduce((n, t) => n + t.capacity, 0)));
+  setText('seat-count', String(state.tables.reduce((n, x) => n + x.capacity, 0)));
   setText('seated-count', String(Object.keys(seats).length));
-  setText('seat-round', running ? `· round ${c.current_round}` : '· seats are given when round 1 starts');
+  setText('seat-round', running ? t('· round {round}', { round: c.current_round }) : t('· seats are given when round 1 starts'));
 
   const topics = state.topics.map((topic) => {
-    const tables = state.tables.filter((t) => t.topic_id === topic.id);
+    const tables = state.tables.filter((x) => x.topic_id === topic.id);
     return el('section', { class: 'map-topic' },
       el('h3', { class: 'topic-chip', text: topic.name, style: { background: topic.colour, color: inkFor(topic.colour) } }),
-      el('ul', { class: 'map-tables' }, ...tables.map((t) => tableCard(state, t, byTable.get(t.id) || []))));
+      el('ul', { class: 'map-tables' }, ...tables.map((x) => tableCard(state, x, byTable.get(x.id) || []))));
   });
   $('seatmap').replaceChildren(...(topics.length ? topics
-    : [el('p', { class: 'empty', text: 'No topics yet. Add one in Set-up.' })]));
+    : [el('p', { class: 'empty', text: t('No topics yet. Add one in Set-up.') })]));
 
   const unseated = running ? people.filter((p) => !(String(p.id) in seats)) : [];
   $('unseated-box').hidden = unseated.length === 0;
   $('unseated').replaceChildren(...unseated.map((p) => el('li', { class: p.present ? '' : 'away' },
-    p.name, p.present ? null : el('span', { class: 'pill pill-off', text: 'away' }))));
+    p.name, p.present ? null : el('span', { class: 'pill pill-off', text: t('away') }))));
 }
 
 // The tables round 1 leaves empty, from the latest preview of it (none while there is none).
@@ -339,9 +456,10 @@ function lobbyUnused(state) {
 // "★ host: Ana", and where Ana sits this round when her table is not used.
 function hostLine(state, table, host) {
   const seat = currentSeats(state)[String(host.id)];
-  const elsewhere = seat && seat !== table.id ? state.tables.find((t) => t.id === seat) : null;
-  const where = elsewhere ? ` — at ${elsewhere.label} this round` : '';
-  return `★ host: ${host.name}${host.present ? '' : ' (away)'}${where}`;
+  const elsewhere = seat && seat !== table.id ? state.tables.find((x) => x.id === seat) : null;
+  const name = host.present ? host.name : away(host.name);
+  return elsewhere ? t('★ host: {name} — at {table} this round', { name, table: tableLabel(elsewhere.label) })
+    : t('★ host: {name}', { name });
 }
 
 function tableCard(state, table, sitting) {
@@ -351,17 +469,17 @@ function tableCard(state, table, sitting) {
   // A thin room leaves tables empty on purpose (settings.min_table_size): not a count of 0.
   // Before the start, the plan of round 1 says which ones, so the room can be set out for it.
   const unused = isRunning(state) ? sitting.length === 0 : lobbyUnused(state).has(table.id);
-  const unusedText = isRunning(state) ? 'not used this round' : 'not used in round 1';
+  const unusedText = isRunning(state) ? t('not used this round') : t('not used in round 1');
   sitting.sort((a, b) => (b.id === table.host_id) - (a.id === table.host_id) || a.name.localeCompare(b.name));
   const card = el('li', { class: `map-table${hostAway ? ' host-away' : ''}${unused ? ' unused' : ''}` },
     el('p', { class: 'map-table-head' },
-      el('strong', { text: table.label }),
+      el('strong', { text: tableLabel(table.label) }),
       unused ? el('span', { class: 'seat-n unused-n', text: unusedText })
         : el('span', { class: `seat-n${full ? ' full' : ''}`, text: `${sitting.length}/${table.capacity}` })),
     host ? el('p', { class: 'map-host', text: hostLine(state, table, host) }) : null,
     el('ul', { class: 'map-people' }, ...sitting.map((p) => el('li', { class: p.present ? 'present' : 'away' },
       p.id === table.host_id ? '★ ' : '', p.name,
-      p.present ? null : el('span', { class: 'pill pill-off', text: 'away' })))));
+      p.present ? null : el('span', { class: 'pill pill-off', text: t('away') })))));
   if (hostAway) {
     const id = `away-host-${table.id}`;
     const select = el('select', { id, 'data-table': table.id });
@@ -370,12 +488,12 @@ function tableCard(state, table, sitting) {
       const ack = await send('set_host',
         { table_id: table.id, participant_id: select.value ? Number(select.value) : null });
       if (!ack.ok) {
-        showRunError((ack.error && ack.error.message) || 'That did not work.');
+        showRunError(refusal(ack));
         select.value = String(table.host_id);
       }
     });
     card.append(el('div', { class: 'host-warning', role: 'note' },
-      el('label', { for: id, text: 'Host away — choose a replacement' }), select));
+      el('label', { for: id, text: t('Host away — choose a replacement') }), select));
   }
   return card;
 }
@@ -385,19 +503,130 @@ function tableCard(state, table, sitting) {
 function renderLive(state) {
   const seats = currentSeats(state);
   const people = state.participants || [];
-  fillSelect($('move-who'), [{ value: '', label: 'Choose a person…' }, ...people.map((p) => {
-    const t = state.tables.find((x) => x.id === seats[String(p.id)]);
-    return { value: String(p.id), label: `${p.name}${t ? ` — ${t.label}` : ' — no seat'}` };
+  fillSelect($('move-who'), [{ value: '', label: t('Choose a person…') }, ...people.filter((p) => p.admitted !== false).map((p) => {
+    const table = state.tables.find((x) => x.id === seats[String(p.id)]);
+    return { value: String(p.id), label: table ? t('{name} — {table}', { name: p.name, table: tableLabel(table.label) })
+      : t('{name} — no seat', { name: p.name }) };
   })]);
   const count = {};
   for (const tid of Object.values(seats)) count[tid] = (count[tid] || 0) + 1;
-  fillSelect($('move-to'), [{ value: '', label: 'Choose a table…' }, ...state.tables.map((t) => ({
-    value: String(t.id), label: `${t.label} (${count[t.id] || 0}/${t.capacity})`,
-    group: (topicById(state, t.topic_id) || {}).name || 'Tables',
+  fillSelect($('move-to'), [{ value: '', label: t('Choose a table…') }, ...state.tables.map((x) => ({
+    value: String(x.id), label: `${tableLabel(x.label)} (${count[x.id] || 0}/${x.capacity})`,
+    group: (topicById(state, x.topic_id) || {}).name || t('Tables'),
   }))]);
   $('live-note').hidden = !isRunning(state);
 
+  renderAnnouncement(state);
+  renderWaiting(state);
   renderPeople(state, seats);
+}
+
+// The announcement on every screen now, with its end, and the Clear button. It ends by itself
+// at `until`: the panel stops showing it then, even before `announcement_cleared` arrives.
+function renderAnnouncement(state) {
+  const a = state.cafe.announcement;
+  const now = live ? live.serverNow() : Date.now();
+  const on = !!a && (a.until === null || a.until === undefined || a.until > now);
+  $('announce-now').hidden = !on;
+  if (!on) return;
+  setText('announce-now-text', a.text);
+  const parts = [];
+  if (a.until) {
+    const left = Math.max(1, Math.ceil((a.until - now) / 60000));
+    parts.push(tn(left, 'Until {time} ({n} min left)', { time: clockTime(a.until) }));
+  } else {
+    parts.push(t('Until you clear it'));
+  }
+  const versions = LANGS.filter((l) => (a.translations || {})[l.code]).map((l) => l.name);
+  parts.push(versions.length ? t('Also in: {languages}', { languages: versions.join(t(', ')) })
+    : t('In one language only'));
+  setText('announce-now-meta', parts.join(' · '));
+}
+
+// --- the facilitator's words in the room's languages ------------------------------------------
+
+// "ES · PT": which languages an item has a version in (the summary of its Translations).
+function langTags(node, codes) {
+  node.replaceChildren(...(codes.length
+    ? codes.map((c) => el('span', { class: 'lang-tag', lang: c, title: LANG_NAME[c] || c, text: c.toUpperCase() }))
+    : [el('span', { class: 'lang-none', text: t('none yet') })]));
+}
+
+function filledLanguages(container) {
+  const codes = new Set();
+  for (const input of container.querySelectorAll('[data-lang]')) if (input.value.trim()) codes.add(input.dataset.lang);
+  return LANGS.map((l) => l.code).filter((c) => codes.has(c));
+}
+
+// A "Translations" disclosure: for each language, one input per field ({key, label, max}).
+// `idOf(lang, key)` names each input; returns {details, tags, inputs: {lang: {key: input}}}.
+function translationBox(idOf, fields, extra) {
+  const tags = el('span', { class: 'lang-tags' });
+  const inputs = {};
+  const groups = LANGS.map((l) => {
+    inputs[l.code] = {};
+    const labels = fields.map((f) => {
+      const input = el('input', { id: idOf(l.code, f.key), maxlength: f.max, lang: l.code, 'data-lang': l.code,
+        'data-field': f.key, autocomplete: 'off' });
+      inputs[l.code][f.key] = input;
+      return el('label', { class: 'tr-field' }, `${f.label} `, input);
+    });
+    return el('fieldset', { class: 'tr-lang' },
+      el('legend', {}, el('span', { lang: l.code, text: l.name })), ...labels, ...(extra ? extra(l.code) : []));
+  });
+  const details = el('details', { class: 'translations' },
+    el('summary', {}, `${t('Translations')} `, tags),
+    el('p', { class: 'muted tr-hint', text: t('The same words in the room’s other languages: each phone shows its own language, else the original. Leave a box empty to show the original.') }),
+    el('div', { class: 'tr-grid' }, ...groups));
+  details.addEventListener('input', () => langTags(tags, filledLanguages(details)));
+  return { details, tags, inputs };
+}
+
+function wireLive() {
+  $('move-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const who = Number($('move-who').value);
+    const to = Number($('move-to').value);
+    if (!who || !to) { say($('move-msg'), t('Choose a person and a table.'), 'error'); return; }
+    const table = live.state.tables.find((x) => x.id === to);
+    send('move_participant', { participant_id: who, table_id: to }, $('move-msg'),
+      table ? t('Moved to {table}.', { table: tableLabel(table.label) }) : t('Moved.'));
+  });
+  const text = $('announce-text');
+  const versions = [...document.querySelectorAll('#announce-translations textarea[data-lang]')];
+  const tags = $('announce-tags');
+  const showTags = () => langTags(tags, filledLanguages($('announce-translations')));
+  showTags();
+  $('announce-translations').addEventListener('input', showTags);
+  text.addEventListener('input', () => setText('announce-count', `${text.value.length} / 280`));
+  $('announce-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = text.value.trim();
+    if (!value) { say($('announce-msg'), t('Type the announcement first.'), 'error'); return; }
+    const payload = { text: value };
+    const minutes = $('announce-minutes').value;
+    if (minutes) payload.minutes = Number(minutes);
+    const translations = {};
+    for (const box of versions) if (box.value.trim()) translations[box.dataset.lang] = box.value.trim();
+    if (Object.keys(translations).length) payload.translations = translations;
+    const ack = await send('announce', payload, $('announce-msg'),
+      minutes ? tn(payload.minutes, 'Sent to every phone and the board, for {n} minutes.')
+        : t('Sent to every phone and the board, until you clear it.'));
+    if (ack.ok && text.value.trim() === value) {
+      text.value = '';
+      setText('announce-count', '0 / 280');
+      for (const box of versions) if (box.value.trim() === (translations[box.dataset.lang] || '')) box.value = '';
+      showTags();
+    }
+  });
+  $('announce-clear').addEventListener('click', async () => {
+    const button = $('announce-clear');
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
+    const ack = await send('clear_announcement', {}, $('announce-msg'), t('Cleared from every phone and the board.'));
+    button.removeAttribute('aria-disabled');
+    if (ack.ok) text.focus();   // the box with the Clear button goes: the keyboard lands on the next words
+  });
 }
 
 // --- participants: one row each, kept between renders (an open form or a chosen name survives
@@ -427,15 +656,16 @@ function asksForCompanion(person) { return !!person.wants_companion && !inGroup(
 function languageNames(person) { return (person.languages || []).map(languageName); }
 
 // Typed "Spanish, Kreyòl; Arabic" -> ["Spanish", "Kreyòl", "Arabic"] (the server takes names or codes).
-function readLanguages(text) { return text.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean); }
+function readLanguages(text) { return text.split(/[,;\n，、；]/).map((x) => x.trim()).filter(Boolean); }
 
 // Everyone, by name, for the "Sit with…" lists: someone already in a group brings it along, so
 // the option says so. Built once a render; each row leaves out its person and their group.
 function companionChoices(state, groups) {
   const options = [...(state.participants || [])].sort((a, b) => a.name.localeCompare(b.name)).map((o) => {
     const others = groupOf(groups, o).map((x) => x.name);
+    const name = o.present ? o.name : away(o.name);
     return { id: o.id, group: inGroup(o) ? o.companion_group : null, value: String(o.id),
-      label: `${o.name}${o.present ? '' : ' (away)'}${others.length ? ` — with ${nameList(others, 2)}` : ''}` };
+      label: others.length ? t('{name} — with {names}', { name, names: nameList(others, 2) }) : name };
   });
   return { options, sig: JSON.stringify(options) };
 }
@@ -445,7 +675,7 @@ function fillCompanionSelect(select, choices, person) {
   const key = `${person.id}|${mine}|${choices.sig}`;
   // Unchanged lists are left alone, and an open list is never rebuilt under the pointer.
   if (select.dataset.key === key || document.activeElement === select) return;
-  fillSelect(select, [{ value: '', label: 'Sit with…' },
+  fillSelect(select, [{ value: '', label: t('Sit with…') },
     ...choices.options.filter((o) => o.id !== person.id && (mine === null || o.group !== mine))
       .map(({ value, label }) => ({ value, label }))]);
   select.dataset.key = key;
@@ -459,27 +689,28 @@ function makePersonRow(pid) {
     table: el('td', { class: 'p-table' }),
     langNames: el('span', { class: 'lang-names' }),
     langChange: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `langs-change-${pid}`,
-      text: 'Change' }),
+      text: t('Change') }),
     langForm: el('form', { class: 'langs-form', hidden: true }),
     langInput: el('input', { id: `langs-${pid}`, maxlength: 300, autocomplete: 'off',
-      placeholder: 'e.g. Spanish, English' }),
+      placeholder: t('e.g. Spanish, English') }),
     withNames: el('span', { class: 'with-names' }),
-    unlink: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `unlink-${pid}`, text: 'Unlink' }),
-    ask: el('span', { class: 'pill pill-ask', text: 'asks to sit with someone — link them' }),
+    unlink: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `unlink-${pid}`, text: t('Unlink') }),
+    ask: el('span', { class: 'pill pill-ask', text: t('asks to sit with someone — link them') }),
     withSelect: el('select', { id: `with-${pid}` }),
-    link: el('button', { type: 'submit', class: 'btn btn-small btn-quiet', id: `link-${pid}`, text: 'Link' }),
+    link: el('button', { type: 'submit', class: 'btn btn-small btn-quiet', id: `link-${pid}`, text: t('Link') }),
     stay: el('input', { type: 'checkbox', id: `stay-${pid}` }),
-    left: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${pid}`, text: 'Mark as left' }),
+    left: el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `left-${pid}`, text: t('Mark as left') }),
+    pick: el('input', { type: 'checkbox', id: `pick-${pid}`, class: 'pick' }),
   };
-  const save = el('button', { type: 'submit', class: 'btn btn-small', id: `langs-save-${pid}`, text: 'Save' });
-  const cancel = el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: 'Cancel' });
+  const save = el('button', { type: 'submit', class: 'btn btn-small', id: `langs-save-${pid}`, text: t('Save') });
+  const cancel = el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: t('Cancel') });
   parts.langForm.append(parts.langInput, save, cancel);
   parts.langSave = save;
   parts.langCancel = cancel;
   const linkForm = el('form', { class: 'with-form' }, parts.withSelect, parts.link);
   parts.withLine = el('div', { class: 'cell-line' }, parts.withNames, parts.unlink);
   parts.tr = el('tr', { 'data-id': pid },
-    parts.name, parts.org, el('td', { class: 'p-status' }, parts.status), parts.table,
+    el('td', { class: 'p-pick' }, parts.pick), parts.name, parts.org, el('td', { class: 'p-status' }, parts.status), parts.table,
     el('td', { class: 'p-langs' }, el('div', { class: 'cell-stack' },
       el('div', { class: 'cell-line' }, parts.langNames, parts.langChange), parts.langForm)),
     el('td', { class: 'p-with' }, el('div', { class: 'cell-stack' }, parts.withLine, parts.ask, linkForm)),
@@ -490,7 +721,7 @@ function makePersonRow(pid) {
 }
 
 function wirePersonRow(pid, parts, linkForm) {
-  const person = () => personById(live.state, pid) || { id: pid, name: 'this person', languages: [] };
+  const person = () => personById(live.state, pid) || { id: pid, name: t('this person'), languages: [] };
   const closeForm = () => { parts.langForm.hidden = true; parts.langChange.hidden = false; clean(parts.langInput); };
   parts.langChange.addEventListener('click', () => {
     // Names, not codes: what the facilitator reads is what they edit (the server takes both).
@@ -508,64 +739,67 @@ function wirePersonRow(pid, parts, linkForm) {
     e.preventDefault();
     const languages = readLanguages(parts.langInput.value);
     const p = person();
-    const done = languages.length ? `${p.name} talks in ${languages.join(', ')}.`
-      : `${p.name}: no languages stated (their phone's language is used).`;
+    const done = languages.length ? t('{name} talks in {languages}.', { name: p.name, languages: languages.join(t(', ')) })
+      : t('{name}: no languages stated (their phone’s language is used).', { name: p.name });
     const ack = await send('set_participant', { participant_id: pid, languages }, $('people-msg'), done);
     if (ack.ok) { closeForm(); parts.langChange.focus(); }
   });
   linkForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const other = personById(live.state, Number(parts.withSelect.value));
-    if (!other) { say($('people-msg'), `Choose who ${person().name} sits with.`, 'error'); return; }
+    if (!other) { say($('people-msg'), t('Choose who {name} sits with.', { name: person().name }), 'error'); return; }
     const ack = await send('link_companions', { participant_ids: [pid, other.id] }, $('people-msg'),
-      `${person().name} and ${other.name} sit at one table from the next seating.`);
+      t('{name} and {other} sit at one table from the next seating.', { name: person().name, other: other.name }));
     if (ack.ok) parts.withSelect.value = '';
   });
   parts.unlink.addEventListener('click', () => {
     const p = person();
-    send('unlink_companion', { participant_id: pid }, $('people-msg'), `${p.name} no longer sits with the others.`);
+    send('unlink_companion', { participant_id: pid }, $('people-msg'), t('{name} no longer sits with the others.', { name: p.name }));
   });
+  parts.pick.addEventListener('change', updateRemovePicked);
   parts.stay.addEventListener('change', () => send('set_participant',
     { participant_id: pid, stays_seated: parts.stay.checked }, $('people-msg')));
   parts.left.addEventListener('click', async () => {
     const p = person();
-    if (await confirmAction(`Mark ${p.name} as left?`,
-      'They lose their seat and are not seated again.', 'Mark as left')) {
-      send('set_participant', { participant_id: pid, left: true }, $('people-msg'), `${p.name} is marked as left.`);
+    if (await confirmAction(t('Mark {name} as left?', { name: p.name }),
+      t('They lose their seat and are not seated again.'), t('Mark as left'))) {
+      send('set_participant', { participant_id: pid, left: true }, $('people-msg'), t('{name} is marked as left.', { name: p.name }));
     }
   });
 }
 
 function updatePersonRow(state, parts, p, seats, groups, choices) {
-  const table = state.tables.find((t) => t.id === seats[String(p.id)]);
+  const table = state.tables.find((x) => x.id === seats[String(p.id)]);
   const group = groupOf(groups, p).map((o) => o.name);
   const asks = asksForCompanion(p);
   parts.tr.className = `${p.present ? 'present' : 'away'}${asks ? ' asks' : ''}`;
   parts.name.textContent = p.name;
   parts.org.textContent = p.organisation || '—';
-  parts.status.className = `pill ${p.present ? 'pill-on' : 'pill-off'}`;
-  parts.status.textContent = p.present ? 'present' : 'away';
-  parts.table.textContent = table ? table.label : '—';
+  const waiting = p.admitted === false;
+  parts.status.className = `pill ${waiting ? 'pill-wait' : p.present ? 'pill-on' : 'pill-off'}`;
+  parts.status.textContent = waiting ? t('waiting to be let in') : p.present ? t('present') : t('away');
+  parts.pick.setAttribute('aria-label', t('Select {name}', { name: p.name }));
+  parts.table.textContent = table ? tableLabel(table.label) : '—';
 
   const langs = languageNames(p);
-  parts.langNames.textContent = langs.length ? langs.join(', ') : 'not stated';
+  parts.langNames.textContent = langs.length ? langs.join(t(', ')) : t('not stated');
   parts.langNames.classList.toggle('muted', !langs.length);
-  parts.langChange.setAttribute('aria-label', `Change the languages of ${p.name}`);
-  parts.langInput.setAttribute('aria-label', `Languages ${p.name} talks in, separated by commas`);
-  parts.langSave.setAttribute('aria-label', `Save the languages of ${p.name}`);
+  parts.langChange.setAttribute('aria-label', t('Change the languages of {name}', { name: p.name }));
+  parts.langInput.setAttribute('aria-label', t('Languages {name} talks in, separated by commas', { name: p.name }));
+  parts.langSave.setAttribute('aria-label', t('Save the languages of {name}', { name: p.name }));
 
   // Nobody yet: the row shows only "Sit with…", one line lower in a table of 70.
   parts.withNames.textContent = nameList(group);
   parts.withLine.hidden = !group.length;
-  parts.unlink.setAttribute('aria-label', `Unlink ${p.name}: no longer sits with ${nameList(group)}`);
+  parts.unlink.setAttribute('aria-label', t('Unlink {name}: no longer sits with {names}', { name: p.name, names: nameList(group) }));
   parts.ask.hidden = !asks;
-  parts.withSelect.setAttribute('aria-label', `${p.name} sits with…`);
-  parts.link.setAttribute('aria-label', `Link ${p.name} with the person chosen`);
+  parts.withSelect.setAttribute('aria-label', t('{name} sits with…', { name: p.name }));
+  parts.link.setAttribute('aria-label', t('Link {name} with the person chosen', { name: p.name }));
   fillCompanionSelect(parts.withSelect, choices, p);
 
   if (document.activeElement !== parts.stay) parts.stay.checked = !!p.stays_seated;
-  parts.stay.setAttribute('aria-label', `${p.name} stays seated`);
-  parts.left.setAttribute('aria-label', `Mark as left: ${p.name}`);
+  parts.stay.setAttribute('aria-label', t('{name} stays seated', { name: p.name }));
+  parts.left.setAttribute('aria-label', t('Mark as left: {name}', { name: p.name }));
 }
 
 function renderPeople(state, seats) {
@@ -583,38 +817,79 @@ function renderPeople(state, seats) {
   });
   for (const [id, parts] of personRows) if (!seen.has(id)) { parts.tr.remove(); personRows.delete(id); }
   $('people-empty').hidden = people.length > 0;
+  $('people-tools').hidden = people.length === 0;
+  updateRemovePicked();
   setText('people-count', people.length ? `· ${people.length}` : '');
   // With 70 rows a marker far down the table is easy to miss: say it once at the top too.
   const asking = people.filter(asksForCompanion).map((p) => p.name);
   $('companion-ask').hidden = !asking.length;
   setText('companion-ask', asking.length
-    ? `${nameList(asking)} ${plural(asking.length, 'asks', 'ask')} to sit with someone: choose who in “Sits with”.` : '');
+    ? tn(asking.length, '{names} asks to sit with someone: choose who in “Sits with”.', { names: nameList(asking) }) : '');
 }
 
-function wireLive() {
-  $('move-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const who = Number($('move-who').value);
-    const to = Number($('move-to').value);
-    if (!who || !to) { say($('move-msg'), 'Choose a person and a table.', 'error'); return; }
-    const table = live.state.tables.find((t) => t.id === to);
-    send('move_participant', { participant_id: who, table_id: to }, $('move-msg'),
-      `Moved to ${table ? table.label : 'the table'}.`);
+function pickedIds() {
+  return [...personRows].filter(([, parts]) => parts.pick.checked).map(([id]) => id);
+}
+
+function updateRemovePicked() {
+  const n = pickedIds().length;
+  const button = $('remove-picked');
+  button.disabled = n === 0;
+  button.textContent = n ? tn(n, 'Remove {n} selected') : t('Remove selected');
+  const all = $('pick-all');
+  all.checked = n > 0 && n === personRows.size;
+  all.indeterminate = n > 0 && n < personRows.size;
+}
+
+// A flood of fake names, or a group that went home: removed in one go, after one question.
+function wirePeopleTools() {
+  $('pick-all').addEventListener('change', () => {
+    for (const parts of personRows.values()) parts.pick.checked = $('pick-all').checked;
+    updateRemovePicked();
   });
-  const text = $('announce-text');
-  text.addEventListener('input', () => setText('announce-count', `${text.value.length} / 280`));
-  $('announce-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const value = text.value.trim();
-    if (!value) { say($('announce-msg'), 'Type the announcement first.', 'error'); return; }
-    const ack = await send('announce', { text: value }, $('announce-msg'), 'Sent to every phone and the board.');
-    if (ack.ok && text.value.trim() === value) { text.value = ''; setText('announce-count', '0 / 280'); }
+  $('remove-picked').addEventListener('click', async () => {
+    const ids = pickedIds();
+    if (!ids.length) return;
+    const names = ids.map((id) => (personById(live.state, id) || {}).name).filter(Boolean);
+    const ok = await confirmAction(tn(ids.length, 'Remove {n} people?'),
+      t('{names} lose their seats and are not seated again. Their notes stay.', { names: nameList(names) }),
+      t('Remove'));
+    if (!ok) return;
+    const ack = await send('remove_participants', { participant_ids: ids }, $('people-msg'),
+      tn(ids.length, '{n} people removed.'));
+    if (ack.ok) { for (const parts of personRows.values()) parts.pick.checked = false; updateRemovePicked(); }
+  });
+}
+
+// Newcomers waiting to be let in (the café's "I let newcomers in myself" switch): listed where
+// the facilitator looks during a round, each with its own button and one for everyone.
+function renderWaiting(state) {
+  const waiting = (state.participants || []).filter((p) => p.admitted === false);
+  $('waiting').hidden = !waiting.length;
+  setText('waiting-title', tn(waiting.length, '{n} waiting to be let in'));
+  const list = $('waiting-list');
+  list.replaceChildren(...waiting.map((p) => {
+    const button = el('button', { type: 'button', class: 'btn btn-small btn-quiet', id: `admit-${p.id}`,
+      text: t('Let in'), 'aria-label': t('Let in: {name}', { name: p.name }) });
+    button.addEventListener('click', () => send('admit_participants', { participant_ids: [p.id] },
+      $('waiting-msg'), t('{name} is in.', { name: p.name })));
+    return el('li', {}, el('span', { class: 'waiting-name', text: p.name }),
+      el('span', { class: 'muted', text: p.organisation ? ` · ${p.organisation}` : '' }), button);
+  }));
+}
+
+function wireWaiting() {
+  $('admit-all').addEventListener('click', () => {
+    const ids = (live.state.participants || []).filter((p) => p.admitted === false).map((p) => p.id);
+    if (ids.length) send('admit_participants', { participant_ids: ids }, $('waiting-msg'), tn(ids.length, '{n} let in.'));
   });
 }
 
 // --- set-up: café, topics and tables, rounds ----------------------------------------------
 
-const DEFAULT_MIN_TABLE = 3;   // a café without settings.min_table_size seats at least 3 a table
+const DEFAULT_MIN_TABLE = 3;      // a café without settings.min_table_size seats at least 3 a table
+const DEFAULT_WARNING_S = 120;    // ...and warns 2 minutes before a discussion ends
+const WARNING_MAX_S = 900;
 
 function renderCafeForm(state) {
   const s = state.cafe.settings || {};
@@ -622,12 +897,15 @@ function renderCafeForm(state) {
   setField($('dots-input'), s.dots_per_round);
   setField($('harvest-dots-input'), s.harvest_dots ?? 5);
   setField($('lock-cafe'), s.locked);
+  setField($('approve-joins'), s.approve_joins);
   setField($('passcode-input'), s.passcode || '');
   setField($('auto-advance'), s.auto_advance);
   setField($('final-home'), s.final_round_home);
   setField($('hosts-choose'), s.hosts_choose);
   setField($('board-language'), s.board_language || '');
   setField($('min-table-input'), s.min_table_size ?? DEFAULT_MIN_TABLE);
+  setField($('warning-input'), String((s.warning_seconds ?? DEFAULT_WARNING_S) / 60));
+  setField($('chime-input'), s.chime ?? true);
 }
 
 function wireCafeForm() {
@@ -636,7 +914,8 @@ function wireCafeForm() {
   $('cafe-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const settings = { auto_advance: $('auto-advance').checked, final_round_home: $('final-home').checked,
-      hosts_choose: $('hosts-choose').checked, board_language: $('board-language').value || null };
+      hosts_choose: $('hosts-choose').checked, board_language: $('board-language').value || null,
+      chime: $('chime-input').checked };
     const dots = $('dots-input').value;
     if (dots !== '') settings.dots_per_round = Number(dots);
     const harvestDots = $('harvest-dots-input').value;
@@ -645,21 +924,40 @@ function wireCafeForm() {
     if (minTable !== '') {
       const n = Number(minTable);
       if (!Number.isInteger(n) || n < 1 || n > 10) {
-        say($('cafe-msg'), 'At least 1 and at most 10 people at a table.', 'error');
+        say($('cafe-msg'), t('At least 1 and at most 10 people at a table.'), 'error');
         return;
       }
       settings.min_table_size = n;
     }
-    const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), 'Saved.');
+    const warning = $('warning-input').value;
+    if (warning !== '') {
+      const seconds = Math.round(Number(warning) * 60);
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > WARNING_MAX_S) {
+        say($('cafe-msg'), t('The warning comes 0 to 15 minutes before the end (0: no warning).'), 'error');
+        return;
+      }
+      settings.warning_seconds = seconds;
+    }
+    const ack = await send('update_cafe', { title: $('cafe-title-input').value.trim(), settings }, $('cafe-msg'), t('Saved.'));
     if (ack.ok) {
       clean($('cafe-title-input'), $('dots-input'), $('harvest-dots-input'), $('auto-advance'), $('final-home'),
-        $('hosts-choose'), $('board-language'), $('min-table-input'));
+        $('hosts-choose'), $('board-language'), $('min-table-input'), $('warning-input'), $('chime-input'));
     }
   });
 }
 
 const topicRows = new Map();   // topic id -> its editor parts
 const tableRows = new Map();   // table id -> its editor parts
+
+function topicVersions(parts) {
+  const out = {};
+  for (const [lang, fields] of Object.entries(parts.tr.inputs)) {
+    const spec = {};
+    for (const [key, input] of Object.entries(fields)) if (input.value.trim()) spec[key] = input.value.trim();
+    if (Object.keys(spec).length) out[lang] = spec;
+  }
+  return out;
+}
 
 function makeTopicRow(topicId) {
   const id = (k) => `topic-${topicId}-${k}`;
@@ -669,51 +967,57 @@ function makeTopicRow(topicId) {
     colour: el('input', { type: 'color', id: id('colour') }),
     msg: el('p', { class: 'form-msg', role: 'status' }),
     tables: el('ul', { class: 'table-editor' }),
-    up: el('button', { type: 'button', id: id('up'), class: 'btn btn-small btn-quiet', text: '↑', 'aria-label': 'Move topic up' }),
-    down: el('button', { type: 'button', id: id('down'), class: 'btn btn-small btn-quiet', text: '↓', 'aria-label': 'Move topic down' }),
-    remove: el('button', { type: 'button', id: id('remove'), class: 'btn btn-small btn-quiet', text: 'Remove topic' }),
-    addTable: el('button', { type: 'button', id: id('add-table'), class: 'btn btn-small btn-quiet', text: '+ Add a table' }),
+    up: el('button', { type: 'button', id: id('up'), class: 'btn btn-small btn-quiet', text: '↑', 'aria-label': t('Move topic up') }),
+    down: el('button', { type: 'button', id: id('down'), class: 'btn btn-small btn-quiet', text: '↓', 'aria-label': t('Move topic down') }),
+    remove: el('button', { type: 'button', id: id('remove'), class: 'btn btn-small btn-quiet', text: t('Remove topic') }),
+    addTable: el('button', { type: 'button', id: id('add-table'), class: 'btn btn-small btn-quiet', text: t('+ Add a table') }),
     chip: el('span', { class: 'swatch', 'aria-hidden': 'true' }),
+    tr: translationBox((lang, key) => id(`tr-${lang}-${key}`), [
+      { key: 'name', label: t('Topic name'), max: 80 },
+      { key: 'description', label: t('Description'), max: 280 }]),
   };
   const form = el('form', { class: 'topic-form' },
     el('div', { class: 'field-row' },
       parts.chip,
-      el('label', { class: 'grow' }, 'Topic name ', parts.name),
-      el('label', {}, 'Colour ', parts.colour),
+      el('label', { class: 'grow' }, `${t('Topic name')} `, parts.name),
+      el('label', {}, `${t('Colour')} `, parts.colour),
       el('div', { class: 'order' }, parts.up, parts.down)),
-    el('label', {}, 'Description ', parts.description),
+    el('label', {}, `${t('Description')} `, parts.description),
+    parts.tr.details,
     el('div', { class: 'field-row' },
-      el('button', { type: 'submit', class: 'btn btn-small', text: 'Save topic' }),
+      el('button', { type: 'submit', class: 'btn btn-small', text: t('Save topic') }),
       parts.remove, parts.msg));
   parts.li = el('li', { class: 'topic-edit', id: `topic-${topicId}` }, form, parts.tables,
     el('div', { class: 'field-row' }, parts.addTable));
   form.addEventListener('input', markDirty);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    // `translations` replaces all the area's versions: what the boxes hold now.
     const ack = await send('update_topic', { topic_id: topicId, name: parts.name.value.trim(),
-      description: parts.description.value.trim(), colour: parts.colour.value }, parts.msg, 'Saved.');
-    if (ack.ok) clean(parts.name, parts.description, parts.colour);
+      description: parts.description.value.trim(), colour: parts.colour.value,
+      translations: topicVersions(parts) }, parts.msg, t('Saved.'));
+    if (ack.ok) clean(parts.name, parts.description, parts.colour, ...parts.tr.details.querySelectorAll('input'));
   });
   parts.up.addEventListener('click', () => reorderTopic(topicId, -1, parts.msg));
   parts.down.addEventListener('click', () => reorderTopic(topicId, +1, parts.msg));
   parts.remove.addEventListener('click', async () => {
     const topic = topicById(live.state, topicId);
-    if (await confirmAction(`Remove “${topic ? topic.name : 'this topic'}”?`,
-      'The topic and its tables are removed.', 'Remove topic')) {
+    if (await confirmAction(topic ? t('Remove “{topic}”?', { topic: topic.name }) : t('Remove this topic?'),
+      t('The topic and its tables are removed.'), t('Remove topic'))) {
       send('remove_topic', { topic_id: topicId }, parts.msg);
     }
   });
   parts.addTable.addEventListener('click', () => {
-    const tables = live.state.tables.filter((t) => t.topic_id === topicId);
+    const tables = live.state.tables.filter((x) => x.topic_id === topicId);
     const capacity = tables.length ? tables[tables.length - 1].capacity : 5;
     send('add_table', { topic_id: topicId, capacity }, parts.msg,
-      isRunning(live.state) ? 'Table added: it is used from the next round.' : 'Table added.');
+      isRunning(live.state) ? t('Table added: it is used from the next round.') : t('Table added.'));
   });
   return parts;
 }
 
 async function reorderTopic(topicId, delta, msg) {
-  const order = live.state.topics.map((t) => t.id);
+  const order = live.state.topics.map((x) => x.id);
   const i = order.indexOf(topicId);
   const j = i + delta;
   if (j < 0 || j >= order.length) return;
@@ -734,27 +1038,27 @@ function makeTableRow(tableId) {
     label: el('input', { id: id('label'), maxlength: 40, required: true, class: 'w-label' }),
     capacity: el('input', { type: 'number', id: id('capacity'), min: 1, max: 50, class: 'num' }),
     host: el('select', { id: id('host') }),
-    remove: el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: 'Remove' }),
+    remove: el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: t('Remove') }),
     msg: el('span', { class: 'form-msg', role: 'status' }),
   };
   const form = el('form', { class: 'table-form field-row' },
-    el('label', {}, 'Table ', parts.label),
-    el('label', {}, 'Seats ', parts.capacity),
-    el('label', {}, 'Host ', parts.host),
-    el('button', { type: 'submit', class: 'btn btn-small', text: 'Save' }),
+    el('label', {}, `${t('Table')} `, parts.label),
+    el('label', {}, `${t('Seats')} `, parts.capacity),
+    el('label', {}, `${t('Host')} `, parts.host),
+    el('button', { type: 'submit', class: 'btn btn-small', text: t('Save') }),
     parts.remove, parts.msg);
   parts.li = el('li', { id: `table-${tableId}` }, form);
   form.addEventListener('input', (e) => { if (e.target !== parts.host) markDirty(e); });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const ack = await send('update_table', { table_id: tableId, label: parts.label.value.trim(),
-      capacity: Number(parts.capacity.value) }, parts.msg, 'Saved.');
+      capacity: Number(parts.capacity.value) }, parts.msg, t('Saved.'));
     if (ack.ok) clean(parts.label, parts.capacity);
   });
   parts.host.addEventListener('change', async () => {
     const ack = await send('set_host', { table_id: tableId,
-      participant_id: parts.host.value ? Number(parts.host.value) : null }, parts.msg, 'Host set.');
-    const table = live.state && live.state.tables.find((t) => t.id === tableId);
+      participant_id: parts.host.value ? Number(parts.host.value) : null }, parts.msg, t('Host set.'));
+    const table = live.state && live.state.tables.find((x) => x.id === tableId);
     if (!ack.ok && table) parts.host.value = String(table.host_id ?? '');
   });
   parts.remove.addEventListener('click', () => send('remove_table', { table_id: tableId }, parts.msg));
@@ -773,13 +1077,18 @@ function renderTopics(state) {
     setField(row.name, topic.name);
     setField(row.description, topic.description);
     setField(row.colour, topic.colour);
+    const versions = topic.translations || {};
+    for (const [lang, fields] of Object.entries(row.tr.inputs)) {
+      for (const [key, input] of Object.entries(fields)) setField(input, (versions[lang] || {})[key] || '');
+    }
+    langTags(row.tr.tags, filledLanguages(row.tr.details));
     row.chip.style.background = topic.colour;
     row.up.disabled = index === 0;
     row.down.disabled = index === state.topics.length - 1;
     row.remove.hidden = !editable;
-    row.addTable.textContent = state.cafe.status === 'running' ? '+ Add a table (from the next round)' : '+ Add a table';
+    row.addTable.textContent = state.cafe.status === 'running' ? t('+ Add a table (from the next round)') : t('+ Add a table');
     if (list.children[index] !== row.li) list.insertBefore(row.li, list.children[index] || null);
-    const tables = state.tables.filter((t) => t.topic_id === topic.id);
+    const tables = state.tables.filter((x) => x.topic_id === topic.id);
     tables.forEach((table, k) => {
       seen.add(`t${table.id}`);
       let tr = tableRows.get(table.id);
@@ -801,11 +1110,12 @@ function wireAddTopic() {
   $('add-topic-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = $('new-topic-name').value.trim();
-    if (!name) { say($('add-topic-msg'), 'Give the topic a name.', 'error'); return; }
+    if (!name) { say($('add-topic-msg'), t('Give the topic a name.'), 'error'); return; }
     const payload = { name, description: $('new-topic-description').value.trim(), colour: $('new-topic-colour').value,
       tables: Number($('new-topic-tables').value || 0), capacity: Number($('new-topic-capacity').value || 5) };
     const ack = await send('add_topic', payload, $('add-topic-msg'),
-      isRunning(live.state) ? `“${name}” added: its tables are used from the next round.` : `“${name}” added.`);
+      isRunning(live.state) ? t('“{topic}” added: its tables are used from the next round.', { topic: name })
+        : t('“{topic}” added.', { topic: name }));
     // Clear only what is still the sent text: the person may already be typing the next topic.
     if (ack.ok && $('new-topic-name').value.trim() === name) {
       $('new-topic-name').value = '';
@@ -820,36 +1130,58 @@ let roundsSig = '';
 
 function defaultRound(prev) {
   return { question: '', topic_questions: {}, discuss_seconds: prev ? prev.discuss_seconds : 20 * 60,
-    move_seconds: prev ? prev.move_seconds : 2 * 60 };
+    move_seconds: prev ? prev.move_seconds : 2 * 60, translations: {} };
 }
 
 function roundRow(state, round, index) {
   const n = index + 1;
   const id = (k) => `round-${n}-${k}`;
   const moveInSeconds = round.move_seconds % 60 !== 0;
-  const moveUnit = el('select', { id: id('move-unit'), 'aria-label': `Round ${n} move time unit` },
-    el('option', { value: 'min', text: 'min' }), el('option', { value: 's', text: 's' }));
+  const moveUnit = el('select', { id: id('move-unit'), 'aria-label': t('Round {round} move time unit', { round: n }) },
+    el('option', { value: 'min', text: t('min') }), el('option', { value: 's', text: t('s') }));
   moveUnit.value = moveInSeconds ? 's' : 'min';
   const started = isRunning(state) && n < state.cafe.current_round;
-  const overrides = state.topics.map((t) => el('label', { class: 'override' },
-    el('span', { class: 'swatch', style: { background: t.colour }, 'aria-hidden': 'true' }), `${t.name} `,
-    el('input', { id: `round-${n}-topic-${t.id}`, 'data-topic': t.id, maxlength: 280,
-      value: (round.topic_questions || {})[String(t.id)] || '', placeholder: 'Same question as everyone' })));
-  const hasOverride = Object.values(round.topic_questions || {}).some(Boolean);
-  return el('li', { class: `round-edit${started ? ' done' : ''}`, 'data-n': n },
-    el('h4', { text: `Round ${n}${started ? ' (played)' : ''}` }),
-    el('label', {}, 'Question for all tables ',
+  const own = round.topic_questions || {};
+  const overrides = state.topics.map((x) => el('label', { class: 'override' },
+    el('span', { class: 'swatch', style: { background: x.colour }, 'aria-hidden': 'true' }), `${x.name} `,
+    el('input', { id: `round-${n}-topic-${x.id}`, 'data-topic': x.id, maxlength: 280,
+      value: own[String(x.id)] || '', placeholder: t('Same question as everyone') })));
+  const hasOverride = Object.values(own).some(Boolean);
+  const versions = round.translations || {};
+  // Each language's question, and its version of each topic's own question (shown for the
+  // topics that have one in this round).
+  const tr = translationBox((lang, key) => `round-${n}-tr-${lang}-${key}`,
+    [{ key: 'question', label: t('Question for all tables'), max: 280 }],
+    (lang) => state.topics.map((x) => el('label', { class: 'override tr-field', 'data-tr-topic-row': x.id,
+      hidden: !own[String(x.id)] || null },
+    el('span', { class: 'swatch', style: { background: x.colour }, 'aria-hidden': 'true' }), `${x.name} `,
+    el('input', { id: `round-${n}-tr-${lang}-topic-${x.id}`, 'data-lang': lang, 'data-tr-topic': x.id, lang,
+      maxlength: 280, autocomplete: 'off',
+      value: ((versions[lang] || {}).topic_questions || {})[String(x.id)] || '' }))));
+  for (const [lang, fields] of Object.entries(tr.inputs)) fields.question.value = (versions[lang] || {}).question || '';
+  langTags(tr.tags, filledLanguages(tr.details));
+  const li = el('li', { class: `round-edit${started ? ' done' : ''}`, 'data-n': n },
+    el('h4', { text: started ? t('Round {round} (played)', { round: n }) : t('Round {round}', { round: n }) }),
+    el('label', {}, `${t('Question for all tables')} `,
       el('input', { id: id('question'), maxlength: 280, value: round.question || '' })),
-    state.topics.length ? el('details', { open: hasOverride },
-      el('summary', { text: 'A different question for some topics' }), ...overrides) : null,
+    state.topics.length ? el('details', { open: hasOverride, class: 'overrides' },
+      el('summary', { text: t('A different question for some topics') }), ...overrides) : null,
+    tr.details,
     el('div', { class: 'field-row' },
-      el('label', {}, 'Discussion (minutes) ',
+      el('label', {}, `${t('Discussion (minutes)')} `,
         el('input', { type: 'number', id: id('discuss'), min: 1, max: 120, step: 0.5, class: 'num',
           value: String(round.discuss_seconds / 60) })),
-      el('label', {}, 'Move ',
+      el('label', {}, `${t('Move')} `,
         el('input', { type: 'number', id: id('move'), min: 0.1, max: 1800, step: 'any', class: 'num',
           value: String(moveInSeconds ? round.move_seconds : round.move_seconds / 60) })),
       moveUnit));
+  // A topic's own question brings its translation boxes along.
+  li.addEventListener('input', (e) => {
+    const topicId = e.target.dataset && e.target.dataset.topic;
+    if (!topicId) return;
+    for (const row of li.querySelectorAll(`[data-tr-topic-row="${topicId}"]`)) row.hidden = !e.target.value.trim();
+  });
+  return li;
 }
 
 function readRounds() {
@@ -860,24 +1192,44 @@ function readRounds() {
     for (const input of li.querySelectorAll('input[data-topic]')) {
       if (input.value.trim()) topic_questions[input.dataset.topic] = input.value.trim();
     }
+    const translations = {};
+    for (const { code: lang } of LANGS) {
+      const spec = {};
+      const question = $(`round-${n}-tr-${lang}-question`);
+      if (question && question.value.trim()) spec.question = question.value.trim();
+      const perTopic = {};
+      for (const input of li.querySelectorAll(`input[data-tr-topic][data-lang="${lang}"]`)) {
+        // Only for topics that have their own question in this round.
+        if (input.value.trim() && topic_questions[input.dataset.trTopic]) perTopic[input.dataset.trTopic] = input.value.trim();
+      }
+      if (Object.keys(perTopic).length) spec.topic_questions = perTopic;
+      if (Object.keys(spec).length) translations[lang] = spec;
+    }
     const move = Number(get('move').value);
     return {
       question: get('question').value.trim(),
       topic_questions,
       discuss_seconds: Math.round(Number(get('discuss').value) * 60),
       move_seconds: Math.round(get('move-unit').value === 's' ? move : move * 60),
+      translations,
     };
   });
 }
 
 function buildRounds(state, rounds) {
+  // An open Translations box stays open when the rounds are drawn again.
+  const open = new Set([...$('round-editor').querySelectorAll('details[open]')]
+    .map((d) => `${d.closest('li').dataset.n}|${d.className}`));
   $('round-editor').replaceChildren(...rounds.map((r, i) => roundRow(state, r, i)));
+  for (const d of $('round-editor').querySelectorAll('details')) {
+    if (open.has(`${d.closest('li').dataset.n}|${d.className}`)) d.open = true;
+  }
   const count = $('round-count');
   if (document.activeElement !== count) count.value = String(rounds.length);
 }
 
 function renderRounds(state) {
-  const sig = JSON.stringify([state.rounds, state.topics.map((t) => [t.id, t.name, t.colour]),
+  const sig = JSON.stringify([state.rounds, state.topics.map((x) => [x.id, x.name, x.colour]),
     state.cafe.current_round, state.cafe.status]);
   if (sig === roundsSig) return;
   roundsSig = sig;
@@ -907,7 +1259,7 @@ function wireRounds() {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const rounds = readRounds();
-    const ack = await send('set_rounds', { rounds }, $('rounds-msg'), `Saved ${rounds.length} ${plural(rounds.length, 'round', 'rounds')}.`);
+    const ack = await send('set_rounds', { rounds }, $('rounds-msg'), tn(rounds.length, 'Saved {n} rounds.'));
     if (ack.ok) { roundsDirty = false; roundsSig = ''; renderRounds(live.state); }
   });
 }
@@ -916,40 +1268,42 @@ function wireRounds() {
 
 function renderNotes(state) {
   const notes = state.notes || [];
-  const tables = new Map(state.tables.map((t) => [t.id, t]));
-  fillSelect($('notes-filter'), [{ value: '', label: 'All tables' },
-    ...state.tables.map((t) => ({ value: String(t.id), label: t.label,
-      group: (topicById(state, t.topic_id) || {}).name || 'Tables' }))]);
+  const tables = new Map(state.tables.map((x) => [x.id, x]));
+  fillSelect($('notes-filter'), [{ value: '', label: t('All tables') },
+    ...state.tables.map((x) => ({ value: String(x.id), label: tableLabel(x.label),
+      group: (topicById(state, x.topic_id) || {}).name || t('Tables') }))]);
   const only = $('notes-filter').value;
   const shown = only ? notes.filter((n) => String(n.table_id) === only) : notes;
   const hiddenCount = notes.filter((n) => n.hidden).length;
   setText('notes-count', notes.length
-    ? `· ${notes.length}${hiddenCount ? `, ${hiddenCount} hidden` : ''}` : '');
+    ? `· ${notes.length}${hiddenCount ? `, ${tn(hiddenCount, '{n} hidden')}` : ''}` : '');
   $('notes-empty').hidden = shown.length > 0;
   $('notes-empty').textContent = notes.length && !shown.length
-    ? 'No notes at this table yet.' : 'No notes yet. They appear here as the tables write them.';
+    ? t('No notes at this table yet.') : t('No notes yet. They appear here as the tables write them.');
   $('notes-scroll').hidden = shown.length === 0;
   $('notes-list').replaceChildren(...shown.map((n) => {
     const table = tables.get(n.table_id);
+    const quote = n.text.slice(0, 40);
     const button = el('button', { type: 'button', class: `btn btn-small ${n.hidden ? '' : 'btn-danger'}`,
-      id: `${n.hidden ? 'restore' : 'hide'}-${n.id}`, text: n.hidden ? 'Restore' : 'Hide',
-      'aria-label': `${n.hidden ? 'Restore' : 'Hide'} the note “${n.text.slice(0, 40)}”` });
+      id: `${n.hidden ? 'restore' : 'hide'}-${n.id}`, text: n.hidden ? t('Restore') : t('Hide'),
+      'aria-label': n.hidden ? t('Restore the note “{note}”', { note: quote }) : t('Hide the note “{note}”', { note: quote }) });
     button.addEventListener('click', async () => {
       button.disabled = true;
       await send(n.hidden ? 'restore_note' : 'hide_note', { id: n.id }, $('notes-msg'),
-        n.hidden ? 'Restored: the note is back on the phones and the board.'
-          : 'Hidden from every phone and the board.');
+        n.hidden ? t('Restored: the note is back on the phones and the board.')
+          : t('Hidden from every phone and the board.'));
       button.disabled = false;
     });
+    const author = n.author_name || t('Anonymous');
     return el('tr', { class: n.hidden ? 'is-hidden' : '', 'data-id': n.id },
       el('td', { class: 'notes-text' },
         el('span', { class: `swatch sticky-${n.colour}`, 'aria-hidden': 'true' }),
         el('span', { text: n.text }),
-        n.hidden ? el('span', { class: 'pill pill-off', text: 'hidden' }) : null,
-        n.pinned ? el('span', { class: 'pill pill-pin', text: '★ pinned' }) : null),
-      el('td', { text: table ? table.label : '—' }),
+        n.hidden ? el('span', { class: 'pill pill-off', text: t('hidden') }) : null,
+        n.pinned ? el('span', { class: 'pill pill-pin', text: t('★ pinned') }) : null),
+      el('td', { text: table ? tableLabel(table.label) : '—' }),
       el('td', { text: n.round ?? '—' }),
-      el('td', { text: n.author_name || 'Anonymous', title: n.author_name || 'Anonymous' }),
+      el('td', { text: author, title: author }),
       el('td', { class: 'num-cell', text: String(n.votes + (n.harvest_votes || 0)) }),
       el('td', { class: 'notes-actions' }, spotlightButton(state, n), button));
   }));
@@ -958,16 +1312,19 @@ function renderNotes(state) {
 // Show one note large on the board (or take it off); the row is drawn again from the event.
 function spotlightButton(state, note) {
   const on = state.cafe.spotlight === note.id;
+  const quote = note.text.slice(0, 40);
   const button = el('button', {
     type: 'button', class: `btn btn-small${on ? ' btn-primary' : ''}`, id: `spotlight-${note.id}`,
     'aria-pressed': on ? 'true' : 'false', disabled: note.hidden || null,
-    text: on ? 'On the board' : 'Spotlight',
-    'aria-label': `${on ? 'Take off the board' : 'Show large on the board'}: “${note.text.slice(0, 40)}”`,
+    text: on ? t('On the board') : t('Spotlight'),
+    // The accessible name starts with the button's words (what a voice user says to press it).
+    'aria-label': on ? t('On the board: “{note}” — press to take it off', { note: quote })
+      : t('Spotlight “{note}”: show it large on the board', { note: quote }),
   });
   button.addEventListener('click', async () => {
     button.disabled = true;
     await send('spotlight', { note_id: on ? null : note.id }, $('notes-msg'),
-      on ? 'Taken off the board.' : 'On the board, large, until you take it off.');
+      on ? t('Taken off the board.') : t('On the board, large, until you take it off.'));
     button.disabled = false;
   });
   return button;
@@ -975,33 +1332,48 @@ function spotlightButton(state, note) {
 
 // --- who can join: lock, passcode, a new facilitator link -----------------------------------
 
+// The server's rule for a passcode (participants.passcode_of), checked here so the refusal comes
+// in the panel's language: 6 to 12 digits, or two to five words of two letters or more.
+function sayable(passcode) {
+  const said = passcode.replace(/-/g, ' ').split(/\s+/).filter(Boolean).join(' ').toLowerCase();
+  if (/^[0-9]+$/.test(said)) return said.length >= 6 && said.length <= 12;
+  return said.length <= 40 && /^[\p{L}\p{M}]{2,}(?: [\p{L}\p{M}]{2,}){1,4}$/u.test(said);
+}
+
 function wireAccess() {
   const lock = $('lock-cafe');
   lock.addEventListener('change', async () => {
     const locked = lock.checked;
     const ack = await send('update_cafe', { settings: { locked } }, $('access-msg'),
-      locked ? 'Locked: nobody new can join. People already in stay in.' : 'Unlocked: new people can join again.');
+      locked ? t('Locked: nobody new can join. People already in stay in.') : t('Unlocked: new people can join again.'));
     if (!ack.ok) lock.checked = !locked;
+  });
+  const approve = $('approve-joins');
+  approve.addEventListener('change', async () => {
+    const on = approve.checked;
+    const ack = await send('update_cafe', { settings: { approve_joins: on } }, $('access-msg'),
+      on ? t('Newcomers now wait until you let them in (under “Change live”).') : t('Newcomers come straight in again.'));
+    if (!ack.ok) approve.checked = !on;
   });
   const input = $('passcode-input');
   input.addEventListener('input', markDirty);
   $('passcode-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const passcode = input.value.trim();
-    if (passcode && !/^[0-9]{4,8}$/.test(passcode)) {
-      say($('access-msg'), 'A passcode is 4 to 8 digits, easy to say out loud.', 'error');
+    if (passcode && !sayable(passcode)) {
+      say($('access-msg'), t('A passcode is 6 to 12 digits, or two to five words (like “river tables”), easy to say out loud.'), 'error');
       return;
     }
     const ack = await send('update_cafe', { settings: { passcode } }, $('access-msg'),
-      passcode ? `Passcode set: new people type ${passcode} to join. Say it in the room.` : 'Passcode removed.');
+      passcode ? t('Passcode set: new people type {passcode} to join. Say it in the room.', { passcode }) : t('Passcode removed.'));
     if (ack.ok) clean(input);
   });
   $('rotate-link').addEventListener('click', async () => {
-    const ok = await confirmAction('Make a new facilitator link?',
-      'The old link stops working at once, on every laptop that has it. This page carries on with the new one.',
-      'Make a new link');
+    const ok = await confirmAction(t('Make a new facilitator link?'),
+      t('The old link stops working at once, on every laptop that has it. This page carries on with the new one.'),
+      t('Make a new link'));
     if (!ok) return;
-    const ack = await send('rotate_facilitator_link', {}, $('access-msg'), 'A new link is ready: the old one no longer works.');
+    const ack = await send('rotate_facilitator_link', {}, $('access-msg'), t('A new link is ready: the old one no longer works.'));
     if (!ack.ok) return;
     const url = ack.facilitator_url;
     secret = decodeURIComponent(url.slice(url.indexOf('#') + 1));
@@ -1010,23 +1382,13 @@ function wireAccess() {
     history.replaceState(null, '', `${location.pathname}${location.search}#${secret}`);
     setText('new-link-text', url);
     setText('copy-msg', '');
+    setText('fac-copy-msg', '');
     $('new-link').hidden = false;
   });
-  $('copy-link').addEventListener('click', async () => {
-    const text = $('new-link-text').textContent;
-    try {
-      await navigator.clipboard.writeText(text);
-      say($('copy-msg'), 'Copied.');
-    } catch (e) {
-      // No clipboard (plain http on a LAN): select the link so Ctrl+C copies it.
-      const range = document.createRange();
-      range.selectNodeContents($('new-link-text'));
-      const sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
-      say($('copy-msg'), 'Selected: press Ctrl+C (or ⌘C) to copy.');
-    }
-  });
+  $('copy-link').addEventListener('click', () => copyText($('new-link-text').textContent, $('copy-msg'), $('new-link-text')));
+  // The link in the list stays masked on screen (a laptop in a room is seen by others); Copy
+  // takes the whole current link, the new one after a rotation.
+  $('copy-fac-link').addEventListener('click', () => copyText(facilitatorUrl(), $('fac-copy-msg'), $('fac-link-text')));
 }
 
 function showLinkReplaced() {
@@ -1045,7 +1407,8 @@ function showGone() {
   if (live) live.socket.disconnect();
   $('panel').hidden = true;
   $('link-replaced').hidden = true;
-  showDeleted('Everything in it is gone: notes, summaries, names, sign-ups and contacts. Phones and the board have stopped.');
+  showDeleted(t('Everything in it is gone: notes, summaries, names, sign-ups and contacts. Phones and the board have stopped.'),
+    t('This café has been deleted'));
 }
 
 // --- harvest: live tallies, top notes, sign-ups, exports, Day 2, deletion --------------------
@@ -1054,7 +1417,7 @@ const TOP_NOTES = 3;
 
 function topicHarvest(state) {
   const notes = (state.notes || []).filter((n) => !n.hidden);
-  const topicOf = new Map(state.tables.map((t) => [t.id, t.topic_id]));
+  const topicOf = new Map(state.tables.map((x) => [x.id, x.topic_id]));
   const sum = (list, key) => list.reduce((n, x) => n + (x[key] || 0), 0);
   return state.topics.map((topic) => {
     const own = notes.filter((n) => topicOf.get(n.table_id) === topic.id);
@@ -1067,8 +1430,8 @@ function topicHarvest(state) {
 
 function renderHarvest(state) {
   const rows = topicHarvest(state);
-  const tables = new Map(state.tables.map((t) => [t.id, t]));
-  setText('harvest-when', state.cafe.status === 'harvest' ? '· the room is harvesting now' : '· available at any time');
+  const tables = new Map(state.tables.map((x) => [x.id, x]));
+  setText('harvest-when', state.cafe.status === 'harvest' ? t('· the room is harvesting now') : t('· available at any time'));
   const cell = (cls, n) => el('td', { class: `num-cell ${cls}`, text: String(n) });
   const total = (key) => rows.reduce((n, r) => n + (Array.isArray(r[key]) ? r[key].length : r[key]), 0);
   $('tally').replaceChildren(...rows.map((r) => el('tr', { id: `tally-${r.topic.id}`, 'data-topic': r.topic.id },
@@ -1076,37 +1439,38 @@ function renderHarvest(state) {
       el('span', { class: 'swatch', style: { background: r.topic.colour }, 'aria-hidden': 'true' }), ` ${r.topic.name}`),
     cell('t-notes', r.notes.length), cell('t-votes', r.votes), cell('t-harvest', r.harvest),
     cell('t-signups', r.people.length))),
-  el('tr', { class: 'tally-total', id: 'tally-total' }, el('th', { scope: 'row', text: 'All topics' }),
+  el('tr', { class: 'tally-total', id: 'tally-total' }, el('th', { scope: 'row', text: t('All topics') }),
     cell('t-notes', total('notes')), cell('t-votes', total('votes')), cell('t-harvest', total('harvest')),
     cell('t-signups', total('people'))));
 
   $('harvest-topics-panel').replaceChildren(...rows.map((r) => el('section', {
     class: 'harvest-topic-card', id: `harvest-card-${r.topic.id}`, 'aria-label': r.topic.name },
   el('h3', { class: 'topic-chip', text: r.topic.name, style: { background: r.topic.colour, color: inkFor(r.topic.colour) } }),
-  el('h4', { text: 'Top notes' }),
+  el('h4', { text: t('Top notes') }),
   r.top.length ? el('ol', { class: 'top-notes' }, ...r.top.map((n) => {
     const table = tables.get(n.table_id);
     return el('li', {},
       el('span', { class: 'top-text', text: n.text }),
-      el('span', { class: 'top-meta', text: `● ${n.votes} in rounds · ${n.harvest_votes || 0} in harvest · ${table ? table.label : ''}` }));
-  })) : el('p', { class: 'empty', text: r.notes.length ? 'No dots yet.' : 'No notes yet.' }),
-  el('h4', { text: `Working group (${r.people.length})` }),
+      el('span', { class: 'top-meta', text: `● ${t('{votes} in rounds · {harvest} in harvest', { votes: n.votes, harvest: n.harvest_votes || 0 })}${
+        table ? ` · ${tableLabel(table.label)}` : ''}` }));
+  })) : el('p', { class: 'empty', text: r.notes.length ? t('No dots yet.') : t('No notes yet.') }),
+  el('h4', { text: t('Working group ({n})', { n: r.people.length }) }),
   r.people.length ? el('ul', { class: 'name-list signups' }, ...r.people.map((s) => el('li', { text: s.name })))
-    : el('p', { class: 'empty', text: 'Nobody has signed up yet.' }))));
+    : el('p', { class: 'empty', text: t('Nobody has signed up yet.') }))));
 }
 
 async function download(button) {
   const kind = button.dataset.kind;
   const msg = $('export-msg');
   button.disabled = true;
-  say(msg, `Preparing ${kind}…`);
+  say(msg, t('Preparing {file}…', { file: kind }));
   try {
     // The secret goes in a header, never in the address: no log or Referer ever holds it.
     const res = await fetch(`/f/${encodeURIComponent(code)}/export/${kind}`, {
       headers: { Authorization: `Bearer ${secret}` }, cache: 'no-store' });
     if (!res.ok) {
-      say(msg, res.status === 403 ? 'This link no longer opens the exports: open the newest facilitator link.'
-        : `The export did not work (error ${res.status}). Please try again.`, 'error');
+      say(msg, res.status === 403 ? t('This link no longer opens the exports: open the newest facilitator link.')
+        : t('The export did not work (error {status}). Please try again.', { status: res.status }), 'error');
       return;
     }
     const url = URL.createObjectURL(await res.blob());
@@ -1116,9 +1480,9 @@ async function download(button) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    say(msg, `Downloaded ${name}.`);
+    say(msg, t('Downloaded {file}.', { file: name }));
   } catch (e) {
-    say(msg, 'No connection to the server. Check the network and try again.', 'error');
+    say(msg, t('No connection to the server. Check the network and try again.'), 'error');
   } finally {
     button.disabled = false;
   }
@@ -1133,20 +1497,23 @@ function wireHarvest() {
     const carry = Number($('carry-notes').value || 0);
     $('duplicate-button').disabled = true;
     const ack = await send('duplicate_cafe', { carry_top_notes: carry }, $('duplicate-msg'),
-      'Day 2 is ready: open its link to check it. This café is unchanged.');
+      t('Day 2 is ready: open its link to check it. This café is unchanged.'));
     $('duplicate-button').disabled = false;
     if (!ack.ok) return;
     setText('duplicate-code', ack.code);
     const link = $('duplicate-link');
     link.href = ack.facilitator_url;
     link.textContent = ack.facilitator_url;
+    setText('duplicate-copy-msg', '');
     $('duplicate-links').hidden = false;
   });
+  $('copy-duplicate-link').addEventListener('click',
+    () => copyText($('duplicate-link').href, $('duplicate-copy-msg'), $('duplicate-link')));
   $('delete-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const typed = $('delete-confirm').value.trim();
     if (typed.toUpperCase().replace(/[^A-Z0-9]/g, '') !== code.toUpperCase()) {
-      say($('delete-msg'), `To delete, type the café code ${code} in the box.`, 'error');
+      say($('delete-msg'), t('To delete, type the café code {code} in the box.', { code }), 'error');
       $('delete-confirm').focus();
       return;
     }
@@ -1181,9 +1548,15 @@ function render(state, changed) {
   if ((changed || []).some((ev) => PLAN_EVENTS.has(ev.type))) schedulePreview();
   // Rebuilt rows get their focus back, so the keyboard never loses its place.
   if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
+  // The phase's event drew the new layout: show what the click did (once more, after the ack).
+  if (revealing && (changed || []).some((ev) => PLAN_EVENTS.has(ev.type) || ev.type === 'cafe_opened')) {
+    if (Date.now() < revealing.until) { const { id } = revealing; requestAnimationFrame(() => reveal(id)); }
+    revealing = null;
+  }
   tick();
 }
 
+let lastSecond = -1;
 function tick() {
   const state = live && live.state;
   if (!state) return;
@@ -1193,7 +1566,10 @@ function tick() {
   node.hidden = ms === null;
   node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
   node.dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
-  if (isRunning(state)) setText('phase-label', phaseLabel(state, live));
+  if (isRunning(state)) setText('phase-label', phaseText(state));
+  // The announcement's end, once a second: it goes at `until` even before the server says so.
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) { lastSecond = second; renderAnnouncement(state); }
 }
 
 function denied() {
@@ -1210,6 +1586,8 @@ if (!secret) {
   wireAddTopic();
   wireRounds();
   wireAccess();
+  wireWaiting();
+  wirePeopleTools();
   wireHarvest();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
   live = connectLive({
@@ -1218,7 +1596,7 @@ if (!secret) {
     // A snapshot (the first, or after a long reconnect) may change anything: ask at once.
     onState: (state) => { render(state, []); schedulePreview(0); },
     onChange: render,
-    onStatus: (s) => { if (!linkReplaced && !gone) showStatus($('conn'), s); },
+    onStatus: (s) => { if (!linkReplaced && !gone) showConnection($('conn'), s); },
     onRefused: () => { live.socket.disconnect(); if (!linkReplaced) denied(); },
     onDeleted: showGone,
   });
