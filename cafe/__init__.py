@@ -26,6 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LANGUAGES = list(i18n.LANGUAGES)
 
 
+# How many times max_payload_bytes a message may be before Engine.IO drops the connection.
+OVERSIZE_WALL = 16
+
+
 @dataclass(frozen=True)
 class Connection:
     """Who a socket is, fixed at connect from its `auth` payload (never from the socket id)."""
@@ -130,7 +134,9 @@ def create_app(config: Config | None = None) -> Flask:
         async_mode=config.async_mode,
         message_queue=config.message_queue,
         channel=config.queue_channel,
-        max_http_buffer_size=config.max_payload_bytes,
+        # The hard wall, where Engine.IO closes the connection. Below it and above
+        # max_payload_bytes, a command is answered `too_large` (realtime.guard_sessions).
+        max_http_buffer_size=config.max_payload_bytes * OVERSIZE_WALL,
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
         # None keeps engine.io's same-origin check; a list admits exactly those origins.

@@ -82,6 +82,9 @@ class Config:
     # Whether anyone who reaches the start page may create (or import) a café: yes on a laptop
     # in the room; a server on the internet sets CAFE_OPEN_CREATION=0.
     open_creation: bool = True
+    # With creation closed, whoever has this key still creates cafés (the start page asks for it;
+    # POST /api/cafes takes it as a bearer token): a hosted server's facilitators.
+    creation_key: str | None = None
     # An import (a template or a full export) may be this large; everything else stays at
     # max_payload_bytes.
     max_import_bytes: int = 2_000_000
@@ -121,6 +124,7 @@ class Config:
             joins_per_minute=_env_float("JOINS_PER_MINUTE", cls.joins_per_minute),
             connect_grace_seconds=_env_float("CONNECT_GRACE_SECONDS", cls.connect_grace_seconds),
             open_creation=_env("OPEN_CREATION", "1") not in ("0", "false", "no"),
+            creation_key=_env("CREATION_KEY", "") or None,
             max_import_bytes=_env_int("MAX_IMPORT_BYTES", cls.max_import_bytes),
             join_burst=_env_int("JOIN_BURST", cls.join_burst),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),

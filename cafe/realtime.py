@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Any, cast
 from flask import request
 from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
+from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
 from cafe import Connection, Runtime, runtime, wire
@@ -457,6 +459,18 @@ def _done(events: list[Event]) -> Ack:
     return {"ok": True, "seq": events[-1].seq if events else None}
 
 
+def _created(name: str, events: list[Event]) -> Ack:
+    """What a command that creates something made, by id, so a client need not search for it."""
+    ack = _done(events)
+    tables = [e.data["table"]["id"] for e in events if e.type == "table_added"]
+    if name == "add_topic":
+        topic = next(e.data["topic"]["id"] for e in events if e.type == "topic_added")
+        ack.update(topic_id=topic, table_ids=tables)
+    elif name == "add_table":
+        ack["table_id"] = tables[0]
+    return ack
+
+
 def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[..., Ack]:
     def handler(payload: Any = None) -> Ack:
         rt = runtime()
@@ -468,7 +482,7 @@ def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[...,
                 raise Invalid("This café no longer exists.", code="not_found")
             events = action(session, cafe, args)
         publish(rt, events)
-        return _done(events)
+        return _created(name, events)
 
     handler.__name__ = f"on_{name}"
     return command(handler)
@@ -617,8 +631,46 @@ def guard_sessions(socketio: SocketIO, rt: Runtime) -> None:
             rt.guard.session_closed(entry[0])
         return closed(eio_sid, reason)
 
+    handle_message = server._handle_eio_message
+
+    def on_message(eio_sid: str, data: Any) -> Any:
+        limit = rt.config.max_payload_bytes
+        if isinstance(data, str) and len(data) * 4 > limit and len(data.encode("utf-8", "replace")) > limit:
+            return _refuse_oversize(socketio, rt, eio_sid, data)
+        return handle_message(eio_sid, data)
+
     server.eio.on("connect", on_handshake)
     server.eio.on("disconnect", on_close)
+    server.eio.on("message", on_message)
+
+
+# A Socket.IO event packet's head: type 2, an optional namespace, the ack id, the event name.
+_EVENT_HEAD = re.compile(r'2(?:(/[^,]{0,100}),)?(\d{1,15})\["([A-Za-z_]{1,40})"')
+
+
+def _refuse_oversize(socketio: SocketIO, rt: Runtime, eio_sid: str, data: str) -> None:
+    """Answer a command larger than max_payload_bytes with `too_large`, unread, and stay open.
+
+    Only the packet's head is parsed (never the body): a command with an ack id gets its ack;
+    anything else over the limit is dropped and logged (our clients send nothing of the kind).
+    """
+    server = socketio.server
+    head = _EVENT_HEAD.match(data[:200])
+    if head is None:
+        log.warning("dropped an oversized message (%d characters) that is not a command", len(data))
+        return
+    namespace, ack_id, name = head.group(1) or "/", int(head.group(2)), head.group(3)
+    sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
+    where = rt.sessions.get(eio_sid, ("unknown", 0.0))[0]
+    if sid is not None and not rt.guard.command(sid, where):
+        ack = {"ok": False, "error": {"code": "rate_limited",
+                                      "message": "Too many requests: slow down a little."}}
+    else:
+        log.info("refused %s: %d characters, over the limit", name, len(data))
+        ack = {"ok": False, "error": {"code": "too_large",
+                                      "message": "That is too much to send at once."}}
+    server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace,
+                                                     data=[ack], id=ack_id))
 
 
 def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import json
 from pathlib import Path
@@ -73,17 +74,18 @@ def _cafe_or_404(code: str) -> Any:
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Any:
     """The front page: create a café, or join one by its code."""
-    return render_template("home.html")
+    return _home()
 
 
-def _may_create(rt: Runtime) -> None:
-    """Creating a café: from this server's own pages only, and only where creation is open.
+def _may_create(rt: Runtime, key: str | None) -> None:
+    """Creating a café: from this server's own pages or a script, and only where creation is open
+    or the creation key is given.
 
     A form posted from another site (a page that makes visitors' browsers create cafés here) is
-    refused. With `CAFE_OPEN_CREATION=0` (a server on the internet) nobody creates or imports a
-    café from the start page; its operator creates them (docs/deploy.md).
+    refused. With `CAFE_OPEN_CREATION=0` (a server on the internet) only someone with
+    `CAFE_CREATION_KEY` creates or imports a café (docs/deploy.md).
     """
     # Browsers say where a request comes from in Sec-Fetch-Site; our pages send no referrer, so
     # a form posted from our own start page carries `Origin: null`, which alone proves nothing.
@@ -95,8 +97,31 @@ def _may_create(rt: Runtime) -> None:
         foreign = origin not in (None, "null") and origin.rstrip("/") != request.host_url.rstrip("/")
     if foreign and origin not in (rt.config.allowed_origins or []):
         raise Forbidden(_("Cafés are created from this server's own start page."))
-    if not rt.config.open_creation:
-        raise Forbidden(_("Creating cafés from this page is switched off on this server."))
+    if rt.config.open_creation:
+        return
+    wanted = rt.config.creation_key
+    if not key or not wanted:
+        raise Forbidden(_("Creating cafés is switched off on this server; ask its operator for the "
+                          "creation key."), code="creation_closed")
+    _throttle()
+    if not hmac.compare_digest(key.encode(), wanted.encode()):
+        _wrong_guess()   # guessing the key costs like guessing a link
+        raise Forbidden(_("That creation key is not right."), code="wrong_creation_key")
+
+
+def _form_key() -> str | None:
+    return request.form.get("creation_key") or None
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() or None if header.startswith("Bearer ") else None
+
+
+def _home(error: str | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
+    """The start page; with creation closed it asks for the creation key."""
+    return render_template("home.html", error=error,
+                           creation_closed=not runtime().config.open_creation, **extra), status
 
 
 @bp.post("/cafes")
@@ -104,14 +129,39 @@ def create_cafe() -> Any:
     """Create a café and show its facilitator link once."""
     rt = runtime()
     try:
-        _may_create(rt)
+        _may_create(rt, _form_key())
         with rt.db.transaction() as session:
             created = cafes.create_cafe(session, request.form.get("title"))
     except DomainError as exc:
-        return render_template("home.html", error=exc.message,
-                               title=request.form.get("title", "")), exc.http_status
+        return _home(exc.message, exc.http_status, title=request.form.get("title", ""))
     publish(rt, created.events)
     return _created_page(rt, created)
+
+
+@bp.post("/api/cafes")
+def create_cafe_json() -> Any:
+    """Create a café from a script: `{title}` -> `201 {ok, cafe, facilitator_secret, links}`."""
+    rt = runtime()
+    _throttle()
+    body = _json_body()
+    if not isinstance(body, dict) or set(body) - {"title"}:
+        return _error(Invalid(_("Send a JSON object with the café's title."), code="bad_payload"))
+    try:
+        _may_create(rt, _bearer())
+        with rt.db.transaction() as session:
+            created = cafes.create_cafe(session, body.get("title"))
+    except DomainError as exc:
+        return _error(exc)
+    publish(rt, created.events)
+    code = created.cafe.code
+    base = here_base()
+    return jsonify({
+        "ok": True,
+        "cafe": {"code": code, "title": created.cafe.title, "status": created.cafe.status},
+        "facilitator_secret": created.facilitator_secret,
+        "links": {"facilitator": f"{base}/f/{code}#{created.facilitator_secret}",
+                  "board": f"{base}/b/{code}", "join": join_url(rt, code)},
+    }), 201
 
 
 def _created_page(rt: Runtime, created: cafes.CreatedCafe) -> str:
@@ -305,7 +355,7 @@ def create_from_file() -> Any:
     # A café's full export outgrows the 64 KB every other request is held to; 2 MB is ample.
     request.max_content_length = rt.config.max_import_bytes
     try:
-        _may_create(rt)
+        _may_create(rt, _form_key())
         upload = request.files.get("file")
         if upload is None:
             raise Invalid(_("Choose a template or export file."))
@@ -327,7 +377,7 @@ def create_from_file() -> Any:
                 raise
             raise Invalid(_("That file is not a World Café template or export.")) from None
     except DomainError as exc:
-        return render_template("home.html", error=exc.message), exc.http_status
+        return _home(exc.message, exc.http_status, file_error=True)
     publish(rt, created.events)
     return _created_page(rt, created)
 
@@ -369,8 +419,8 @@ def _too_large(_exc: Exception) -> tuple[Any, int]:
     if request.path.startswith("/cafes"):
         # A file chosen on the start page: the person sees the page again, with the reason.
         megabytes = runtime().config.max_import_bytes / 1_000_000
-        return render_template("home.html", error=_("That file is too large (at most %(mb)s MB).",
-                                                     mb=f"{megabytes:g}")), 413
+        return _home(_("That file is too large (at most %(mb)s MB).", mb=f"{megabytes:g}"), 413,
+                     file_error=True)
     return jsonify({"ok": False, "error": {"code": "too_large",
                                            "message": _("That is too much text to send.")}}), 413
 

@@ -116,19 +116,25 @@ def test_the_server_log_never_shows_a_participant_token(server: Server) -> None:
     assert joined["token"] not in log
 
 
-def test_a_message_over_the_size_limit_is_dropped_and_the_server_carries_on(server: Server) -> None:
+def test_a_message_over_the_size_limit_is_answered_too_large_and_only_one_past_the_wall_is_dropped(
+        server: Server) -> None:
     import socketio
 
     big = socketio.Client(reconnection=False)
     big.connect(server.url, auth={"cafe": server.code, "role": "board"}, transports=["websocket"],
                 wait_timeout=5)
+    # Over CAFE_MAX_PAYLOAD_BYTES (64 KB): a clear refusal, unread, and the socket stays.
+    ack = big.call("clock", {"t0": 1, "pad": "x" * 200_000}, timeout=10)
+    assert ack == {"ok": False, "error": {"code": "too_large",
+                                          "message": "That is too much to send at once."}}
+    assert big.connected and big.call("clock", {"t0": 1}, timeout=10)["ok"]
+    # Past the wall (16 times the limit), Engine.IO itself closes the socket; nothing ran.
     ws = big.eio.ws
     answers: list[Any] = []
-    big.emit("clock", {"t0": 1, "pad": "x" * 200_000}, callback=answers.append)
+    big.emit("clock", {"t0": 1, "pad": "x" * 1_100_000}, callback=answers.append)
     deadline = time.monotonic() + 5
     while big.connected and time.monotonic() < deadline:
         time.sleep(0.1)
-    # Engine.IO closes a socket that sends more than CAFE_MAX_PAYLOAD_BYTES; nothing ran.
     assert not big.connected and answers == []
     big.disconnect()
     ws.shutdown()  # the client leaves its side of a websocket the server dropped open
