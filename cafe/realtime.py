@@ -15,7 +15,8 @@ from flask_socketio import SocketIO, join_room
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
-from cafe import Connection, Runtime, runtime, wire
+from cafe import wire
+from cafe.app import Connection, Runtime, runtime
 from cafe.db import forget_deleted, once_more_on_conflict
 from cafe.events import Event, Role, person_room, room, withhold
 from cafe.models import Cafe, Participant, now_ms

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from sqlalchemy import select
 
-from cafe import Runtime
+from cafe.app import Runtime
 from cafe.events import Event
 from cafe.models import Cafe, now_ms
 from cafe.realtime import publish, transition

@@ -26,7 +26,8 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from cafe import Runtime, compress, harvest, i18n, runtime
+from cafe import compress, harvest, i18n
+from cafe.app import Runtime, runtime
 from cafe.realtime import here_base, join_url, publish
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled

@@ -12,7 +12,8 @@ monkey.patch_all()
 
 from flask import Flask  # noqa: E402
 
-from cafe import create_app, runtime, scheduler  # noqa: E402
+from cafe import scheduler
+from cafe.app import create_app, runtime  # noqa: E402
 from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
 from cafe.services import participants  # noqa: E402

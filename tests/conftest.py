@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import create_engine, select, text
 
-from cafe import create_app, rotation, runtime
+from cafe import rotation
+from cafe.app import create_app, runtime
 from cafe.clock import Clock
 from cafe.config import config_for_tests
 from cafe.db import make_engine

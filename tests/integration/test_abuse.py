@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
-from cafe import runtime
+from cafe.app import runtime
 from cafe.db import make_engine
 from tests.conftest import CafeHandle, events_of, state_of
 from tests.server import Server

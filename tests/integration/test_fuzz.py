@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from cafe import realtime, runtime
+from cafe import realtime
+from cafe.app import runtime
 from cafe.events import apply_events
 from cafe.models import EventLog
 from tests.conftest import CafeHandle, events_of, socket_client, state_of

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cafe import runtime
+from cafe.app import runtime
 from flask_socketio import SocketIOTestClient
 
 from cafe.harvest import CSV_COLUMNS

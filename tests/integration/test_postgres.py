@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select, text
 
-from cafe import create_app, rotation, runtime
+from cafe import rotation
+from cafe.app import create_app, runtime
 from cafe.config import config_for_tests
 from cafe.db import make_engine
 from cafe.events import apply_events

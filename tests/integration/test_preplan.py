@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from cafe import create_app, rotation, runtime
+from cafe import rotation
+from cafe.app import create_app, runtime
 from cafe.config import config_for_tests
 from cafe.services import cafes
 from cafe.plans import Planner

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import func, select
 
-from cafe import runtime
+from cafe.app import runtime
 from cafe.events import apply_events
 from cafe.models import Participant
 from tests.conftest import CafeHandle, events_of, state_of

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
-from cafe import runtime
+from cafe.app import runtime
 from cafe.events import apply_events
 from cafe.models import now_ms
 from cafe.scheduler import Scheduler

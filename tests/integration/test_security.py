@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
-from cafe import runtime
+from cafe.app import runtime
 from tests.conftest import CafeHandle, socket_client, state_of
 
 Connect = Callable[[dict[str, Any]], SocketIOTestClient]

@@ -6,7 +6,8 @@ import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from cafe import realtime, runtime
+from cafe import realtime
+from cafe.app import runtime
 from cafe.events import apply_events
 from tests.conftest import CafeHandle, events_of, state_of
 

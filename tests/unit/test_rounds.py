@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from cafe import runtime
+from cafe.app import runtime
 from cafe.models import CafeTable, Participant
 from cafe.scheduler import Scheduler
 from cafe.services import arrivals, cafes, rounds, seating, setup

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from cafe import runtime
+from cafe.app import runtime
 from cafe.models import Cafe, CafeTable, EventLog, Participant, Round, Topic
 from cafe.services import cafes, eventlog, participants
 from cafe.services.errors import Forbidden, Invalid, NotFound
