@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = r'''
 from gevent import monkey
 monkey.patch_all()
-import json, os, time, gevent
+import json, os, time, gevent, gevent.event
 from sqlalchemy import text
 from cafe.db import Database, lock_held
 
@@ -79,13 +79,17 @@ for long_write in (False, True):
 
 # The café's gate: a second writer of café 7 waits (by trying, or in PostgreSQL after a while)
 # while others run, and gets in as soon as the first commits.
-def gate_holder(seconds):
+def gate_holder(seconds, holding):
     with db.transaction() as s:
         lock_held(s, 7)
+        holding.set()
         gevent.sleep(seconds)
 for seconds, name in ((0.1, "short"), (0.5, "long")):
-    holder = gevent.spawn(gate_holder, seconds)
-    gevent.sleep(0.01)
+    # The second writer starts once the first holds the gate (a fixed 10 ms was not always
+    # enough on a busy machine: the second then got the gate first and waited 0.01 s).
+    holding = gevent.event.Event()
+    holder = gevent.spawn(gate_holder, seconds, holding)
+    holding.wait(10)
     with db.transaction() as s:
         t0, started = ticks[0], time.monotonic()
         lock_held(s, 7)
