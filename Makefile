@@ -13,13 +13,19 @@ PYTEST_ARGS ?=
 # `make test PYTEST_XDIST=` runs in one process.
 PYTEST_XDIST ?= -n 3 --dist worksteal
 
-.PHONY: run test setup setup-test clean
+.PHONY: run test lint setup setup-test clean
 
 run: setup
 	$(BIN)/python run.py $(ARGS)
 
-test: setup-test
+test: setup-test lint
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# ruff's rules, and what mypy checks strictly (the engine, the clock, the services), are in
+# pyproject.toml; a finding fails `make test` and CI.
+lint: setup-test
+	$(BIN)/ruff check cafe tests bench run.py
+	$(BIN)/mypy
 
 setup: $(VENV)/.app static/vendor/socket.io.min.js
 

@@ -24,9 +24,9 @@ from pathlib import Path  # noqa: E402
 
 import qrcode  # noqa: E402
 
+from cafe import scheduler  # noqa: E402
 from cafe.app import create_app, runtime  # noqa: E402
 from cafe.config import Config, log_to_stderr  # noqa: E402
-from cafe import scheduler  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
 from cafe.services import cafes, participants  # noqa: E402
 

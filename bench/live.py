@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-
 ROOT = Path(__file__).resolve().parent.parent
 RELAY = Path(__file__).resolve().parent / "relay_server.py"
 

@@ -13,15 +13,15 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cafe.rotation import (  # noqa: E402
-    Plan,
     Person,
+    Plan,
     Problem,
     Score,
     Table,

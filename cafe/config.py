@@ -93,7 +93,7 @@ class Config:
     testing: bool = False
 
     @classmethod
-    def from_env(cls) -> "Config":
+    def from_env(cls) -> Config:
         """Build the configuration from CAFE_* variables."""
         instance_dir = _env("INSTANCE_DIR", DEFAULT_INSTANCE_DIR)
         return cls(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -28,14 +28,14 @@ def when(ms: int | None) -> str:
     """A stored instant as an ISO 8601 UTC timestamp (for spreadsheets and programs)."""
     if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def readable(ms: int | None) -> str:
     """A stored instant as people read it on paper: "4 December 2026, 20:15 UTC"."""
     if ms is None:
         return ""
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return f"{moment.day} {moment.strftime('%B %Y, %H:%M')} UTC"
 
 
@@ -227,10 +227,12 @@ def chart_svg(data: dict[str, Any]) -> str:
             votes_w = r["votes"] * scale
             parts.append(f'<text x="{label_w - 22}" y="{ry + bar}" font-size="10" fill="#555">R{r["round"]}</text>')
             parts.append(f'<rect x="{label_w}" y="{ry}" width="{notes_w:.1f}" height="{bar}" fill="{colour}"/>')
-            parts.append(f'<text x="{label_w + notes_w + 4:.1f}" y="{ry + bar - 1}" font-size="9" fill="#333">{r["notes"]}</text>')
+            parts.append(f'<text x="{label_w + notes_w + 4:.1f}" y="{ry + bar - 1}" font-size="9" '
+                         f'fill="#333">{r["notes"]}</text>')
             parts.append(f'<rect x="{label_w}" y="{ry + bar}" width="{votes_w:.1f}" height="{bar}" '
                          f'fill="{colour}" fill-opacity="0.35"/>')
-            parts.append(f'<text x="{label_w + votes_w + 4:.1f}" y="{ry + 2 * bar - 1}" font-size="9" fill="#333">{r["votes"]}</text>')
+            parts.append(f'<text x="{label_w + votes_w + 4:.1f}" y="{ry + 2 * bar - 1}" font-size="9" '
+                         f'fill="#333">{r["votes"]}</text>')
             ry += 2 * bar + gap
         y += row_h
     parts.append("</svg>")

@@ -10,10 +10,10 @@ from dataclasses import replace
 from typing import Any, cast
 
 from flask import request
-from sqlalchemy import select
 from flask_socketio import SocketIO, join_room
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy import select
 
 from cafe import wire
 from cafe.app import Connection, Runtime, runtime

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+
 from sqlalchemy import select
 
 from cafe.app import Runtime

@@ -19,9 +19,9 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    url_for,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup

@@ -12,7 +12,7 @@ monkey.patch_all()
 
 from flask import Flask  # noqa: E402
 
-from cafe import scheduler
+from cafe import scheduler  # noqa: E402
 from cafe.app import create_app, runtime  # noqa: E402
 from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402

@@ -46,7 +46,7 @@ class WatchedSio(Sio):
 class SimClient:
     """One phone, board or facilitator panel that keeps its role's state like the browser."""
 
-    started: list["SimClient"] = []     # every client of the running scenario (closed by `run`)
+    started: list[SimClient] = []     # every client of the running scenario (closed by `run`)
 
     def __init__(self, url: str, auth: dict[str, Any], *, address: str | None = None,
                  silence_limit: float = 45.0, connect_timeout: float = 3.0) -> None:
@@ -97,7 +97,7 @@ class SimClient:
                 self.refusals.append(exc.data)
                 await asyncio.sleep(delay)
                 continue
-            except (OSError, ConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ConnectionError):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
@@ -203,7 +203,7 @@ class SimClient:
         try:
             assert self.sio is not None
             ack = await self.sio.call("sync", {"since": since}, timeout=8)
-        except (OSError, ConnectionError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, ConnectionError):
             self.syncing = False
             self.schedule_sync()
             return
@@ -255,7 +255,7 @@ class SimClient:
                 try:
                     assert self.sio is not None
                     ack = await self.sio.call("add_note", item, timeout=NOTE_ACK_S)
-                except (OSError, ConnectionError, asyncio.TimeoutError, AssertionError):
+                except (TimeoutError, OSError, ConnectionError, AssertionError):
                     ack = None
                 if ack and ack.get("ok"):
                     self.outbox.remove(item)
@@ -281,7 +281,7 @@ class SimClient:
             while True:
                 try:
                     ack = await self.call("add_note", item, timeout=NOTE_ACK_S)
-                except (OSError, ConnectionError, asyncio.TimeoutError):
+                except (TimeoutError, OSError, ConnectionError):
                     await asyncio.sleep(0.2)
                     continue
                 if ack.get("ok") or ack.get("error", {}).get("code") not in TRANSIENT:

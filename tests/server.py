@@ -63,7 +63,7 @@ class Server:
         """Where tests reach the server (loopback)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "Server":
+    def start(self, timeout: float = 30.0) -> Server:
         """Start the process and wait until it serves; parse what it printed."""
         self.starts += 1
         log = self.workdir / f"server-{self.starts}.log"
@@ -111,7 +111,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -176,7 +176,7 @@ class LiveClient:
             self.heartbeats.append(beat)
             self.changed.notify_all()
 
-    def connect(self) -> "LiveClient":
+    def connect(self) -> LiveClient:
         """Open the websocket with this client's identity."""
         self.sio.connect(self.server.url, auth=self.auth, transports=["websocket"], wait_timeout=10)
         return self

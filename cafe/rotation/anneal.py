@@ -52,7 +52,7 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
         hot = state.hot_list() if cost - floor >= W_ORG else []
         n_hot = len(hot)
         i = -1
-        for i in range(min(chunk, moves - done)):
+        for i in range(min(chunk, moves - done)):  # noqa: B007 (read after the loop: moves made)
             if n_hot and rnd() < _P_HOT:
                 r, p = hot[int(rnd() * n_hot)]
             else:

@@ -1,7 +1,7 @@
 """Proven lower bounds on pairs met twice (the argument is in docs/rotation.md)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from cafe.rotation.instance import Instance, revisits
 from cafe.rotation.model import Problem, validate

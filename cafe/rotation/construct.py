@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from typing import Mapping
+from collections.abc import Mapping
 
 from cafe.rotation.instance import Instance
 

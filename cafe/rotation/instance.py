@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import heapq
-from typing import Sequence
+from collections.abc import Sequence
 
 from cafe.rotation.model import NotEnoughSeats, Problem, validate
 
@@ -155,10 +155,10 @@ class Instance:
                 count[fixed[p]] += 1
         for t in range(T):
             if count[t] > self.cap[t]:
-                who = ", ".join(str(self.pid[p]) for p in range(N) if fixed[p] == t)
+                names = ", ".join(str(self.pid[p]) for p in range(N) if fixed[p] == t)
                 raise ValueError(
                     f"table {self.tables[t].id} holds {self.cap[t]} but {count[t]} people must stay there "
-                    f"(hosts, stays_seated or their companions: {who})"
+                    f"(hosts, stays_seated or their companions: {names})"
                 )
         self.late_home: list[int] = []
         self.open: list[list[bool]] = []
@@ -301,9 +301,10 @@ class Instance:
                 for t in chosen:
                     per_topic[topic_of[t]] += 1
                 while len(chosen) < T:
-                    def key(t: int) -> tuple[int, ...]:
-                        homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))
-                        return (homeward if final else 0, per_topic[topic_of[t]], 0 if hosted[t] else 1,
+                    # Called at once, in this iteration: the loop variables it reads are current.
+                    def key(t: int) -> tuple[float, ...]:  # noqa: B023
+                        homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))  # noqa: B023
+                        return (homeward if final else 0, per_topic[topic_of[t]], 0 if hosted[t] else 1,  # noqa: B023
                                 -demand[topic_of[t]], used_k[topic_of[t]], used_t[t], t)
                     best = min((t for t in range(T) if t not in taken), key=key)
                     if need + mins[best] > talkers and seats >= N and chosen:

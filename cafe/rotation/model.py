@@ -1,8 +1,8 @@
 """The engine's public data model, input validation and errors."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)

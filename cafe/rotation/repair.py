@@ -99,7 +99,7 @@ def _best_pair_move(state: State, r: int, t: int) -> int:
     inst = state.inst
     alone = [p for p in state.mem[r][t] if inst.pins[r][p] < 0 and inst.group_of[p] < 0]
     pairs = [(a, b) for i, a in enumerate(alone) for b in alone[i + 1:] if inst.lmask[a] & inst.lmask[b]]
-    best: tuple[int, list[int], int, list[int] | None] | None = None
+    best: tuple[int, list[int], int, list[int] | None, tuple[int, int] | None] | None = None
     weighed = 0
     for pair in pairs:
         for u in range(inst.T):

@@ -1,7 +1,7 @@
 """Scores and hard-rule checks of a seating, history and planned rounds together."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from cafe.rotation.model import Person, Problem, Score, Table
 
@@ -116,7 +116,7 @@ def violations(problem: Problem, rounds: Sequence[Mapping[int, int]]) -> list[st
                 last_seat[person_id] = table_id
             else:
                 last_seat.pop(person_id, None)
-    kept: dict[int, int] = {}
+    kept: dict[int, int | None] = {}
     for i, rnd in enumerate(rounds, start=1):
         if set(rnd) != ids:
             missing = sorted(ids - set(rnd))

@@ -121,9 +121,10 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
         aspire = (best_cost - cost) // unit  # a tabu move is allowed if it beats the best plan
         for r in rounds:
             srow, mrow, pinr, ar = seat[r], mem[r], pins[r], add[r]
+            assert ar is not None   # _build made a table for every round searched
             ocr = oc[r] if use_org else None
             for p in state.movable[r]:
-                ap = ar[p]  # type: ignore[index]
+                ap = ar[p]
                 if ap is None or not single[p]:
                     continue
                 lp = lmask[p]
@@ -140,8 +141,8 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
                     for q in mrow[u]:
                         if pinr[q] >= 0 or not single[q] or lmask[q] != lp:
                             continue
-                        aq = ar[q]  # type: ignore[index]
-                        d = base + aq[t] - aq[u] - inc2[mp[q]]
+                        aq = ar[q]   # never None (only pinned people have none): no check in the hottest loop
+                        d = base + aq[t] - aq[u] - inc2[mp[q]]  # type: ignore[index]
                         if use_org:
                             d *= W_PAIR
                             oq = org[q]
@@ -201,9 +202,9 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
             stall = 0
             # A restart rebuilds the state and the add table: count it like the swaps it costs
             # (in a small, tight room restarts come every few steps and dominated the time).
-            used += sum(len(row[p]) * len(state.mem[r][state.seat[r][p]])  # type: ignore[arg-type, index]
+            used += sum(len(gains) * len(state.mem[r][state.seat[r][p]])
                         for r in rounds if (row := add[r]) is not None
-                        for p in range(N) if row[p] is not None) + N * R
+                        for p in range(N) if (gains := row[p]) is not None) + N * R
     # Keep the pair/org totals exact, then return to the best plan seen.
     state.recount()
     if state.cost() > best_cost:

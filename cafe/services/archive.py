@@ -22,8 +22,8 @@ from cafe.models import (
     now_ms,
 )
 from cafe.services import cafes, notes, participants, setup, signups
-from cafe.services.text import clean
 from cafe.services.errors import Forbidden, Invalid
+from cafe.services.text import clean
 
 FORMAT = "world-cafe-live/1"
 TEMPLATE_FORMAT = "world-cafe-live-template/1"
@@ -104,7 +104,7 @@ def template(session: Session, cafe: Cafe) -> dict[str, Any]:
     }
 
 
-def _rekey(per_topic: Any, mapping: dict[int, int]) -> dict[str, Any]:
+def _rekey(per_topic: Any, mapping: dict[Any, int]) -> dict[str, Any]:
     """Per-topic questions keyed anew: by topic index in a template, by topic id in a café."""
     if not isinstance(per_topic, dict):
         return {}
@@ -112,7 +112,7 @@ def _rekey(per_topic: Any, mapping: dict[int, int]) -> dict[str, Any]:
             if str(k).isdigit() and int(k) in mapping}
 
 
-def _rekey_translations(translations: Any, mapping: dict[int, int]) -> dict[str, Any]:
+def _rekey_translations(translations: Any, mapping: dict[Any, int]) -> dict[str, Any]:
     """A round's versions in other languages, their per-topic questions keyed anew."""
     if not isinstance(translations, dict):
         return {}
@@ -133,18 +133,18 @@ def _need(value: Any, kind: type, what: str) -> Any:
 def create_from_template(session: Session, spec: object,
                          title: object = None) -> tuple[cafes.CreatedCafe, dict[int, int]]:
     """A new café (in the lobby) built from a template; returns it and topic index -> id."""
-    spec = _need(spec, dict, "the file")
-    if spec.get("format") not in (TEMPLATE_FORMAT, FORMAT):
+    design: dict[str, Any] = _need(spec, dict, "the file")
+    if design.get("format") not in (TEMPLATE_FORMAT, FORMAT):
         raise Invalid("This file is not a World Café template or export.")
-    if spec.get("format") == FORMAT:
-        spec = _template_of_export(spec)
-    created = cafes.create_cafe(session, title if title else spec.get("title"))
+    if design.get("format") == FORMAT:
+        design = _template_of_export(design)
+    created = cafes.create_cafe(session, title if title else design.get("title"))
     cafe = created.cafe
     setup.update_cafe(session, cafe, settings={
-        k: v for k, v in _need(spec.get("settings", {}), dict, "settings").items()
+        k: v for k, v in _need(design.get("settings", {}), dict, "settings").items()
         if k in setup.SETTING_TYPES})
     topic_ids: dict[int, int] = {}
-    for index, topic in enumerate(_need(spec.get("topics"), list, "topics")):
+    for index, topic in enumerate(_need(design.get("topics"), list, "topics")):
         topic = _need(topic, dict, "a topic")
         [added] = setup.add_topic(session, cafe, name=topic.get("name"),
                                   description=topic.get("description"), colour=topic.get("colour"),
@@ -155,7 +155,7 @@ def create_from_template(session: Session, spec: object,
             setup.add_table(session, cafe, topic_id=topic_ids[index], label=table.get("label"),
                             capacity=table.get("capacity"))
     rounds = []
-    for rnd in _need(spec.get("rounds"), list, "rounds"):
+    for rnd in _need(design.get("rounds"), list, "rounds"):
         rnd = _need(rnd, dict, "a round")
         per_topic = _need(rnd.get("topic_questions", {}), dict, "topic questions")
         rounds.append({**{k: rnd.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
@@ -192,24 +192,24 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
     The new café gets a new code, a new facilitator link and new participant tokens (the old
     phones cannot sign in to it); its event log starts afresh, the old log stays in the file.
     """
-    data = _need(data, dict, "the file")
-    if data.get("format") != FORMAT:
+    doc: dict[str, Any] = _need(data, dict, "the file")
+    if doc.get("format") != FORMAT:
         raise Invalid("This file is not a World Café export.")
-    created, topic_ids = create_from_template(session, data)
+    created, topic_ids = create_from_template(session, doc)
     cafe = created.cafe
-    old_topics = {t["id"]: i for i, t in enumerate(data["topics"])}
+    old_topics = {t["id"]: i for i, t in enumerate(doc["topics"])}
     # Tables were re-created topic by topic, each topic's tables in file order: pair them up.
-    old_order = [x for t in data["topics"] for x in data["tables"] if x["topic_id"] == t["id"]]
+    old_order = [x for t in doc["topics"] for x in doc["tables"] if x["topic_id"] == t["id"]]
     new_order = session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id)
                                 .order_by(CafeTable.id)).all()
     table_map = {old["id"]: new for old, new in zip(old_order, new_order)}
     rounds = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
-    for number, old in ((r["number"], r) for r in data["rounds"]):
+    for number, old in ((r["number"], r) for r in doc["rounds"]):
         if number in rounds:
             rounds[number].started_at_ms = old.get("started_at")
             rounds[number].ended_at_ms = old.get("ended_at")
-    people: dict[int, int] = {}
-    for old in _rows_of(data, "participants"):
+    people: dict[Any, int] = {}   # keyed by the file's ids, whatever the file holds
+    for old in _rows_of(doc, "participants"):
         person = Participant(cafe_id=cafe.id,
                              display_name=clean(old.get("name"), field="A participant's name",
                                                 max_length=participants.NAME_MAX),
@@ -229,23 +229,23 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
         people[old["id"]] = person.id
     # Companion groups are numbered by their lowest member: renumber them with the new ids.
     groups: dict[int, list[int]] = {}
-    for old in data.get("participants", []):
+    for old in doc.get("participants", []):
         if old.get("companion_group") is not None and old["id"] in people:
             groups.setdefault(old["companion_group"], []).append(people[old["id"]])
     for members in groups.values():
         for pid in members:
             session.get(Participant, pid).companion_group = min(members) if len(members) > 1 else None  # type: ignore[union-attr]
-    for old in data["tables"]:
+    for old in doc["tables"]:
         if old.get("host_id") in people:
             session.get(CafeTable, table_map[old["id"]]).host_id = people[old["host_id"]]  # type: ignore[union-attr]
-    for seat in _rows_of(data, "seats"):
+    for seat in _rows_of(doc, "seats"):
         if seat.get("round") in rounds and seat.get("participant_id") in people \
                 and seat.get("table_id") in table_map:
             session.add(Seat(cafe_id=cafe.id, round_id=rounds[seat["round"]].id,
                              participant_id=people[seat["participant_id"]],
                              table_id=table_map[seat["table_id"]]))
     note_ids: dict[str, uuid.UUID] = {}
-    for old in _rows_of(data, "notes"):
+    for old in _rows_of(doc, "notes"):
         if old.get("table_id") not in table_map:
             raise Invalid("This file is not a World Café export: a note is on a table it does not list.")
         if old.get("colour") not in notes.COLOURS:
@@ -263,13 +263,13 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                          created_at_ms=_instant(old.get("created_at")),
                          updated_at_ms=_instant(old.get("updated_at"))))
     session.flush()
-    for vote in _rows_of(data, "votes"):
+    for vote in _rows_of(doc, "votes"):
         if vote.get("note_id") in note_ids and vote.get("participant_id") in people \
                 and vote.get("phase") in ("round", "harvest"):
             session.add(Vote(cafe_id=cafe.id, note_id=note_ids[vote["note_id"]],
                              participant_id=people[vote["participant_id"]], phase=vote["phase"],
                              round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None))
-    for summary in _rows_of(data, "summaries"):
+    for summary in _rows_of(doc, "summaries"):
         if summary.get("round") in rounds and summary.get("table_id") in table_map:
             session.add(Summary(cafe_id=cafe.id, table_id=table_map[summary["table_id"]],
                                 round_id=rounds[summary["round"]].id,
@@ -277,7 +277,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                                            max_length=notes.SUMMARY_MAX, multiline=True),
                                 author_id=people.get(summary.get("author_id")),
                                 updated_at_ms=_instant(summary.get("updated_at"))))
-    for signup in _rows_of(data, "signups"):
+    for signup in _rows_of(doc, "signups"):
         if signup.get("topic_id") not in old_topics:
             continue
         session.add(Signup(cafe_id=cafe.id,
@@ -286,7 +286,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                            name=clean(signup.get("name"), field="A sign-up's name", max_length=40),
                            contact=clean(signup.get("contact"), field="A contact",
                                          max_length=signups.CONTACT_MAX, required=False) or None))
-    cafe.status = str(data["cafe"].get("status", "lobby")) if data["cafe"].get("status") in (
+    cafe.status = str(doc["cafe"].get("status", "lobby")) if doc["cafe"].get("status") in (
         "lobby", "harvest", "closed") else "lobby"
     session.flush()
     return created
@@ -318,7 +318,7 @@ def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafe
             tallies[vote["note_id"]] = tallies.get(vote["note_id"], 0) + 1
         topic_of_table = {t["id"]: t["topic_id"] for t in data["tables"]}
         order = {t["id"]: i for i, t in enumerate(data["topics"])}
-        first_table = {}
+        first_table: dict[int, int] = {}
         for table in session.scalars(select(CafeTable).where(CafeTable.cafe_id == created.cafe.id)
                                      .order_by(CafeTable.position)):
             first_table.setdefault(table.topic_id, table.id)
@@ -345,11 +345,11 @@ def delete_cafe(session: Session, cafe: Cafe, confirm: object) -> None:
         raise Forbidden("Type the café's code to confirm deleting it and everything in it.",
                         code="confirm_delete")
     # Children first: SQLite and PostgreSQL cascade alike, and hosts point back at people.
-    for model in (Vote, Summary, Signup, Note, Seat, EventLog):
-        session.execute(delete(model).where(model.cafe_id == cafe.id))
+    for child in (Vote, Summary, Signup, Note, Seat, EventLog):
+        session.execute(delete(child).where(child.cafe_id == cafe.id))
     session.execute(delete(CafeTable).where(CafeTable.cafe_id == cafe.id))
-    for model in (Participant, Round, Topic):
-        session.execute(delete(model).where(model.cafe_id == cafe.id))
+    for parent in (Participant, Round, Topic):
+        session.execute(delete(parent).where(parent.cafe_id == cafe.id))
     session.delete(cafe)
     session.flush()
 

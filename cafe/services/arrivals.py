@@ -9,6 +9,6 @@ from cafe.services import participants, seating
 
 def arrive(session: Session, cafe: Cafe, **details: object) -> participants.Joined:
     """Join the café; someone arriving mid-round is seated straight away."""
-    joined = participants.join(session, cafe, **details)  # type: ignore[arg-type]
+    joined = participants.join(session, cafe, **details)
     late = seating.seat_late_arrival(session, cafe, joined.participant)
     return participants.Joined(joined.participant, joined.token, joined.events + late)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Round, Topic
 from cafe.services import eventlog
-from cafe.services.palette import colour_for
 from cafe.services.errors import Forbidden, NotFound
+from cafe.services.palette import colour_for
 from cafe.services.text import clean
 
 # Six characters without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B): easy to read off a

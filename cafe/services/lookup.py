@@ -1,7 +1,7 @@
 """Small lookups several services share (kept apart so services do not import each other in circles)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from cafe.models import Cafe, Participant, Round, Seat
 from cafe.services.errors import NotFound
 
-
 # Beyond JavaScript's safe integers no client meant an id, and the database cannot hold one.
 MAX_ID = 2**53 - 1
+
+M = TypeVar("M")
 
 
 def row_id(value: object) -> int | None:
@@ -21,7 +22,7 @@ def row_id(value: object) -> int | None:
     return None
 
 
-def get_row(session: Session, model: Any, value: object) -> Any:
+def get_row(session: Session, model: type[M], value: object) -> M | None:
     """The row of `model` with id `value`, or None (also for any value no id can be)."""
     key = row_id(value)
     return session.get(model, key) if key is not None else None

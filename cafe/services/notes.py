@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
 from cafe.services import eventlog, spotlight
-from cafe.services.lookup import get_row
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
+from cafe.services.lookup import get_row
 from cafe.services.text import clean
 
 NOTE_MAX = 280

@@ -136,11 +136,11 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     if late:
         people = _people(session, cafe)
         for pid in late:
-            tid = rotation.late_seat(_engine_tables(tables.values()), seats, people[pid], people,
-                                     companions=_companions(session, pid),
-                                     min_table_size=min_table_size(cafe))
-            if tid is not None:
-                seats[pid] = tid
+            found = rotation.late_seat(_engine_tables(tables.values()), seats, people[pid], people,
+                                       companions=_companions(session, pid),
+                                       min_table_size=min_table_size(cafe))
+            if found is not None:
+                seats[pid] = found
     if seats:
         # One executemany, not 1,000 ORM objects: this runs while the room waits for its seats.
         session.execute(insert(Seat), [

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant, Round, Topic, now_ms
-from cafe.services import eventlog
+from cafe.services import eventlog, seating
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
-from cafe.services import seating
 from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.palette import colour_for
 from cafe.services.participants import LANGUAGES, clean_languages, counts, describe, passcode_of
@@ -101,18 +100,18 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                 raise Invalid(f"The setting {key} has the wrong type.")
             if key == "min_table_size":
                 low, high = MIN_TABLE_RANGE
-                if not low <= value <= high:
+                if not isinstance(value, int) or not low <= value <= high:
                     raise Invalid(f"A table needs at least {low} to {high} people.")
                 merged[key] = value
                 continue
             if key == "warning_seconds":
                 low, high = WARNING_RANGE
-                if not low <= value <= high:
+                if not isinstance(value, int) or not low <= value <= high:
                     raise Invalid(f"The warning comes {low} to {high} seconds before the end "
                                   "(0: no warning).")
                 merged[key] = value
                 continue
-            if kind is int and not 0 <= value <= 20:
+            if isinstance(value, int) and kind is int and not 0 <= value <= 20:
                 raise Invalid("Dots are between 0 and 20 per person.")
             merged[key] = value
         cafe.settings = merged

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from cafe.events import Event
 from cafe.models import Cafe, Participant, Signup, Topic
 from cafe.services import eventlog
-from cafe.services.lookup import get_row
 from cafe.services.errors import Forbidden, Invalid, NotFound
+from cafe.services.lookup import get_row
 from cafe.services.text import clean
 
 CONTACT_MAX = 120

@@ -13,8 +13,8 @@ from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
     clock_of,
-    settings_for,
     round_view,
+    settings_for,
     table_view,
     topic_view,
 )

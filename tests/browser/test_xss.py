@@ -273,7 +273,7 @@ def _exports_are_inert(server: Server) -> None:
     assert all(p in texts or f"'{p}" in texts for p in stored)
     for row in rows:
         for cell in row.values():
-            assert not (cell or " ")[0] in "=+-@\t\r", cell
+            assert (cell or " ")[0] not in "=+-@\t\r", cell
 
     data = json.loads(get("cafe.json"))
     assert {n["text"] for n in data["notes"]} >= stored

@@ -29,8 +29,7 @@ from sqlalchemy import Engine, text
 
 from cafe.db import Database, make_engine
 from cafe.services import cafes
-from tests.crowd import (Blackhole, SimClient, behind, caught_up, fresh_snapshots_match, run,
-                         wait_until)
+from tests.crowd import Blackhole, SimClient, behind, caught_up, fresh_snapshots_match, run, wait_until
 from tests.server import Server, free_port
 
 pytestmark = pytest.mark.server
@@ -588,7 +587,7 @@ class Gunicorn:
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "CAFE_HEARTBEAT_SECONDS": "1", **env}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Gunicorn":
+    def start(self) -> Gunicorn:
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [str(self.binary), "-k", "gevent", "-w", "1", "--bind", f"127.0.0.1:{self.port}",

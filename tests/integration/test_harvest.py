@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from cafe.app import runtime
 from flask_socketio import SocketIOTestClient
 
+from cafe.app import runtime
 from cafe.harvest import CSV_COLUMNS
 from tests.conftest import CafeHandle, state_of
 

@@ -15,9 +15,9 @@ from flask_socketio import SocketIOTestClient
 from cafe import rotation
 from cafe.app import create_app, runtime
 from cafe.config import config_for_tests
-from cafe.services import cafes
 from cafe.plans import Planner
 from cafe.realtime import preplan
+from cafe.services import cafes
 from tests.conftest import CafeHandle, state_of
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from cafe.events import Event, withhold
-from cafe.models import CafeTable, Note, Participant
+from cafe.models import Note, Participant
 from cafe.services import notes
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.conftest import Small
