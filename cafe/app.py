@@ -1,6 +1,7 @@
 """World Café, live: `create_app(config)` builds the Flask app and its Socket.IO server."""
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ def _locale() -> str | None:
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: configuration, database, Babel, pages and socket handlers."""
-    from cafe import realtime, web  # the glue modules import Runtime from this module
+    from cafe import flow, realtime, web  # they import Runtime from this module
 
     config = config or Config.from_env()
     app = Flask(
@@ -151,6 +152,8 @@ def create_app(config: Config | None = None) -> Flask:
         # Behind a reverse proxy the client's address is in X-Forwarded-For; outside the
         # Socket.IO middleware, so sockets and pages see the same address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    rt = app.extensions["cafe"]
+    rt.db.on_commit = functools.partial(flow.published, rt)
     web.register(app)
-    realtime.register(socketio, app.extensions["cafe"])
+    realtime.register(socketio, rt)
     return app

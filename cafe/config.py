@@ -151,7 +151,7 @@ def config_for_tests(database_url: str, **overrides: Any) -> Config:
         # The test client reads what was emitted right after each command; the batching
         # itself is tested on its own and by the real-server tests.
         "phone_batch_ms": 0,
-        "preplan_seconds": 0,  # tests call realtime.preplan() themselves
+        "preplan_seconds": 0,  # tests call flow.preplan() themselves
         "testing": True,
         "public_url": "http://cafe.test",
     }

@@ -12,6 +12,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+# Where a session collects the events appended in its transaction (services/eventlog.py).
+APPENDED = "cafe_appended_events"
+
 
 class Database:
     """One engine and its session factory, owned by the Flask app (no module globals)."""
@@ -25,10 +28,14 @@ class Database:
         self._write_sessions = sessionmaker(
             self.engine.execution_options(cafe_write=True), expire_on_commit=False
         )
+        # Called with the events a transaction appended, once it has committed (the app
+        # publishes them: cafe/flow.py). Tests that use a bare Database leave it None.
+        self.on_commit: Callable[[list[Any]], None] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session inside one write transaction: commit on success, roll back on error."""
+        """A session inside one write transaction: commit on success, roll back on error; then
+        hand the events it appended to `on_commit` (never those of a rolled-back one)."""
         with self._write_sessions() as session:
             try:
                 yield session
@@ -36,6 +43,10 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            appended = session.info.pop(APPENDED, None)
+        # Outside the session: its connection (and SQLite's write lock) is already given back.
+        if appended and self.on_commit is not None:
+            self.on_commit(appended)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

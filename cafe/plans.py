@@ -3,7 +3,7 @@
 Planning 1,000 people takes a few hundred milliseconds. The engine is deterministic (the
 seed is part of the problem), so a plan computed ahead of time for exactly the problem the
 facilitator's click produces *is* the plan that click would compute: the glue plans ahead
-when the room goes quiet (`realtime.schedule_preplan`) and the click finds it here.
+when the room goes quiet (`flow.schedule_preplan`) and the click finds it here.
 """
 from __future__ import annotations
 

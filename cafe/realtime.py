@@ -5,7 +5,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
@@ -19,6 +19,7 @@ from cafe import wire
 from cafe.app import Connection, Runtime, runtime
 from cafe.db import forget_deleted, once_more_on_conflict
 from cafe.events import Event, Role, person_room, room, withhold
+from cafe.flow import transition
 from cafe.models import Cafe, Participant, now_ms
 from cafe.services import (
     archive,
@@ -35,67 +36,10 @@ from cafe.services import (
 )
 from cafe.services.errors import DomainError, Forbidden, Invalid
 from cafe.services.snapshot import snapshot
-from cafe.services.views import clock_of
 
 log = logging.getLogger("cafe.realtime")
 
 Ack = dict[str, Any]
-
-
-# Events that change what the mixing engine would be asked at the next click.
-PLAN_INPUTS = frozenset({
-    "cafe_opened", "cafe_updated", "participant_joined", "participant_updated", "participant_left",
-    "topic_added", "topic_updated", "topic_removed", "table_added", "table_updated",
-    "table_removed", "rounds_updated", "seats_assigned", "participant_seated", "round_started",
-})
-
-
-def publish(rt: Runtime, events: Iterable[Event]) -> None:
-    """Send committed events to every role of their café, each projected for that role."""
-    events = list(events)
-    rt.fanout.publish(events)
-    for cafe_id in {e.cafe_id for e in events if e.type in PLAN_INPUTS}:
-        schedule_preplan(rt, cafe_id)
-
-
-def schedule_preplan(rt: Runtime, cafe_id: int) -> None:
-    """Plan the café's next seating once nothing has changed for `preplan_seconds`."""
-    if rt.config.preplan_seconds <= 0:
-        return
-    # Plans are bounded by work (about a second at most for a café of a hundred), so the lull
-    # is the same whatever the last plan took: a slow plan no longer pushes the next one back
-    # until the click has to plan for itself.
-    waiting = cafe_id in rt.preplan_at
-    rt.preplan_at[cafe_id] = time.monotonic() + rt.config.preplan_seconds
-    if not waiting:
-        rt.socketio.start_background_task(_preplan_when_quiet, rt, cafe_id)
-
-
-def _preplan_when_quiet(rt: Runtime, cafe_id: int) -> None:
-    # Every change pushes the time back: 1,000 people arriving cause one plan, not 1,000.
-    while (left := rt.preplan_at.get(cafe_id, 0.0) - time.monotonic()) > 0:
-        rt.socketio.sleep(left)
-    rt.preplan_at.pop(cafe_id, None)
-    try:
-        preplan(rt, cafe_id)
-    except Exception:  # only a head start: the click plans for itself if this fails
-        log.exception("planning ahead for café %s failed", cafe_id)
-
-
-def preplan(rt: Runtime, cafe_id: int) -> bool:
-    """Plan the seats the café's next click (start or end of a round) will need; True if planned."""
-    with rt.db.reading() as session:
-        cafe = session.get(Cafe, cafe_id)
-        if cafe is None:
-            return False
-        upcoming = preview.next_problem(session, cafe)
-    if upcoming is None or not upcoming[1].people:
-        return False
-    try:
-        rt.plan(upcoming[1])
-    except ValueError:
-        return False   # not enough seats, say: the click will say so, with what to do
-    return True
 
 
 def public_base(rt: Runtime) -> str:
@@ -285,7 +229,6 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
         if cafe is None:
             raise Invalid("This café no longer exists.", code="not_found")
         created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
-    publish(rt, created.events)
     code = created.cafe.code
     return {"ok": True, "code": code, "join_url": join_url(rt, code),
             "facilitator_url": f"{here_base()}/f/{code}#{created.facilitator_secret}"}
@@ -415,7 +358,6 @@ def _phone_handler(name: str, spec: Spec, action: PhoneAction) -> Callable[..., 
         with rt.db.transaction() as session:
             cafe, person = _with_person(session, conn, lock_cafe=name not in TABLECLOTH_COMMANDS)
             events = action(session, cafe, person, args)
-        publish(rt, events)
         return _done(events)
 
     handler.__name__ = f"on_{name}"
@@ -451,7 +393,6 @@ def on_add_note(payload: Any = None) -> Ack:
                                  table_id=args["table_id"], round_number=args["round"],
                                  text=args["text"], colour=args["colour"],
                                  anonymous=bool(args["anonymous"]))
-    publish(rt, written.events)
     return {"ok": True, "seq": written.events[-1].seq if written.events else None,
             "note": written.note, "duplicate": written.duplicate}
 
@@ -482,53 +423,10 @@ def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[...,
             if cafe is None:
                 raise Invalid("This café no longer exists.", code="not_found")
             events = action(session, cafe, args)
-        publish(rt, events)
         return _created(name, events)
 
     handler.__name__ = f"on_{name}"
     return command(handler)
-
-
-# The clock actions that seat people, by name (the scheduler uses "advance").
-SEATED_ACTIONS: dict[str, Callable[..., list[Event]]] = {
-    "start_round": rounds.start_round,
-    "end_round": rounds.end_round,
-    "advance": rounds.advance,
-}
-
-
-def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -> list[Event]:
-    """Run a clock action that seats people: plan, then commit only if nothing moved meanwhile.
-
-    The mixing engine plans outside any transaction (in a worker thread, so sockets stay
-    served); the write then checks under a lock that the café is still where the plan
-    assumed. That check is also what lets every process run the scheduler safely.
-    """
-    started = time.perf_counter()
-    with rt.db.reading() as session:
-        cafe = session.get(Cafe, cafe_id)
-        assert cafe is not None
-        expected = clock_of(cafe)
-        number = rounds.round_to_seat(session, cafe, action)
-        problem = seating.problem_for(session, cafe, number) if number is not None else None
-    read = time.perf_counter()
-    computed = rt.planner.computed
-    seats = seating.plan_next(problem, rt.plan) if problem is not None else None
-    planned = time.perf_counter()
-    with rt.db.transaction() as session:
-        cafe = eventlog.lock_cafe(session, cafe_id, long_write=True)
-        assert cafe is not None
-        events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
-    written = time.perf_counter()
-    publish(rt, events)
-    if seats is not None:
-        # What the room waited for, piece by piece: the operator's view of a slow round change.
-        log.info("café %s round %s: %d seated; read %.0f ms, plan %.0f ms (%s), write %.0f ms, "
-                 "send %.0f ms", cafe_id, number, len(seats), 1000 * (read - started),
-                 1000 * (planned - read),
-                 "computed" if rt.planner.computed > computed else "planned ahead",
-                 1000 * (written - planned), 1000 * (time.perf_counter() - written))
-    return events
 
 
 def _seated_handler(name: str) -> Callable[..., Ack]:
@@ -719,9 +617,8 @@ def register(socketio: SocketIO, rt: Runtime | None = None) -> None:
             rt.heartbeat_started = True
             rt.socketio.start_background_task(_heartbeat_loop, rt)
         if participant_id is not None:
-            with rt.db.transaction() as session:
-                events = participants.connected(session, participant_id)
-            publish(rt, events)
+            with rt.db.transaction() as session:   # its commit publishes the presence change
+                participants.connected(session, participant_id)
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:
@@ -734,8 +631,7 @@ def register(socketio: SocketIO, rt: Runtime | None = None) -> None:
         rt.local_cafes[conn.cafe_id] = max(0, rt.local_cafes.get(conn.cafe_id, 1) - 1)
         if conn.participant_id is not None:
             with rt.db.transaction() as session:
-                events = participants.disconnected(session, conn.participant_id)
-            publish(rt, events)
+                participants.disconnected(session, conn.participant_id)
 
     @socketio.on("sync")
     @command

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from cafe.app import Runtime
 from cafe.events import Event
+from cafe.flow import transition
 from cafe.models import Cafe, now_ms
-from cafe.realtime import publish, transition
 from cafe.services import eventlog, rounds, seating
 from cafe.services.errors import Conflict
 
@@ -56,7 +56,6 @@ class Scheduler:
             with self.rt.db.transaction() as session:
                 cafe = eventlog.lock_cafe(session, cafe_id)
                 events = rounds.expire_announcement(session, cafe, now) if cafe is not None else []
-            publish(self.rt, events)
             happened += events
         return happened
 
@@ -70,7 +69,6 @@ class Scheduler:
             self.reported.add(key)
             event = eventlog.append(session, cafe_id, "advance_blocked",
                                     {"round": cafe.current_round, "message": message})
-        publish(self.rt, [event])
         return [event]
 
     def run_forever(self) -> None:

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
-from cafe.realtime import here_base, join_url, publish
+from cafe.realtime import here_base, join_url
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled
 
@@ -135,7 +135,6 @@ def create_cafe() -> Any:
             created = cafes.create_cafe(session, request.form.get("title"))
     except DomainError as exc:
         return _home(exc.message, exc.http_status, title=request.form.get("title", ""))
-    publish(rt, created.events)
     return _created_page(rt, created)
 
 
@@ -153,7 +152,6 @@ def create_cafe_json() -> Any:
             created = cafes.create_cafe(session, body.get("title"))
     except DomainError as exc:
         return _error(exc)
-    publish(rt, created.events)
     code = created.cafe.code
     base = here_base()
     return jsonify({
@@ -234,7 +232,6 @@ def join(code: str) -> Any:
         return _error(exc)
     rt.guard.wrong_by_cafe.succeed(key)
     rt.guard.joins_by_address.allow(where)   # a join that happened spends the address's budget
-    publish(rt, joined.events)
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
 
 
@@ -379,7 +376,6 @@ def create_from_file() -> Any:
             raise Invalid(_("That file is not a World Café template or export.")) from None
     except DomainError as exc:
         return _home(exc.message, exc.http_status, file_error=True)
-    publish(rt, created.events)
     return _created_page(rt, created)
 
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 from sqlalchemy import create_engine, select, text
 
-from cafe import rotation
+from cafe import flow
 from cafe.app import create_app, runtime
 from cafe.clock import Clock
 from cafe.config import config_for_tests
@@ -23,7 +23,7 @@ from cafe.db import make_engine
 from cafe.events import Event
 from cafe.migrate import upgrade
 from cafe.models import Cafe, CafeTable, Round, Seat
-from cafe.services import arrivals, cafes, rounds, seating, setup
+from cafe.services import arrivals, cafes, rounds, setup
 from cafe.services.views import clock_of
 
 STRICT = os.environ.get("CAFE_TEST_STRICT") == "1"
@@ -190,14 +190,8 @@ class Small:
             return fn(session, session.get(Cafe, self.cafe_id))
 
     def seated(self, action: str, now: int = NOW) -> list[Event]:
-        """What the glue does: plan outside the transaction, then commit if nothing moved."""
-        expected, problem = self.read(lambda s, c: (
-            clock_of(c),
-            seating.problem_for(s, c, n) if (n := rounds.round_to_seat(s, c, action)) else None))
-        seats = seating.plan_next(problem, rotation.plan) if problem else None
-        fn = {"start_round": rounds.start_round, "end_round": rounds.end_round,
-              "advance": rounds.advance}[action]
-        return self.do(fn, now=now, expected=expected, seats=seats)
+        """A clock action that seats people, as the socket handlers and the scheduler run it."""
+        return flow.transition(runtime(self.app), self.cafe_id, action, now)
 
     def seats(self, number: int) -> dict[int, int]:
         return self.read(lambda s, c: dict(s.execute(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cafe.db import lock_held
+from cafe.db import APPENDED, lock_held
 from cafe.events import Event, check_payload
 from cafe.models import Cafe, EventLog, now_ms
 
@@ -36,7 +36,10 @@ def append(session: Session, cafe_id: int, event_type: str,
         check_payload(event_type, data)
     at = now_ms()
     session.add(EventLog(cafe_id=cafe_id, seq=seq, type=event_type, payload=data, at_ms=at))
-    return Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)
+    event = Event(cafe_id=cafe_id, seq=seq, type=event_type, at_ms=at, data=data)
+    # Published by the transaction once it commits (Database.transaction): no caller can forget.
+    session.info.setdefault(APPENDED, []).append(event)
+    return event
 
 
 def lock_cafe(session: Session, cafe_id: int, long_write: bool = False) -> Cafe | None:

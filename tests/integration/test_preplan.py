@@ -15,8 +15,8 @@ from flask_socketio import SocketIOTestClient
 from cafe import rotation
 from cafe.app import create_app, runtime
 from cafe.config import config_for_tests
+from cafe.flow import preplan
 from cafe.plans import Planner
-from cafe.realtime import preplan
 from cafe.services import cafes
 from tests.conftest import CafeHandle, state_of
 
