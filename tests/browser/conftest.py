@@ -46,6 +46,15 @@ def live_server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
+def roomy_server(tmp_path: Path) -> Iterator[Server]:
+    """The demo café with note and command budgets opened up (one host fills it for many phones)."""
+    env = {"CAFE_NOTE_RATE": "1000", "CAFE_NOTE_BURST": "1000",
+           "CAFE_COMMANDS_PER_SECOND": "1000", "CAFE_COMMAND_BURST": "1000"}
+    with Server(tmp_path, env=env).start() as server:
+        yield server
+
+
+@pytest.fixture
 def shot() -> Any:
     """Save a screenshot into test-artifacts/ (kept by CI, looked at by people)."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,12 +70,9 @@ class Cafe:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """The demo café with note and command budgets opened up: one host fills it for many phones."""
-    srv = Server(tmp_path, env={"CAFE_NOTE_RATE": "1000", "CAFE_NOTE_BURST": "1000",
-                                "CAFE_COMMANDS_PER_SECOND": "1000", "CAFE_COMMAND_BURST": "1000"}).start()
-    yield srv
-    srv.stop()
+def server(roomy_server: Server) -> Server:
+    """The demo café with its budgets opened up (tests/browser/conftest.py)."""
+    return roomy_server
 
 
 def boards(browser: Any, server: Server) -> list[tuple[Any, Any, str]]:

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel import Locale
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from cafe.i18n import LANGUAGES
 from cafe.services import participants
+from tests.catalogues import check_translated
 from tests.conftest import events_of, state_of
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -90,26 +90,7 @@ def test_the_english_catalogue_has_no_key_the_scripts_no_longer_use() -> None:
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_every_script_word_is_translated(lang: str) -> None:
-    english, words = load("en"), load(lang)
-    assert set(words) == set(english), {"missing": sorted(set(english) - set(words)),
-                                        "extra": sorted(set(words) - set(english))}
-    plural_tags = set(Locale.parse(lang).plural_form.tags)
-    for key, source in english.items():
-        word = words[key]
-        if isinstance(source, dict):
-            assert isinstance(word, dict) and word.get("other"), (lang, key)
-            needed = {"other"} | ({"one"} & plural_tags)
-            assert needed <= set(word), (lang, key, needed)
-            forms = word.values()
-            wanted = set(PLACEHOLDER.findall(source["other"]))
-        else:
-            assert isinstance(word, str) and word.strip(), (lang, key)
-            forms = [word]
-            wanted = set(PLACEHOLDER.findall(key))
-        for form in forms:
-            # {n} may be left out where the language says "a dot" rather than "1 dot".
-            assert set(PLACEHOLDER.findall(form)) <= wanted, (lang, key, form)
-            assert wanted - {"n"} <= set(PLACEHOLDER.findall(form)), (lang, key, form)
+    check_translated(lang, load("en"), load(lang))
 
 
 @pytest.mark.parametrize("lang", OTHERS)

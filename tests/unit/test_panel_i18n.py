@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel import Locale
 
 from cafe.i18n import LANGUAGES
+from tests.catalogues import check_translated
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n" / "panel"
@@ -165,26 +165,7 @@ def test_plural_keys_are_plural_entries_and_plain_keys_are_text() -> None:
 
 @pytest.mark.parametrize("lang", OTHERS)
 def test_every_panel_word_is_translated(lang: str) -> None:
-    english, words = load("en"), load(lang)
-    assert set(words) == set(english), {"missing": sorted(set(english) - set(words)),
-                                        "extra": sorted(set(words) - set(english))}
-    plural_tags = set(Locale.parse(lang).plural_form.tags)
-    for key, source in english.items():
-        word = words[key]
-        if isinstance(source, dict):
-            assert isinstance(word, dict) and word.get("other"), (lang, key)
-            needed = {"other"} | ({"one"} & plural_tags)
-            assert needed <= set(word), (lang, key, needed)
-            forms = list(word.values())
-            wanted = set(PLACEHOLDER.findall(source["other"]))
-        else:
-            assert isinstance(word, str) and word.strip(), (lang, key)
-            forms = [word]
-            wanted = set(PLACEHOLDER.findall(key))
-        for form in forms:
-            # {n} may be left out where the language says "one round" rather than "1 round".
-            assert set(PLACEHOLDER.findall(form)) <= wanted, (lang, key, form)
-            assert wanted - {"n"} <= set(PLACEHOLDER.findall(form)), (lang, key, form)
+    check_translated(lang, load("en"), load(lang))
 
 
 def test_the_panel_speaks_the_chosen_language_and_keeps_english_by_default(app: Any, cafe: Any) -> None:
