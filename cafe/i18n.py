@@ -62,28 +62,16 @@ def remember(response: Response) -> Response:
     return response
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def _catalogue(folder: str, lang: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((Path(folder) / "i18n" / f"{lang}.json").read_text("utf-8"))
+@lru_cache(maxsize=2 * len(LANGUAGES))
+def _catalogue(folder: str, lang: str, part: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(folder) / "i18n" / part / f"{lang}.json").read_text("utf-8"))
     return data
 
 
-def catalogue(lang: str) -> dict[str, Any]:
-    """The phone scripts' words in `lang` (English text -> translation)."""
-    return _catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT)
-
-
-@lru_cache(maxsize=len(LANGUAGES))
-def _panel_catalogue(folder: str, lang: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (Path(folder) / "i18n" / "panel" / f"{lang}.json").read_text("utf-8"))
-    return data
-
-
-def panel_catalogue(lang: str) -> dict[str, Any]:
-    """The facilitator panel's words in `lang`, its page's and its scripts' (English text ->
-    translation; plural entries are {"one": ..., "other": ...})."""
-    return _panel_catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT)
+def catalogue(lang: str, part: str = "") -> dict[str, Any]:
+    """The scripts' words in `lang` (English text -> translation; plural entries are
+    {"one": ..., "other": ...}): the phone's and board's, or with part="panel" the panel's."""
+    return _catalogue(current_app.static_folder or "", lang if lang in LANGUAGES else DEFAULT, part)
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -92,7 +80,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def panel_words(lang: str) -> Callable[..., str]:
     """`w("English text", name=value)` for the panel's page: the catalogue's word, else the
     English text, with its {placeholders} filled."""
-    words = panel_catalogue(lang)
+    words = catalogue(lang, "panel")
 
     def word(key: str, **values: object) -> str:
         found = words.get(key)

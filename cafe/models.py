@@ -16,8 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    and_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def now_ms() -> int:
@@ -149,6 +151,11 @@ class Participant(Base):
     def present(self) -> bool:
         """Whether a phone of this participant is connected right now."""
         return self.connections > 0
+
+
+def in_the_room() -> ColumnElement[bool]:
+    """The people a café counts and seats: not marked as left, and let in (`approve_joins`)."""
+    return and_(Participant.left_at_ms.is_(None), Participant.admitted.is_(True))
 
 
 class Seat(Base):

@@ -41,6 +41,10 @@ log = logging.getLogger("cafe.realtime")
 
 Ack = dict[str, Any]
 
+# Over the command budget: nothing happened, the same answer wherever the budget is checked.
+RATE_LIMITED: Ack = {"ok": False, "error": {"code": "rate_limited",
+                                            "message": "Too many requests: slow down a little."}}
+
 
 def public_base(rt: Runtime) -> str:
     """The address people in the room use: CAFE_PUBLIC_URL (run.py sets the LAN address)."""
@@ -57,6 +61,14 @@ def here_base() -> str:
 def join_url(rt: Runtime, code: str) -> str:
     """The URL a phone opens to join (the QR code's target)."""
     return f"{public_base(rt)}/j/{code}"
+
+
+def cafe_links(rt: Runtime, code: str, secret: str) -> dict[str, str]:
+    """A new café's three links: the facilitator's and the board's where this person opened the
+    page, the phones' where the room reaches the server."""
+    base = here_base()
+    return {"facilitator": f"{base}/f/{code}#{secret}", "board": f"{base}/b/{code}",
+            "join": join_url(rt, code)}
 
 
 def _conn(rt: Runtime) -> Connection:
@@ -110,8 +122,7 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             rt = runtime()
             conn = rt.connections.get(request.sid)  # type: ignore[attr-defined]
             if conn is not None and not rt.guard.command(request.sid, conn.address):  # type: ignore[attr-defined]
-                return {"ok": False, "error": {
-                    "code": "rate_limited", "message": "Too many requests: slow down a little."}}
+                return RATE_LIMITED
             return once_more_on_conflict(lambda: handler(*args))
         except DomainError as exc:
             return {"ok": False, "error": exc.as_dict()}
@@ -229,9 +240,9 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
         if cafe is None:
             raise Invalid("This café no longer exists.", code="not_found")
         created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
-    code = created.cafe.code
-    return {"ok": True, "code": code, "join_url": join_url(rt, code),
-            "facilitator_url": f"{here_base()}/f/{code}#{created.facilitator_secret}"}
+    links = cafe_links(rt, created.cafe.code, created.facilitator_secret)
+    return {"ok": True, "code": created.cafe.code, "join_url": links["join"],
+            "facilitator_url": links["facilitator"]}
 
 
 @command
@@ -562,8 +573,7 @@ def _refuse_oversize(socketio: SocketIO, rt: Runtime, eio_sid: str, data: str) -
     sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
     where = rt.sessions.get(eio_sid, ("unknown", 0.0))[0]
     if sid is not None and not rt.guard.command(sid, where):
-        ack = {"ok": False, "error": {"code": "rate_limited",
-                                      "message": "Too many requests: slow down a little."}}
+        ack = RATE_LIMITED
     else:
         log.info("refused %s: %d characters, over the limit", name, len(data))
         ack = {"ok": False, "error": {"code": "too_large",
@@ -586,10 +596,9 @@ def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:
                     rt.sessions.pop(eio_sid, None)
 
 
-def register(socketio: SocketIO, rt: Runtime | None = None) -> None:
+def register(socketio: SocketIO, rt: Runtime) -> None:
     """Attach the handlers to this app's Socket.IO server."""
-    if rt is not None:
-        guard_sessions(socketio, rt)
+    guard_sessions(socketio, rt)
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:

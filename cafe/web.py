@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
-from cafe.realtime import here_base, join_url
+from cafe.realtime import cafe_links, here_base, join_url
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled
 
@@ -142,7 +142,6 @@ def create_cafe() -> Any:
 def create_cafe_json() -> Any:
     """Create a café from a script: `{title}` -> `201 {ok, cafe, facilitator_secret, links}`."""
     rt = runtime()
-    _throttle()
     body = _json_body()
     if not isinstance(body, dict) or set(body) - {"title"}:
         return _error(Invalid(_("Send a JSON object with the café's title."), code="bad_payload"))
@@ -153,26 +152,18 @@ def create_cafe_json() -> Any:
     except DomainError as exc:
         return _error(exc)
     code = created.cafe.code
-    base = here_base()
     return jsonify({
         "ok": True,
         "cafe": {"code": code, "title": created.cafe.title, "status": created.cafe.status},
         "facilitator_secret": created.facilitator_secret,
-        "links": {"facilitator": f"{base}/f/{code}#{created.facilitator_secret}",
-                  "board": f"{base}/b/{code}", "join": join_url(rt, code)},
+        "links": cafe_links(rt, code, created.facilitator_secret),
     }), 201
 
 
 def _created_page(rt: Runtime, created: cafes.CreatedCafe) -> str:
-    code = created.cafe.code
-    base = here_base()
-    return render_template(
-        "created.html",
-        cafe=created.cafe,
-        facilitator_url=f"{base}/f/{code}#{created.facilitator_secret}",
-        board_url=f"{base}/b/{code}",
-        join_url=join_url(rt, code),
-    )
+    links = cafe_links(rt, created.cafe.code, created.facilitator_secret)
+    return render_template("created.html", cafe=created.cafe, facilitator_url=links["facilitator"],
+                           board_url=links["board"], join_url=links["join"])
 
 
 @bp.get("/join")
@@ -271,7 +262,7 @@ def facilitator(code: str) -> str:
     return render_template("facilitator/panel.html", cafe=cafe, join_url=join_url(rt, cafe.code),
                            board_url=f"{here_base()}/b/{cafe.code}",
                            facilitator_base=f"{here_base()}/f/{cafe.code}",
-                           words=i18n.panel_catalogue(lang), w=i18n.panel_words(lang))
+                           words=i18n.catalogue(lang, "panel"), w=i18n.panel_words(lang))
 
 
 @bp.get("/qr/<code>.svg")
@@ -370,9 +361,8 @@ def create_from_file() -> Any:
                 else:
                     created, _topics = archive.create_from_template(session, data,
                                                                     request.form.get("title") or None)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            if isinstance(exc, DomainError):
-                raise
+        except (KeyError, TypeError, AttributeError, ValueError):
+            # A DomainError is none of these: it reaches the handler below with its own words.
             raise Invalid(_("That file is not a World Café template or export.")) from None
     except DomainError as exc:
         return _home(exc.message, exc.http_status, file_error=True)

@@ -23,6 +23,7 @@ from cafe.models import (
 )
 from cafe.services import cafes, notes, participants, setup, signups
 from cafe.services.errors import Forbidden, Invalid
+from cafe.services.lookup import row_id
 from cafe.services.text import clean
 
 FORMAT = "world-cafe-live/1"
@@ -283,7 +284,8 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
         session.add(Signup(cafe_id=cafe.id,
                            topic_id=topic_ids[old_topics[signup["topic_id"]]],
                            participant_id=people.get(signup.get("participant_id")),
-                           name=clean(signup.get("name"), field="A sign-up's name", max_length=40),
+                           name=clean(signup.get("name"), field="A sign-up's name",
+                                      max_length=participants.NAME_MAX),
                            contact=clean(signup.get("contact"), field="A contact",
                                          max_length=signups.CONTACT_MAX, required=False) or None))
     cafe.status = str(doc["cafe"].get("status", "lobby")) if doc["cafe"].get("status") in (
@@ -300,10 +302,10 @@ def _rows_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _instant(value: object) -> int:
-    """A stored time from a file: a whole number of milliseconds, else now."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
-        return value
-    return now_ms()
+    """A stored time from a file: a positive whole number of milliseconds a client can hold
+    (the same test as an id), else now."""
+    ms = row_id(value)
+    return ms if ms is not None else now_ms()
 
 
 def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafes.CreatedCafe:

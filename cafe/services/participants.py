@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from cafe.events import Event
-from cafe.models import Cafe, Participant, now_ms
+from cafe.models import Cafe, Participant, in_the_room, now_ms
 from cafe.services import eventlog
 from cafe.services.cafes import hash_secret, new_secret
 from cafe.services.errors import Forbidden, Invalid
@@ -79,8 +79,7 @@ def counts(session: Session, cafe_id: int) -> dict[str, int]:
         select(
             func.count(Participant.id),
             func.coalesce(func.sum(case((Participant.connections > 0, 1), else_=0)), 0),
-        ).where(Participant.cafe_id == cafe_id, Participant.left_at_ms.is_(None),
-                Participant.admitted.is_(True))
+        ).where(Participant.cafe_id == cafe_id, in_the_room())
     ).one()
     return {"joined": int(joined), "present": int(present)}
 

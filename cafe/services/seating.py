@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cafe import rotation
 from cafe.events import Event
-from cafe.models import Cafe, CafeTable, Participant, Round, Seat
+from cafe.models import Cafe, CafeTable, Participant, Round, Seat, in_the_room
 from cafe.services import eventlog
 from cafe.services.errors import DomainError, Invalid, NotFound
 from cafe.services.lookup import get_row, occupancy, participant
@@ -47,8 +47,7 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
     ).all()
     people = session.scalars(
         select(Participant)
-        .where(Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None),
-               Participant.admitted.is_(True))
+        .where(Participant.cafe_id == cafe.id, in_the_room())
         .order_by(Participant.id)
     ).all()
     host_of = {t.host_id: t.id for t in tables if t.host_id is not None}
@@ -125,8 +124,7 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     rnd = _round(session, cafe, number)
     session.execute(delete(Seat).where(Seat.round_id == rnd.id))
     present = set(session.scalars(select(Participant.id).where(
-        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None),
-        Participant.admitted.is_(True))))
+        Participant.cafe_id == cafe.id, in_the_room())))
     tables = {t.id: t for t in session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id))}
     seats: Seats = {}
     for pid, tid in planned.items():

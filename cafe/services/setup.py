@@ -32,6 +32,15 @@ SETTING_TYPES: dict[str, type] = {
 MIN_TABLE_RANGE = (1, 10)
 # The "time is nearly up" warning before a discussion ends (0: none); unset means 120.
 WARNING_RANGE = (0, 900)
+DOTS_RANGE = (0, 20)
+# Each whole-number setting's range and what the facilitator is told when outside it.
+INT_SETTINGS: dict[str, tuple[tuple[int, int], str]] = {
+    "min_table_size": (MIN_TABLE_RANGE, "A table needs at least {low} to {high} people."),
+    "warning_seconds": (WARNING_RANGE,
+                        "The warning comes {low} to {high} seconds before the end (0: no warning)."),
+    "dots_per_round": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
+    "harvest_dots": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
+}
 
 
 def _started(cafe: Cafe) -> bool:
@@ -98,21 +107,10 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                 continue
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Invalid(f"The setting {key} has the wrong type.")
-            if key == "min_table_size":
-                low, high = MIN_TABLE_RANGE
-                if not isinstance(value, int) or not low <= value <= high:
-                    raise Invalid(f"A table needs at least {low} to {high} people.")
-                merged[key] = value
-                continue
-            if key == "warning_seconds":
-                low, high = WARNING_RANGE
-                if not isinstance(value, int) or not low <= value <= high:
-                    raise Invalid(f"The warning comes {low} to {high} seconds before the end "
-                                  "(0: no warning).")
-                merged[key] = value
-                continue
-            if isinstance(value, int) and kind is int and not 0 <= value <= 20:
-                raise Invalid("Dots are between 0 and 20 per person.")
+            if key in INT_SETTINGS and isinstance(value, int):
+                (low, high), message = INT_SETTINGS[key]
+                if not low <= value <= high:
+                    raise Invalid(message.format(low=low, high=high))
             merged[key] = value
         cafe.settings = merged
     return [eventlog.append(session, cafe.id, "cafe_updated",
@@ -386,11 +384,7 @@ def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
                                        "counts": counts(session, cafe.id)}))
     elif left is False and person.left_at_ms is not None:
         person.left_at_ms = None
-        session.flush()
-        events.append(eventlog.append(session, cafe.id, "participant_joined",
-                                      {"participant": describe(person),
-                                       "counts": counts(session, cafe.id)}))
-        events += seating.seat_late_arrival(session, cafe, person)
+        events += _arrives(session, cafe, person)
     elif left is not None and not isinstance(left, bool):
         raise Invalid("Left is yes or no.")
     return events
@@ -490,10 +484,14 @@ def admit_participants(session: Session, cafe: Cafe, participant_ids: object) ->
         if person.admitted:
             continue
         person.admitted = True
-        session.flush()
-        # Counted, on the board, and seated from now on, like someone who just joined.
-        events.append(eventlog.append(session, cafe.id, "participant_joined",
-                                      {"participant": describe(person),
-                                       "counts": counts(session, cafe.id)}))
-        events += seating.seat_late_arrival(session, cafe, person)
+        events += _arrives(session, cafe, person)
     return events
+
+
+def _arrives(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
+    """Someone back in the room (let in, or no longer marked as left): counted, on the board,
+    and seated this round if one is running, like someone who just joined."""
+    session.flush()
+    joined = eventlog.append(session, cafe.id, "participant_joined",
+                             {"participant": describe(person), "counts": counts(session, cafe.id)})
+    return [joined, *seating.seat_late_arrival(session, cafe, person)]
