@@ -21,10 +21,11 @@ run: setup
 test: setup-test lint
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
-# ruff's rules, and what mypy checks strictly (the engine, the clock, the services), are in
+# ruff's rules and format, and what mypy checks strictly (the engine, the clock, the services), are in
 # pyproject.toml; a finding fails `make test` and CI.
 lint: setup-test
 	$(BIN)/ruff check cafe tests bench run.py
+	$(BIN)/ruff format --check cafe tests bench run.py
 	$(BIN)/mypy
 
 setup: $(VENV)/.app static/vendor/socket.io.min.js

@@ -1,4 +1,5 @@
 """Start World Café, live on this machine: `python run.py [--demo] [--host H] [--port P]`."""
+
 # The async library must patch the standard library before anything else imports it.
 import os
 
@@ -70,12 +71,15 @@ def demo_secret(session: object, instance_dir: str, demo: object) -> str:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options; each has a CAFE_* environment default."""
     parser = argparse.ArgumentParser(description="Run World Café, live.")
-    parser.add_argument("--host", default=os.environ.get("CAFE_HOST", "0.0.0.0"),
-                        help="address to listen on (default 0.0.0.0, every interface)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CAFE_PORT", "5000")),
-                        help="port to listen on (default 5000)")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the MA SEN demo café (created on first use)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("CAFE_HOST", "0.0.0.0"),
+        help="address to listen on (default 0.0.0.0, every interface)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("CAFE_PORT", "5000")), help="port to listen on (default 5000)"
+    )
+    parser.add_argument("--demo", action="store_true", help="open the MA SEN demo café (created on first use)")
     return parser.parse_args(argv)
 
 
@@ -124,9 +128,16 @@ def main(argv: list[str]) -> int:
         extra: dict[str, object] = {}
         if ASYNC_MODE == "gevent":
             from cafe.patience import patient_handler
+
             extra["handler_class"] = patient_handler(config.connect_grace_seconds)
-        rt.socketio.run(app, host=args.host, port=args.port,
-                        log_output=config.log_level == "DEBUG", allow_unsafe_werkzeug=True, **extra)
+        rt.socketio.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_output=config.log_level == "DEBUG",
+            allow_unsafe_werkzeug=True,
+            **extra,
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(f"Port {args.port} is already in use: try --port {args.port + 1}.", file=sys.stderr)

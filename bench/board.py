@@ -15,6 +15,7 @@ stdout, and a readable summary on stderr. Figures, never assertions.
 
     .venv/bin/python bench/board.py [--runs 3] [--seconds 30] [--notes 300] [--width 1920 --height 1080]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,16 @@ sys.path.insert(0, str(ROOT))
 
 from tests.server import Server, facilitator_and_phones  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 # Registered before any of the page's scripts: long tasks and frame gaps from the first moment.
 PROBE = """
@@ -91,10 +100,16 @@ class Cafe:
 
     def post(self) -> None:
         i = self.sent % len(self.phones)
-        ack = self.phones[i].call("add_note", {
-            "id": str(uuid.uuid4()), "table_id": self.seats[self.ids[i]], "round": self.round,
-            "text": f"{IDEAS[self.sent % len(IDEAS)]} (#{self.sent + 1})",
-            "colour": ["yellow", "pink", "blue", "green", "orange", "purple"][self.sent % 6]})
+        ack = self.phones[i].call(
+            "add_note",
+            {
+                "id": str(uuid.uuid4()),
+                "table_id": self.seats[self.ids[i]],
+                "round": self.round,
+                "text": f"{IDEAS[self.sent % len(IDEAS)]} (#{self.sent + 1})",
+                "colour": ["yellow", "pink", "blue", "green", "orange", "purple"][self.sent % 6],
+            },
+        )
         assert ack["ok"], ack
         self.sent += 1
 
@@ -135,21 +150,31 @@ def one_run(browser: Any, server: Server, cafe: Cafe, seconds: int, size: tuple[
     time.sleep(0.5)
     seen = page.evaluate(READ)
     # The probe must see a long task when there is one: an 80 ms busy task of the page's own.
-    page.evaluate("() => { setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80) { /* busy */ } }, 0); }")
+    page.evaluate(
+        "() => { setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80) { /* busy */ } }, 0); }"
+    )
     time.sleep(0.5)
-    observer_ok = any(t["duration"] >= 75 for t in page.evaluate(READ)["longtasks"][len(seen["longtasks"]):])
+    observer_ok = any(t["duration"] >= 75 for t in page.evaluate(READ)["longtasks"][len(seen["longtasks"]) :])
     ctx.close()
     tasks = [t["duration"] for t in seen["longtasks"]]
     return {
-        "notes_at_start": before, "notes_at_end": seen["notes"], "new_notes": cafe.sent - before,
-        "load_ms": round(load_ms), "load_longest_task_ms": round(max([t["duration"] for t in loaded["longtasks"]] or [0])),
-        "longtasks": len(tasks), "longest_task_ms": round(max(tasks or [0]), 1), "longtask_total_ms": round(sum(tasks), 1),
+        "notes_at_start": before,
+        "notes_at_end": seen["notes"],
+        "new_notes": cafe.sent - before,
+        "load_ms": round(load_ms),
+        "load_longest_task_ms": round(max([t["duration"] for t in loaded["longtasks"]] or [0])),
+        "longtasks": len(tasks),
+        "longest_task_ms": round(max(tasks or [0]), 1),
+        "longtask_total_ms": round(sum(tasks), 1),
         "frame_median_ms": round(statistics.median(seen["frames"]), 2) if seen["frames"] else 0,
-        "frame_p95_ms": round(pct(seen["frames"], 95), 2), "frame_max_ms": round(max(seen["frames"] or [0]), 1),
+        "frame_p95_ms": round(pct(seen["frames"], 95), 2),
+        "frame_max_ms": round(max(seen["frames"] or [0]), 1),
         "frames": len(seen["frames"]),
         "render_median_ms": round(statistics.median(seen["renders"]), 2) if seen["renders"] else 0,
-        "render_p95_ms": round(pct(seen["renders"], 95), 2), "render_max_ms": round(max(seen["renders"] or [0]), 2),
-        "renders": len(seen["renders"]), "observer_ok": observer_ok,
+        "render_p95_ms": round(pct(seen["renders"], 95), 2),
+        "render_max_ms": round(max(seen["renders"] or [0]), 2),
+        "renders": len(seen["renders"]),
+        "observer_ok": observer_ok,
     }
 
 
@@ -167,9 +192,16 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp), env={"CAFE_NOTE_RATE": "1000", "CAFE_NOTE_BURST": "1000",
-                                        "CAFE_COMMANDS_PER_SECOND": "1000",
-                                        "CAFE_COMMAND_BURST": "1000", "CAFE_LOG_LEVEL": "WARNING"}).start()
+        server = Server(
+            Path(tmp),
+            env={
+                "CAFE_NOTE_RATE": "1000",
+                "CAFE_NOTE_BURST": "1000",
+                "CAFE_COMMANDS_PER_SECOND": "1000",
+                "CAFE_COMMAND_BURST": "1000",
+                "CAFE_LOG_LEVEL": "WARNING",
+            },
+        ).start()
         cafe = None
         try:
             cafe = Cafe(server, args.people)
@@ -200,15 +232,18 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     median = {k: statistics.median(r[k] for r in runs) for k in keys}
     print(json.dumps({"viewport": f"{args.width}x{args.height}", "runs": runs, "median": median}))
     m = median
-    print(f"\nboard at {args.width}x{args.height}, median of {args.runs} runs "
-          f"({m['notes_at_start']:.0f} notes on the board, +1 a second for {args.seconds} s):\n"
-          f"  load with {args.notes}+ notes: {m['load_ms']:.0f} ms, longest task {m['load_longest_task_ms']:.0f} ms\n"
-          f"  long tasks while notes arrive: {m['longtasks']:.0f} (longest {m['longest_task_ms']} ms, "
-          f"total {m['longtask_total_ms']} ms)\n"
-          f"  frame gaps: median {m['frame_median_ms']} ms, p95 {m['frame_p95_ms']} ms, max {m['frame_max_ms']} ms\n"
-          f"  board render per change: median {m['render_median_ms']} ms, p95 {m['render_p95_ms']} ms, "
-          f"max {m['render_max_ms']} ms\n"
-          f"  long-task observer saw an 80 ms probe task: {all(r['observer_ok'] for r in runs)}", file=sys.stderr)
+    print(
+        f"\nboard at {args.width}x{args.height}, median of {args.runs} runs "
+        f"({m['notes_at_start']:.0f} notes on the board, +1 a second for {args.seconds} s):\n"
+        f"  load with {args.notes}+ notes: {m['load_ms']:.0f} ms, longest task {m['load_longest_task_ms']:.0f} ms\n"
+        f"  long tasks while notes arrive: {m['longtasks']:.0f} (longest {m['longest_task_ms']} ms, "
+        f"total {m['longtask_total_ms']} ms)\n"
+        f"  frame gaps: median {m['frame_median_ms']} ms, p95 {m['frame_p95_ms']} ms, max {m['frame_max_ms']} ms\n"
+        f"  board render per change: median {m['render_median_ms']} ms, p95 {m['render_p95_ms']} ms, "
+        f"max {m['render_max_ms']} ms\n"
+        f"  long-task observer saw an 80 ms probe task: {all(r['observer_ok'] for r in runs)}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

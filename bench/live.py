@@ -11,6 +11,7 @@ websocket itself (the `websockets` package carries the frames), so that one proc
 thousands of sockets without becoming the bottleneck. It prints ONE JSON line per run on
 stdout; progress and details go to stderr. See bench/README.md for what each field means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,17 +44,27 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 RELAY = Path(__file__).resolve().parent / "relay_server.py"
 
-FIELDS = ("config", "phones", "processes", "notes_per_s", "connected", "errors", "delivered_pct",
-          "note_to_board_p50_ms", "note_to_board_p99_ms", "floor_p99_ms", "ratio_p99",
-          "seats_to_all_p99_ms", "server_rss_mb", "server_cpu_pct")
+FIELDS = (
+    "config",
+    "phones",
+    "processes",
+    "notes_per_s",
+    "connected",
+    "errors",
+    "delivered_pct",
+    "note_to_board_p50_ms",
+    "note_to_board_p99_ms",
+    "floor_p99_ms",
+    "ratio_p99",
+    "seats_to_all_p99_ms",
+    "server_rss_mb",
+    "server_cpu_pct",
+)
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "laptop": {"phones": 1000, "processes": 1, "db": "sqlite", "notes_per_s": 20.0,
-               "async_mode": "gevent"},
-    "multi": {"phones": 2000, "processes": 2, "db": "postgresql", "notes_per_s": 20.0,
-              "async_mode": "gevent"},
-    "eventlet": {"phones": 100, "processes": 1, "db": "sqlite", "notes_per_s": 20.0,
-                 "async_mode": "eventlet"},
+    "laptop": {"phones": 1000, "processes": 1, "db": "sqlite", "notes_per_s": 20.0, "async_mode": "gevent"},
+    "multi": {"phones": 2000, "processes": 2, "db": "postgresql", "notes_per_s": 20.0, "async_mode": "gevent"},
+    "eventlet": {"phones": 100, "processes": 1, "db": "sqlite", "notes_per_s": 20.0, "async_mode": "eventlet"},
 }
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -112,15 +123,21 @@ class Stats:
 # Minimal HTTP (joins) and Socket.IO over websocket
 
 
-async def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None,
-                    timeout: float = 30.0) -> tuple[int, Any]:
+async def http_json(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None, timeout: float = 30.0
+) -> tuple[int, Any]:
     """One HTTP/1.1 request with `Connection: close`; returns (status, parsed JSON or None)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     data = b"" if body is None else json.dumps(body, separators=JSON_SEP).encode()
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: application/json",
-             "Connection: close", f"Content-Length: {len(data)}"]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Accept: application/json",
+        "Connection: close",
+        f"Content-Length: {len(data)}",
+    ]
     if body is not None:
         lines.append("Content-Type: application/json")
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -156,7 +173,7 @@ def _dechunk(data: bytes) -> bytes:
         if size == 0:
             break
         out += rest[:size]
-        data = rest[size + 2:]
+        data = rest[size + 2 :]
     return bytes(out)
 
 
@@ -189,7 +206,7 @@ class RawWebSocket(asyncio.Protocol):
         self.handshaken = False
         self.key = base64.b64encode(os.urandom(16))
         self.opened: asyncio.Future[None] | None = None
-        self.queue: list[Any] = []                     # messages before start()
+        self.queue: list[Any] = []  # messages before start()
         self.waiter: asyncio.Future[None] | None = None
         self.on_text: Callable[[Any], None] | None = None
         self.on_close: Callable[[], None] | None = None
@@ -205,9 +222,14 @@ class RawWebSocket(asyncio.Protocol):
         self.lost = loop.create_future()
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         await asyncio.wait_for(loop.create_connection(lambda: self, host, port), timeout)
-        lines = [f"GET {parts.path}?{parts.query} HTTP/1.1", f"Host: {host}:{port}",
-                 "Upgrade: websocket", "Connection: Upgrade",
-                 f"Sec-WebSocket-Key: {self.key.decode()}", "Sec-WebSocket-Version: 13"]
+        lines = [
+            f"GET {parts.path}?{parts.query} HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {self.key.decode()}",
+            "Sec-WebSocket-Version: 13",
+        ]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         assert self.transport is not None
         self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -223,13 +245,14 @@ class RawWebSocket(asyncio.Protocol):
             if end < 0:
                 return
             head = bytes(self.buf[:end])
-            del self.buf[:end + 4]
+            del self.buf[: end + 4]
             accept = base64.b64encode(hashlib.sha1(self.key + WS_GUID).digest())
             status = head.split(b"\r\n", 1)[0]
             if b" 101 " not in status + b" " or accept not in head:
                 if self.opened and not self.opened.done():
-                    self.opened.set_exception(ConnectionError(
-                        f"websocket upgrade refused: {status.decode(errors='replace')}"))
+                    self.opened.set_exception(
+                        ConnectionError(f"websocket upgrade refused: {status.decode(errors='replace')}")
+                    )
                 assert self.transport is not None
                 self.transport.close()
                 return
@@ -246,20 +269,20 @@ class RawWebSocket(asyncio.Protocol):
             if length == 126:
                 if n - pos < 4:
                     break
-                length, head = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
+                length, head = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
             elif length == 127:
                 if n - pos < 10:
                     break
-                length, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
+                length, head = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
             mask = b""
             if b1 & 0x80:  # servers do not mask; accept it anyway
                 if n - pos < head + 4:
                     break
-                mask = bytes(buf[pos + head:pos + head + 4])
+                mask = bytes(buf[pos + head : pos + head + 4])
                 head += 4
             if n - pos < head + length:
                 break
-            payload = bytes(buf[pos + head:pos + head + length])
+            payload = bytes(buf[pos + head : pos + head + length])
             pos += head + length
             if mask:
                 payload = _xor(payload, mask)
@@ -373,9 +396,16 @@ class LibWebSocket:
     async def open(self, url: str, headers: dict[str, str], timeout: float) -> None:
         from websockets.asyncio.client import connect as ws_connect  # only for --ws websockets
 
-        self.conn = await ws_connect(url, compression=None, max_size=2 ** 24, ping_interval=None,
-                                     close_timeout=2, open_timeout=timeout,
-                                     additional_headers=headers or None, user_agent_header=None)
+        self.conn = await ws_connect(
+            url,
+            compression=None,
+            max_size=2**24,
+            ping_interval=None,
+            close_timeout=2,
+            open_timeout=timeout,
+            additional_headers=headers or None,
+            user_agent_header=None,
+        )
 
     async def recv(self) -> Any:
         from websockets.exceptions import ConnectionClosed
@@ -430,9 +460,14 @@ class Sio:
     client that only cares about a few event types can skip parsing the rest.
     """
 
-    def __init__(self, base_url: str, auth: dict[str, Any], stats: Stats,
-                 on_message: Callable[[str], None] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        stats: Stats,
+        on_message: Callable[[str], None] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         parts = urlsplit(base_url)
         self.url = f"ws://{parts.hostname}:{parts.port or 80}/socket.io/?EIO=4&transport=websocket"
         self.auth = auth
@@ -531,8 +566,7 @@ class Sio:
     def emit(self, name: str, payload: Any) -> None:
         self.ws.send("42" + json.dumps([name, payload], separators=JSON_SEP))
 
-    async def call(self, name: str, payload: Any, timeout: float = 15.0,
-                   sent: list[float] | None = None) -> Any:
+    async def call(self, name: str, payload: Any, timeout: float = 15.0, sent: list[float] | None = None) -> Any:
         """Send a command and wait for its ack; `sent` receives the send time (ms)."""
         if self.closed:
             raise ConnectionError("connection closed")
@@ -593,11 +627,11 @@ class Phone:
         self.pid: int | None = None
         self.token: str | None = None
         self.sio: Sio | None = None
-        self.seats: dict[int, int | None] = {}      # round -> table_id
-        self.seat_rx: dict[int, float] = {}          # round -> receipt time of seats_assigned (ms)
-        self.clock: dict[str, Any] = {}              # status, current_round, phase (rehearsal)
+        self.seats: dict[int, int | None] = {}  # round -> table_id
+        self.seat_rx: dict[int, float] = {}  # round -> receipt time of seats_assigned (ms)
+        self.clock: dict[str, Any] = {}  # status, current_round, phase (rehearsal)
         self.seated_signal: asyncio.Event | None = None
-        self.notes_seen = 0                          # note_added events received
+        self.notes_seen = 0  # note_added events received
 
     def on_message(self, msg: str) -> None:
         # Counting is cheap (C substring search); a phone parses only frames that concern it.
@@ -621,8 +655,9 @@ class Phone:
             self.clock.update(data["clock"])
 
     async def join(self, code: str, name: str) -> None:
-        status, body = await http_json("POST", f"{self.base_url}/api/cafes/{code}/participants",
-                                       {"name": name}, headers=self.headers)
+        status, body = await http_json(
+            "POST", f"{self.base_url}/api/cafes/{code}/participants", {"name": name}, headers=self.headers
+        )
         if status != 201 or not isinstance(body, dict) or not body.get("ok"):
             code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
             raise ConnectRefused({"data": {"code": f"join_{code_ or status}"}})
@@ -631,8 +666,13 @@ class Phone:
 
     async def connect(self, code: str) -> dict[str, Any]:
         """Open the socket and `sync {since: null}`; returns the phone's snapshot."""
-        sio = Sio(self.base_url, {"cafe": code, "role": "phone", "token": self.token},
-                  self.stats, self.on_message, self.headers)
+        sio = Sio(
+            self.base_url,
+            {"cafe": code, "role": "phone", "token": self.token},
+            self.stats,
+            self.on_message,
+            self.headers,
+        )
         await sio.connect()
         try:
             ack = await sio.call("sync", {"since": None}, timeout=60)
@@ -698,7 +738,7 @@ class Board:
         if len(pairs) < 3:
             return "n/a"
         third = len(pairs) // 3
-        parts = [pairs[:third], pairs[third:2 * third], pairs[2 * third:]]
+        parts = [pairs[:third], pairs[third : 2 * third], pairs[2 * third :]]
         return " / ".join(f"{percentile([lat for _, lat in part], 50):.0f}" for part in parts)
 
 
@@ -725,7 +765,7 @@ class ServerProcess:
     def __init__(self, argv: list[str], env: dict[str, str], log_path: Path, port: int) -> None:
         self.argv, self.env, self.log_path, self.port = argv, env, log_path, port
         self.proc: subprocess.Popen[bytes] | None = None
-        self.reported = False   # its round-change lines were echoed already
+        self.reported = False  # its round-change lines were echoed already
 
     @property
     def url(self) -> str:
@@ -733,8 +773,9 @@ class ServerProcess:
 
     def start(self, timeout: float = 90.0) -> str:
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             output = self.log_path.read_text(errors="replace")
@@ -748,8 +789,7 @@ class ServerProcess:
                 except OSError:
                     pass
             time.sleep(0.1)
-        raise RuntimeError(f"server did not start in {timeout}s:\n"
-                           f"{self.log_path.read_text(errors='replace')[-3000:]}")
+        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log_path.read_text(errors='replace')[-3000:]}")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -812,7 +852,7 @@ class Sampler:
                     total += int(f.read().split()[1]) * self.PAGE
             except (OSError, IndexError, ValueError):
                 pass
-        return total / 2 ** 20
+        return total / 2**20
 
     def mark(self, name: str) -> None:
         self.marks[name] = (time.monotonic(), self.cpu_seconds())
@@ -867,13 +907,12 @@ def record_connect_failures(results: list[Any], stats: Stats, what: str) -> int:
 class NotePlan:
     """Who sends the notes and where they go."""
 
-    senders: list[Any]                # objects with .sio
-    target: Callable[[Any], tuple[int | None, int]]   # sender -> (table_id, round)
-    command: str                      # "add_note" (café) or "note" (relay)
+    senders: list[Any]  # objects with .sio
+    target: Callable[[Any], tuple[int | None, int]]  # sender -> (table_id, round)
+    command: str  # "add_note" (café) or "note" (relay)
 
 
-async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats,
-                     ok_ids: set[str]) -> dict[str, Any]:
+async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats, ok_ids: set[str]) -> dict[str, Any]:
     """Send `rate` notes a second for `seconds`, round-robin over the senders; wait for acks."""
     loop = asyncio.get_running_loop()
     total = int(rate * seconds)
@@ -885,13 +924,11 @@ async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats,
     async def one(k: int, sender: Any) -> None:
         table_id, rnd = plan.target(sender)
         note_id = str(uuid.uuid4())
-        payload = {"id": note_id, "table_id": table_id, "round": rnd,
-                   "text": f"Bench note #{k} t={clock_ms():.3f}"}
+        payload = {"id": note_id, "table_id": table_id, "round": rnd, "text": f"Bench note #{k} t={clock_ms():.3f}"}
         try:
             ack = await sender.sio.call(plan.command, payload, timeout=20)
         except Exception as exc:
-            stats.fail("ack_failures", "timeout" if isinstance(exc, asyncio.TimeoutError)
-                       else type(exc).__name__)
+            stats.fail("ack_failures", "timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__)
             return
         if isinstance(ack, dict) and ack.get("ok"):
             ok_ids.add(note_id)
@@ -915,8 +952,12 @@ async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats,
             continue
         tasks.append(asyncio.create_task(one(k, sender)))
     await asyncio.gather(*tasks)
-    return {"sent": total, "elapsed_s": round(loop.time() - start, 2),
-            "late_sends": len(lateness), "max_late_ms": round(max(lateness, default=0.0), 1)}
+    return {
+        "sent": total,
+        "elapsed_s": round(loop.time() - start, 2),
+        "late_sends": len(lateness),
+        "max_late_ms": round(max(lateness, default=0.0), 1),
+    }
 
 
 async def drain(board: Board, ok_ids: set[str], seconds: float = 5.0) -> None:
@@ -953,8 +994,9 @@ class CafeResult:
     notes_ok: int = 0
 
 
-async def seat_round(fac: Sio | None, command: str | None, phones: list[Phone], rnd: int,
-                     stats: Stats, timeout: float = 180.0) -> float | None:
+async def seat_round(
+    fac: Sio | None, command: str | None, phones: list[Phone], rnd: int, stats: Stats, timeout: float = 180.0
+) -> float | None:
     """Send the seating command and wait until every phone has round `rnd`'s seats; p99 (ms)."""
     sent: list[float] = []
     for phone in phones:
@@ -982,14 +1024,17 @@ async def seat_round(fac: Sio | None, command: str | None, phones: list[Phone], 
     for _ in range(unseated):
         stats.fail("protocol_errors", f"not_seated_round_{rnd}")
     if got:
-        log(f"seats round {rnd} via {command}: ack {ack_ms:.0f} ms; receipts first "
+        log(
+            f"seats round {rnd} via {command}: ack {ack_ms:.0f} ms; receipts first "
             f"{min(got):.0f} p50 {percentile(got, 50):.0f} p99 {percentile(got, 99):.0f} "
-            f"max {max(got):.0f} ms; missing {missing}, unseated {unseated}")
+            f"max {max(got):.0f} ms; missing {missing}, unseated {unseated}"
+        )
     return percentile(got, 99)
 
 
-async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Namespace,
-                   pids: list[int], stats: Stats) -> CafeResult:
+async def cafe_run(
+    urls: list[str], code: str, secret: str, args: argparse.Namespace, pids: list[int], stats: Stats
+) -> CafeResult:
     """Set the café up, fill it, seat it, post notes, seat round 2; measure it all."""
     result = CafeResult()
     sampler = Sampler(pids)
@@ -997,8 +1042,12 @@ async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Names
     sampler.mark("begin")
     spoof = args.spoof_addresses
 
-    fac = Sio(urls[0], {"cafe": code, "role": "facilitator", "secret": secret}, stats,
-              headers={"X-Forwarded-For": "10.255.255.1"} if spoof else None)
+    fac = Sio(
+        urls[0],
+        {"cafe": code, "role": "facilitator", "secret": secret},
+        stats,
+        headers={"X-Forwarded-For": "10.255.255.1"} if spoof else None,
+    )
     await fac.connect()
     state = (await fac.call("sync", {"since": None}, timeout=60))["state"]
     if state["cafe"]["status"] != "lobby":
@@ -1010,28 +1059,38 @@ async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Names
     while tables > 0:
         area += 1
         batch = min(20, tables)
-        ack = await fac.call("add_topic", {"name": f"Bench area {area}", "tables": batch,
-                                           "capacity": args.table_capacity}, timeout=60)
+        ack = await fac.call(
+            "add_topic", {"name": f"Bench area {area}", "tables": batch, "capacity": args.table_capacity}, timeout=60
+        )
         if not ack.get("ok"):
             raise RuntimeError(f"add_topic refused: {ack}")
         tables -= batch
     discuss = int(min(7200, max(60, args.seconds + 180)))
-    ack = await fac.call("set_rounds", {"rounds": [
-        {"question": f"Bench question {n}", "discuss_seconds": discuss, "move_seconds": 10}
-        for n in (1, 2)]}, timeout=60)
+    ack = await fac.call(
+        "set_rounds",
+        {
+            "rounds": [
+                {"question": f"Bench question {n}", "discuss_seconds": discuss, "move_seconds": 10} for n in (1, 2)
+            ]
+        },
+        timeout=60,
+    )
     if not ack.get("ok"):
         raise RuntimeError(f"set_rounds refused: {ack}")
-    log(f"café {code}: {seats} seats in the demo, added {area} areas for {missing} more; "
-        f"2 rounds of {discuss}s")
+    log(f"café {code}: {seats} seats in the demo, added {area} areas for {missing} more; 2 rounds of {discuss}s")
 
     board = Board()
-    board_sio = Sio(urls[0], {"cafe": code, "role": "board"}, stats, board.on_message,
-                    headers={"X-Forwarded-For": "10.255.255.2"} if spoof else None)
+    board_sio = Sio(
+        urls[0],
+        {"cafe": code, "role": "board"},
+        stats,
+        board.on_message,
+        headers={"X-Forwarded-For": "10.255.255.2"} if spoof else None,
+    )
     await board_sio.connect()
     await board_sio.call("sync", {"since": None}, timeout=60)
 
-    phones = [Phone(i, urls[i % len(urls)], stats, fake_address(i) if spoof else None)
-              for i in range(args.phones)]
+    phones = [Phone(i, urls[i % len(urls)], stats, fake_address(i) if spoof else None) for i in range(args.phones)]
 
     async def arrive(phone: Phone) -> None:
         await phone.join(code, f"Bench phone {phone.index + 1}")
@@ -1043,9 +1102,11 @@ async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Names
     results = await bounded_gather([arrive(p) for p in phones], args.connect_concurrency)
     result.connected = record_connect_failures(results, stats, "phone")
     sampler.mark("connect_end")
-    log(f"{result.connected}/{args.phones} phones joined and connected in "
+    log(
+        f"{result.connected}/{args.phones} phones joined and connected in "
         f"{time.monotonic() - t0:.1f}s (server CPU {sampler.cpu_pct('connect_start', 'connect_end') or 0:.0f}%); "
-        f"the clients received {Sio.frames_received - frames0} frames meanwhile")
+        f"the clients received {Sio.frames_received - frames0} frames meanwhile"
+    )
     live = [p for p in phones if p.sio is not None and not p.sio.closed]
 
     p99_1 = await seat_round(fac, "start_round", live, 1, stats)
@@ -1058,18 +1119,19 @@ async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Names
     me = Sampler([os.getpid()])
     me.mark("a")
     t0 = time.monotonic()
-    plan = NotePlan([p for p in live if p.seats.get(1) is not None],
-                    lambda p: (p.seats.get(1), 1), "add_note")
+    plan = NotePlan([p for p in live if p.seats.get(1) is not None], lambda p: (p.seats.get(1), 1), "add_note")
     _warn_rate(args.notes_per_s, len(plan.senders))
     info = await post_notes(plan, args.notes_per_s, args.seconds, stats, ok_ids)
     sampler.mark("notes_end")
     me.mark("b")
     await drain(board, ok_ids)
     phones_pct = await drain_phones(live, len(ok_ids))
-    log(f"notes: {info}; acked ok {len(ok_ids)}; board saw {len(board.seen & ok_ids)}, "
+    log(
+        f"notes: {info}; acked ok {len(ok_ids)}; board saw {len(board.seen & ok_ids)}, "
         f"phones {phones_pct:.2f}% of theirs "
         f"in {time.monotonic() - t0:.1f}s; server CPU {sampler.cpu_pct('notes_start', 'notes_end') or 0:.0f}%, "
-        f"generator CPU {me.cpu_pct('a', 'b') or 0:.0f}%; p50 by thirds of the run {board.trend()} ms")
+        f"generator CPU {me.cpu_pct('a', 'b') or 0:.0f}%; p50 by thirds of the run {board.trend()} ms"
+    )
     result.cpu_pct = sampler.cpu_pct("notes_start", "notes_end")
 
     p99_2 = await seat_round(fac, "end_round", live, 2, stats)
@@ -1093,8 +1155,10 @@ async def cafe_run(urls: list[str], code: str, secret: str, args: argparse.Names
 
 def _warn_rate(rate: float, senders: int) -> None:
     if senders and rate / senders > 0.9:
-        log(f"WARNING: {rate}/s over {senders} phones is {rate / senders:.2f}/s each; the "
-            f"server allows a burst of 5 then 1/s per participant, so notes will be refused")
+        log(
+            f"WARNING: {rate}/s over {senders} phones is {rate / senders:.2f}/s each; the "
+            f"server allows a burst of 5 then 1/s per participant, so notes will be refused"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1106,8 +1170,7 @@ class RelayClient:
     sio: Sio | None = None
 
 
-async def floor_run(urls: list[str], args: argparse.Namespace, stats: Stats,
-                    pids: list[int]) -> float | None:
+async def floor_run(urls: list[str], args: argparse.Namespace, stats: Stats, pids: list[int]) -> float | None:
     """The same clients and rate against the bare relay: p99 of note -> board (ms)."""
     board = Board()
     board_sio = Sio(urls[0], {"role": "board"}, stats, board.on_message)
@@ -1121,8 +1184,7 @@ async def floor_run(urls: list[str], args: argparse.Namespace, stats: Stats,
         await sio.call("sync", {"since": None}, timeout=60)
         client.sio = sio
 
-    results = await bounded_gather([arrive(i, c) for i, c in enumerate(clients)],
-                                   args.connect_concurrency)
+    results = await bounded_gather([arrive(i, c) for i, c in enumerate(clients)], args.connect_concurrency)
     connected = record_connect_failures(results, stats, "relay")
     ok_ids: set[str] = set()
     plan = NotePlan([c for c in clients if c.sio is not None], lambda c: (1, 1), "note")
@@ -1137,9 +1199,11 @@ async def floor_run(urls: list[str], args: argparse.Namespace, stats: Stats,
     info["generator_cpu_pct"] = rounded(me.cpu_pct("a", "b"))
     await drain(board, ok_ids)
     seen = board.seen & ok_ids
-    log(f"floor: {connected}/{args.phones} connected; {info}; acked {len(ok_ids)}, board saw "
+    log(
+        f"floor: {connected}/{args.phones} connected; {info}; acked {len(ok_ids)}, board saw "
         f"{len(seen)}; p50 {rounded(percentile(board.latencies, 50))} "
-        f"p99 {rounded(percentile(board.latencies, 99))} ms; p50 by thirds {board.trend()} ms")
+        f"p99 {rounded(percentile(board.latencies, 99))} ms; p50 by thirds {board.trend()} ms"
+    )
     for _ in range(len(ok_ids) - len(seen)):
         stats.fail("protocol_errors", "floor_note_not_delivered")
     floor = percentile(board.latencies, 99)
@@ -1186,18 +1250,21 @@ class Postgres:
             log(f"could not drop schema {self.schema}: {exc}")
 
 
-def start_cafe(args: argparse.Namespace, workdir: Path, database_url: str,
-               queue: str | None) -> tuple[list[ServerProcess], str, str]:
+def start_cafe(
+    args: argparse.Namespace, workdir: Path, database_url: str, queue: str | None
+) -> tuple[list[ServerProcess], str, str]:
     """run.py --demo on consecutive ports; returns the processes, the demo code and secret."""
     ports = free_ports(args.processes)
-    env = {**os.environ,
-           "CAFE_INSTANCE_DIR": str(workdir),   # shared: every process reuses the demo secret
-           "CAFE_DATABASE_URL": database_url,
-           "CAFE_ASYNC_MODE": args.async_mode,
-           "CAFE_SECRET_KEY": secrets.token_hex(16),
-           "CAFE_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
-           "CAFE_LOG_LEVEL": "INFO",   # the server's round lines: read/plan/write/send times
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "CAFE_INSTANCE_DIR": str(workdir),  # shared: every process reuses the demo secret
+        "CAFE_DATABASE_URL": database_url,
+        "CAFE_ASYNC_MODE": args.async_mode,
+        "CAFE_SECRET_KEY": secrets.token_hex(16),
+        "CAFE_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
+        "CAFE_LOG_LEVEL": "INFO",  # the server's round lines: read/plan/write/send times
+        "PYTHONUNBUFFERED": "1",
+    }
     if args.spoof_addresses:
         # Every bench phone comes from 127.0.0.1; with the proxy header trusted each one gets
         # its own address, as phones on a venue's Wi-Fi have, so per-address caps apply per phone.
@@ -1208,8 +1275,12 @@ def start_cafe(args: argparse.Namespace, workdir: Path, database_url: str,
     servers: list[ServerProcess] = []
     output = ""
     for i, port in enumerate(ports):
-        server = ServerProcess([sys.executable, str(ROOT / "run.py"), "--demo", "--host", "127.0.0.1",
-                                "--port", str(port)], env, workdir / f"server-{i}.log", port)
+        server = ServerProcess(
+            [sys.executable, str(ROOT / "run.py"), "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            env,
+            workdir / f"server-{i}.log",
+            port,
+        )
         servers.append(server)
         # One at a time: the first one migrates the database and creates the demo café.
         text = server.start()
@@ -1227,8 +1298,7 @@ def start_relay(args: argparse.Namespace, workdir: Path, queue: str | None) -> l
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     servers = []
     for i, port in enumerate(ports):
-        argv = [sys.executable, str(RELAY), "--host", "127.0.0.1", "--port", str(port),
-                "--async-mode", args.async_mode]
+        argv = [sys.executable, str(RELAY), "--host", "127.0.0.1", "--port", str(port), "--async-mode", args.async_mode]
         if queue:
             argv += ["--message-queue", queue, "--channel", f"bench-relay-{os.getpid()}"]
         server = ServerProcess(argv, env, workdir / f"relay-{i}.log", port)
@@ -1255,8 +1325,9 @@ def stop_all(servers: list[ServerProcess]) -> None:
             pass
 
 
-def result_line(config: str, args: argparse.Namespace, stats: Stats, cafe: CafeResult | None,
-                floor_p99: float | None) -> dict[str, Any]:
+def result_line(
+    config: str, args: argparse.Namespace, stats: Stats, cafe: CafeResult | None, floor_p99: float | None
+) -> dict[str, Any]:
     p99 = cafe.p99 if cafe else None
     line = {
         "config": config,
@@ -1305,14 +1376,16 @@ def bench(config: str, args: argparse.Namespace) -> dict[str, Any]:
             servers, code, secret = start_cafe(args, workdir, database_url, queue)
             urls = [s.url for s in servers]
             pids = [s.proc.pid for s in servers if s.proc]
-            log(f"café server(s) {', '.join(urls)} ({args.async_mode}, {args.db}"
-                f"{', redis' if queue else ''}), logs in {workdir}")
+            log(
+                f"café server(s) {', '.join(urls)} ({args.async_mode}, {args.db}"
+                f"{', redis' if queue else ''}), logs in {workdir}"
+            )
 
         async def run_cafe() -> CafeResult:
             result = await cafe_run(urls, code, secret, args, pids, stats)
             quiet(result.clients)  # type: ignore[attr-defined]
             if servers:
-                stop_all(servers)   # stop first: 1,000 goodbyes would only load the server
+                stop_all(servers)  # stop first: 1,000 goodbyes would only load the server
             await close_all(result.clients)  # type: ignore[attr-defined]
             return result
 
@@ -1328,8 +1401,7 @@ def bench(config: str, args: argparse.Namespace) -> dict[str, Any]:
             log(f"relay server(s) {', '.join(r.url for r in relays)}")
 
             async def run_floor() -> float | None:
-                value = await floor_run([r.url for r in relays], args, stats,
-                                        [r.proc.pid for r in relays if r.proc])
+                value = await floor_run([r.url for r in relays], args, stats, [r.proc.pid for r in relays if r.proc])
                 quiet(floor_run.clients)  # type: ignore[attr-defined]
                 stop_all(relays)
                 await close_all(floor_run.clients)  # type: ignore[attr-defined]
@@ -1389,10 +1461,16 @@ async def rehearse(args: argparse.Namespace) -> dict[str, Any]:
             n += 1
             note_id = str(uuid.uuid4())
             try:
-                ack = await phone.sio.call("add_note", {
-                    "id": note_id, "table_id": table, "round": rnd,
-                    "text": f"Rehearsal note {n} from phone {phone.index + 1} t={clock_ms():.3f}"},
-                    timeout=20)
+                ack = await phone.sio.call(
+                    "add_note",
+                    {
+                        "id": note_id,
+                        "table_id": table,
+                        "round": rnd,
+                        "text": f"Rehearsal note {n} from phone {phone.index + 1} t={clock_ms():.3f}",
+                    },
+                    timeout=20,
+                )
             except Exception as exc:
                 stats.fail("ack_failures", type(exc).__name__)
                 continue
@@ -1412,12 +1490,15 @@ async def rehearse(args: argparse.Namespace) -> dict[str, Any]:
     await close_all([p.sio for p in phones] + [board_sio])
     args.processes = None
     line = result_line("rehearse", args, stats, None, None)
-    line.update({"connected": connected,
-                 "notes_per_s": round(len(ok_ids) / args.seconds, 2) if args.seconds else None,
-                 "delivered_pct": rounded(100.0 * len(board.seen & ok_ids) / len(ok_ids), 2)
-                 if ok_ids else None,
-                 "note_to_board_p50_ms": rounded(percentile(board.latencies, 50)),
-                 "note_to_board_p99_ms": rounded(percentile(board.latencies, 99))})
+    line.update(
+        {
+            "connected": connected,
+            "notes_per_s": round(len(ok_ids) / args.seconds, 2) if args.seconds else None,
+            "delivered_pct": rounded(100.0 * len(board.seen & ok_ids) / len(ok_ids), 2) if ok_ids else None,
+            "note_to_board_p50_ms": rounded(percentile(board.latencies, 50)),
+            "note_to_board_p99_ms": rounded(percentile(board.latencies, 99)),
+        }
+    )
     if stats.failure_codes:
         log(f"failures: {dict(stats.failure_codes.most_common(12))}")
     return line
@@ -1432,35 +1513,57 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--phones", type=int, help="simulated phones (default 50)")
     parser.add_argument("--processes", type=int, help="server processes (default 1)")
     parser.add_argument("--notes-per-s", type=float, help="total note rate (default 20)")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="how long notes are posted (default 30; rehearsal: how long it lasts, 60)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="how long notes are posted (default 30; rehearsal: how long it lasts, 60)",
+    )
     parser.add_argument("--async-mode", choices=["gevent", "eventlet"], help="CAFE_ASYNC_MODE")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], help="database (default sqlite)")
-    parser.add_argument("--database-url", default=DEFAULT_PG,
-                        help="PostgreSQL database; a fresh schema is created in it and dropped")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_PG, help="PostgreSQL database; a fresh schema is created in it and dropped"
+    )
     parser.add_argument("--redis", default=DEFAULT_REDIS, help="Redis for CAFE_MESSAGE_QUEUE")
-    parser.add_argument("--table-capacity", type=int, default=5,
-                        help="seats per table the facilitator adds (default 5)")
-    parser.add_argument("--connect-concurrency", type=int, default=50,
-                        help="phones joining/connecting at once (default 50)")
-    parser.add_argument("--no-spoof-addresses", dest="spoof_addresses", action="store_false",
-                        help="do not give each phone its own X-Forwarded-For address")
-    parser.add_argument("--ws", choices=sorted(WS_IMPL), default="raw",
-                        help="websocket client: the lean built-in one (default) or the websockets package")
+    parser.add_argument(
+        "--table-capacity", type=int, default=5, help="seats per table the facilitator adds (default 5)"
+    )
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=50, help="phones joining/connecting at once (default 50)"
+    )
+    parser.add_argument(
+        "--no-spoof-addresses",
+        dest="spoof_addresses",
+        action="store_false",
+        help="do not give each phone its own X-Forwarded-For address",
+    )
+    parser.add_argument(
+        "--ws",
+        choices=sorted(WS_IMPL),
+        default="raw",
+        help="websocket client: the lean built-in one (default) or the websockets package",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the relay (floor) half")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with server logs")
     parser.add_argument("--url", help="use a running server instead of starting one")
     parser.add_argument("--code", help="café code (with --url)")
     parser.add_argument("--secret", help="facilitator secret (with --url, not rehearsing)")
-    parser.add_argument("--server-pid", type=int, action="append",
-                        help="with --url: server pid(s) to sample RSS/CPU from")
-    parser.add_argument("--rehearse", action="store_true",
-                        help="fill a real café (--url, --code) with simulated phones")
+    parser.add_argument(
+        "--server-pid", type=int, action="append", help="with --url: server pid(s) to sample RSS/CPU from"
+    )
+    parser.add_argument(
+        "--rehearse", action="store_true", help="fill a real café (--url, --code) with simulated phones"
+    )
     parser.add_argument("--notes-per-phone", type=int, default=3, help="rehearsal: notes per phone")
     args = parser.parse_args(argv)
     preset = PRESETS.get(args.config or "", {})
-    for name, default in (("phones", 50), ("processes", 1), ("notes_per_s", 20.0),
-                          ("async_mode", "gevent"), ("db", "sqlite")):
+    for name, default in (
+        ("phones", 50),
+        ("processes", 1),
+        ("notes_per_s", 20.0),
+        ("async_mode", "gevent"),
+        ("db", "sqlite"),
+    ):
         if getattr(args, name) is None:
             setattr(args, name, preset.get(name, default))
     if args.seconds is None:

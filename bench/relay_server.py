@@ -8,6 +8,7 @@ Flask-SocketIO app on the same async stack can do.
 
 Like run.py, the async library patches the standard library before anything else is imported.
 """
+
 import os
 import sys
 
@@ -46,8 +47,15 @@ ROOM = "everyone"
 def create_app(async_mode: str, message_queue: str | None, channel: str) -> tuple[Flask, SocketIO]:
     """The relay: connect (any auth), `note` -> re-emitted to the room, with an ack."""
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode=async_mode, message_queue=message_queue, channel=channel,
-                        max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False)
+    socketio = SocketIO(
+        app,
+        async_mode=async_mode,
+        message_queue=message_queue,
+        channel=channel,
+        max_http_buffer_size=64 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
     seq = itertools.count(1)
 
     @socketio.on("connect")
@@ -64,14 +72,23 @@ def create_app(async_mode: str, message_queue: str | None, channel: str) -> tupl
             return {"ok": False, "error": {"code": "bad_payload", "message": "object expected"}}
         now = int(time.time() * 1000)
         # Roughly the size and shape of the café's note_added event.
-        note = {"id": payload.get("id"), "table_id": payload.get("table_id"),
-                "round": payload.get("round"), "text": payload.get("text"),
-                "colour": payload.get("colour") or "yellow", "author_id": 1,
-                "author_name": "Bench phone", "pinned": False, "hidden": False, "votes": 0,
-                "harvest_votes": 0, "created_at": now, "updated_at": now}
+        note = {
+            "id": payload.get("id"),
+            "table_id": payload.get("table_id"),
+            "round": payload.get("round"),
+            "text": payload.get("text"),
+            "colour": payload.get("colour") or "yellow",
+            "author_id": 1,
+            "author_name": "Bench phone",
+            "pinned": False,
+            "hidden": False,
+            "votes": 0,
+            "harvest_votes": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         number = next(seq)
-        socketio.emit("event", {"seq": number, "type": "note_added", "at": now,
-                                "data": {"note": note}}, to=ROOM)
+        socketio.emit("event", {"seq": number, "type": "note_added", "at": now, "data": {"note": note}}, to=ROOM)
         return {"ok": True, "seq": number, "note": note, "duplicate": False}
 
     @app.get("/healthz")

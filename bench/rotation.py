@@ -5,6 +5,7 @@ Usage (from the repository root):
 
 Prints one JSON line per (instance, method) with the median over the seeds of every figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,16 +103,15 @@ def languages_90() -> Problem:
     order = [hosts[a + 6 * i] for a in range(6) for i in range(3)]
     tables = tuple(Table(id=t + 1, topic=t // 3 + 1, capacity=5) for t in range(18))
     people = [Person(id=t + 1, host_of=t + 1, languages=order[t]) for t in range(18)]
-    travellers = ([("es",)] * 27 + [("ht",)] * 9 + [("en", "ht")] * 2 + [("en", "es")] * 2
-                  + [("en",)] * 32)
+    travellers = [("es",)] * 27 + [("ht",)] * 9 + [("en", "ht")] * 2 + [("en", "es")] * 2 + [("en",)] * 32
     for i, langs in enumerate(travellers):
         people.append(Person(id=19 + i, languages=langs))
-    ids = {langs: [p.id for p in people if p.host_of is None and p.languages == langs]
-           for langs in set(travellers)}
+    ids = {langs: [p.id for p in people if p.host_of is None and p.languages == langs] for langs in set(travellers)}
     # Interpreters with the one they interpret for: two Kreyòl, two Spanish speakers.
     together = tuple(
         [(ids[("en", "ht")][i], ids[("ht",)][i]) for i in range(2)]
-        + [(ids[("en", "es")][i], ids[("es",)][i]) for i in range(2)])
+        + [(ids[("en", "es")][i], ids[("es",)][i]) for i in range(2)]
+    )
     return Problem(tables=tables, people=tuple(people), rounds=5, min_table_size=3, together=together)
 
 
@@ -119,13 +119,13 @@ def messy() -> Problem:
     """Everything at once: a café set up for 70 on uneven areas (4/4/3/3 tables of 5, 8 hosts)
     where 30 came, in five languages, with two interpreter pairs and two people who cannot move.
     Five more arrive during round 1 (see LATECOMERS)."""
-    tables = tuple(Table(id=t + 1, topic=(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3)[t] + 1, capacity=5)
-                   for t in range(14))
+    tables = tuple(
+        Table(id=t + 1, topic=(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3)[t] + 1, capacity=5) for t in range(14)
+    )
     hosts = [("en", "es"), ("en",), ("en", "ht"), ("en", "zh"), ("en", "es"), ("en",), ("es",), ("en",)]
     host_tables = [1, 3, 5, 7, 9, 11, 12, 14]
     people = [Person(id=i + 1, host_of=t, languages=hosts[i]) for i, t in enumerate(host_tables)]
-    travellers = ([("es",)] * 6 + [("ht",)] * 3 + [("zh",)] * 2 + [("en", "es")] * 2 + [("en", "ht")]
-                  + [("en",)] * 8)
+    travellers = [("es",)] * 6 + [("ht",)] * 3 + [("zh",)] * 2 + [("en", "es")] * 2 + [("en", "ht")] + [("en",)] * 8
     for i, langs in enumerate(travellers):
         people.append(Person(id=100 + i, languages=langs, stays_seated=i in (20, 21)))
     # Interpreters with the person they interpret for: English-Spanish, English-Kreyòl.
@@ -181,8 +181,9 @@ LATECOMERS: dict[str, list[tuple[str, ...]]] = {
 }
 
 
-def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan],
-             late: list[tuple[str, ...]]) -> tuple[float, Score, dict[str, object]]:
+def late_run(
+    base: Problem, seed: int, method: Callable[[Problem], Plan], late: list[tuple[str, ...]]
+) -> tuple[float, Score, dict[str, object]]:
     """Plan, seat the `late` arrivals during round 1 as the server does, plan the rest again.
 
     Returns the seconds of both plans and the seatings, the score of all rounds together (the
@@ -202,12 +203,17 @@ def late_run(base: Problem, seed: int, method: Callable[[Problem], Plan],
         at_used += table in seats.values()
         seats[person.id] = table
         people[person.id] = person
-    second = method(replace(base, people=tuple(people.values()), history=(seats,),
-                            rounds=base.rounds - 1, seed=seed))
+    second = method(replace(base, people=tuple(people.values()), history=(seats,), rounds=base.rounds - 1, seed=seed))
     seconds = time.perf_counter() - start
-    both = score(base.tables, tuple(people.values()), (), (seats,) + second.rounds,
-                 lower=second.score.lower_bound, revisit_lower=second.score.revisit_bound,
-                 together=base.together)
+    both = score(
+        base.tables,
+        tuple(people.values()),
+        (),
+        (seats,) + second.rounds,
+        lower=second.score.lower_bound,
+        revisit_lower=second.score.revisit_bound,
+        together=base.together,
+    )
     return seconds, both, {"latecomers_at_used_tables": f"{at_used}/{len(late)}"}
 
 

@@ -17,6 +17,7 @@ phone really connects ("websocket"), and with the websocket blocked so Socket.IO
 long-polling, where every message pays the emulated delay ("polling", an upper bound).
 The verdict is taken on the upper bound.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,17 @@ sys.path.insert(0, str(ROOT))
 
 from tests.server import LiveClient, Server  # noqa: E402
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TARGET_S = 5.0
 
 # Runs before the page's own scripts: notes when each screen first shows, and when Join is tapped.
@@ -77,27 +85,29 @@ def one_run(browser: Any, kbps: int, latency_ms: int, polling: bool) -> dict[str
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         rate = kbps * 1000 / 8  # bytes per second
-        cdp.send("Network.emulateNetworkConditions", {
-            "offline": False, "latency": latency_ms,
-            "downloadThroughput": rate, "uploadThroughput": rate,
-        })
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": latency_ms,
+                "downloadThroughput": rate,
+                "uploadThroughput": rate,
+            },
+        )
         if polling:
             # Refuse the upgrade: the page never reaches the server's websocket.
             page.route_web_socket("**/socket.io/**", lambda ws: ws.close())
         received = [0]
         sockets = [0]
-        cdp.on("Network.webSocketHandshakeResponseReceived",
-               lambda e: sockets.__setitem__(0, sockets[0] + 1))
-        cdp.on("Network.loadingFinished",
-               lambda e: received.__setitem__(0, received[0] + int(e["encodedDataLength"])))
+        cdp.on("Network.webSocketHandshakeResponseReceived", lambda e: sockets.__setitem__(0, sockets[0] + 1))
+        cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + int(e["encodedDataLength"])))
         page.goto(f"{server.url}/j/{server.code}", wait_until="commit")
         expect(page.locator("#join")).to_be_visible(timeout=60_000)
         page.fill("#name", "Ana")
         page.click("#join-button")
         expect(page.locator("#lobby")).to_be_visible(timeout=60_000)
         page_bytes = received[0]
-        fac = LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                                  "secret": server.secret}).connect()
+        fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
         try:
             started = page.evaluate("() => performance.now()")
             ack = fac.call("start_round", {})
@@ -140,25 +150,34 @@ def main() -> None:
             for transport in ("websocket", "polling"):
                 for n in range(args.runs):
                     started = time.monotonic()
-                    runs[transport].append(one_run(browser, args.kbps, args.latency,
-                                                   polling=transport == "polling"))
+                    runs[transport].append(one_run(browser, args.kbps, args.latency, polling=transport == "polling"))
                     figures = {k: round(v, 2) for k, v in runs[transport][-1].items()}
-                    print(f"{transport} run {n + 1}: {json.dumps(figures)} "
-                          f"({time.monotonic() - started:.0f}s)", file=sys.stderr)
+                    print(
+                        f"{transport} run {n + 1}: {json.dumps(figures)} ({time.monotonic() - started:.0f}s)",
+                        file=sys.stderr,
+                    )
         finally:
             browser.close()
-    median = {transport: {key: round(statistics.median(r[key] for r in done), 2) for key in done[0]}
-              for transport, done in runs.items()}
-    print(json.dumps({
-        "bench": "slow_phone",
-        "network": {"kbit_s": args.kbps, "latency_ms": args.latency, "cache": "disabled"},
-        "runs": args.runs,
-        "median": median,
-        "target_join_to_seat_s": TARGET_S,
-        "within_target": median["polling"]["join_to_seat_s"] <= TARGET_S,
-        "each": {transport: [{k: round(v, 2) for k, v in r.items()} for r in done]
-                 for transport, done in runs.items()},
-    }))
+    median = {
+        transport: {key: round(statistics.median(r[key] for r in done), 2) for key in done[0]}
+        for transport, done in runs.items()
+    }
+    print(
+        json.dumps(
+            {
+                "bench": "slow_phone",
+                "network": {"kbit_s": args.kbps, "latency_ms": args.latency, "cache": "disabled"},
+                "runs": args.runs,
+                "median": median,
+                "target_join_to_seat_s": TARGET_S,
+                "within_target": median["polling"]["join_to_seat_s"] <= TARGET_S,
+                "each": {
+                    transport: [{k: round(v, 2) for k, v in r.items()} for r in done]
+                    for transport, done in runs.items()
+                },
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """World Café, live: `create_app(config)` builds the Flask app and its Socket.IO server."""
+
 from __future__ import annotations
 
 import functools
@@ -146,8 +147,7 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
         json=wire,
     )
-    app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url),
-                                     socketio=socketio)
+    app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url), socketio=socketio)
     if config.trust_proxy:
         # Behind a reverse proxy the client's address is in X-Forwarded-For; outside the
         # Socket.IO middleware, so sockets and pages see the same address.

@@ -13,6 +13,7 @@ sockets and heartbeats.
 Only used where gevent has patched `select` (psycopg then waits cooperatively); SQLite never
 yields inside a statement anyway.
 """
+
 from __future__ import annotations
 
 import select
@@ -63,7 +64,7 @@ def wait_briskly(gen: Any, fileno: int, interval: float, block_ms: int = BLOCK_M
             if not ready:
                 ready = _ready(cooperative.poll(int(interval * 1000)))
             if not ready:
-                gen.send(Ready.NONE)   # lets psycopg check for interrupts, then wait again
+                gen.send(Ready.NONE)  # lets psycopg check for interrupts, then wait again
                 continue
             state = gen.send(ready)
             blocking.modify(fileno, _MASKS[state])
@@ -80,7 +81,7 @@ def wait_briskly(gen: Any, fileno: int, interval: float, block_ms: int = BLOCK_M
 # running, and the rest of the transaction takes about a millisecond. After `SPIN_S` of tries it
 # waits in PostgreSQL instead, where a deadlock (café lock against a participant's row) is
 # detected and refused, rather than spinning until the ack times out.
-ADVISORY_CLASS = 0x0CAFE   # first key of the two-key advisory lock: "a café's writers"
+ADVISORY_CLASS = 0x0CAFE  # first key of the two-key advisory lock: "a café's writers"
 SPIN_S = 0.25
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
 WAIT_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
@@ -90,7 +91,7 @@ class BriskConnection(psycopg.Connection[Any]):
     """A psycopg connection that waits briskly from `hold()` to the end of the transaction."""
 
     holding = False
-    gated: int | None = None     # the café whose advisory lock this transaction holds
+    gated: int | None = None  # the café whose advisory lock this transaction holds
     block_ms = BLOCK_MS
 
     def hold(self, cafe_id: int | None = None, block_ms: int = BLOCK_MS) -> None:
@@ -103,11 +104,11 @@ class BriskConnection(psycopg.Connection[Any]):
         deadline = time.monotonic() + SPIN_S
         while not self.execute(TRY_LOCK, (ADVISORY_CLASS, cafe_id)).fetchone()[0]:  # type: ignore[index]
             if time.monotonic() > deadline:
-                self.holding = False   # a long wait: in PostgreSQL, through the hub
+                self.holding = False  # a long wait: in PostgreSQL, through the hub
                 self.execute(WAIT_LOCK, (ADVISORY_CLASS, cafe_id))
                 self.holding = True
                 break
-            time.sleep(pause)          # gevent's sleep: the other greenlets run meanwhile
+            time.sleep(pause)  # gevent's sleep: the other greenlets run meanwhile
             pause = min(pause * 2, 0.02)
         self.gated = cafe_id
 

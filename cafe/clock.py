@@ -5,6 +5,7 @@ While a phase runs the server stores an absolute deadline (`ends_at_ms`, UTC ms)
 paused, the time that was left (`remaining_ms`). Devices render the countdown from the deadline
 and their measured clock offset, so a phone whose clock is wrong still shows the right time.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -21,11 +22,11 @@ class ClockError(ValueError):
 class Clock:
     """Where a café is in its run."""
 
-    status: str = "draft"             # draft | lobby | running | harvest | closed
+    status: str = "draft"  # draft | lobby | running | harvest | closed
     current_round: int | None = None
-    phase: str | None = None          # move | discuss, while running
-    ends_at_ms: int | None = None     # the deadline while the phase runs
-    remaining_ms: int | None = None   # the time left while paused
+    phase: str | None = None  # move | discuss, while running
+    ends_at_ms: int | None = None  # the deadline while the phase runs
+    remaining_ms: int | None = None  # the time left while paused
 
     @property
     def running(self) -> bool:
@@ -54,8 +55,7 @@ def remaining(clock: Clock, now_ms: int) -> int | None:
 
 def expired(clock: Clock, now_ms: int) -> bool:
     """The phase's deadline has passed (a paused phase never expires)."""
-    return clock.running and not clock.paused and clock.ends_at_ms is not None \
-        and clock.ends_at_ms <= now_ms
+    return clock.running and not clock.paused and clock.ends_at_ms is not None and clock.ends_at_ms <= now_ms
 
 
 def open_lobby(clock: Clock) -> Clock:

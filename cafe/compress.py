@@ -1,5 +1,6 @@
 """Gzip for text responses and long caching for versioned static files: a cheap phone on weak
 venue Wi-Fi loads its page in a few dozen kilobytes, and loads it again from its own cache."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,11 +11,20 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 
 # Text worth compressing; images other than SVG are compressed already.
-COMPRESSIBLE = frozenset({
-    "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
-    "image/svg+xml", "text/csv", "text/markdown", "text/plain",
-})
-MIN_BYTES = 512          # below this the gzip header costs more than it saves
+COMPRESSIBLE = frozenset(
+    {
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+        "text/csv",
+        "text/markdown",
+        "text/plain",
+    }
+)
+MIN_BYTES = 512  # below this the gzip header costs more than it saves
 STATIC_CACHE_ENTRIES = 64
 LONG_CACHE = "public, max-age=31536000, immutable"
 
@@ -39,9 +49,13 @@ def compress_response(response: Response) -> Response:
     if response.mimetype not in COMPRESSIBLE:
         return response
     response.vary.add("Accept-Encoding")
-    if (request.method == "HEAD" or response.status_code != 200
-            or "Content-Encoding" in response.headers or "Content-Range" in response.headers
-            or not accepts_gzip()):
+    if (
+        request.method == "HEAD"
+        or response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or "Content-Range" in response.headers
+        or not accepts_gzip()
+    ):
         return response
     if response.is_streamed and not response.direct_passthrough:
         return response  # a generator (a stream of events) is never buffered here

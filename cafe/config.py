@@ -1,4 +1,5 @@
 """Configuration from CAFE_* environment variables (the only way to configure the app)."""
+
 from __future__ import annotations
 
 import logging
@@ -119,8 +120,7 @@ class Config:
             wrong_secrets_free=_env_int("WRONG_SECRETS_FREE", cls.wrong_secrets_free),
             commands_per_second=_env_float("COMMANDS_PER_SECOND", cls.commands_per_second),
             command_burst=_env_int("COMMAND_BURST", cls.command_burst),
-            connections_per_address=_env_int("CONNECTIONS_PER_ADDRESS",
-                                             cls.connections_per_address),
+            connections_per_address=_env_int("CONNECTIONS_PER_ADDRESS", cls.connections_per_address),
             joins_per_minute=_env_float("JOINS_PER_MINUTE", cls.joins_per_minute),
             connect_grace_seconds=_env_float("CONNECT_GRACE_SECONDS", cls.connect_grace_seconds),
             open_creation=_env("OPEN_CREATION", "1") not in ("0", "false", "no"),
@@ -169,4 +169,4 @@ def log_to_stderr(level: str) -> None:
     handler.cafe_stderr = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
-    logger.propagate = False   # a host that configured the root logger would print it twice
+    logger.propagate = False  # a host that configured the root logger would print it twice

@@ -1,4 +1,5 @@
 """Engine, sessions and the one way to write: `transaction()`."""
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,7 @@ class Database:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Writes on SQLite take the write lock at BEGIN (see _sqlite_begin).
-        self._write_sessions = sessionmaker(
-            self.engine.execution_options(cafe_write=True), expire_on_commit=False
-        )
+        self._write_sessions = sessionmaker(self.engine.execution_options(cafe_write=True), expire_on_commit=False)
         # Called with the events a transaction appended, once it has committed (the app
         # publishes them: cafe/flow.py). Tests that use a bare Database leave it None.
         self.on_commit: Callable[[list[Any]], None] | None = None
@@ -81,7 +80,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if url.startswith("postgresql+psycopg://"):
         from cafe import brisk  # psycopg is an optional dependency
@@ -100,14 +99,17 @@ def lock_held(session: Session, cafe_id: int | None = None, long_write: bool = F
     if session.get_bind().dialect.name == "postgresql":
         from cafe import brisk
 
-        brisk.hold(session.connection().connection.dbapi_connection, cafe_id,
-                   brisk.ROUND_CHANGE_BLOCK_MS if long_write else brisk.BLOCK_MS)
+        brisk.hold(
+            session.connection().connection.dbapi_connection,
+            cafe_id,
+            brisk.ROUND_CHANGE_BLOCK_MS if long_write else brisk.BLOCK_MS,
+        )
 
 
 # PostgreSQL refuses one of two transactions that lock in opposite orders (a phone's note
 # holds its participant's row and waits for the café; the facilitator moving that person holds
 # the café and waits for the row) and tells the loser to try again.
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})   # deadlock detected, serialization failure
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 T = TypeVar("T")
 
 

@@ -8,6 +8,7 @@ receives every `seq`, so each client's stream stays contiguous and a gap always 
 `apply_event` is the reference client reducer: the browser modules do the same, and the
 tests use it to prove that an old snapshot plus the events equals a fresh snapshot.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,7 @@ class Event:
 
     def for_role(self, role: Role, participant_id: int | None = None) -> Payload:
         """The wire form of this event for one role (a phone: for its participant)."""
-        return {"seq": self.seq, "type": self.type, "at": self.at_ms,
-                "data": project(self, role, participant_id)}
+        return {"seq": self.seq, "type": self.type, "at": self.at_ms, "data": project(self, role, participant_id)}
 
     @property
     def personal(self) -> bool:
@@ -51,7 +51,7 @@ class Event:
 class Personal:
     """How a phone's own version of an event is made, and who gets one."""
 
-    project: Callable[[Payload, int | None], Payload]   # must build a new dict, never share
+    project: Callable[[Payload, int | None], Payload]  # must build a new dict, never share
     recipients: Callable[[Payload], Iterable[int]]
     others: Callable[[Payload], Payload] | None = None
 
@@ -81,11 +81,9 @@ PERSONAL: dict[str, Personal] = {
     "seats_assigned": Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
     # What the facilitator changes of a person reaches that person's phone in full (its `me`);
     # every other phone gets the public part only.
-    "participant_updated": Personal(_own_details, lambda data: [data["participant"]["id"]],
-                                    others=_public_details),
+    "participant_updated": Personal(_own_details, lambda data: [data["participant"]["id"]], others=_public_details),
     # The voter's phone learns it was its dot (its `my_votes`); other phones only the tallies.
-    "note_voted": Personal(_own_details, lambda data: [data["participant_id"]],
-                           others=_without_voter),
+    "note_voted": Personal(_own_details, lambda data: [data["participant_id"]], others=_without_voter),
 }
 
 
@@ -122,27 +120,33 @@ def _no_passcode(data: Payload) -> Payload:
 
 
 def _same_for_all(*fields: str) -> EventSpec:
-    return EventSpec(frozenset(fields),
-                     {"phone": _everything, "board": _everything, "facilitator": _everything})
+    return EventSpec(frozenset(fields), {"phone": _everything, "board": _everything, "facilitator": _everything})
 
 
 def _participant_private(*fields: str) -> EventSpec:
-    return EventSpec(frozenset(fields),
-                     {"phone": _public_participant, "board": _public_participant,
-                      "facilitator": _everything})
+    return EventSpec(
+        frozenset(fields), {"phone": _public_participant, "board": _public_participant, "facilitator": _everything}
+    )
 
 
 # Events that move the café's clock all carry the same `clock` object:
 # {status, current_round, phase, ends_at_ms, remaining_ms}.
 CLOCK_EVENTS = (
-    "cafe_opened", "move_started", "round_started", "round_paused", "round_resumed",
-    "round_extended", "harvest_started", "cafe_closed",
+    "cafe_opened",
+    "move_started",
+    "round_started",
+    "round_paused",
+    "round_resumed",
+    "round_extended",
+    "harvest_started",
+    "cafe_closed",
 )
 
 EVENT_TYPES: dict[str, EventSpec] = {
     "cafe_created": _same_for_all("cafe"),
-    "cafe_updated": EventSpec(frozenset({"cafe"}), {"phone": _no_passcode, "board": _no_passcode,
-                                                    "facilitator": _everything}),
+    "cafe_updated": EventSpec(
+        frozenset({"cafe"}), {"phone": _no_passcode, "board": _no_passcode, "facilitator": _everything}
+    ),
     "participant_joined": _participant_private("participant", "counts"),
     "participant_updated": _participant_private("participant"),
     "participant_left": _same_for_all("participant_id", "counts"),
@@ -170,10 +174,10 @@ EVENT_TYPES: dict[str, EventSpec] = {
     "note_withheld": _same_for_all("note_id"),
     "note_pinned": _same_for_all("note_id", "pinned"),
     "note_spotlighted": _same_for_all("note_id"),
-    "note_voted": EventSpec(frozenset({"note_id", "participant_id", "phase", "round", "added", "votes",
-                                       "harvest_votes"}),
-                            {"phone": _without_voter, "board": _without_voter,
-                             "facilitator": _everything}),
+    "note_voted": EventSpec(
+        frozenset({"note_id", "participant_id", "phase", "round", "added", "votes", "harvest_votes"}),
+        {"phone": _without_voter, "board": _without_voter, "facilitator": _everything},
+    ),
     "summary_written": _same_for_all("summary"),
     "signup_added": _same_for_all("signup"),
     "signup_removed": _same_for_all("signup_id"),
@@ -187,8 +191,7 @@ NOTE_TEXT_EVENTS = ("note_added", "note_edited", "note_restored")
 def withhold(event: Event, note_ids: set[str]) -> Event:
     """For phones and the board: an event about a now hidden or deleted note, without its text."""
     if event.type in NOTE_TEXT_EVENTS and event.data["note"]["id"] in note_ids:
-        return Event(event.cafe_id, event.seq, "note_withheld", event.at_ms,
-                     {"note_id": event.data["note"]["id"]})
+        return Event(event.cafe_id, event.seq, "note_withheld", event.at_ms, {"note_id": event.data["note"]["id"]})
     return event
 
 
@@ -199,9 +202,7 @@ def check_payload(event_type: str, data: Payload) -> None:
         raise ValueError(f"undeclared event type {event_type!r}")
     keys = frozenset(data)
     if keys != spec.fields:
-        raise ValueError(
-            f"{event_type} payload has fields {sorted(keys)}, declared {sorted(spec.fields)}"
-        )
+        raise ValueError(f"{event_type} payload has fields {sorted(keys)}, declared {sorted(spec.fields)}")
 
 
 def project(event: Event, role: Role, participant_id: int | None = None) -> Payload:
@@ -343,14 +344,14 @@ def _note_voted(state: Payload, data: Payload) -> None:
     if data["added"]:
         state["my_votes"].append(dot)
     else:
-        state["my_votes"] = [v for v in state["my_votes"]
-                             if (v["note_id"], v["phase"]) != (dot["note_id"], dot["phase"])]
+        state["my_votes"] = [
+            v for v in state["my_votes"] if (v["note_id"], v["phase"]) != (dot["note_id"], dot["phase"])
+        ]
 
 
 def _summary_written(state: Payload, data: Payload) -> None:
     summary = data["summary"]
-    rest = [s for s in state["summaries"]
-            if (s["table_id"], s["round"]) != (summary["table_id"], summary["round"])]
+    rest = [s for s in state["summaries"] if (s["table_id"], s["round"]) != (summary["table_id"], summary["round"])]
     rest.append(summary)
     state["summaries"] = sorted(rest, key=lambda s: (s["round"], s["table_id"]))
 
@@ -367,23 +368,18 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "participant_left": _left,
     "participant_connected": lambda state, data: _set_presence(state, data, True),
     "participant_disconnected": lambda state, data: _set_presence(state, data, False),
-    "topic_added": lambda state, data: state.update(
-        topics=_upsert(state["topics"], data["topic"], _by_position)),
-    "topic_updated": lambda state, data: state.update(
-        topics=_upsert(state["topics"], data["topic"], _by_position)),
+    "topic_added": lambda state, data: state.update(topics=_upsert(state["topics"], data["topic"], _by_position)),
+    "topic_updated": lambda state, data: state.update(topics=_upsert(state["topics"], data["topic"], _by_position)),
     "topic_removed": _topic_removed,
-    "table_added": lambda state, data: state.update(
-        tables=_upsert(state["tables"], data["table"], _by_position)),
-    "table_updated": lambda state, data: state.update(
-        tables=_upsert(state["tables"], data["table"], _by_position)),
+    "table_added": lambda state, data: state.update(tables=_upsert(state["tables"], data["table"], _by_position)),
+    "table_updated": lambda state, data: state.update(tables=_upsert(state["tables"], data["table"], _by_position)),
     "table_removed": lambda state, data: state.update(
-        tables=[t for t in state["tables"] if t["id"] != data["table_id"]]),
+        tables=[t for t in state["tables"] if t["id"] != data["table_id"]]
+    ),
     "rounds_updated": lambda state, data: state.update(rounds=data["rounds"]),
-    "seats_assigned": lambda state, data: state.update(
-        seating={"round": data["round"], "seats": dict(data["seats"])}),
+    "seats_assigned": lambda state, data: state.update(seating={"round": data["round"], "seats": dict(data["seats"])}),
     "participant_seated": _seated,
-    "announcement_made": lambda state, data: state["cafe"].update(
-        announcement=data["announcement"]),
+    "announcement_made": lambda state, data: state["cafe"].update(announcement=data["announcement"]),
     "announcement_cleared": lambda state, data: state["cafe"].update(announcement=None),
     "advance_blocked": _nothing,
     "note_added": _note_upsert,
@@ -396,12 +392,14 @@ REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
     "note_spotlighted": lambda state, data: state["cafe"].update(spotlight=data["note_id"]),
     "note_voted": _note_voted,
     "summary_written": _summary_written,
-    "signup_added": lambda state, data: state.update(
-        signups=_upsert(state["signups"], data["signup"], _by_id)),
+    "signup_added": lambda state, data: state.update(signups=_upsert(state["signups"], data["signup"], _by_id)),
     "signup_removed": lambda state, data: state.update(
-        signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]),
+        signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]
+    ),
     **{name: _set_clock for name in CLOCK_EVENTS},
 }
+
+
 def apply_event(state: Payload, wire: Payload) -> Payload:
     """Apply one wire event to a client's state, as a client does (ignores old seqs)."""
     if wire["seq"] <= state["seq"]:

@@ -15,6 +15,7 @@ The window must stay well under the clients' gap wait (`SYNC_DELAY_MS`, 400 ms, 
 static/js/live.js): with several processes, an event held here can arrive after a later one
 sent by another process, and the client waits that long for it before asking for a `sync`.
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,30 +35,38 @@ Held = tuple[int, Payload | Event]
 # The room's chatter, many a second in a big café: these wait for the phones' next message.
 # Everything else (the clock, seats, announcements) is rare and everyone is waiting for it, so
 # it takes whatever is held with it and leaves at once.
-COALESCED = frozenset({
-    "note_added", "note_edited", "note_restored", "note_deleted", "note_hidden", "note_pinned",
-    "note_voted", "signup_added", "signup_removed", "summary_written",
-})
+COALESCED = frozenset(
+    {
+        "note_added",
+        "note_edited",
+        "note_restored",
+        "note_deleted",
+        "note_hidden",
+        "note_pinned",
+        "note_voted",
+        "signup_added",
+        "signup_removed",
+        "summary_written",
+    }
+)
 # Arrivals and departures: a phone only shows how many people are here, so these wait up to a
 # second. 2,000 phones arriving otherwise kept every process writing a frame to every phone
 # for each arrival, and the hub that busy made every database round trip wait its turn.
-PRESENCE = frozenset({"participant_joined", "participant_updated", "participant_connected",
-                      "participant_disconnected"})
+PRESENCE = frozenset({"participant_joined", "participant_updated", "participant_connected", "participant_disconnected"})
 PRESENCE_WINDOW = 1.0
 
 
 class Fanout:
     """Sends events to each role of their café; phones' events coalesced per `window`."""
 
-    def __init__(self, socketio: SocketIO, window_ms: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, socketio: SocketIO, window_ms: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.socketio = socketio
         self.clock = clock
         self.window = window_ms / 1000.0
         self.lock = threading.Lock()
-        self.pending: dict[int, list[Held]] = {}      # café id -> (seq, what) not yet sent
-        self.due: dict[int, float] = {}                # café id -> when its next flush runs
-        self.last_sent: dict[int, float] = {}          # café id -> monotonic time of last send
+        self.pending: dict[int, list[Held]] = {}  # café id -> (seq, what) not yet sent
+        self.due: dict[int, float] = {}  # café id -> when its next flush runs
+        self.last_sent: dict[int, float] = {}  # café id -> monotonic time of last send
 
     def publish(self, events: Iterable[Event]) -> None:
         """Send committed events: board and panel at once, phones coalesced."""
@@ -83,7 +92,7 @@ class Fanout:
             at = now if window <= 0 else max(now, self.last_sent.get(cafe_id, -window) + window)
             due = self.due.get(cafe_id)
             if due is not None and due <= at:
-                return   # a flush on its way already carries it
+                return  # a flush on its way already carries it
             self.due[cafe_id] = at
         # Even with no wait, the send runs in its own task once this one yields: whatever the
         # same command or request publishes meanwhile joins the same message.
@@ -130,8 +139,9 @@ class Fanout:
     def _emit_personal(self, event: Event) -> None:
         # One small message per participant instead of the whole map to every phone.
         for participant_id in PERSONAL[event.type].recipients(event.data):
-            self.socketio.emit("event", event.for_role("phone", participant_id),
-                               to=person_room(event.cafe_id, participant_id))
+            self.socketio.emit(
+                "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)
+            )
 
     def discard(self, cafe_id: int) -> None:
         """Forget a café's held events (it was deleted: nothing may follow its last message)."""

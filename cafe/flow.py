@@ -5,6 +5,7 @@ to `published` once it has committed (create_app wires `db.on_commit` to it), so
 forget to send them and none can send what was rolled back. The socket handlers, the web views
 and the scheduler only run services; none of them imports another to reach these.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,11 +22,25 @@ log = logging.getLogger("cafe.flow")
 
 
 # Events that change what the mixing engine would be asked at the next click.
-PLAN_INPUTS = frozenset({
-    "cafe_opened", "cafe_updated", "participant_joined", "participant_updated", "participant_left",
-    "topic_added", "topic_updated", "topic_removed", "table_added", "table_updated",
-    "table_removed", "rounds_updated", "seats_assigned", "participant_seated", "round_started",
-})
+PLAN_INPUTS = frozenset(
+    {
+        "cafe_opened",
+        "cafe_updated",
+        "participant_joined",
+        "participant_updated",
+        "participant_left",
+        "topic_added",
+        "topic_updated",
+        "topic_removed",
+        "table_added",
+        "table_updated",
+        "table_removed",
+        "rounds_updated",
+        "seats_assigned",
+        "participant_seated",
+        "round_started",
+    }
+)
 
 
 def published(rt: Runtime, events: Iterable[Event]) -> None:
@@ -72,9 +87,8 @@ def preplan(rt: Runtime, cafe_id: int) -> bool:
     try:
         rt.plan(upcoming[1])
     except ValueError:
-        return False   # not enough seats, say: the click will say so, with what to do
+        return False  # not enough seats, say: the click will say so, with what to do
     return True
-
 
 
 # The clock actions that seat people, by name (the scheduler uses "advance").
@@ -103,15 +117,20 @@ def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -
     computed = rt.planner.computed
     seats = seating.plan_next(problem, rt.plan) if problem is not None else None
     planned = time.perf_counter()
-    with rt.db.transaction() as session:   # the commit publishes what it appended
+    with rt.db.transaction() as session:  # the commit publishes what it appended
         cafe = eventlog.lock_cafe(session, cafe_id, long_write=True)
         assert cafe is not None
         events = SEATED_ACTIONS[action](session, cafe, now=now, expected=expected, seats=seats)
     if seats is not None:
         # What the room waited for, piece by piece: the operator's view of a slow round change.
-        log.info("café %s round %s: %d seated; read %.0f ms, plan %.0f ms (%s), write and send "
-                 "%.0f ms", cafe_id, number, len(seats), 1000 * (read - started),
-                 1000 * (planned - read),
-                 "computed" if rt.planner.computed > computed else "planned ahead",
-                 1000 * (time.perf_counter() - planned))
+        log.info(
+            "café %s round %s: %d seated; read %.0f ms, plan %.0f ms (%s), write and send %.0f ms",
+            cafe_id,
+            number,
+            len(seats),
+            1000 * (read - started),
+            1000 * (planned - read),
+            "computed" if rt.planner.computed > computed else "planned ahead",
+            1000 * (time.perf_counter() - planned),
+        )
     return events

@@ -5,6 +5,7 @@ tries a minute. Counters live in the process (a socket lives in exactly one proc
 several processes each enforces its own share, which only makes the limits looser by that
 factor, never stricter.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,13 +51,12 @@ class Backoff:
     passcode or link, from another address, is never held back by someone else's guesses.
     """
 
-    def __init__(self, free: int, first_wait: float, longest_wait: float,
-                 forget_after: float = 3600.0) -> None:
+    def __init__(self, free: int, first_wait: float, longest_wait: float, forget_after: float = 3600.0) -> None:
         self.free = free
         self.first_wait = first_wait
         self.longest_wait = longest_wait
         self.forget_after = forget_after
-        self.state: dict[object, tuple[int, float, float]] = {}   # key -> (failures, next try, last)
+        self.state: dict[object, tuple[int, float, float]] = {}  # key -> (failures, next try, last)
 
     def wait(self, key: object, now: float | None = None) -> float:
         """Seconds before `key` may try again (0: now)."""
@@ -86,10 +86,17 @@ class Backoff:
 class Guard:
     """All of a process's abuse counters, sized by configuration."""
 
-    def __init__(self, *, wrong_codes_per_minute: int, wrong_secrets_free: int,
-                 commands_per_second: float, command_burst: int,
-                 connections_per_address: int, joins_per_minute: float = 60.0,
-                 join_burst: int = 100) -> None:
+    def __init__(
+        self,
+        *,
+        wrong_codes_per_minute: int,
+        wrong_secrets_free: int,
+        commands_per_second: float,
+        command_burst: int,
+        connections_per_address: int,
+        joins_per_minute: float = 60.0,
+        join_burst: int = 100,
+    ) -> None:
         self.wrong_by_address = FailureWindow(wrong_codes_per_minute)
         # Wrong facilitator links and passcodes per (café, address): after `wrong_secrets_free`,
         # each try waits twice as long as the last, up to a minute.

@@ -2,6 +2,7 @@
 
 Pure formatting of the dict that `services.archive.collect` returns: no database, no Flask.
 """
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,20 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-CSV_COLUMNS = ["cafe", "topic", "table", "round", "question", "text", "author", "votes_round",
-               "votes_harvest", "pinned", "hidden", "created"]
+CSV_COLUMNS = [
+    "cafe",
+    "topic",
+    "table",
+    "round",
+    "question",
+    "text",
+    "author",
+    "votes_round",
+    "votes_harvest",
+    "pinned",
+    "hidden",
+    "created",
+]
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TOP_NOTES = 5
@@ -45,7 +58,7 @@ def played(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def dots(n: int) -> str:
-    """"1 dot", "3 dots": what the app calls votes."""
+    """ "1 dot", "3 dots": what the app calls votes."""
     return f"{n} dot" if n == 1 else f"{n} dots"
 
 
@@ -89,14 +102,25 @@ def notes_csv(data: dict[str, Any]) -> str:
         table = ix["tables"].get(note["table_id"], {})
         topic = ix["topics"].get(table.get("topic_id"), {})
         rnd = ix["rounds"].get(note["round"])
-        writer.writerow([safe_cell(v) for v in (
-            data["cafe"]["title"], topic.get("name", ""), table.get("label", ""),
-            note["round"] if note["round"] is not None else "",
-            question_for(rnd, table.get("topic_id", 0)), note["text"],
-            _author(note, ix["people"]), ix["tallies"].get((note["id"], "round"), 0),
-            ix["tallies"].get((note["id"], "harvest"), 0), "yes" if note["pinned"] else "no",
-            "yes" if note["hidden"] else "no", when(note["created_at"]),
-        )])
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    data["cafe"]["title"],
+                    topic.get("name", ""),
+                    table.get("label", ""),
+                    note["round"] if note["round"] is not None else "",
+                    question_for(rnd, table.get("topic_id", 0)),
+                    note["text"],
+                    _author(note, ix["people"]),
+                    ix["tallies"].get((note["id"], "round"), 0),
+                    ix["tallies"].get((note["id"], "harvest"), 0),
+                    "yes" if note["pinned"] else "no",
+                    "yes" if note["hidden"] else "no",
+                    when(note["created_at"]),
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -112,30 +136,49 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
                 continue
             votes = ix["tallies"].get((note["id"], "round"), 0)
             harvest = ix["tallies"].get((note["id"], "harvest"), 0)
-            notes.append({**note, "votes": votes, "harvest_votes": harvest,
-                          "score": votes + harvest, "author": _author(note, ix["people"]),
-                          "table": ix["tables"][note["table_id"]]["label"]})
-        top = sorted([n for n in notes if n["score"] > 0],
-                     key=lambda n: (-n["score"], n["created_at"]))[:TOP_NOTES]
-        sections.append({
-            "topic": topic,
-            "questions": [{"round": r["number"], "text": question_for(r, topic["id"])}
-                          for r in played(data)],
-            "summaries": [{**s, "table": ix["tables"][s["table_id"]]["label"]}
-                          for s in data["summaries"] if s["table_id"] in table_ids],
-            "top": top,
-            "notes": sorted(notes, key=lambda n: (n["round"] or 0, n["table"], n["created_at"])),
-            "signups": [s for s in data["signups"] if s["topic_id"] == topic["id"]],
-            "per_round": [{"round": r["number"],
-                           "notes": sum(1 for n in notes if n["round"] == r["number"]),
-                           "votes": sum(n["score"] for n in notes if n["round"] == r["number"])}
-                          for r in played(data)],
-        })
-    return {"title": data["cafe"]["title"], "exported": readable(data["exported_at"]),
-            "sections": sections,
-            "totals": {"notes": sum(len(s["notes"]) for s in sections),
-                       "people": len(data["participants"]),
-                       "signups": len(data["signups"])}}
+            notes.append(
+                {
+                    **note,
+                    "votes": votes,
+                    "harvest_votes": harvest,
+                    "score": votes + harvest,
+                    "author": _author(note, ix["people"]),
+                    "table": ix["tables"][note["table_id"]]["label"],
+                }
+            )
+        top = sorted([n for n in notes if n["score"] > 0], key=lambda n: (-n["score"], n["created_at"]))[:TOP_NOTES]
+        sections.append(
+            {
+                "topic": topic,
+                "questions": [{"round": r["number"], "text": question_for(r, topic["id"])} for r in played(data)],
+                "summaries": [
+                    {**s, "table": ix["tables"][s["table_id"]]["label"]}
+                    for s in data["summaries"]
+                    if s["table_id"] in table_ids
+                ],
+                "top": top,
+                "notes": sorted(notes, key=lambda n: (n["round"] or 0, n["table"], n["created_at"])),
+                "signups": [s for s in data["signups"] if s["topic_id"] == topic["id"]],
+                "per_round": [
+                    {
+                        "round": r["number"],
+                        "notes": sum(1 for n in notes if n["round"] == r["number"]),
+                        "votes": sum(n["score"] for n in notes if n["round"] == r["number"]),
+                    }
+                    for r in played(data)
+                ],
+            }
+        )
+    return {
+        "title": data["cafe"]["title"],
+        "exported": readable(data["exported_at"]),
+        "sections": sections,
+        "totals": {
+            "notes": sum(len(s["notes"]) for s in sections),
+            "people": len(data["participants"]),
+            "signups": len(data["signups"]),
+        },
+    }
 
 
 def _md(text: object) -> str:
@@ -156,9 +199,13 @@ def _md(text: object) -> str:
 def report_markdown(data: dict[str, Any]) -> str:
     """The Markdown report: per topic, questions, summaries, top notes, all notes, sign-ups."""
     model = report(data)
-    lines = [f"# {_md(model['title'])}", "",
-             f"Harvest exported {model['exported']}: {model['totals']['notes']} notes from "
-             f"{model['totals']['people']} people, {model['totals']['signups']} sign-ups.", ""]
+    lines = [
+        f"# {_md(model['title'])}",
+        "",
+        f"Harvest exported {model['exported']}: {model['totals']['notes']} notes from "
+        f"{model['totals']['people']} people, {model['totals']['signups']} sign-ups.",
+        "",
+    ]
     for section in model["sections"]:
         lines += [f"## {_md(section['topic']['name'])}", ""]
         if section["topic"]["description"]:
@@ -168,17 +215,24 @@ def report_markdown(data: dict[str, Any]) -> str:
         lines += ["### Notes and dots per round", "", "| round | notes | dots |", "|---|---|---|"]
         lines += [f"| {r['round']} | {r['notes']} | {r['votes']} |" for r in section["per_round"]]
         lines += ["", "### The hosts' summaries", ""]
-        lines += [f"- **{_md(s['table'])}, round {s['round']}:** {_md(s['text'])}"
-                  for s in section["summaries"]] or ["(none)"]
+        lines += [f"- **{_md(s['table'])}, round {s['round']}:** {_md(s['text'])}" for s in section["summaries"]] or [
+            "(none)"
+        ]
         lines += ["", "### The notes with the most dots", ""]
-        lines += [f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['author'])})"
-                  for i, n in enumerate(section["top"], start=1)] or ["(no dots yet)"]
+        lines += [
+            f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['author'])})"
+            for i, n in enumerate(section["top"], start=1)
+        ] or ["(no dots yet)"]
         lines += ["", "### All notes", ""]
-        lines += [f"- {_md(n['text'])} — {_md(n['author'])}, {_md(n['table'])}, round "
-                  f"{n['round'] if n['round'] is not None else '-'}" for n in section["notes"]] or ["(none)"]
+        lines += [
+            f"- {_md(n['text'])} — {_md(n['author'])}, {_md(n['table'])}, round "
+            f"{n['round'] if n['round'] is not None else '-'}"
+            for n in section["notes"]
+        ] or ["(none)"]
         lines += ["", "### Working group sign-ups", ""]
-        lines += [f"- {_md(s['name'])}" + (f" — {_md(s['contact'])}" if s["contact"] else "")
-                  for s in section["signups"]] or ["(nobody yet)"]
+        lines += [
+            f"- {_md(s['name'])}" + (f" — {_md(s['contact'])}" if s["contact"] else "") for s in section["signups"]
+        ] or ["(nobody yet)"]
         lines.append("")
     return "\n".join(lines)
 
@@ -187,7 +241,7 @@ def _label_lines(text: str, width: int, most: int) -> list[str]:
     """Break a label at spaces into at most `most` lines of about `width` characters."""
     lines: list[str] = []
     for word in text.split():
-        while len(word) > width:            # a very long word is cut where it must be
+        while len(word) > width:  # a very long word is cut where it must be
             lines.append(word[:width])
             word = word[width:]
         if lines and len(lines[-1]) + 1 + len(word) <= width:
@@ -196,7 +250,7 @@ def _label_lines(text: str, width: int, most: int) -> list[str]:
             lines.append(word)
     if len(lines) > most:
         lines = lines[:most]
-        lines[-1] = lines[-1][:width - 1].rstrip() + "…"
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
     return lines or [""]
 
 
@@ -210,29 +264,39 @@ def chart_svg(data: dict[str, Any]) -> str:
     row_h = len(rounds) * (2 * bar + gap) + 14
     height = 30 + row_h * max(1, len(rows))
     scale = (width - label_w - 40) / peak
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Notes and dots per topic and round">',
-             '<text x="0" y="14" font-size="12" fill="#333">Per round: notes (solid) and dots (light)</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Notes and dots per topic and round">',
+        '<text x="0" y="14" font-size="12" fill="#333">Per round: notes (solid) and dots (light)</text>',
+    ]
     y = 30
     for topic, per_round in rows:
         colour = escape(topic["colour"])
         # The name wraps in the label column instead of running into the round labels.
         lines = _label_lines(topic["name"], width=22, most=max(2, (row_h - 4) // 14))
-        parts.append(f'<text x="0" y="{y + 12}" font-size="12" fill="#111">' + "".join(
-            f'<tspan x="0" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>' for i, line in enumerate(lines))
-            + "</text>")
+        parts.append(
+            f'<text x="0" y="{y + 12}" font-size="12" fill="#111">'
+            + "".join(f'<tspan x="0" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+            + "</text>"
+        )
         ry = y
         for r in per_round:
             notes_w = r["notes"] * scale
             votes_w = r["votes"] * scale
             parts.append(f'<text x="{label_w - 22}" y="{ry + bar}" font-size="10" fill="#555">R{r["round"]}</text>')
             parts.append(f'<rect x="{label_w}" y="{ry}" width="{notes_w:.1f}" height="{bar}" fill="{colour}"/>')
-            parts.append(f'<text x="{label_w + notes_w + 4:.1f}" y="{ry + bar - 1}" font-size="9" '
-                         f'fill="#333">{r["notes"]}</text>')
-            parts.append(f'<rect x="{label_w}" y="{ry + bar}" width="{votes_w:.1f}" height="{bar}" '
-                         f'fill="{colour}" fill-opacity="0.35"/>')
-            parts.append(f'<text x="{label_w + votes_w + 4:.1f}" y="{ry + 2 * bar - 1}" font-size="9" '
-                         f'fill="#333">{r["votes"]}</text>')
+            parts.append(
+                f'<text x="{label_w + notes_w + 4:.1f}" y="{ry + bar - 1}" font-size="9" '
+                f'fill="#333">{r["notes"]}</text>'
+            )
+            parts.append(
+                f'<rect x="{label_w}" y="{ry + bar}" width="{votes_w:.1f}" height="{bar}" '
+                f'fill="{colour}" fill-opacity="0.35"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + votes_w + 4:.1f}" y="{ry + 2 * bar - 1}" font-size="9" '
+                f'fill="#333">{r["votes"]}</text>'
+            )
             ry += 2 * bar + gap
         y += row_h
     parts.append("</svg>")

@@ -1,6 +1,7 @@
 """The page's language: the board's is the facilitator's choice; otherwise the one chosen on the
 phone (remembered in a cookie), else the browser's. The server's words go through Flask-Babel,
 the scripts' words come from static/i18n/<lang>.json."""
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,9 @@ def remember(response: Response) -> Response:
     """Keep a language picked on the switcher for the next pages of this browser."""
     wanted = request.args.get("lang")
     if wanted in LANGUAGES and request.cookies.get(COOKIE) != wanted:
-        response.set_cookie(COOKIE, wanted, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True,
-                            secure=request.is_secure)
+        response.set_cookie(
+            COOKIE, wanted, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True, secure=request.is_secure
+        )
     return response
 
 

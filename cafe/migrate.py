@@ -1,4 +1,5 @@
 """Apply the Alembic migrations in code (run.py does it on every start)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy 2.0 models: columns and tiny derived properties only."""
+
 from __future__ import annotations
 
 import time
@@ -166,9 +167,7 @@ class Seat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participant.id", ondelete="CASCADE"), index=True
-    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
 
 
@@ -180,12 +179,8 @@ class Note(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"))
     table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), default=None
-    )
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL"), default=None
-    )
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), default=None)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(String(280))
     colour: Mapped[str] = mapped_column(String(16), default="yellow")
@@ -206,9 +201,7 @@ class Vote(Base):
     note_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     phase: Mapped[str] = mapped_column(String(16), default="round")
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), default=None
-    )
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), default=None)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 
@@ -221,9 +214,7 @@ class Summary(Base):
     cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL"), default=None
-    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), default=None)
     text: Mapped[str] = mapped_column(Text)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
@@ -235,9 +226,7 @@ class Signup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
-    participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL"), default=None
-    )
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), default=None)
     name: Mapped[str] = mapped_column(String(40))
     # Facilitator-only: never in a snapshot or event sent to a phone or the board.
     contact: Mapped[str | None] = mapped_column(String(120), default=None)

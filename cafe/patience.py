@@ -6,6 +6,7 @@ The handler below gives the request line and the headers `seconds` in all; a cli
 longer is cut off. Once a request is read nothing is timed here: a long-poll waits for events,
 a websocket lives on. Behind a proxy, the proxy's own timeouts do this (docs/deploy.md).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,7 @@ def patient_handler(seconds: float) -> type[pywsgi.WSGIHandler]:
             # An idle keep-alive connection waits the same: a browser simply opens another.
             with gevent.Timeout(seconds, False):
                 return super().read_requestline()
-            return None   # too slow: handle_one_request closes the connection
+            return None  # too slow: handle_one_request closes the connection
 
         def read_request(self, raw_requestline: str) -> Any:
             with gevent.Timeout(seconds, False):

@@ -5,6 +5,7 @@ seed is part of the problem), so a plan computed ahead of time for exactly the p
 facilitator's click produces *is* the plan that click would compute: the glue plans ahead
 when the room goes quiet (`flow.schedule_preplan`) and the click finds it here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,16 +33,20 @@ def fingerprint(problem: rotation.Problem) -> str:
 class Planner:
     """Plans a problem once: a repeat, or one already being planned, gets the same plan."""
 
-    def __init__(self, run: Callable[[Callable[..., Any], rotation.Problem], rotation.Plan],
-                 make_event: Callable[[], Waitable], keep: int = 8) -> None:
+    def __init__(
+        self,
+        run: Callable[[Callable[..., Any], rotation.Problem], rotation.Plan],
+        make_event: Callable[[], Waitable],
+        keep: int = 8,
+    ) -> None:
         self.run = run
         self.make_event = make_event
         self.keep = keep
         self.lock = threading.Lock()
         self.done: OrderedDict[str, rotation.Plan] = OrderedDict()
         self.running: dict[str, Waitable] = {}
-        self.computed = 0   # how many plans were actually computed (for tests and logs)
-        self.last_seconds = 0.0   # how long the last one took
+        self.computed = 0  # how many plans were actually computed (for tests and logs)
+        self.last_seconds = 0.0  # how long the last one took
 
     def __call__(self, problem: rotation.Problem) -> rotation.Plan:
         """The plan of `problem`, from the memo when it was planned already."""
@@ -56,7 +61,7 @@ class Planner:
                     mine = self.make_event()
                     self.running[key] = mine
                     break
-            other.wait()   # the same problem is being planned (ahead): wait for it, not twice
+            other.wait()  # the same problem is being planned (ahead): wait for it, not twice
         try:
             started = time.perf_counter()
             result = self.run(rotation.plan, problem)

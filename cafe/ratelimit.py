@@ -1,4 +1,5 @@
 """A token bucket: a sustained rate with a burst allowance. Pure; the caller keeps the buckets."""
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,7 @@ class Limiter:
         """Whether `key` may act now."""
         bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = self.buckets[key] = Bucket(self.rate, self.burst,
-                                                stamp=time.monotonic() if now is None else now)
+            bucket = self.buckets[key] = Bucket(self.rate, self.burst, stamp=time.monotonic() if now is None else now)
         return bucket.allow(now)
 
     def ready(self, key: object, now: float | None = None) -> bool:

@@ -1,4 +1,5 @@
 """Socket.IO glue: authenticate the connection, validate a command, call a service, emit after commit."""
+
 from __future__ import annotations
 
 import functools
@@ -42,8 +43,10 @@ log = logging.getLogger("cafe.realtime")
 Ack = dict[str, Any]
 
 # Over the command budget: nothing happened, the same answer wherever the budget is checked.
-RATE_LIMITED: Ack = {"ok": False, "error": {"code": "rate_limited",
-                                            "message": "Too many requests: slow down a little."}}
+RATE_LIMITED: Ack = {
+    "ok": False,
+    "error": {"code": "rate_limited", "message": "Too many requests: slow down a little."},
+}
 
 
 def public_base(rt: Runtime) -> str:
@@ -67,8 +70,7 @@ def cafe_links(rt: Runtime, code: str, secret: str) -> dict[str, str]:
     """A new café's three links: the facilitator's and the board's where this person opened the
     page, the phones' where the room reaches the server."""
     base = here_base()
-    return {"facilitator": f"{base}/f/{code}#{secret}", "board": f"{base}/b/{code}",
-            "join": join_url(rt, code)}
+    return {"facilitator": f"{base}/f/{code}#{secret}", "board": f"{base}/b/{code}", "join": join_url(rt, code)}
 
 
 def _conn(rt: Runtime) -> Connection:
@@ -128,8 +130,10 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             return {"ok": False, "error": exc.as_dict()}
         except Exception:  # the connection must survive anything a client sends
             log.exception("command %s failed", handler.__name__)
-            return {"ok": False, "error": {
-                "code": "internal", "message": "Something went wrong on the server. Please try again."}}
+            return {
+                "ok": False,
+                "error": {"code": "internal", "message": "Something went wrong on the server. Please try again."},
+            }
 
     return wrapper
 
@@ -139,96 +143,166 @@ Action = Callable[[Any, Cafe, dict[str, Any]], list[Event]]
 
 # Facilitator commands: payload spec and the service call. All are refused to other roles.
 FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
-    "update_cafe": ({"title": (str, False), "settings": (dict, False)},
-                    lambda s, c, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"])),
-    "add_topic": ({"name": (str, True), "description": (str, False), "colour": (str, False),
-                   "tables": (int, False), "capacity": (int, False), "translations": (dict, False)},
-                  lambda s, c, a: setup.add_topic(s, c, name=a["name"], description=a["description"],
-                                                  colour=a["colour"], tables=a["tables"] or 0,
-                                                  capacity=a["capacity"],
-                                                  translations=a["translations"])),
-    "update_topic": ({"topic_id": (int, True), "name": (str, False), "description": (str, False),
-                      "colour": (str, False), "position": (int, False), "translations": (dict, False)},
-                     lambda s, c, a: setup.update_topic(s, c, a["topic_id"], name=a["name"],
-                                                        description=a["description"],
-                                                        colour=a["colour"], position=a["position"],
-                                                        translations=a["translations"])),
-    "remove_topic": ({"topic_id": (int, True)},
-                     lambda s, c, a: setup.remove_topic(s, c, a["topic_id"])),
-    "add_table": ({"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
-                  lambda s, c, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"],
-                                                  capacity=a["capacity"])),
-    "update_table": ({"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
-                     lambda s, c, a: setup.update_table(s, c, a["table_id"], label=a["label"],
-                                                        capacity=a["capacity"])),
-    "remove_table": ({"table_id": (int, True)},
-                     lambda s, c, a: setup.remove_table(s, c, a["table_id"])),
-    "set_host": ({"table_id": (int, True), "participant_id": (int, False)},
-                 lambda s, c, a: setup.set_host(s, c, a["table_id"], a["participant_id"])),
+    "update_cafe": (
+        {"title": (str, False), "settings": (dict, False)},
+        lambda s, c, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"]),
+    ),
+    "add_topic": (
+        {
+            "name": (str, True),
+            "description": (str, False),
+            "colour": (str, False),
+            "tables": (int, False),
+            "capacity": (int, False),
+            "translations": (dict, False),
+        },
+        lambda s, c, a: setup.add_topic(
+            s,
+            c,
+            name=a["name"],
+            description=a["description"],
+            colour=a["colour"],
+            tables=a["tables"] or 0,
+            capacity=a["capacity"],
+            translations=a["translations"],
+        ),
+    ),
+    "update_topic": (
+        {
+            "topic_id": (int, True),
+            "name": (str, False),
+            "description": (str, False),
+            "colour": (str, False),
+            "position": (int, False),
+            "translations": (dict, False),
+        },
+        lambda s, c, a: setup.update_topic(
+            s,
+            c,
+            a["topic_id"],
+            name=a["name"],
+            description=a["description"],
+            colour=a["colour"],
+            position=a["position"],
+            translations=a["translations"],
+        ),
+    ),
+    "remove_topic": ({"topic_id": (int, True)}, lambda s, c, a: setup.remove_topic(s, c, a["topic_id"])),
+    "add_table": (
+        {"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
+        lambda s, c, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"], capacity=a["capacity"]),
+    ),
+    "update_table": (
+        {"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
+        lambda s, c, a: setup.update_table(s, c, a["table_id"], label=a["label"], capacity=a["capacity"]),
+    ),
+    "remove_table": ({"table_id": (int, True)}, lambda s, c, a: setup.remove_table(s, c, a["table_id"])),
+    "set_host": (
+        {"table_id": (int, True), "participant_id": (int, False)},
+        lambda s, c, a: setup.set_host(s, c, a["table_id"], a["participant_id"]),
+    ),
     "set_rounds": ({"rounds": (list, True)}, lambda s, c, a: setup.set_rounds(s, c, a["rounds"])),
-    "set_participant": ({"participant_id": (int, True), "stays_seated": (bool, False),
-                         "left": (bool, False), "languages": (list, False)},
-                        lambda s, c, a: setup.set_participant(s, c, a["participant_id"],
-                                                              stays_seated=a["stays_seated"],
-                                                              left=a["left"],
-                                                              languages=a["languages"])),
-    "remove_participants": ({"participant_ids": (list, True)},
-                            lambda s, c, a: setup.remove_participants(s, c, a["participant_ids"])),
-    "admit_participants": ({"participant_ids": (list, True)},
-                           lambda s, c, a: setup.admit_participants(s, c, a["participant_ids"])),
-    "link_companions": ({"participant_ids": (list, True)},
-                        lambda s, c, a: setup.link_companions(s, c, a["participant_ids"])),
-    "unlink_companion": ({"participant_id": (int, True)},
-                         lambda s, c, a: setup.unlink_companion(s, c, a["participant_id"])),
+    "set_participant": (
+        {
+            "participant_id": (int, True),
+            "stays_seated": (bool, False),
+            "left": (bool, False),
+            "languages": (list, False),
+        },
+        lambda s, c, a: setup.set_participant(
+            s, c, a["participant_id"], stays_seated=a["stays_seated"], left=a["left"], languages=a["languages"]
+        ),
+    ),
+    "remove_participants": (
+        {"participant_ids": (list, True)},
+        lambda s, c, a: setup.remove_participants(s, c, a["participant_ids"]),
+    ),
+    "admit_participants": (
+        {"participant_ids": (list, True)},
+        lambda s, c, a: setup.admit_participants(s, c, a["participant_ids"]),
+    ),
+    "link_companions": (
+        {"participant_ids": (list, True)},
+        lambda s, c, a: setup.link_companions(s, c, a["participant_ids"]),
+    ),
+    "unlink_companion": (
+        {"participant_id": (int, True)},
+        lambda s, c, a: setup.unlink_companion(s, c, a["participant_id"]),
+    ),
     "open_cafe": ({}, lambda s, c, a: rounds.open_cafe(s, c)),
     "pause": ({}, lambda s, c, a: rounds.pause(s, c)),
     "resume": ({}, lambda s, c, a: rounds.resume(s, c)),
     "extend": ({"seconds": (int, True)}, lambda s, c, a: rounds.extend(s, c, a["seconds"])),
     "start_harvest": ({}, lambda s, c, a: rounds.start_harvest(s, c)),
     "close_cafe": ({}, lambda s, c, a: rounds.close_cafe(s, c)),
-    "move_participant": ({"participant_id": (int, True), "table_id": (int, True)},
-                         lambda s, c, a: seating.move_participant(s, c, a["participant_id"],
-                                                                  a["table_id"])),
-    "announce": ({"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
-                 lambda s, c, a: rounds.announce(s, c, a["text"], minutes=a["minutes"],
-                                                 translations=a["translations"])),
+    "move_participant": (
+        {"participant_id": (int, True), "table_id": (int, True)},
+        lambda s, c, a: seating.move_participant(s, c, a["participant_id"], a["table_id"]),
+    ),
+    "announce": (
+        {"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
+        lambda s, c, a: rounds.announce(s, c, a["text"], minutes=a["minutes"], translations=a["translations"]),
+    ),
     "clear_announcement": ({}, lambda s, c, a: rounds.clear_announcement(s, c)),
     "hide_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], True)),
     "restore_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], False)),
-    "pin_note": ({"id": (str, True), "pinned": (bool, True)},
-                 lambda s, c, a: notes.pin_note(s, c, None, a["id"], a["pinned"])),
-    "spotlight": ({"note_id": (str, False)},
-                  lambda s, c, a: spotlight.spotlight(s, c, a["note_id"])),
+    "pin_note": (
+        {"id": (str, True), "pinned": (bool, True)},
+        lambda s, c, a: notes.pin_note(s, c, None, a["id"], a["pinned"]),
+    ),
+    "spotlight": ({"note_id": (str, False)}, lambda s, c, a: spotlight.spotlight(s, c, a["note_id"])),
 }
 
 PhoneAction = Callable[[Any, Cafe, Participant, dict[str, Any]], list[Event]]
 
 # Commands a participant's phone sends about the tablecloth (add_note has its own handler).
 PHONE_COMMANDS: dict[str, tuple[Spec, PhoneAction]] = {
-    "edit_note": ({"id": (str, True), "text": (str, False), "colour": (str, False)},
-                  lambda s, c, p, a: notes.edit_note(s, c, p, a["id"], text=a["text"],
-                                                     colour=a["colour"])),
+    "edit_note": (
+        {"id": (str, True), "text": (str, False), "colour": (str, False)},
+        lambda s, c, p, a: notes.edit_note(s, c, p, a["id"], text=a["text"], colour=a["colour"]),
+    ),
     "delete_note": ({"id": (str, True)}, lambda s, c, p, a: notes.delete_note(s, c, p, a["id"])),
-    "vote": ({"note_id": (str, True), "phase": (str, False)},
-             lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round")),
-    "unvote": ({"note_id": (str, True), "phase": (str, False)},
-               lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round",
-                                             add=False)),
-    "pin_note": ({"id": (str, True), "pinned": (bool, True)},
-                 lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"])),
-    "sign_up": ({"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
-                lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"],
-                                                   contact=a["contact"])),
-    "withdraw_signup": ({"topic_id": (int, True)},
-                        lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"])),
-    "choose_host_table": ({"table_id": (int, False)},
-                          lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"])),
-    "write_summary": ({"table_id": (int, True), "round": (int, True), "text": (str, True)},
-                      lambda s, c, p, a: notes.write_summary(s, c, p, table_id=a["table_id"],
-                                                             round_number=a["round"], text=a["text"])),
+    "vote": (
+        {"note_id": (str, True), "phase": (str, False)},
+        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round"),
+    ),
+    "unvote": (
+        {"note_id": (str, True), "phase": (str, False)},
+        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round", add=False),
+    ),
+    "pin_note": (
+        {"id": (str, True), "pinned": (bool, True)},
+        lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"]),
+    ),
+    "sign_up": (
+        {"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
+        lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"], contact=a["contact"]),
+    ),
+    "withdraw_signup": (
+        {"topic_id": (int, True)},
+        lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"]),
+    ),
+    "choose_host_table": (
+        {"table_id": (int, False)},
+        lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"]),
+    ),
+    "write_summary": (
+        {"table_id": (int, True), "round": (int, True), "text": (str, True)},
+        lambda s, c, p, a: notes.write_summary(
+            s, c, p, table_id=a["table_id"], round_number=a["round"], text=a["text"]
+        ),
+    ),
 }
-ADD_NOTE_SPEC: Spec = {"id": (str, True), "table_id": (int, True), "round": (int, True),
-                       "text": (str, True), "colour": (str, False), "anonymous": (bool, False)}
+ADD_NOTE_SPEC: Spec = {
+    "id": (str, True),
+    "table_id": (int, True),
+    "round": (int, True),
+    "text": (str, True),
+    "colour": (str, False),
+    "anonymous": (bool, False),
+}
+
+
 @command
 def on_duplicate_cafe(payload: Any = None) -> Ack:
     """`duplicate_cafe {carry_top_notes?}`: Day 2 from Day 1; answers the new café's links."""
@@ -241,8 +315,7 @@ def on_duplicate_cafe(payload: Any = None) -> Ack:
             raise Invalid("This café no longer exists.", code="not_found")
         created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
     links = cafe_links(rt, created.cafe.code, created.facilitator_secret)
-    return {"ok": True, "code": created.cafe.code, "join_url": links["join"],
-            "facilitator_url": links["facilitator"]}
+    return {"ok": True, "code": created.cafe.code, "join_url": links["join"], "facilitator_url": links["facilitator"]}
 
 
 @command
@@ -281,8 +354,7 @@ def on_rotate_facilitator_link(payload: Any = None) -> Ack:
     # This socket carries on with the new link; the others are refused from their next command.
     rt.facilitator_hashes[conn.cafe_id] = (new_hash, time.monotonic())
     rt.connections[request.sid] = replace(conn, secret_hash=new_hash)  # type: ignore[attr-defined]
-    rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"),
-                     skip_sid=request.sid)  # type: ignore[attr-defined]
+    rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"), skip_sid=request.sid)  # type: ignore[attr-defined]
     return {"ok": True, "facilitator_url": f"{here_base()}/f/{conn.code}#{secret}"}
 
 
@@ -315,8 +387,7 @@ def _facilitator(rt: Runtime) -> Connection:
         raise Forbidden("Only the facilitator can do that.")
     current = _facilitator_hash(rt, conn.cafe_id)
     if current is None or current != conn.secret_hash:
-        raise Forbidden("This facilitator link has been replaced: open the new link.",
-                        code="link_rotated")
+        raise Forbidden("This facilitator link has been replaced: open the new link.", code="link_rotated")
     return conn
 
 
@@ -347,14 +418,11 @@ def _phone(rt: Runtime) -> Connection:
 # (one person's notes and dots stay serial) and take the café's lock late, when the event's
 # `seq` is drawn. Holding the café's lock from the first statement made every note wait for
 # every other across processes, each holding it for ~8 round trips (see docs/architecture.md).
-TABLECLOTH_COMMANDS = frozenset({"add_note", "edit_note", "delete_note", "vote", "unvote",
-                                 "pin_note"})
+TABLECLOTH_COMMANDS = frozenset({"add_note", "edit_note", "delete_note", "vote", "unvote", "pin_note"})
 
 
-def _with_person(session: Any, conn: Connection,
-                 lock_cafe: bool = True) -> tuple[Cafe, Participant]:
-    cafe = (eventlog.lock_cafe(session, conn.cafe_id) if lock_cafe
-            else session.get(Cafe, conn.cafe_id))
+def _with_person(session: Any, conn: Connection, lock_cafe: bool = True) -> tuple[Cafe, Participant]:
+    cafe = eventlog.lock_cafe(session, conn.cafe_id) if lock_cafe else session.get(Cafe, conn.cafe_id)
     person = session.get(Participant, conn.participant_id, with_for_update=not lock_cafe)
     if cafe is None or person is None or person.left_at_ms is not None:
         raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
@@ -398,14 +466,24 @@ def on_add_note(payload: Any = None) -> Ack:
         existing = session.get(notes.Note, notes.parse_id(args["id"]))
         # A retry of a note already stored is answered without spending the rate budget.
         if existing is None and not rt.note_limiter.allow(person.id):
-            raise Invalid("You're writing fast! Wait a moment before the next note.",
-                          code="rate_limited")
-        written = notes.add_note(session, cafe, person, note_id=args["id"],
-                                 table_id=args["table_id"], round_number=args["round"],
-                                 text=args["text"], colour=args["colour"],
-                                 anonymous=bool(args["anonymous"]))
-    return {"ok": True, "seq": written.events[-1].seq if written.events else None,
-            "note": written.note, "duplicate": written.duplicate}
+            raise Invalid("You're writing fast! Wait a moment before the next note.", code="rate_limited")
+        written = notes.add_note(
+            session,
+            cafe,
+            person,
+            note_id=args["id"],
+            table_id=args["table_id"],
+            round_number=args["round"],
+            text=args["text"],
+            colour=args["colour"],
+            anonymous=bool(args["anonymous"]),
+        )
+    return {
+        "ok": True,
+        "seq": written.events[-1].seq if written.events else None,
+        "note": written.note,
+        "duplicate": written.duplicate,
+    }
 
 
 def _done(events: list[Event]) -> Ack:
@@ -492,7 +570,7 @@ def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int |
             if blocked:
                 raise Forbidden(THROTTLED, code="throttled") from None
             raise
-        if blocked:   # a board needs only the code: the very thing this address was guessing
+        if blocked:  # a board needs only the code: the very thing this address was guessing
             raise Forbidden(THROTTLED, code="throttled")
         return cafe, "board", None
 
@@ -522,13 +600,13 @@ def guard_sessions(socketio: SocketIO, rt: Runtime) -> None:
     connect: 1,000 bare sessions from one address were accepted in 1.6 s before, and that
     address could still open normal sockets (the cap counted only Socket.IO connects)."""
     server = socketio.server
-    opened = server._handle_eio_connect      # python-socketio's own handlers, kept and called
+    opened = server._handle_eio_connect  # python-socketio's own handlers, kept and called
     closed = server._handle_eio_disconnect
 
     def on_handshake(eio_sid: str, environ: dict[str, Any]) -> Any:
         where = environ.get("REMOTE_ADDR") or "unknown"
         if not rt.guard.handshake(where):
-            return False   # engine.io answers 401 and opens nothing
+            return False  # engine.io answers 401 and opens nothing
         rt.sessions[eio_sid] = (where, time.monotonic())
         if not rt.sweeper_started:
             rt.sweeper_started = True
@@ -576,10 +654,8 @@ def _refuse_oversize(socketio: SocketIO, rt: Runtime, eio_sid: str, data: str) -
         ack = RATE_LIMITED
     else:
         log.info("refused %s: %d characters, over the limit", name, len(data))
-        ack = {"ok": False, "error": {"code": "too_large",
-                                      "message": "That is too much to send at once."}}
-    server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace,
-                                                     data=[ack], id=ack_id))
+        ack = {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
+    server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace, data=[ack], id=ack_id))
 
 
 def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:
@@ -611,12 +687,18 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
                 rt.guard.wrong_by_address.record(where)
             raise ConnectionRefusedError(exc.message, exc.as_dict()) from None
         if not rt.guard.connect(where):
-            raise ConnectionRefusedError("Too many connections from this address.",
-                                         {"code": "too_many_connections",
-                                          "message": "Too many connections from this address."})
+            raise ConnectionRefusedError(
+                "Too many connections from this address.",
+                {"code": "too_many_connections", "message": "Too many connections from this address."},
+            )
         rt.connections[request.sid] = Connection(  # type: ignore[attr-defined]
-            cafe_id=cafe.id, code=cafe.code, role=role, participant_id=participant_id,
-            address=where, secret_hash=cafe.facilitator_hash if role == "facilitator" else None)
+            cafe_id=cafe.id,
+            code=cafe.code,
+            role=role,
+            participant_id=participant_id,
+            address=where,
+            secret_hash=cafe.facilitator_hash if role == "facilitator" else None,
+        )
         join_room(room(cafe.id))
         join_room(room(cafe.id, role))
         if participant_id is not None:
@@ -626,7 +708,7 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
             rt.heartbeat_started = True
             rt.socketio.start_background_task(_heartbeat_loop, rt)
         if participant_id is not None:
-            with rt.db.transaction() as session:   # its commit publishes the presence change
+            with rt.db.transaction() as session:  # its commit publishes the presence change
                 participants.connected(session, participant_id)
 
     @socketio.on("disconnect")
@@ -659,14 +741,15 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
                     gone = notes.withheld(session, conn.cafe_id)
                     missed = [withhold(e, gone) for e in missed]
                 if missed is not None:
-                    return {"ok": True,
-                            "events": [e.for_role(role, conn.participant_id) for e in missed],
-                            "server_now": now_ms()}
+                    return {
+                        "ok": True,
+                        "events": [e.for_role(role, conn.participant_id) for e in missed],
+                        "server_now": now_ms(),
+                    }
             cafe = session.get(Cafe, conn.cafe_id)
             if cafe is None:
                 raise Invalid("This café no longer exists.", code="not_found")
-            state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code),
-                             participant_id=conn.participant_id)
+            state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code), participant_id=conn.participant_id)
         return {"ok": True, "state": state, "server_now": now_ms()}
 
     @socketio.on("clock")
@@ -695,5 +778,4 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
     @command
     def on_unknown(event: str, *_args: Any) -> Ack:
         """Anything else is refused by name, and the connection stays up."""
-        return {"ok": False, "error": {"code": "unknown_command",
-                                       "message": f"Unknown command {str(event)[:40]!r}."}}
+        return {"ok": False, "error": {"code": "unknown_command", "message": f"Unknown command {str(event)[:40]!r}."}}

@@ -1,4 +1,5 @@
 """The deadline loop: a phase whose time is up moves on, exactly once across processes."""
+
 from __future__ import annotations
 
 import logging
@@ -28,9 +29,7 @@ class Scheduler:
     def due_cafes(self, now: int) -> list[int]:
         """Cafés whose running phase should move on now."""
         with self.rt.db.reading() as session:
-            candidates = session.scalars(
-                select(Cafe).where(Cafe.status == "running", Cafe.ends_at_ms <= now)
-            ).all()
+            candidates = session.scalars(select(Cafe).where(Cafe.status == "running", Cafe.ends_at_ms <= now)).all()
             return [c.id for c in candidates if rounds.due(c, now)]
 
     def tick(self, now: int | None = None) -> list[Event]:
@@ -49,8 +48,11 @@ class Scheduler:
     def expire_announcements(self, now: int) -> list[Event]:
         """Clear the announcements whose time is up (under the café's lock: exactly once)."""
         with self.rt.db.reading() as session:
-            due = list(session.scalars(select(Cafe.id).where(
-                Cafe.announcement_until_ms.is_not(None), Cafe.announcement_until_ms <= now)))
+            due = list(
+                session.scalars(
+                    select(Cafe.id).where(Cafe.announcement_until_ms.is_not(None), Cafe.announcement_until_ms <= now)
+                )
+            )
         happened: list[Event] = []
         for cafe_id in due:
             with self.rt.db.transaction() as session:
@@ -67,8 +69,9 @@ class Scheduler:
             if key in self.reported:
                 return []
             self.reported.add(key)
-            event = eventlog.append(session, cafe_id, "advance_blocked",
-                                    {"round": cafe.current_round, "message": message})
+            event = eventlog.append(
+                session, cafe_id, "advance_blocked", {"round": cafe.current_round, "message": message}
+            )
         return [event]
 
     def run_forever(self) -> None:

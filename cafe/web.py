@@ -1,4 +1,5 @@
 """HTTP pages and JSON endpoints: parse, call a service, render. No rules live here."""
+
 from __future__ import annotations
 
 import base64
@@ -94,7 +95,7 @@ def _may_create(rt: Runtime, key: str | None) -> None:
     origin = request.headers.get("Origin")
     if site is not None:
         foreign = site not in ("same-origin", "none")
-    else:   # an older browser, or a script: judge by a real Origin when there is one
+    else:  # an older browser, or a script: judge by a real Origin when there is one
         foreign = origin not in (None, "null") and origin.rstrip("/") != request.host_url.rstrip("/")
     if foreign and origin not in (rt.config.allowed_origins or []):
         raise Forbidden(_("Cafés are created from this server's own start page."))
@@ -102,11 +103,13 @@ def _may_create(rt: Runtime, key: str | None) -> None:
         return
     wanted = rt.config.creation_key
     if not key or not wanted:
-        raise Forbidden(_("Creating cafés is switched off on this server; ask its operator for the "
-                          "creation key."), code="creation_closed")
+        raise Forbidden(
+            _("Creating cafés is switched off on this server; ask its operator for the creation key."),
+            code="creation_closed",
+        )
     _throttle()
     if not hmac.compare_digest(key.encode(), wanted.encode()):
-        _wrong_guess()   # guessing the key costs like guessing a link
+        _wrong_guess()  # guessing the key costs like guessing a link
         raise Forbidden(_("That creation key is not right."), code="wrong_creation_key")
 
 
@@ -121,8 +124,9 @@ def _bearer() -> str | None:
 
 def _home(error: str | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
     """The start page; with creation closed it asks for the creation key."""
-    return render_template("home.html", error=error,
-                           creation_closed=not runtime().config.open_creation, **extra), status
+    return render_template(
+        "home.html", error=error, creation_closed=not runtime().config.open_creation, **extra
+    ), status
 
 
 @bp.post("/cafes")
@@ -152,18 +156,25 @@ def create_cafe_json() -> Any:
     except DomainError as exc:
         return _error(exc)
     code = created.cafe.code
-    return jsonify({
-        "ok": True,
-        "cafe": {"code": code, "title": created.cafe.title, "status": created.cafe.status},
-        "facilitator_secret": created.facilitator_secret,
-        "links": cafe_links(rt, code, created.facilitator_secret),
-    }), 201
+    return jsonify(
+        {
+            "ok": True,
+            "cafe": {"code": code, "title": created.cafe.title, "status": created.cafe.status},
+            "facilitator_secret": created.facilitator_secret,
+            "links": cafe_links(rt, code, created.facilitator_secret),
+        }
+    ), 201
 
 
 def _created_page(rt: Runtime, created: cafes.CreatedCafe) -> str:
     links = cafe_links(rt, created.cafe.code, created.facilitator_secret)
-    return render_template("created.html", cafe=created.cafe, facilitator_url=links["facilitator"],
-                           board_url=links["board"], join_url=links["join"])
+    return render_template(
+        "created.html",
+        cafe=created.cafe,
+        facilitator_url=links["facilitator"],
+        board_url=links["board"],
+        join_url=links["join"],
+    )
 
 
 @bp.get("/join")
@@ -203,7 +214,8 @@ def join(code: str) -> Any:
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
             joined = arrivals.arrive(
-                session, cafe,
+                session,
+                cafe,
                 name=body.get("name"),
                 organisation=body.get("organisation"),
                 anonymous=body.get("anonymous", False),
@@ -222,7 +234,7 @@ def join(code: str) -> Any:
             rt.guard.wrong_by_cafe.fail(key)
         return _error(exc)
     rt.guard.wrong_by_cafe.succeed(key)
-    rt.guard.joins_by_address.allow(where)   # a join that happened spends the address's budget
+    rt.guard.joins_by_address.allow(where)  # a join that happened spends the address's budget
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
 
 
@@ -246,9 +258,13 @@ def board(code: str) -> str:
     i18n.fix_language(chosen)
     # The page remembers the setting it was drawn for: when the café's setting changes, the
     # board's script sees the difference and takes the new words.
-    return render_template("board/board.html", cafe=cafe, join_url=join_url(runtime(), cafe.code),
-                           words=i18n.catalogue(i18n.select_locale()),
-                           board_language=chosen if isinstance(chosen, str) else "")
+    return render_template(
+        "board/board.html",
+        cafe=cafe,
+        join_url=join_url(runtime(), cafe.code),
+        words=i18n.catalogue(i18n.select_locale()),
+        board_language=chosen if isinstance(chosen, str) else "",
+    )
 
 
 @bp.get("/f/<code>")
@@ -259,18 +275,22 @@ def facilitator(code: str) -> str:
     # Like the phone: `?lang=`, the `cafe_lang` cookie, else the browser's languages. The page's
     # words and its scripts' come from the panel's own catalogue (static/i18n/panel/<lang>.json).
     lang = i18n.select_locale()
-    return render_template("facilitator/panel.html", cafe=cafe, join_url=join_url(rt, cafe.code),
-                           board_url=f"{here_base()}/b/{cafe.code}",
-                           facilitator_base=f"{here_base()}/f/{cafe.code}",
-                           words=i18n.catalogue(lang, "panel"), w=i18n.panel_words(lang))
+    return render_template(
+        "facilitator/panel.html",
+        cafe=cafe,
+        join_url=join_url(rt, cafe.code),
+        board_url=f"{here_base()}/b/{cafe.code}",
+        facilitator_base=f"{here_base()}/f/{cafe.code}",
+        words=i18n.catalogue(lang, "panel"),
+        w=i18n.panel_words(lang),
+    )
 
 
 @bp.get("/qr/<code>.svg")
 def qr(code: str) -> Response:
     """An SVG QR code of the café's join URL."""
     cafe = _cafe_or_404(code)
-    image = qrcode.make(join_url(runtime(), cafe.code),
-                        image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
+    image = qrcode.make(join_url(runtime(), cafe.code), image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
     out = io.BytesIO()
     image.save(out)
     response = Response(out.getvalue(), mimetype="image/svg+xml")
@@ -304,8 +324,7 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
         # The right secret always gets its export, checked before any throttle.
         with runtime().db.reading() as session:
             cafe = cafes.check_facilitator(session, code, secret)
-            data = archive.collect(session, cafe) if kind != "template.json" else \
-                archive.template(session, cafe)
+            data = archive.collect(session, cafe) if kind != "template.json" else archive.template(session, cafe)
     except DomainError as exc:
         if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
             return _error(Throttled(_("Too many wrong tries from this network: wait a minute.")))
@@ -319,8 +338,9 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
         body = harvest.report_markdown(data)
     elif kind == "report.html":
         css = _report_css()
-        body = render_template("report.html", model=harvest.report(data), css=css,
-                               chart=Markup(harvest.chart_svg(data)))
+        body = render_template(
+            "report.html", model=harvest.report(data), css=css, chart=Markup(harvest.chart_svg(data))
+        )
     else:
         body = json.dumps(data, ensure_ascii=False, indent=1)
     response = Response(body, mimetype=mimetype)
@@ -332,7 +352,8 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
         # Self-contained and printable: its one stylesheet is allowed by hash, no script at all.
         digest = base64.b64encode(hashlib.sha256(_report_css().encode()).digest()).decode()
         response.headers["Content-Security-Policy"] = (
-            f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; frame-ancestors 'none'")
+            f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; frame-ancestors 'none'"
+        )
         response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
@@ -359,8 +380,7 @@ def create_from_file() -> Any:
                 if isinstance(data, dict) and data.get("format") == archive.FORMAT:
                     created = archive.import_export(session, data)
                 else:
-                    created, _topics = archive.create_from_template(session, data,
-                                                                    request.form.get("title") or None)
+                    created, _topics = archive.create_from_template(session, data, request.form.get("title") or None)
         except (KeyError, TypeError, AttributeError, ValueError):
             # A DomainError is none of these: it reaches the handler below with its own words.
             raise Invalid(_("That file is not a World Café template or export.")) from None
@@ -387,8 +407,7 @@ def healthz() -> Response:
 
 
 def _not_found(_exc: Exception) -> tuple[str, int]:
-    return render_template("not_found.html", code=request.view_args.get("code", "")
-                           if request.view_args else ""), 404
+    return render_template("not_found.html", code=request.view_args.get("code", "") if request.view_args else ""), 404
 
 
 def _server_error(_exc: Exception) -> tuple[str, int]:
@@ -406,10 +425,8 @@ def _too_large(_exc: Exception) -> tuple[Any, int]:
     if request.path.startswith("/cafes"):
         # A file chosen on the start page: the person sees the page again, with the reason.
         megabytes = runtime().config.max_import_bytes / 1_000_000
-        return _home(_("That file is too large (at most %(mb)s MB).", mb=f"{megabytes:g}"), 413,
-                     file_error=True)
-    return jsonify({"ok": False, "error": {"code": "too_large",
-                                           "message": _("That is too much text to send.")}}), 413
+        return _home(_("That file is too large (at most %(mb)s MB).", mb=f"{megabytes:g}"), 413, file_error=True)
+    return jsonify({"ok": False, "error": {"code": "too_large", "message": _("That is too much text to send.")}}), 413
 
 
 def register(app: Flask) -> None:

@@ -5,6 +5,7 @@ python-socketio does not expect: the packet was dropped and the client got no an
 Here such a packet still reaches its handler, as `[event, TOO_DEEP]`, and the handler answers
 `bad_payload` with the packet's own ack id (the id is outside the JSON, so it survives).
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ One gunicorn worker per process (Socket.IO sessions live in one process); run se
 processes on several ports with `CAFE_MESSAGE_QUEUE` set and a load balancer in front
 (docs/deploy.md). Configuration comes from CAFE_* variables, as for run.py.
 """
+
 # gunicorn's gevent worker patches the standard library before it loads this module; patching
 # here as well (a no-op then) keeps the module safe to import from any other gevent server.
 from gevent import monkey

@@ -1,4 +1,5 @@
 """One check for every JSON catalogue the scripts read (the phone's and board's, the panel's)."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,10 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def check_translated(lang: str, english: dict[str, Any], words: dict[str, Any]) -> None:
     """`words` has every key of `english`, no other, each with its plural forms and placeholders."""
-    assert set(words) == set(english), {"missing": sorted(set(english) - set(words)),
-                                        "extra": sorted(set(words) - set(english))}
+    assert set(words) == set(english), {
+        "missing": sorted(set(english) - set(words)),
+        "extra": sorted(set(words) - set(english)),
+    }
     plural_tags = set(Locale.parse(lang).plural_form.tags)
     for key, source in english.items():
         word = words[key]

@@ -1,4 +1,5 @@
 """Fixtures in layers, like flaskr's: app -> client -> cafe -> phone / board / facilitator."""
+
 from __future__ import annotations
 
 import os
@@ -135,8 +136,9 @@ def connect(app: Flask, client: FlaskClient) -> Iterator[Callable[[dict[str, Any
 
 
 @pytest.fixture
-def phone(connect: Callable[[dict[str, Any]], SocketIOTestClient], cafe: CafeHandle,
-          join: Callable[..., dict[str, Any]]) -> SocketIOTestClient:
+def phone(
+    connect: Callable[[dict[str, Any]], SocketIOTestClient], cafe: CafeHandle, join: Callable[..., dict[str, Any]]
+) -> SocketIOTestClient:
     """A participant's phone, joined and connected."""
     joined = join("Ana", organisation="Boston Ujima Project")
     sock = connect({"cafe": cafe.code, "role": "phone", "token": joined["token"]})
@@ -152,8 +154,7 @@ def board(connect: Callable[[dict[str, Any]], SocketIOTestClient], cafe: CafeHan
 
 
 @pytest.fixture
-def facilitator(connect: Callable[[dict[str, Any]], SocketIOTestClient],
-                cafe: CafeHandle) -> SocketIOTestClient:
+def facilitator(connect: Callable[[dict[str, Any]], SocketIOTestClient], cafe: CafeHandle) -> SocketIOTestClient:
     """The facilitator's panel, connected with the secret."""
     return connect({"cafe": cafe.code, "role": "facilitator", "secret": cafe.secret})
 
@@ -194,9 +195,15 @@ class Small:
         return flow.transition(runtime(self.app), self.cafe_id, action, now)
 
     def seats(self, number: int) -> dict[int, int]:
-        return self.read(lambda s, c: dict(s.execute(
-            select(Seat.participant_id, Seat.table_id).join(Round, Round.id == Seat.round_id)
-            .where(Round.cafe_id == c.id, Round.number == number)).all()))
+        return self.read(
+            lambda s, c: dict(
+                s.execute(
+                    select(Seat.participant_id, Seat.table_id)
+                    .join(Round, Round.id == Seat.round_id)
+                    .where(Round.cafe_id == c.id, Round.number == number)
+                ).all()
+            )
+        )
 
     def clock(self) -> Clock:
         return self.read(lambda s, c: clock_of(c))
@@ -209,17 +216,18 @@ def small(app: Flask) -> Iterator[Small]:
         cafe = cafes.create_cafe(session, "Small café").cafe
         for name in ("Land", "Co-ops"):
             setup.add_topic(session, cafe, name=name, tables=2, capacity=3)
-        setup.set_rounds(session, cafe, [
-            {"question": "What works?", "discuss_seconds": 600, "move_seconds": 60},
-            {"question": "What next?", "discuss_seconds": 600, "move_seconds": 60},
-        ])
+        setup.set_rounds(
+            session,
+            cafe,
+            [
+                {"question": "What works?", "discuss_seconds": 600, "move_seconds": 60},
+                {"question": "What next?", "discuss_seconds": 600, "move_seconds": 60},
+            ],
+        )
         people = [arrivals.arrive(session, cafe, name=f"P{i}").participant.id for i in range(6)]
-        tables = list(session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id)
-                                      .order_by(CafeTable.id)))
+        tables = list(session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.id)))
         setup.set_host(session, cafe, tables[0], people[0])
         setup.set_host(session, cafe, tables[2], people[1])
         rounds.open_cafe(session, cafe)
         cafe_id = cafe.id
     yield Small(app, cafe_id, people, tables)
-
-

@@ -8,6 +8,7 @@ timeout) as gone, as socket.io-client does. A phone keeps an outbox of notes, ea
 UUID the phone made, and re-sends the head of it until it is acknowledged. The raw Socket.IO
 client is the one `bench/live.py` uses (light enough for a hundred sockets in a test).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,10 +22,10 @@ from typing import Any
 from bench.live import ConnectRefused, Sio, Stats
 from cafe.events import REDUCERS
 
-SYNC_DELAY_S = 0.4        # live.js SYNC_DELAY_MS
-NOTE_ACK_S = 5.0          # phone.js NOTE_ACK_MS
-RETRY_S = 3.0             # phone.js RETRY_MS
-RATE_RETRY_S = 1.5        # phone.js RATE_RETRY_MS
+SYNC_DELAY_S = 0.4  # live.js SYNC_DELAY_MS
+NOTE_ACK_S = 5.0  # phone.js NOTE_ACK_MS
+RETRY_S = 3.0  # phone.js RETRY_MS
+RATE_RETRY_S = 1.5  # phone.js RATE_RETRY_MS
 TRANSIENT = {"timeout", "internal", "rate_limited"}
 
 
@@ -46,14 +47,21 @@ class WatchedSio(Sio):
 class SimClient:
     """One phone, board or facilitator panel that keeps its role's state like the browser."""
 
-    started: list[SimClient] = []     # every client of the running scenario (closed by `run`)
+    started: list[SimClient] = []  # every client of the running scenario (closed by `run`)
 
-    def __init__(self, url: str, auth: dict[str, Any], *, address: str | None = None,
-                 silence_limit: float = 45.0, connect_timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        auth: dict[str, Any],
+        *,
+        address: str | None = None,
+        silence_limit: float = 45.0,
+        connect_timeout: float = 3.0,
+    ) -> None:
         self.url = url
         self.auth = auth
         self.headers = {"X-Forwarded-For": address} if address else {}
-        self.silence_limit = silence_limit      # ping interval + timeout of the server
+        self.silence_limit = silence_limit  # ping interval + timeout of the server
         self.connect_timeout = connect_timeout
         self.stats = Stats()
         self.sio: WatchedSio | None = None
@@ -67,7 +75,7 @@ class SimClient:
         self.connects = 0
         self.disconnects: list[float] = []
         self.refusals: list[Any] = []
-        self.replayed = 0                       # events recovered by `sync` after a gap or reconnect
+        self.replayed = 0  # events recovered by `sync` after a gap or reconnect
         self.heartbeats: list[float] = []
         self.pings: list[float] = []
         self.outbox: list[dict[str, Any]] = []
@@ -110,9 +118,9 @@ class SimClient:
             while not sio.closed and not self.stopped:
                 if time.monotonic() - sio.last_heard > self.silence_limit:
                     sio.closing = True
-                    sio.ws.abort()          # no ping for too long: the client gives up the socket
+                    sio.ws.abort()  # no ping for too long: the client gives up the socket
                     break
-                if time.monotonic() > next_flush:   # phone.js: setInterval(flush, RETRY_MS)
+                if time.monotonic() > next_flush:  # phone.js: setInterval(flush, RETRY_MS)
                     next_flush += RETRY_S
                     if self.outbox:
                         self.spawn(self.flush())
@@ -216,8 +224,7 @@ class SimClient:
             self.state = ack["state"]
             self.drain()
         else:
-            fresh = [e for e in ack["events"]
-                     if self.state is not None and e["seq"] > self.state["seq"]]
+            fresh = [e for e in ack["events"] if self.state is not None and e["seq"] > self.state["seq"]]
             self.replayed += len(fresh)
             for event in ack["events"]:
                 self.pending[event["seq"]] = event
@@ -228,8 +235,14 @@ class SimClient:
 
     def write(self, table_id: int, round_number: int, text: str) -> dict[str, Any]:
         """Type a note: it goes to the outbox with a UUID made here, then the outbox flushes."""
-        item = {"id": str(uuid.uuid4()), "table_id": table_id, "round": round_number,
-                "text": text, "colour": "yellow", "anonymous": False}
+        item = {
+            "id": str(uuid.uuid4()),
+            "table_id": table_id,
+            "round": round_number,
+            "text": text,
+            "colour": "yellow",
+            "anonymous": False,
+        }
         self.outbox.append(item)
         self.spawn(self.flush())
         return item
@@ -268,7 +281,7 @@ class SimClient:
                 if code in TRANSIENT:
                     self._retry_in(RETRY_S)
                     break
-                self.outbox.remove(item)          # waits for its author: the test fails on it
+                self.outbox.remove(item)  # waits for its author: the test fails on it
                 self.refused[item["id"]] = ack or {}
         finally:
             self.flushing = False
@@ -318,14 +331,14 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
         raise failure[0]
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float, what: str,
-                     detail: Callable[[], Any] | None = None) -> float:
+async def wait_until(
+    predicate: Callable[[], bool], timeout: float, what: str, detail: Callable[[], Any] | None = None
+) -> float:
     """Poll until `predicate()`; returns the seconds it took (AssertionError on timeout)."""
     start = time.monotonic()
     while not predicate():
         if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}: "
-                                 f"{detail() if detail else ''}")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}: {detail() if detail else ''}")
         await asyncio.sleep(0.02)
     return time.monotonic() - start
 
@@ -337,8 +350,9 @@ def caught_up(clients: list[SimClient], latest: int) -> bool:
 
 def behind(clients: list[SimClient], latest: int) -> list[tuple[Any, Any]]:
     """Who is not at `latest` yet (for failure messages)."""
-    return [(c.auth.get("role"), c.state and c.state["seq"]) for c in clients
-            if c.state is None or c.state["seq"] != latest][:10]
+    return [
+        (c.auth.get("role"), c.state and c.state["seq"]) for c in clients if c.state is None or c.state["seq"] != latest
+    ][:10]
 
 
 async def fresh_snapshots_match(clients: list[SimClient]) -> list[str]:
@@ -391,7 +405,7 @@ class Blackhole:
             try:
                 while data := await src.read(65536):
                     if self.down:
-                        continue                  # the packet is lost
+                        continue  # the packet is lost
                     dst.write(data)
                     await dst.drain()
             except (OSError, ConnectionError):

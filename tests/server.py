@@ -1,4 +1,5 @@
 """A real `run.py` server process for integration and browser tests."""
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,10 @@ def _close_quickly(close: Any) -> Any:
     """websocket-client's close waits up to 3 s for the server's closing frame, but the
     Engine.IO client's read loop usually takes that frame first, so every test client's
     disconnect cost 3 s. A quarter of a second is ample on loopback."""
-    def quick(self: Any, status: int = websocket.STATUS_NORMAL, reason: bytes = b"",
-              timeout: float = 0.25) -> None:
+
+    def quick(self: Any, status: int = websocket.STATUS_NORMAL, reason: bytes = b"", timeout: float = 0.25) -> None:
         close(self, status, reason, timeout)
+
     return quick
 
 
@@ -69,9 +71,11 @@ class Server:
         log = self.workdir / f"server-{self.starts}.log"
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "run.py"), "--demo", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, str(ROOT / "run.py"), "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -119,8 +123,9 @@ class Server:
 
     def join(self, name: str, **extra: Any) -> dict[str, Any]:
         """Join the demo café over HTTP, as the phone page does."""
-        response = requests.post(f"{self.url}/api/cafes/{self.code}/participants",
-                                 json={"name": name, **extra}, timeout=10)
+        response = requests.post(
+            f"{self.url}/api/cafes/{self.code}/participants", json={"name": name, **extra}, timeout=10
+        )
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -137,8 +142,7 @@ class LiveClient:
         self.seen: set[int] = set()
         self.latest: int | None = None
         self.changed = threading.Condition()
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                   reconnection_delay_max=1)
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("event", self._on_event)
         self.sio.on("events", self._on_events)
         self.sio.on("heartbeat", self._on_heartbeat)
@@ -220,18 +224,17 @@ class LiveClient:
         self.sio.disconnect()
 
 
-def facilitator_and_phones(server: Server, people: int, name: str = "Person"
-                           ) -> tuple[LiveClient, list[int], list[LiveClient]]:
+def facilitator_and_phones(
+    server: Server, people: int, name: str = "Person"
+) -> tuple[LiveClient, list[int], list[LiveClient]]:
     """The demo café's facilitator and `people` joined phones, all on sockets: (fac, ids, phones)."""
-    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                              "secret": server.secret}).connect()
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
     ids: list[int] = []
     phones: list[LiveClient] = []
     for i in range(people):
         joined = server.join(f"{name} {i + 1}")
         ids.append(joined["participant"]["id"])
-        phones.append(LiveClient(server, {"cafe": server.code, "role": "phone",
-                                          "token": joined["token"]}).connect())
+        phones.append(LiveClient(server, {"cafe": server.code, "role": "phone", "token": joined["token"]}).connect())
     return fac, ids, phones
 
 

@@ -1,4 +1,5 @@
 """Alembic environment: migrations run programmatically from cafe.migrate."""
+
 from __future__ import annotations
 
 from alembic import context

@@ -3,6 +3,7 @@
 Pure Python (stdlib only) and deterministic for a given seed and move budget. The model,
 the algorithm, the scores and the lower-bound argument are written up in docs/rotation.md.
 """
+
 from __future__ import annotations
 
 from cafe.rotation.baselines import plan_greedy, plan_random

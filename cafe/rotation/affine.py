@@ -7,6 +7,7 @@ common therefore keeps repeats few and evenly spread: every difference shared by
 costs the same number of repeated pairs. On the social golfer instance 8-4-10 (32 = 2^5
 people, tables of 4 = 2^2) nine rounds are repeat-free and the tenth shares one difference.
 """
+
 from __future__ import annotations
 
 import random

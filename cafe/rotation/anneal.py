@@ -1,4 +1,5 @@
 """Simulated annealing over swaps and moves in all planned rounds jointly."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,9 @@ from cafe.rotation.state import State
 _P_HOT = 0.5
 
 
-def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float,
-           strict: bool = True) -> int:
+def anneal(
+    state: State, moves: int, deadline: float, floor: int, t_hot: float, t_cold: float, strict: bool = True
+) -> int:
     """Simulated annealing over swaps and moves in all planned rounds jointly.
 
     Strict (the default): a move never makes a higher goal worse unless a goal above it gets
@@ -101,8 +103,9 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
                 op = org[p]
                 if op >= 0:
                     dorg = oc[r][u][op] - oc[r][t][op] + 1
-                delta = (W_MIN * ddef + W_LANG * dlang + W_REV * drev + W_PAIR * d + W_BAL * dbal
-                         + W_ORG * (dorg + dbridge))
+                delta = (
+                    W_MIN * ddef + W_LANG * dlang + W_REV * drev + W_PAIR * d + W_BAL * dbal + W_ORG * (dorg + dbridge)
+                )
                 if delta <= 0 or rnd() < exp(-delta / temp):
                     state.apply_move(r, p, u, drev)
                     cost += delta
@@ -136,7 +139,7 @@ def anneal(state: State, moves: int, deadline: float, floor: int, t_hot: float, 
                 if u == t:
                     continue
             if group_of[q] >= 0:
-                continue   # a companion moves with their group only
+                continue  # a companion moves with their group only
             ku = topic_of[u]
             drev_p = drev_q = 0
             if ku != kt:

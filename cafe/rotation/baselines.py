@@ -3,6 +3,7 @@
 Both keep the hard rules (pins, the tables a round uses, companions at one table) and nothing
 else on purpose: they show what the search adds.
 """
+
 from __future__ import annotations
 
 import random
@@ -27,9 +28,18 @@ def _units(inst: Instance, row: list[int]) -> list[list[int]]:
 
 def _finish(problem: Problem, inst: Instance, seats: list[list[int]], rng: random.Random) -> Plan:
     rounds = State(inst, seats, rng).export() if inst.R else ()
-    return Plan(rounds, score(problem.tables, problem.people, problem.history, rounds,
-                              lower=lower_bound(problem), revisit_lower=revisit_floor(inst),
-                              together=problem.together))
+    return Plan(
+        rounds,
+        score(
+            problem.tables,
+            problem.people,
+            problem.history,
+            rounds,
+            lower=lower_bound(problem),
+            revisit_lower=revisit_floor(inst),
+            together=problem.together,
+        ),
+    )
 
 
 def plan_greedy(problem: Problem) -> Plan:
@@ -79,11 +89,14 @@ def plan_greedy(problem: Problem) -> Plan:
                     )
                 if best is None or cost < best:
                     best_t, best = t, cost
-            if best_t < 0:   # no table has room for the whole group: the emptiest, each alone
+            if best_t < 0:  # no table has room for the whole group: the emptiest, each alone
                 best_t = max(range(T), key=lambda t: cap[t] - len(members[t]))
             for p in unit:
-                t = best_t if len(members[best_t]) < cap[best_t] else \
-                    max(range(T), key=lambda u: cap[u] - len(members[u]))
+                t = (
+                    best_t
+                    if len(members[best_t]) < cap[best_t]
+                    else max(range(T), key=lambda u: cap[u] - len(members[u]))
+                )
                 for x in members[t]:
                     meet[p][x] += 1
                     meet[x][p] += 1

@@ -1,4 +1,5 @@
 """Proven lower bounds on pairs met twice (the argument is in docs/rotation.md)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -88,8 +89,7 @@ def two_round_bound(problem: Problem) -> int:
         if cross > 0:
             # The `others` may sit anywhere; try every split between the two kinds of cells.
             bound = min(
-                _spread_cost({0: cross}, travellers + x) + _spread_cost(same, others - x)
-                for x in range(others + 1)
+                _spread_cost({0: cross}, travellers + x) + _spread_cost(same, others - x) for x in range(others + 1)
             )
     return bound
 

@@ -1,4 +1,5 @@
 """The constructive start: round by round, topics by b-matching, then tables greedily."""
+
 from __future__ import annotations
 
 import random
@@ -49,7 +50,7 @@ class _Round:
         T = inst.T
         self.members: list[list[int]] = [[] for _ in range(T)]
         self.orgc: list[dict[int, int]] = [{} for _ in range(T)]
-        self.spoken = [0] * T   # languages spoken at each table (bit mask)
+        self.spoken = [0] * T  # languages spoken at each table (bit mask)
         for p, t in enumerate(row):
             if t >= 0:
                 self._note(p, t, meet_too=False)
@@ -96,7 +97,7 @@ class _Round:
             # by one leaves another table short.
             first = 0 if self.short[t] >= len(people) else (1 if self.short[t] else 2)
             if best_key is not None and first > best_key[0]:
-                continue   # the key is compared part by part: skip the dearer parts early
+                continue  # the key is compared part by part: skip the dearer parts early
             members = self.members[t]
             unheard = sum(1 for m in speaks if not m & self.spoken[t]) if speaks else 0
             # Earlier meetings with the table's people (a start only: the search weighs them).
@@ -146,8 +147,7 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         for p in leaders:
             group = inst.groups[inst.group_of[p]]
             visits = [sum(tcount[x][k] for x in group) for k in range(K)]
-            order = sorted((t for t in range(T) if now.free[t] >= len(group)),
-                           key=lambda t: visits[inst.topic_of[t]])
+            order = sorted((t for t in range(T) if now.free[t] >= len(group)), key=lambda t: visits[inst.topic_of[t]])
             if not order:
                 order = sorted(range(T), key=lambda t: -now.free[t])[:1]
             fewest = visits[inst.topic_of[order[0]]]
@@ -170,16 +170,17 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
         # Topics each later round uses: in a thin room some topics sit out a round, and a
         # person who takes now a topic that is open later may find nothing new left then.
         later = [{inst.topic_of[t] for t in range(T) if inst.open[r2][t]} for r2 in range(r + 1, R)]
-        later = [topics for topics in later if len(topics) < K]   # a round using every topic is never dead
+        later = [topics for topics in later if len(topics) < K]  # a round using every topic is never dead
         for p in todo:
             c = tcount[p]
             least = min(c)
             allowed[p] = [k for k in range(K) if c[k] == least]
             if later and len(allowed[p]) > 1:
                 seen = {k for k in range(K) if c[k]}
-                dead = {k: sum(1 for topics in later
-                               if len(topics) <= len(seen) + 1 and topics <= seen | {k})
-                        for k in allowed[p]}
+                dead = {
+                    k: sum(1 for topics in later if len(topics) <= len(seen) + 1 and topics <= seen | {k})
+                    for k in allowed[p]
+                }
                 fewest = min(dead.values())
                 allowed[p] = [k for k in allowed[p] if dead[k] == fewest]
         # Languages heard at each topic this round (its seated people, then those matched).
@@ -200,8 +201,7 @@ def construct(inst: Instance, rng: random.Random) -> list[list[int]]:
                 # their language is spoken; then the emptiest, which keeps the most options
                 # open for the people still to come.
                 m = inst.lmask[p]
-                k = max(opts, key=lambda k: (kshort[k] > 0, not m or bool(m & heard[k]), kfree[k],
-                                             rng.random()))
+                k = max(opts, key=lambda k: (kshort[k] > 0, not m or bool(m & heard[k]), kfree[k], rng.random()))
                 kfree[k] -= 1
                 if kshort[k]:
                     kshort[k] -= 1

@@ -1,4 +1,5 @@
 """The problem re-indexed as small ints, the cost weights, and small cost helpers."""
+
 from __future__ import annotations
 
 import heapq
@@ -131,7 +132,7 @@ class Instance:
         """
         R, N, T = self.R, self.N, self.T
         fixed = [-1] * N
-        staying = [False] * N   # pinned because someone stays seated (their table must be used)
+        staying = [False] * N  # pinned because someone stays seated (their table must be used)
         for p in range(N):
             if self.host[p] >= 0:
                 fixed[p] = self.host[p]
@@ -168,9 +169,10 @@ class Instance:
         # Companion groups that move freely need one table with room for all of them: keep
         # that room when placing people who stay seated but were never seated.
         reserved = [0] * T
-        for members in sorted((g for g in self.groups if fixed[g[0]] < 0
-                               and not any(self.people[x].stays_seated for x in g)),
-                              key=lambda g: (-len(g), g[0])):
+        for members in sorted(
+            (g for g in self.groups if fixed[g[0]] < 0 and not any(self.people[x].stays_seated for x in g)),
+            key=lambda g: (-len(g), g[0]),
+        ):
             t = max(range(T), key=lambda i: (self.cap[i] - count[i] - reserved[i], -i))
             reserved[t] += len(members)
         for p in range(N):
@@ -178,8 +180,14 @@ class Instance:
                 # Never seated: give them (and their companions) the table with the most room.
                 g = self.group_of[p]
                 who = self.groups[g] if g >= 0 else [p]
-                t = max(range(T), key=lambda i: (self.cap[i] - count[i] - reserved[i] >= len(who),
-                                                 self.cap[i] - count[i] - reserved[i], -i))
+                t = max(
+                    range(T),
+                    key=lambda i: (
+                        self.cap[i] - count[i] - reserved[i] >= len(who),
+                        self.cap[i] - count[i] - reserved[i],
+                        -i,
+                    ),
+                )
                 for x in who:
                     fixed[x] = t
                     staying[x] = True
@@ -214,12 +222,16 @@ class Instance:
                     own = self.topic_of[fixed[p]]
                     best = max(
                         (t for t in range(T) if self.open[r][t] and self.caps[r][t] - load[t] >= len(who)),
-                        key=lambda t: (self.caps[r][t] - load[t] - held[t] >= len(who),
-                                       self.topic_of[t] == own, self.caps[r][t] - load[t] - held[t], -t),
+                        key=lambda t: (
+                            self.caps[r][t] - load[t] - held[t] >= len(who),
+                            self.topic_of[t] == own,
+                            self.caps[r][t] - load[t] - held[t],
+                            -t,
+                        ),
                         default=-1,
                     )
                     if best < 0:
-                        continue   # nowhere with room for them all: the search seats them
+                        continue  # nowhere with room for them all: the search seats them
                     for x in who:
                         row[x] = best
                     load[best] += len(who)
@@ -301,11 +313,21 @@ class Instance:
                 for t in chosen:
                     per_topic[topic_of[t]] += 1
                 while len(chosen) < T:
-                    # Called at once, in this iteration: the loop variables it reads are current.
-                    def key(t: int) -> tuple[float, ...]:  # noqa: B023
-                        homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))  # noqa: B023
-                        return (homeward if final else 0, per_topic[topic_of[t]], 0 if hosted[t] else 1,  # noqa: B023
-                                -demand[topic_of[t]], used_k[topic_of[t]], used_t[t], t)
+                    # The loop's values are bound as defaults: the key reads this iteration's.
+                    def key(
+                        t: int, final: bool = final, per_topic: list[int] = per_topic, hosted: list[bool] = hosted
+                    ) -> tuple[float, ...]:
+                        homeward = -(home_count[t] + (1 if final and self.open and self.open[0][t] else 0))
+                        return (
+                            homeward if final else 0,
+                            per_topic[topic_of[t]],
+                            0 if hosted[t] else 1,
+                            -demand[topic_of[t]],
+                            used_k[topic_of[t]],
+                            used_t[t],
+                            t,
+                        )
+
                     best = min((t for t in range(T) if t not in taken), key=key)
                     if need + mins[best] > talkers and seats >= N and chosen:
                         break
@@ -339,7 +361,7 @@ class Instance:
                 if fixed[p] in room:
                     room[fixed[p]] -= 1
                 elif self.host[p] >= 0:
-                    loose += 1   # seated at a used table somewhere: take the roomiest's seat
+                    loose += 1  # seated at a used table somewhere: take the roomiest's seat
         free = sorted(room.values(), reverse=True)
         for members in sorted((g for g in self.groups if fixed[g[0]] < 0), key=len, reverse=True):
             free.sort(reverse=True)

@@ -1,4 +1,5 @@
 """Where someone arriving during a round sits: a live conversation, never an empty table."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence

@@ -1,4 +1,5 @@
 """The engine's public data model, input validation and errors."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -89,9 +90,7 @@ class NotEnoughSeats(ValueError):
         self.seats = seats
         self.missing = people - seats
         plural = "s" if self.missing != 1 else ""
-        super().__init__(
-            f"{people} people need seats but the tables hold {seats}: {self.missing} seat{plural} missing"
-        )
+        super().__init__(f"{people} people need seats but the tables hold {seats}: {self.missing} seat{plural} missing")
 
 
 def validate(problem: Problem) -> None:
@@ -119,8 +118,11 @@ def validate(problem: Problem) -> None:
             hosted[p.host_of] = p.id
         if not isinstance(p.languages, tuple) or not all(isinstance(x, str) and x for x in p.languages):
             raise ValueError(f"person {p.id}: languages must be a tuple of non-empty strings")
-    if not isinstance(problem.min_table_size, int) or isinstance(problem.min_table_size, bool) \
-            or problem.min_table_size < 1:
+    if (
+        not isinstance(problem.min_table_size, int)
+        or isinstance(problem.min_table_size, bool)
+        or problem.min_table_size < 1
+    ):
         raise ValueError(f"min_table_size must be a positive integer, got {problem.min_table_size!r}")
     _validate_together(problem, seen_people)
 
@@ -142,8 +144,7 @@ def _validate_together(problem: Problem, present: set[int]) -> None:
                 raise ValueError(f"person {pid} is in two companion groups")
             grouped.add(pid)
         if problem.rounds > 0 and len(group) > largest:
-            raise ValueError(f"companion group {group!r} has {len(group)} people but the largest "
-                             f"table seats {largest}")
+            raise ValueError(f"companion group {group!r} has {len(group)} people but the largest table seats {largest}")
         hosted = {hosts[pid] for pid in group if pid in hosts}
         if len(hosted) > 1:
             raise ValueError(f"companion group {group!r} holds the hosts of two tables")

@@ -1,4 +1,5 @@
 """Repair: the best single change for each person breaking a near-hard rule, until none helps."""
+
 from __future__ import annotations
 
 import itertools
@@ -35,14 +36,13 @@ def repair(state: State, deadline: float, budget: int = 1 << 62) -> int:
     for _ in range(_PASSES):
         changed = False
         for r in range(inst.R):
-            troubled = [t for t in range(inst.T)
-                        if state.miss[r][t] or state.deficit(r, t, len(state.mem[r][t]))]
+            troubled = [t for t in range(inst.T) if state.miss[r][t] or state.deficit(r, t, len(state.mem[r][t]))]
             if any(state.deficit(r, t, len(state.mem[r][t])) for t in troubled):
                 # A short table is mended by someone from a table above its minimum.
-                troubled += [t for t in range(inst.T)
-                             if inst.open[r][t] and len(state.mem[r][t]) > inst.mins[t]]
-            people = sorted({p for t in troubled for p in state.mem[r][t]
-                             if inst.pins[r][p] < 0 and not inst.follower[p]})
+                troubled += [t for t in range(inst.T) if inst.open[r][t] and len(state.mem[r][t]) > inst.mins[t]]
+            people = sorted(
+                {p for t in troubled for p in state.mem[r][t] if inst.pins[r][p] < 0 and not inst.follower[p]}
+            )
             for p in people:
                 if time.perf_counter() > deadline or weighed >= budget:
                     return weighed
@@ -76,11 +76,10 @@ def _best_change(state: State, r: int, p: int, rnd: object) -> int:
         if best is not None and best[0] < 0:
             moved = state.move_group(r, p, best[1], state.rng.random)
             if moved is not None and weigh(moved[0]) >= 0:
-                state.undo(r, moved[1])   # the other people picked differently: not better
+                state.undo(r, moved[1])  # the other people picked differently: not better
         return len(tables)
     candidates: list[tuple[int, bool]] = [(u, False) for u in tables if len(state.mem[r][u]) < inst.caps[r][u]]
-    candidates += [(q, True) for u in tables for q in state.mem[r][u]
-                   if inst.pins[r][q] < 0 and inst.group_of[q] < 0]
+    candidates += [(q, True) for u in tables for q in state.mem[r][u] if inst.pins[r][q] < 0 and inst.group_of[q] < 0]
     if len(candidates) > _CANDIDATES:
         candidates = state.rng.sample(candidates, _CANDIDATES)
     best_delta, choice = 0, None
@@ -98,7 +97,7 @@ def _best_change(state: State, r: int, p: int, rnd: object) -> int:
 def _best_pair_move(state: State, r: int, t: int) -> int:
     inst = state.inst
     alone = [p for p in state.mem[r][t] if inst.pins[r][p] < 0 and inst.group_of[p] < 0]
-    pairs = [(a, b) for i, a in enumerate(alone) for b in alone[i + 1:] if inst.lmask[a] & inst.lmask[b]]
+    pairs = [(a, b) for i, a in enumerate(alone) for b in alone[i + 1 :] if inst.lmask[a] & inst.lmask[b]]
     best: tuple[int, list[int], int, list[int] | None, tuple[int, int] | None] | None = None
     weighed = 0
     for pair in pairs:
@@ -130,8 +129,9 @@ def _best_pair_move(state: State, r: int, t: int) -> int:
     return weighed
 
 
-def _best_follow_up(state: State, r: int, displaced: list[int],
-                    skip: set[int]) -> tuple[tuple[int, int] | None, list[int]]:
+def _best_follow_up(
+    state: State, r: int, displaced: list[int], skip: set[int]
+) -> tuple[tuple[int, int] | None, list[int]]:
     """The best swap of one of `displaced` with someone alone at a table not in `skip`."""
     inst = state.inst
     best: tuple[int, tuple[int, int], list[int]] | None = None
@@ -165,22 +165,18 @@ def mend_languages(state: State, budget: int, deadline: float, unavoidable: int)
     tabu: dict[tuple[int, int, int], int] = {}
     step = 0
     stall = 0
-    while (weighed < budget and state.miss_total > unavoidable and stall < _PATIENCE
-           and time.perf_counter() < deadline):
+    while weighed < budget and state.miss_total > unavoidable and stall < _PATIENCE and time.perf_counter() < deadline:
         step += 1
         choice: tuple[int, int, int, bool, Delta] | None = None
         best_w = 0
         ties = 0
         for r in range(inst.R):
             troubled = [t for t in range(inst.T) if state.miss[r][t]]
-            people = [p for t in troubled for p in state.mem[r][t]
-                      if inst.pins[r][p] < 0 and inst.group_of[p] < 0]
+            people = [p for t in troubled for p in state.mem[r][t] if inst.pins[r][p] < 0 and inst.group_of[p] < 0]
             for p in people:
                 t = state.seat[r][p]
-                candidates = [(q, True) for q in state.movable[r]
-                              if inst.group_of[q] < 0 and state.seat[r][q] != t]
-                candidates += [(u, False) for u in range(inst.T)
-                               if u != t and len(state.mem[r][u]) < inst.caps[r][u]]
+                candidates = [(q, True) for q in state.movable[r] if inst.group_of[q] < 0 and state.seat[r][q] != t]
+                candidates += [(u, False) for u in range(inst.T) if u != t and len(state.mem[r][u]) < inst.caps[r][u]]
                 if len(candidates) > _CANDIDATES:
                     candidates = rng.sample(candidates, _CANDIDATES)
                 for other, swap in candidates:
@@ -188,13 +184,13 @@ def mend_languages(state: State, budget: int, deadline: float, unavoidable: int)
                     d = state.swap_delta(r, p, other) if swap else state.move_delta(r, p, other)
                     weighed += 1
                     if d[4] > 0:
-                        continue   # never below a table's minimum
+                        continue  # never below a table's minimum
                     # Only the misses steer this walk (ties at random): weighing revisits too
                     # kept it circling among changes that help them.
                     w = d[5]
                     forbidden = tabu.get((r, p, u), 0) > step or (swap and tabu.get((r, other, t), 0) > step)
                     if forbidden and state.miss_total + w >= best_misses:
-                        continue   # tabu, unless it beats the best plan (aspiration)
+                        continue  # tabu, unless it beats the best plan (aspiration)
                     if choice is None or w < best_w:
                         choice, best_w, ties = (r, p, other, swap, d), w, 1
                     elif w == best_w:

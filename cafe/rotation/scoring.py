@@ -1,4 +1,5 @@
 """Scores and hard-rule checks of a seating, history and planned rounds together."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

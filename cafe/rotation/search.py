@@ -1,4 +1,5 @@
 """`plan()`: a constructive (or algebraic) start, a cold descent, annealing and a tabu phase."""
+
 from __future__ import annotations
 
 import random
@@ -79,7 +80,7 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
     # room. Repair spends at most a sixth of the budget, the language tabu search a third; the
     # schedule below gets the rest.
     work = repair(state, deadline, budget // 6 * _REPAIR_PER_MOVE) // _REPAIR_PER_MOVE if state.cost() > floor else 0
-    unheard = sum(inst.alone) * inst.R   # language misses no plan avoids
+    unheard = sum(inst.alone) * inst.R  # language misses no plan avoids
     if state.miss_total > unheard:
         # Some cannot talk with anyone at their table and no single change helps (a tight
         # room: every table at its minimum): a tabu search walks across the plateau.
@@ -104,8 +105,7 @@ def plan(problem: Problem, *, time_limit: float | None = None, moves: int | None
         work += repair(state, deadline, (budget - work) * _REPAIR_PER_MOVE) // _REPAIR_PER_MOVE
     if inst.late_home:
         state.send_home()
-        work += anneal(state, max(0, budget - work), deadline, state.floor(revisit_bound),
-                       0.5 * W_PAIR, 0.3 * W_ORG)
+        work += anneal(state, max(0, budget - work), deadline, state.floor(revisit_bound), 0.5 * W_PAIR, 0.3 * W_ORG)
     rounds = state.export()
     return Plan(rounds, _score(problem, rounds, bound, revisit_bound), work)
 
@@ -120,8 +120,15 @@ def _two_used_tables_share_a_topic(inst: Instance) -> bool:
 
 
 def _score(problem: Problem, rounds: tuple[dict[int, int], ...], bound: int | None, revisit_bound: int) -> Score:
-    return score(problem.tables, problem.people, problem.history, rounds, lower=bound,
-                 revisit_lower=revisit_bound, together=problem.together)
+    return score(
+        problem.tables,
+        problem.people,
+        problem.history,
+        rounds,
+        lower=bound,
+        revisit_lower=revisit_bound,
+        together=problem.together,
+    )
 
 
 def _pair_floor(problem: Problem, inst: Instance) -> int:
@@ -129,12 +136,12 @@ def _pair_floor(problem: Problem, inst: Instance) -> int:
     history = 0
     for a in range(inst.N if problem.history else 0):
         row = inst.meet0[a]
-        if max(row, default=0) > 1:   # a C loop: most rows have no repeat at all
+        if max(row, default=0) > 1:  # a C loop: most rows have no repeat at all
             history += sum((row[b] - 1) ** 2 for b in range(a + 1, inst.N) if row[b] > 1)
     # Companions meet in every round: their pairs' repeats are certain.
     together = 0
     for members in inst.groups:
         for i, a in enumerate(members):
-            for b in members[i + 1:]:
+            for b in members[i + 1 :]:
                 together += max(0, inst.meet0[a][b] + inst.R - 1) ** 2
     return max(history, two_round_bound(problem), together)

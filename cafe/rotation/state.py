@@ -1,4 +1,5 @@
 """The search state: a full plan with the counters that make a move's cost change cheap."""
+
 from __future__ import annotations
 
 import math
@@ -112,16 +113,20 @@ class State:
         self.pair_total = pair
         self.bal_total = sum(len(g) ** 2 for groups in self.mem for g in groups)
         self.org_total = sum(c * (c - 1) // 2 for tables in self.oc for counts in tables for c in counts)
-        self.def_total = sum(
-            self.deficit(r, t, len(self.mem[r][t])) for r in range(inst.R) for t in range(inst.T))
+        self.def_total = sum(self.deficit(r, t, len(self.mem[r][t])) for r in range(inst.R) for t in range(inst.T))
         self.miss_total = sum(sum(row) for row in self.miss)
         self.bridge_total = sum(c * (c - 1) // 2 for row in self.bc for c in row)
 
     def cost(self) -> int:
         """The weighted cost the search minimises."""
-        return (W_MIN * self.def_total + W_LANG * self.miss_total + W_REV * self.rev_total
-                + W_PAIR * self.pair_total + W_BAL * self.bal_total
-                + W_ORG * (self.org_total + self.bridge_total))
+        return (
+            W_MIN * self.def_total
+            + W_LANG * self.miss_total
+            + W_REV * self.rev_total
+            + W_PAIR * self.pair_total
+            + W_BAL * self.bal_total
+            + W_ORG * (self.org_total + self.bridge_total)
+        )
 
     def deficit(self, r: int, t: int, occupancy: int) -> int:
         """People missing at table t in round r for its minimum size (0 for an unused table)."""
@@ -161,8 +166,7 @@ class State:
             bal += least_squares_occupancy(lo, inst.caps[r], inst.N)
             short += max(0, sum(inst.mins[t] for t in range(inst.T) if inst.open[r][t]) - inst.N)
         alone = sum(inst.alone) * inst.R
-        return (W_MIN * short + W_LANG * alone + W_REV * revisit_floor + W_PAIR * pair_floor
-                + W_BAL * bal)
+        return W_MIN * short + W_LANG * alone + W_REV * revisit_floor + W_PAIR * pair_floor + W_BAL * bal
 
     def export(self) -> tuple[dict[int, int], ...]:
         """The plan as {person_id: table_id} per round."""
@@ -317,7 +321,7 @@ class State:
         mt[ip], mu[iq] = q, p
         after = self.misses_at(mt, lct) + self.misses_at(mu, lcu)
         mt[ip], mu[iq] = p, q
-        self._trade_languages(lcu, lct, p, q)   # and back
+        self._trade_languages(lcu, lct, p, q)  # and back
         bp, bq = inst.bridge[p], inst.bridge[q]
         if bp == bq:
             dbridge = 0
@@ -338,8 +342,12 @@ class State:
         dbal = 2 * (len(mu) - len(mt)) + 2
         op = inst.org[p]
         dorg = self.oc[r][u][op] - self.oc[r][t][op] + 1 if op >= 0 else 0
-        ddef = (self.deficit(r, t, len(mt) - 1) - self.deficit(r, t, len(mt))
-                + self.deficit(r, u, len(mu) + 1) - self.deficit(r, u, len(mu)))
+        ddef = (
+            self.deficit(r, t, len(mt) - 1)
+            - self.deficit(r, t, len(mt))
+            + self.deficit(r, u, len(mu) + 1)
+            - self.deficit(r, u, len(mu))
+        )
         dlang, dbridge = self.lang_move_delta(r, p, t, u)
         return (self.topic_delta(p, r, u), dpair, dbal, dorg, ddef, dlang, dbridge)
 
@@ -391,8 +399,9 @@ class State:
         """Move a companion group to table u in round r; (its delta, how to undo it), or None."""
         return self.move_block(r, self.inst.groups[self.inst.group_of[leader]], u, rnd)
 
-    def move_block(self, r: int, members: list[int], u: int, rnd: Callable[[], float],
-                   partners: list[int] | None = None) -> tuple[list[int], Undo] | None:
+    def move_block(
+        self, r: int, members: list[int], u: int, rnd: Callable[[], float], partners: list[int] | None = None
+    ) -> tuple[list[int], Undo] | None:
         """Move people of one table together to table u in round r; (delta, undo) or None.
 
         The members take free seats there, or swap with people there who sit alone (picked
@@ -435,8 +444,7 @@ class State:
             else:
                 self.commit(r, x, other, self.move_delta(r, x, other), swap=False)
 
-    def group_step(self, r: int, leader: int, temp: float, rnd: Callable[[], float],
-                   strict: bool = True) -> int:
+    def group_step(self, r: int, leader: int, temp: float, rnd: Callable[[], float], strict: bool = True) -> int:
         """Try moving a companion group to another used table; return the accepted cost change.
 
         The change is kept by the same rule as any annealing move, else undone step by step.
@@ -446,8 +454,7 @@ class State:
             return 0
         total, done = moved
         delta = weigh(total)
-        if not (worse_rule(total) if strict else total[4] > 0) and (
-                delta <= 0 or rnd() < math.exp(-delta / temp)):
+        if not (worse_rule(total) if strict else total[4] > 0) and (delta <= 0 or rnd() < math.exp(-delta / temp)):
             return delta
         self.undo(r, done)
         return 0
@@ -503,7 +510,7 @@ class State:
             who = inst.groups[g] if g >= 0 else [p]
             home = self.seat[0][p]
             if inst.caps[last][home] < len(who):
-                continue   # their table is not used in the last round: they stay free
+                continue  # their table is not used in the last round: they stay free
             for x in who:
                 if self.seat[last][x] == home:
                     continue
@@ -515,11 +522,10 @@ class State:
                 others = [
                     q
                     for q in self.mem[last][home]
-                    if pins[q] < 0 and inst.group_of[q] < 0
-                    and not (q in waiting and self.seat[0][q] == home)
+                    if pins[q] < 0 and inst.group_of[q] < 0 and not (q in waiting and self.seat[0][q] == home)
                 ]
                 if not others:
-                    break   # home is full of people who must be there: they stay free
+                    break  # home is full of people who must be there: they stay free
                 others.sort(key=lambda q: q in waiting)
                 q = others[0]
                 self.commit(last, x, q, self.swap_delta(last, x, q), swap=True)

@@ -1,4 +1,5 @@
 """Tabu search over swaps within a topic, for plans whose remaining cost is pair repeats."""
+
 from __future__ import annotations
 
 import time
@@ -98,9 +99,12 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
     single = [inst.group_of[p] < 0 for p in range(N)]
     # Only rounds with two used tables of one topic and someone free to move can change.
     rounds = [
-        r for r in range(R)
-        if any(single[p] and sum(1 for g in tables_of_topic[topic_of[state.seat[r][p]]] if inst.open[r][g]) > 1
-               for p in state.movable[r])
+        r
+        for r in range(R)
+        if any(
+            single[p] and sum(1 for g in tables_of_topic[topic_of[state.seat[r][p]]] if inst.open[r][g]) > 1
+            for p in state.movable[r]
+        )
     ]
     if not rounds or budget <= 0:
         return 0
@@ -121,7 +125,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
         aspire = (best_cost - cost) // unit  # a tabu move is allowed if it beats the best plan
         for r in rounds:
             srow, mrow, pinr, ar = seat[r], mem[r], pins[r], add[r]
-            assert ar is not None   # _build made a table for every round searched
+            assert ar is not None  # _build made a table for every round searched
             ocr = oc[r] if use_org else None
             for p in state.movable[r]:
                 ap = ar[p]
@@ -141,7 +145,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
                     for q in mrow[u]:
                         if pinr[q] >= 0 or not single[q] or lmask[q] != lp:
                             continue
-                        aq = ar[q]   # never None (only pinned people have none): no check in the hottest loop
+                        aq = ar[q]  # never None (only pinned people have none): no check in the hottest loop
                         d = base + aq[t] - aq[u] - inc2[mp[q]]  # type: ignore[index]
                         if use_org:
                             d *= W_PAIR
@@ -166,7 +170,7 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
                                 choice = (r, p, q)
         used += evaluated + 1
         if not evaluated:
-            break   # nobody in a conflict can swap (only companions are left): nothing to do
+            break  # nobody in a conflict can swap (only companions are left): nothing to do
         if choice is None or best_d is None:
             stall = _PATIENCE  # nothing admissible: perturb
         else:
@@ -191,8 +195,11 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
                 t = state.seat[r][p]
                 same = tables_of_topic[topic_of[t]]
                 u = same[int(rnd() * len(same))]
-                cands = [q for q in state.mem[r][u]
-                         if pins[r][q] < 0 and single[q] and lmask[q] == lmask[p]] if u != t and single[p] else []
+                cands = (
+                    [q for q in state.mem[r][u] if pins[r][q] < 0 and single[q] and lmask[q] == lmask[p]]
+                    if u != t and single[p]
+                    else []
+                )
                 if cands:
                     state.apply_swap(r, p, cands[int(rnd() * len(cands))], 0, 0)
             state.recount()
@@ -202,9 +209,16 @@ def tabu(state: State, budget: int, deadline: float, floor: int) -> int:
             stall = 0
             # A restart rebuilds the state and the add table: count it like the swaps it costs
             # (in a small, tight room restarts come every few steps and dominated the time).
-            used += sum(len(gains) * len(state.mem[r][state.seat[r][p]])
-                        for r in rounds if (row := add[r]) is not None
-                        for p in range(N) if (gains := row[p]) is not None) + N * R
+            used += (
+                sum(
+                    len(gains) * len(state.mem[r][state.seat[r][p]])
+                    for r in rounds
+                    if (row := add[r]) is not None
+                    for p in range(N)
+                    if (gains := row[p]) is not None
+                )
+                + N * R
+            )
     # Keep the pair/org totals exact, then return to the best plan seen.
     state.recount()
     if state.cost() > best_cost:

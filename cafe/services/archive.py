@@ -1,4 +1,5 @@
 """A café as data: the full export, templates, creating from them, duplicating, deleting."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,47 +41,120 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "exported_at": now_ms(),
-        "cafe": {"code": cafe.code, "title": cafe.title, "status": cafe.status,
-                 "settings": {k: v for k, v in cafe.settings.items() if k != "demo"},
-                 "created_at": cafe.created_at_ms, "announcement": cafe.announcement},
-        "topics": [{"id": t.id, "name": t.name, "description": t.description, "colour": t.colour,
-                    "position": t.position, "translations": dict(t.translations or {})}
-                   for t in _rows(session, Topic, cafe, Topic.position, Topic.id)],
-        "tables": [{"id": t.id, "topic_id": t.topic_id, "label": t.label, "capacity": t.capacity,
-                    "host_id": t.host_id, "position": t.position}
-                   for t in _rows(session, CafeTable, cafe, CafeTable.position, CafeTable.id)],
-        "rounds": [{"number": r.number, "question": r.question,
-                    "topic_questions": dict(r.topic_questions), "discuss_seconds": r.discuss_seconds,
-                    "move_seconds": r.move_seconds, "started_at": r.started_at_ms,
-                    "ended_at": r.ended_at_ms, "translations": dict(r.translations or {})}
-                   for r in _rows(session, Round, cafe, Round.number)],
-        "participants": [{"id": p.id, "name": p.display_name, "anonymous": p.anonymous,
-                          "organisation": p.organisation, "language": p.language,
-                          "stays_seated": p.stays_seated, "languages": list(p.languages or []),
-                          "companion_group": p.companion_group,
-                          "wants_companion": p.wants_companion, "joined_at": p.joined_at_ms,
-                          "left_at": p.left_at_ms} for p in _rows(session, Participant, cafe, Participant.id)],
-        "seats": [{"round": numbers.get(s.round_id), "participant_id": s.participant_id,
-                   "table_id": s.table_id} for s in _rows(session, Seat, cafe, Seat.id)],
-        "notes": [{"id": str(n.id), "table_id": n.table_id,
-                   "round": numbers.get(n.round_id) if n.round_id else None, "text": n.text,
-                   "colour": n.colour, "anonymous": n.anonymous,
-                   # An anonymous note's author is not exported either: anonymous means anonymous.
-                   "author_id": None if n.anonymous else n.author_id,
-                   "pinned": n.pinned, "hidden": n.hidden, "deleted": n.deleted,
-                   "created_at": n.created_at_ms, "updated_at": n.updated_at_ms}
-                  for n in _rows(session, Note, cafe, Note.created_at_ms, Note.id)],
-        "votes": [{"note_id": str(v.note_id), "participant_id": v.participant_id, "phase": v.phase,
-                   "round": numbers.get(v.round_id) if v.round_id else None}
-                  for v in _rows(session, Vote, cafe, Vote.id)],
-        "summaries": [{"table_id": s.table_id, "round": numbers.get(s.round_id), "text": s.text,
-                       "author_id": s.author_id, "updated_at": s.updated_at_ms}
-                      for s in _rows(session, Summary, cafe, Summary.id)],
-        "signups": [{"topic_id": s.topic_id, "participant_id": s.participant_id, "name": s.name,
-                     "contact": s.contact, "created_at": s.created_at_ms}
-                    for s in _rows(session, Signup, cafe, Signup.id)],
-        "events": [{"seq": e.seq, "type": e.type, "at": e.at_ms, "data": e.payload}
-                   for e in _rows(session, EventLog, cafe, EventLog.seq)],
+        "cafe": {
+            "code": cafe.code,
+            "title": cafe.title,
+            "status": cafe.status,
+            "settings": {k: v for k, v in cafe.settings.items() if k != "demo"},
+            "created_at": cafe.created_at_ms,
+            "announcement": cafe.announcement,
+        },
+        "topics": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "description": t.description,
+                "colour": t.colour,
+                "position": t.position,
+                "translations": dict(t.translations or {}),
+            }
+            for t in _rows(session, Topic, cafe, Topic.position, Topic.id)
+        ],
+        "tables": [
+            {
+                "id": t.id,
+                "topic_id": t.topic_id,
+                "label": t.label,
+                "capacity": t.capacity,
+                "host_id": t.host_id,
+                "position": t.position,
+            }
+            for t in _rows(session, CafeTable, cafe, CafeTable.position, CafeTable.id)
+        ],
+        "rounds": [
+            {
+                "number": r.number,
+                "question": r.question,
+                "topic_questions": dict(r.topic_questions),
+                "discuss_seconds": r.discuss_seconds,
+                "move_seconds": r.move_seconds,
+                "started_at": r.started_at_ms,
+                "ended_at": r.ended_at_ms,
+                "translations": dict(r.translations or {}),
+            }
+            for r in _rows(session, Round, cafe, Round.number)
+        ],
+        "participants": [
+            {
+                "id": p.id,
+                "name": p.display_name,
+                "anonymous": p.anonymous,
+                "organisation": p.organisation,
+                "language": p.language,
+                "stays_seated": p.stays_seated,
+                "languages": list(p.languages or []),
+                "companion_group": p.companion_group,
+                "wants_companion": p.wants_companion,
+                "joined_at": p.joined_at_ms,
+                "left_at": p.left_at_ms,
+            }
+            for p in _rows(session, Participant, cafe, Participant.id)
+        ],
+        "seats": [
+            {"round": numbers.get(s.round_id), "participant_id": s.participant_id, "table_id": s.table_id}
+            for s in _rows(session, Seat, cafe, Seat.id)
+        ],
+        "notes": [
+            {
+                "id": str(n.id),
+                "table_id": n.table_id,
+                "round": numbers.get(n.round_id) if n.round_id else None,
+                "text": n.text,
+                "colour": n.colour,
+                "anonymous": n.anonymous,
+                # An anonymous note's author is not exported either: anonymous means anonymous.
+                "author_id": None if n.anonymous else n.author_id,
+                "pinned": n.pinned,
+                "hidden": n.hidden,
+                "deleted": n.deleted,
+                "created_at": n.created_at_ms,
+                "updated_at": n.updated_at_ms,
+            }
+            for n in _rows(session, Note, cafe, Note.created_at_ms, Note.id)
+        ],
+        "votes": [
+            {
+                "note_id": str(v.note_id),
+                "participant_id": v.participant_id,
+                "phase": v.phase,
+                "round": numbers.get(v.round_id) if v.round_id else None,
+            }
+            for v in _rows(session, Vote, cafe, Vote.id)
+        ],
+        "summaries": [
+            {
+                "table_id": s.table_id,
+                "round": numbers.get(s.round_id),
+                "text": s.text,
+                "author_id": s.author_id,
+                "updated_at": s.updated_at_ms,
+            }
+            for s in _rows(session, Summary, cafe, Summary.id)
+        ],
+        "signups": [
+            {
+                "topic_id": s.topic_id,
+                "participant_id": s.participant_id,
+                "name": s.name,
+                "contact": s.contact,
+                "created_at": s.created_at_ms,
+            }
+            for s in _rows(session, Signup, cafe, Signup.id)
+        ],
+        "events": [
+            {"seq": e.seq, "type": e.type, "at": e.at_ms, "data": e.payload}
+            for e in _rows(session, EventLog, cafe, EventLog.seq)
+        ],
     }
 
 
@@ -92,16 +166,28 @@ def template(session: Session, cafe: Cafe) -> dict[str, Any]:
         "format": TEMPLATE_FORMAT,
         "title": cafe.title,
         "settings": data["cafe"]["settings"],
-        "topics": [{"name": t["name"], "description": t["description"], "colour": t["colour"],
-                    "translations": t["translations"],
-                    "tables": [{"label": x["label"], "capacity": x["capacity"]}
-                               for x in data["tables"] if x["topic_id"] == t["id"]]}
-                   for t in data["topics"]],
-        "rounds": [{"question": r["question"],
-                    "topic_questions": _rekey(r["topic_questions"], topic_index),
-                    "translations": _rekey_translations(r["translations"], topic_index),
-                    "discuss_seconds": r["discuss_seconds"], "move_seconds": r["move_seconds"]}
-                   for r in data["rounds"]],
+        "topics": [
+            {
+                "name": t["name"],
+                "description": t["description"],
+                "colour": t["colour"],
+                "translations": t["translations"],
+                "tables": [
+                    {"label": x["label"], "capacity": x["capacity"]} for x in data["tables"] if x["topic_id"] == t["id"]
+                ],
+            }
+            for t in data["topics"]
+        ],
+        "rounds": [
+            {
+                "question": r["question"],
+                "topic_questions": _rekey(r["topic_questions"], topic_index),
+                "translations": _rekey_translations(r["translations"], topic_index),
+                "discuss_seconds": r["discuss_seconds"],
+                "move_seconds": r["move_seconds"],
+            }
+            for r in data["rounds"]
+        ],
     }
 
 
@@ -109,8 +195,7 @@ def _rekey(per_topic: Any, mapping: dict[Any, int]) -> dict[str, Any]:
     """Per-topic questions keyed anew: by topic index in a template, by topic id in a café."""
     if not isinstance(per_topic, dict):
         return {}
-    return {str(mapping[int(k)]): v for k, v in per_topic.items()
-            if str(k).isdigit() and int(k) in mapping}
+    return {str(mapping[int(k)]): v for k, v in per_topic.items() if str(k).isdigit() and int(k) in mapping}
 
 
 def _rekey_translations(translations: Any, mapping: dict[Any, int]) -> dict[str, Any]:
@@ -120,8 +205,10 @@ def _rekey_translations(translations: Any, mapping: dict[Any, int]) -> dict[str,
     out: dict[str, Any] = {}
     for lang, spec in translations.items():
         if isinstance(spec, dict):
-            out[lang] = {**spec, **({"topic_questions": _rekey(spec["topic_questions"], mapping)}
-                                    if "topic_questions" in spec else {})}
+            out[lang] = {
+                **spec,
+                **({"topic_questions": _rekey(spec["topic_questions"], mapping)} if "topic_questions" in spec else {}),
+            }
     return out
 
 
@@ -131,8 +218,9 @@ def _need(value: Any, kind: type, what: str) -> Any:
     return value
 
 
-def create_from_template(session: Session, spec: object,
-                         title: object = None) -> tuple[cafes.CreatedCafe, dict[int, int]]:
+def create_from_template(
+    session: Session, spec: object, title: object = None
+) -> tuple[cafes.CreatedCafe, dict[int, int]]:
     """A new café (in the lobby) built from a template; returns it and topic index -> id."""
     design: dict[str, Any] = _need(spec, dict, "the file")
     if design.get("format") not in (TEMPLATE_FORMAT, FORMAT):
@@ -141,27 +229,41 @@ def create_from_template(session: Session, spec: object,
         design = _template_of_export(design)
     created = cafes.create_cafe(session, title if title else design.get("title"))
     cafe = created.cafe
-    setup.update_cafe(session, cafe, settings={
-        k: v for k, v in _need(design.get("settings", {}), dict, "settings").items()
-        if k in setup.SETTING_TYPES})
+    setup.update_cafe(
+        session,
+        cafe,
+        settings={
+            k: v for k, v in _need(design.get("settings", {}), dict, "settings").items() if k in setup.SETTING_TYPES
+        },
+    )
     topic_ids: dict[int, int] = {}
     for index, topic in enumerate(_need(design.get("topics"), list, "topics")):
         topic = _need(topic, dict, "a topic")
-        [added] = setup.add_topic(session, cafe, name=topic.get("name"),
-                                  description=topic.get("description"), colour=topic.get("colour"),
-                                  translations=topic.get("translations"))
+        [added] = setup.add_topic(
+            session,
+            cafe,
+            name=topic.get("name"),
+            description=topic.get("description"),
+            colour=topic.get("colour"),
+            translations=topic.get("translations"),
+        )
         topic_ids[index] = added.data["topic"]["id"]
         for table in _need(topic.get("tables", []), list, "tables"):
             table = _need(table, dict, "a table")
-            setup.add_table(session, cafe, topic_id=topic_ids[index], label=table.get("label"),
-                            capacity=table.get("capacity"))
+            setup.add_table(
+                session, cafe, topic_id=topic_ids[index], label=table.get("label"), capacity=table.get("capacity")
+            )
     rounds = []
     for rnd in _need(design.get("rounds"), list, "rounds"):
         rnd = _need(rnd, dict, "a round")
         per_topic = _need(rnd.get("topic_questions", {}), dict, "topic questions")
-        rounds.append({**{k: rnd.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
-                       "topic_questions": _rekey(per_topic, topic_ids),
-                       "translations": _rekey_translations(rnd.get("translations"), topic_ids)})
+        rounds.append(
+            {
+                **{k: rnd.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
+                "topic_questions": _rekey(per_topic, topic_ids),
+                "translations": _rekey_translations(rnd.get("translations"), topic_ids),
+            }
+        )
     if rounds:
         setup.set_rounds(session, cafe, rounds)
     cafe.status = "lobby"
@@ -176,14 +278,27 @@ def _template_of_export(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": _need(data.get("cafe"), dict, "the café").get("title"),
         "settings": data["cafe"].get("settings", {}),
-        "topics": [{**{k: t.get(k) for k in ("name", "description", "colour", "translations")},
-                    "tables": [{"label": x.get("label"), "capacity": x.get("capacity")}
-                               for x in tables if isinstance(x, dict) and x.get("topic_id") == t.get("id")]}
-                   for t in topics if isinstance(t, dict)],
-        "rounds": [{**{k: r.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
-                    "topic_questions": _rekey(r.get("topic_questions"), index),
-                    "translations": _rekey_translations(r.get("translations"), index)}
-                   for r in _need(data.get("rounds"), list, "rounds") if isinstance(r, dict)],
+        "topics": [
+            {
+                **{k: t.get(k) for k in ("name", "description", "colour", "translations")},
+                "tables": [
+                    {"label": x.get("label"), "capacity": x.get("capacity")}
+                    for x in tables
+                    if isinstance(x, dict) and x.get("topic_id") == t.get("id")
+                ],
+            }
+            for t in topics
+            if isinstance(t, dict)
+        ],
+        "rounds": [
+            {
+                **{k: r.get(k) for k in ("question", "discuss_seconds", "move_seconds")},
+                "topic_questions": _rekey(r.get("topic_questions"), index),
+                "translations": _rekey_translations(r.get("translations"), index),
+            }
+            for r in _need(data.get("rounds"), list, "rounds")
+            if isinstance(r, dict)
+        ],
     }
 
 
@@ -201,30 +316,35 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
     old_topics = {t["id"]: i for i, t in enumerate(doc["topics"])}
     # Tables were re-created topic by topic, each topic's tables in file order: pair them up.
     old_order = [x for t in doc["topics"] for x in doc["tables"] if x["topic_id"] == t["id"]]
-    new_order = session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id)
-                                .order_by(CafeTable.id)).all()
+    new_order = session.scalars(select(CafeTable.id).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.id)).all()
     table_map = {old["id"]: new for old, new in zip(old_order, new_order)}
     rounds = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
     for number, old in ((r["number"], r) for r in doc["rounds"]):
         if number in rounds:
             rounds[number].started_at_ms = old.get("started_at")
             rounds[number].ended_at_ms = old.get("ended_at")
-    people: dict[Any, int] = {}   # keyed by the file's ids, whatever the file holds
+    people: dict[Any, int] = {}  # keyed by the file's ids, whatever the file holds
     for old in _rows_of(doc, "participants"):
-        person = Participant(cafe_id=cafe.id,
-                             display_name=clean(old.get("name"), field="A participant's name",
-                                                max_length=participants.NAME_MAX),
-                             anonymous=bool(old.get("anonymous")),
-                             organisation=clean(old.get("organisation"), field="An organisation",
-                                                max_length=participants.ORGANISATION_MAX,
-                                                required=False) or None,
-                             language=old.get("language") if old.get("language") in participants.LANGUAGES else "en",
-                             stays_seated=bool(old.get("stays_seated")),
-                             languages=participants.clean_languages(old.get("languages")),
-                             wants_companion=bool(old.get("wants_companion")),
-                             token_hash=cafes.hash_secret(cafes.new_secret()), connections=0,
-                             joined_at_ms=_instant(old.get("joined_at")),
-                             left_at_ms=_instant(old["left_at"]) if old.get("left_at") is not None else None)
+        person = Participant(
+            cafe_id=cafe.id,
+            display_name=clean(old.get("name"), field="A participant's name", max_length=participants.NAME_MAX),
+            anonymous=bool(old.get("anonymous")),
+            organisation=clean(
+                old.get("organisation"),
+                field="An organisation",
+                max_length=participants.ORGANISATION_MAX,
+                required=False,
+            )
+            or None,
+            language=old.get("language") if old.get("language") in participants.LANGUAGES else "en",
+            stays_seated=bool(old.get("stays_seated")),
+            languages=participants.clean_languages(old.get("languages")),
+            wants_companion=bool(old.get("wants_companion")),
+            token_hash=cafes.hash_secret(cafes.new_secret()),
+            connections=0,
+            joined_at_ms=_instant(old.get("joined_at")),
+            left_at_ms=_instant(old["left_at"]) if old.get("left_at") is not None else None,
+        )
         session.add(person)
         session.flush()
         people[old["id"]] = person.id
@@ -240,11 +360,15 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
         if old.get("host_id") in people:
             session.get(CafeTable, table_map[old["id"]]).host_id = people[old["host_id"]]  # type: ignore[union-attr]
     for seat in _rows_of(doc, "seats"):
-        if seat.get("round") in rounds and seat.get("participant_id") in people \
-                and seat.get("table_id") in table_map:
-            session.add(Seat(cafe_id=cafe.id, round_id=rounds[seat["round"]].id,
-                             participant_id=people[seat["participant_id"]],
-                             table_id=table_map[seat["table_id"]]))
+        if seat.get("round") in rounds and seat.get("participant_id") in people and seat.get("table_id") in table_map:
+            session.add(
+                Seat(
+                    cafe_id=cafe.id,
+                    round_id=rounds[seat["round"]].id,
+                    participant_id=people[seat["participant_id"]],
+                    table_id=table_map[seat["table_id"]],
+                )
+            )
     note_ids: dict[str, uuid.UUID] = {}
     for old in _rows_of(doc, "notes"):
         if old.get("table_id") not in table_map:
@@ -253,43 +377,70 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
             raise Invalid(f"A note's colour is one of: {', '.join(notes.COLOURS)}.")
         new_id = uuid.uuid4()  # note ids are global: a copy needs its own
         note_ids[str(old.get("id"))] = new_id
-        session.add(Note(id=new_id, cafe_id=cafe.id, table_id=table_map[old["table_id"]],
-                         round_id=rounds[old["round"]].id if old.get("round") in rounds else None,
-                         author_id=people.get(old.get("author_id")), anonymous=bool(old.get("anonymous")),
-                         # The same rules as a note typed on a phone: length, invisible characters.
-                         text=clean(old.get("text"), field="A note", max_length=notes.NOTE_MAX,
-                                    multiline=True),
-                         colour=old["colour"], pinned=bool(old.get("pinned")),
-                         hidden=bool(old.get("hidden")), deleted=bool(old.get("deleted")),
-                         created_at_ms=_instant(old.get("created_at")),
-                         updated_at_ms=_instant(old.get("updated_at"))))
+        session.add(
+            Note(
+                id=new_id,
+                cafe_id=cafe.id,
+                table_id=table_map[old["table_id"]],
+                round_id=rounds[old["round"]].id if old.get("round") in rounds else None,
+                author_id=people.get(old.get("author_id")),
+                anonymous=bool(old.get("anonymous")),
+                # The same rules as a note typed on a phone: length, invisible characters.
+                text=clean(old.get("text"), field="A note", max_length=notes.NOTE_MAX, multiline=True),
+                colour=old["colour"],
+                pinned=bool(old.get("pinned")),
+                hidden=bool(old.get("hidden")),
+                deleted=bool(old.get("deleted")),
+                created_at_ms=_instant(old.get("created_at")),
+                updated_at_ms=_instant(old.get("updated_at")),
+            )
+        )
     session.flush()
     for vote in _rows_of(doc, "votes"):
-        if vote.get("note_id") in note_ids and vote.get("participant_id") in people \
-                and vote.get("phase") in ("round", "harvest"):
-            session.add(Vote(cafe_id=cafe.id, note_id=note_ids[vote["note_id"]],
-                             participant_id=people[vote["participant_id"]], phase=vote["phase"],
-                             round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None))
+        if (
+            vote.get("note_id") in note_ids
+            and vote.get("participant_id") in people
+            and vote.get("phase") in ("round", "harvest")
+        ):
+            session.add(
+                Vote(
+                    cafe_id=cafe.id,
+                    note_id=note_ids[vote["note_id"]],
+                    participant_id=people[vote["participant_id"]],
+                    phase=vote["phase"],
+                    round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None,
+                )
+            )
     for summary in _rows_of(doc, "summaries"):
         if summary.get("round") in rounds and summary.get("table_id") in table_map:
-            session.add(Summary(cafe_id=cafe.id, table_id=table_map[summary["table_id"]],
-                                round_id=rounds[summary["round"]].id,
-                                text=clean(summary.get("text"), field="A summary",
-                                           max_length=notes.SUMMARY_MAX, multiline=True),
-                                author_id=people.get(summary.get("author_id")),
-                                updated_at_ms=_instant(summary.get("updated_at"))))
+            session.add(
+                Summary(
+                    cafe_id=cafe.id,
+                    table_id=table_map[summary["table_id"]],
+                    round_id=rounds[summary["round"]].id,
+                    text=clean(summary.get("text"), field="A summary", max_length=notes.SUMMARY_MAX, multiline=True),
+                    author_id=people.get(summary.get("author_id")),
+                    updated_at_ms=_instant(summary.get("updated_at")),
+                )
+            )
     for signup in _rows_of(doc, "signups"):
         if signup.get("topic_id") not in old_topics:
             continue
-        session.add(Signup(cafe_id=cafe.id,
-                           topic_id=topic_ids[old_topics[signup["topic_id"]]],
-                           participant_id=people.get(signup.get("participant_id")),
-                           name=clean(signup.get("name"), field="A sign-up's name",
-                                      max_length=participants.NAME_MAX),
-                           contact=clean(signup.get("contact"), field="A contact",
-                                         max_length=signups.CONTACT_MAX, required=False) or None))
-    cafe.status = str(doc["cafe"].get("status", "lobby")) if doc["cafe"].get("status") in (
-        "lobby", "harvest", "closed") else "lobby"
+        session.add(
+            Signup(
+                cafe_id=cafe.id,
+                topic_id=topic_ids[old_topics[signup["topic_id"]]],
+                participant_id=people.get(signup.get("participant_id")),
+                name=clean(signup.get("name"), field="A sign-up's name", max_length=participants.NAME_MAX),
+                contact=clean(signup.get("contact"), field="A contact", max_length=signups.CONTACT_MAX, required=False)
+                or None,
+            )
+        )
+    cafe.status = (
+        str(doc["cafe"].get("status", "lobby"))
+        if doc["cafe"].get("status") in ("lobby", "harvest", "closed")
+        else "lobby"
+    )
     session.flush()
     return created
 
@@ -321,22 +472,35 @@ def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafe
         topic_of_table = {t["id"]: t["topic_id"] for t in data["tables"]}
         order = {t["id"]: i for i, t in enumerate(data["topics"])}
         first_table: dict[int, int] = {}
-        for table in session.scalars(select(CafeTable).where(CafeTable.cafe_id == created.cafe.id)
-                                     .order_by(CafeTable.position)):
+        for table in session.scalars(
+            select(CafeTable).where(CafeTable.cafe_id == created.cafe.id).order_by(CafeTable.position)
+        ):
             first_table.setdefault(table.topic_id, table.id)
         for old_topic, index in order.items():
             new_topic = topic_ids[index]
             if new_topic not in first_table:
                 continue
-            candidates = [n for n in data["notes"] if not n["hidden"] and not n["deleted"]
-                          and topic_of_table.get(n["table_id"]) == old_topic]
+            candidates = [
+                n
+                for n in data["notes"]
+                if not n["hidden"] and not n["deleted"] and topic_of_table.get(n["table_id"]) == old_topic
+            ]
             candidates.sort(key=lambda n: (-tallies.get(n["id"], 0), n["created_at"]))
             for note in candidates[:carry_top_notes]:
                 # A starting point: no round, no author; the tablecloth shows it as carried over.
-                session.add(Note(id=uuid.uuid4(), cafe_id=created.cafe.id,
-                                 table_id=first_table[new_topic], round_id=None, author_id=None,
-                                 anonymous=True, text=note["text"], colour=note["colour"],
-                                 pinned=True))
+                session.add(
+                    Note(
+                        id=uuid.uuid4(),
+                        cafe_id=created.cafe.id,
+                        table_id=first_table[new_topic],
+                        round_id=None,
+                        author_id=None,
+                        anonymous=True,
+                        text=note["text"],
+                        colour=note["colour"],
+                        pinned=True,
+                    )
+                )
         session.flush()
     return created
 
@@ -344,8 +508,7 @@ def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafe
 def delete_cafe(session: Session, cafe: Cafe, confirm: object) -> None:
     """Delete a café and everything in it; the facilitator confirms by typing its code."""
     if not isinstance(confirm, str) or cafes.normalise_code(confirm) != cafe.code:
-        raise Forbidden("Type the café's code to confirm deleting it and everything in it.",
-                        code="confirm_delete")
+        raise Forbidden("Type the café's code to confirm deleting it and everything in it.", code="confirm_delete")
     # Children first: SQLite and PostgreSQL cascade alike, and hosts point back at people.
     for child in (Vote, Summary, Signup, Note, Seat, EventLog):
         session.execute(delete(child).where(child.cafe_id == cafe.id))
@@ -354,5 +517,3 @@ def delete_cafe(session: Session, cafe: Cafe, confirm: object) -> None:
         session.execute(delete(parent).where(parent.cafe_id == cafe.id))
     session.delete(cafe)
     session.flush()
-
-

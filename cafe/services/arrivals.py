@@ -1,4 +1,5 @@
 """Arriving at a café: join, and if the rounds are under way, a seat at once."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

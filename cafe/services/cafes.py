@@ -1,4 +1,5 @@
 """Creating, finding and opening cafés, and the facilitator's secret."""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,7 @@ def normalise_code(code: object) -> str:
     """Upper-case a typed join code and drop spaces and dashes."""
     if not isinstance(code, str):
         return ""
-    return "".join(ch for ch in code.upper() if ch.isalnum())[:CODE_LENGTH * 2]
+    return "".join(ch for ch in code.upper() if ch.isalnum())[: CODE_LENGTH * 2]
 
 
 def _unused_code(session: Session) -> str:
@@ -87,9 +88,7 @@ def create_cafe(session: Session, title: object) -> CreatedCafe:
     )
     session.add(cafe)
     session.flush()
-    event = eventlog.append(
-        session, cafe.id, "cafe_created", {"cafe": {"code": cafe.code, "title": cafe.title}}
-    )
+    event = eventlog.append(session, cafe.id, "cafe_created", {"cafe": {"code": cafe.code, "title": cafe.title}})
     return CreatedCafe(cafe=cafe, facilitator_secret=secret, events=[event])
 
 
@@ -129,16 +128,21 @@ DEMO_TITLE = "MA SEN Solidarity Economy Gathering — World Café"
 
 # The five areas take the palette's first five colours (distinct for colour-blind people too).
 DEMO_TOPICS: list[tuple[str, str, str, int]] = [
-    ("Worker Co-ops", "Starting, converting and sustaining worker-owned businesses.",
-     colour_for(0), 3),
-    ("SE Education/Training", "Popular education and training for the solidarity economy.",
-     colour_for(1), 3),
-    ("SE Mapping/Value Chains", "Mapping who is doing what, and linking them into value chains.",
-     colour_for(2), 3),
-    ("SE & Social Movements/10 Year Agenda", "Building with social movements toward a ten-year agenda.",
-     colour_for(3), 3),
-    ("Community Land Trusts/Affordable Housing", "Taking land and housing off the speculative market.",
-     colour_for(4), 2),
+    ("Worker Co-ops", "Starting, converting and sustaining worker-owned businesses.", colour_for(0), 3),
+    ("SE Education/Training", "Popular education and training for the solidarity economy.", colour_for(1), 3),
+    ("SE Mapping/Value Chains", "Mapping who is doing what, and linking them into value chains.", colour_for(2), 3),
+    (
+        "SE & Social Movements/10 Year Agenda",
+        "Building with social movements toward a ten-year agenda.",
+        colour_for(3),
+        3,
+    ),
+    (
+        "Community Land Trusts/Affordable Housing",
+        "Taking land and housing off the speculative market.",
+        colour_for(4),
+        2,
+    ),
 ]
 
 DEMO_QUESTIONS = [
@@ -157,17 +161,16 @@ def create_demo(session: Session) -> CreatedCafe:
     cafe.status = "lobby"
     number = 0
     for position, (name, description, colour, tables) in enumerate(DEMO_TOPICS):
-        topic = Topic(cafe_id=cafe.id, name=name, description=description, colour=colour,
-                      position=position)
+        topic = Topic(cafe_id=cafe.id, name=name, description=description, colour=colour, position=position)
         session.add(topic)
         session.flush()
         for _ in range(tables):
             number += 1
-            session.add(CafeTable(cafe_id=cafe.id, topic_id=topic.id, label=f"Table {number}",
-                                  capacity=5, position=number))
+            session.add(
+                CafeTable(cafe_id=cafe.id, topic_id=topic.id, label=f"Table {number}", capacity=5, position=number)
+            )
     for n, question in enumerate(DEMO_QUESTIONS, start=1):
-        session.add(Round(cafe_id=cafe.id, number=n, question=question,
-                          discuss_seconds=20 * 60, move_seconds=2 * 60))
+        session.add(Round(cafe_id=cafe.id, number=n, question=question, discuss_seconds=20 * 60, move_seconds=2 * 60))
     session.flush()
     return created
 
@@ -178,4 +181,3 @@ def find_demo(session: Session) -> Cafe | None:
         if cafe.settings.get("demo"):
             return cafe
     return None
-

@@ -1,4 +1,5 @@
 """Domain errors: services raise them, the glue turns them into `{ok: false, error}`."""
+
 from __future__ import annotations
 
 

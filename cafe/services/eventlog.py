@@ -1,4 +1,5 @@
 """Append to and read from a café's event log (contiguous `seq`, same transaction as the change)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,8 +13,9 @@ from cafe.events import Event, check_payload
 from cafe.models import Cafe, EventLog, now_ms
 
 
-def append(session: Session, cafe_id: int, event_type: str,
-           data: dict[str, Any] | Callable[[], dict[str, Any]]) -> Event:
+def append(
+    session: Session, cafe_id: int, event_type: str, data: dict[str, Any] | Callable[[], dict[str, Any]]
+) -> Event:
     """Record one event with the café's next `seq`; call inside the change's transaction.
 
     `data` may be a function, called once the café's lock is held: for payloads (presence
@@ -62,11 +64,6 @@ def since(session: Session, cafe_id: int, after: int, limit: int) -> list[Event]
     if after < 0 or after > latest or latest - after > limit:
         return None
     rows = session.scalars(
-        select(EventLog)
-        .where(EventLog.cafe_id == cafe_id, EventLog.seq > after)
-        .order_by(EventLog.seq)
+        select(EventLog).where(EventLog.cafe_id == cafe_id, EventLog.seq > after).order_by(EventLog.seq)
     ).all()
-    return [
-        Event(cafe_id=r.cafe_id, seq=r.seq, type=r.type, at_ms=r.at_ms, data=r.payload)
-        for r in rows
-    ]
+    return [Event(cafe_id=r.cafe_id, seq=r.seq, type=r.type, at_ms=r.at_ms, data=r.payload) for r in rows]

@@ -1,4 +1,5 @@
 """Small lookups several services share (kept apart so services do not import each other in circles)."""
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -44,8 +45,7 @@ def occupancy(session: Session, cafe: Cafe) -> dict[int, int]:
         select(Seat.table_id, func.count(Seat.id))
         .join(Round, Round.id == Seat.round_id)
         .join(Participant, Participant.id == Seat.participant_id)
-        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round,
-               Participant.left_at_ms.is_(None))
+        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round, Participant.left_at_ms.is_(None))
         .group_by(Seat.table_id)
     ).all()
     return {tid: n for tid, n in rows}

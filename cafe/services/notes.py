@@ -5,6 +5,7 @@ second note: the same id with the same content is the same note; with other cont
 conflict. Anonymous notes keep their author only in the database (to allow editing); no
 payload ever carries it.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -35,8 +36,9 @@ class Written:
     duplicate: bool
 
 
-def note_view(note: Note, author: Participant | None, votes: int = 0,
-              harvest_votes: int = 0, round_number: int | None = None) -> dict[str, Any]:
+def note_view(
+    note: Note, author: Participant | None, votes: int = 0, harvest_votes: int = 0, round_number: int | None = None
+) -> dict[str, Any]:
     """A note on the wire; an anonymous note has no author at all."""
     named = author is not None and not note.anonymous
     return {
@@ -57,17 +59,20 @@ def note_view(note: Note, author: Participant | None, votes: int = 0,
 
 
 def _tallies(session: Session, note_id: uuid.UUID) -> tuple[int, int]:
-    rows = dict(session.execute(
-        select(Vote.phase, func.count(Vote.id)).where(Vote.note_id == note_id).group_by(Vote.phase)
-    ).all())
+    rows = dict(
+        session.execute(
+            select(Vote.phase, func.count(Vote.id)).where(Vote.note_id == note_id).group_by(Vote.phase)
+        ).all()
+    )
     return int(rows.get("round", 0)), int(rows.get("harvest", 0))
 
 
 def view(session: Session, note: Note) -> dict[str, Any]:
     """The wire form of a stored note, with its current tallies."""
     author = session.get(Participant, note.author_id) if note.author_id is not None else None
-    number = session.scalar(select(Round.number).where(Round.id == note.round_id)) \
-        if note.round_id is not None else None
+    number = (
+        session.scalar(select(Round.number).where(Round.id == note.round_id)) if note.round_id is not None else None
+    )
     votes, harvest = _tallies(session, note.id)
     return note_view(note, author, votes, harvest, number)
 
@@ -98,16 +103,23 @@ def _note(session: Session, cafe: Cafe, note_id: object) -> Note:
 
 
 def _seated_at(session: Session, person: Participant, table_id: int, round_id: int) -> bool:
-    seat = session.scalar(select(Seat.table_id).where(Seat.round_id == round_id,
-                                                      Seat.participant_id == person.id))
-    host = session.scalar(select(CafeTable.id).where(CafeTable.id == table_id,
-                                                     CafeTable.host_id == person.id))
+    seat = session.scalar(select(Seat.table_id).where(Seat.round_id == round_id, Seat.participant_id == person.id))
+    host = session.scalar(select(CafeTable.id).where(CafeTable.id == table_id, CafeTable.host_id == person.id))
     return seat == table_id or host is not None
 
 
-def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: object,
-             table_id: object, round_number: object, text: object, colour: object = None,
-             anonymous: object = False) -> Written:
+def add_note(
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    *,
+    note_id: object,
+    table_id: object,
+    round_number: object,
+    text: object,
+    colour: object = None,
+    anonymous: object = False,
+) -> Written:
     """Put a note on a table's tablecloth, idempotently by the phone-made id."""
     nid = parse_id(note_id)
     body = clean(text, field="A note", max_length=NOTE_MAX, multiline=True)
@@ -116,12 +128,20 @@ def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: obje
         raise Invalid("Choose whether the note is anonymous.")
     existing = session.get(Note, nid)
     if existing is not None:
-        same_round = session.scalar(select(Round.number).where(Round.id == existing.round_id)) \
-            == round_number if existing.round_id is not None else round_number is None
-        same = (existing.cafe_id == cafe.id and existing.author_id == person.id
-                and existing.text == body and existing.colour == shade
-                and existing.anonymous == anonymous and existing.table_id == table_id
-                and same_round)
+        same_round = (
+            session.scalar(select(Round.number).where(Round.id == existing.round_id)) == round_number
+            if existing.round_id is not None
+            else round_number is None
+        )
+        same = (
+            existing.cafe_id == cafe.id
+            and existing.author_id == person.id
+            and existing.text == body
+            and existing.colour == shade
+            and existing.anonymous == anonymous
+            and existing.table_id == table_id
+            and same_round
+        )
         if not same:
             raise Conflict("A different note with this id already exists.")
         return Written(view(session, existing), [], duplicate=True)
@@ -138,8 +158,18 @@ def add_note(session: Session, cafe: Cafe, person: Participant, *, note_id: obje
     if not _seated_at(session, person, table.id, rnd.id):
         raise Forbidden(f"You were not at {table.label} in round {round_number}.")
     now = now_ms()
-    note = Note(id=nid, cafe_id=cafe.id, table_id=table.id, round_id=rnd.id, author_id=person.id,
-                anonymous=anonymous, text=body, colour=shade, created_at_ms=now, updated_at_ms=now)
+    note = Note(
+        id=nid,
+        cafe_id=cafe.id,
+        table_id=table.id,
+        round_id=rnd.id,
+        author_id=person.id,
+        anonymous=anonymous,
+        text=body,
+        colour=shade,
+        created_at_ms=now,
+        updated_at_ms=now,
+    )
     session.add(note)
     session.flush()
     wire = note_view(note, person, 0, 0, rnd.number)
@@ -155,8 +185,9 @@ def _own(session: Session, cafe: Cafe, person: Participant, note_id: object) -> 
     return note
 
 
-def edit_note(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
-              text: object = None, colour: object = None) -> list[Event]:
+def edit_note(
+    session: Session, cafe: Cafe, person: Participant, note_id: object, *, text: object = None, colour: object = None
+) -> list[Event]:
     """Change the text or colour of your own note."""
     note = _own(session, cafe, person, note_id)
     if text is not None:
@@ -175,8 +206,10 @@ def delete_note(session: Session, cafe: Cafe, person: Participant, note_id: obje
     note.deleted = True
     note.updated_at_ms = now_ms()
     _drop_votes(session, note)
-    return [eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)}),
-            *spotlight.release(session, cafe, note)]
+    return [
+        eventlog.append(session, cafe.id, "note_deleted", {"note_id": str(note.id)}),
+        *spotlight.release(session, cafe, note),
+    ]
 
 
 def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> list[Event]:
@@ -189,8 +222,10 @@ def set_hidden(session: Session, cafe: Cafe, note_id: object, hidden: bool) -> l
         _drop_votes(session, note)
     session.flush()
     if hidden:
-        return [eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)}),
-                *spotlight.release(session, cafe, note)]
+        return [
+            eventlog.append(session, cafe.id, "note_hidden", {"note_id": str(note.id)}),
+            *spotlight.release(session, cafe, note),
+        ]
     return [eventlog.append(session, cafe.id, "note_restored", {"note": view(session, note)})]
 
 
@@ -200,12 +235,12 @@ def _drop_votes(session: Session, note: Note) -> None:
 
 
 def _host_of(session: Session, person: Participant, table_id: int) -> bool:
-    return session.scalar(select(CafeTable.id).where(
-        CafeTable.id == table_id, CafeTable.host_id == person.id)) is not None
+    return (
+        session.scalar(select(CafeTable.id).where(CafeTable.id == table_id, CafeTable.host_id == person.id)) is not None
+    )
 
 
-def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: object,
-             pinned: object) -> list[Event]:
+def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: object, pinned: object) -> list[Event]:
     """A table's host (or the facilitator, person None) marks a key insight."""
     if not isinstance(pinned, bool):
         raise Invalid("Pinned is yes or no.")
@@ -217,8 +252,7 @@ def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: 
     if note.pinned == pinned:
         return []
     note.pinned = pinned
-    return [eventlog.append(session, cafe.id, "note_pinned",
-                            {"note_id": str(note.id), "pinned": pinned})]
+    return [eventlog.append(session, cafe.id, "note_pinned", {"note_id": str(note.id), "pinned": pinned})]
 
 
 def _budget(cafe: Cafe, phase: str) -> int:
@@ -226,8 +260,9 @@ def _budget(cafe: Cafe, phase: str) -> int:
     return int(cafe.settings.get(key, 3 if phase == "round" else 5))
 
 
-def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
-         phase: object = "round", add: bool = True) -> list[Event]:
+def vote(
+    session: Session, cafe: Cafe, person: Participant, note_id: object, *, phase: object = "round", add: bool = True
+) -> list[Event]:
     """Put a dot on a note (or take it back): one per note, N per round or in the harvest."""
     if phase not in ("round", "harvest"):
         raise Invalid("Votes are for the round or for the harvest.")
@@ -240,29 +275,36 @@ def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
         raise Invalid("Dots are given during a round.")
     round_id = None
     if phase == "round":
-        round_id = session.scalar(select(Round.id).where(
-            Round.cafe_id == cafe.id, Round.number == cafe.current_round))
-    mine = session.scalar(select(Vote).where(Vote.note_id == note.id,
-                                             Vote.participant_id == person.id, Vote.phase == phase))
+        round_id = session.scalar(select(Round.id).where(Round.cafe_id == cafe.id, Round.number == cafe.current_round))
+    mine = session.scalar(
+        select(Vote).where(Vote.note_id == note.id, Vote.participant_id == person.id, Vote.phase == phase)
+    )
     if add:
         if mine is not None:
             raise Conflict("You already put a dot on this note.", code="already_voted")
-        used = session.scalar(select(func.count(Vote.id)).where(
-            Vote.participant_id == person.id, Vote.phase == phase,
-            Vote.round_id.is_(None) if round_id is None else Vote.round_id == round_id)) or 0
+        used = (
+            session.scalar(
+                select(func.count(Vote.id)).where(
+                    Vote.participant_id == person.id,
+                    Vote.phase == phase,
+                    Vote.round_id.is_(None) if round_id is None else Vote.round_id == round_id,
+                )
+            )
+            or 0
+        )
         budget = _budget(cafe, phase)
         if used >= budget:
             when = "this round" if phase == "round" else "in the harvest"
-            raise Invalid(f"You have used all {budget} of your dots {when}. "
-                          "Take one back to give it to another note.", code="no_dots_left")
-        session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id,
-                         phase=phase, round_id=round_id))
+            raise Invalid(
+                f"You have used all {budget} of your dots {when}. Take one back to give it to another note.",
+                code="no_dots_left",
+            )
+        session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id, phase=phase, round_id=round_id))
     else:
         if mine is None:
             raise Invalid("You have no dot on this note.", code="no_vote")
         if mine.round_id != round_id:
-            raise Invalid("You gave this dot in an earlier round; it stays there.",
-                          code="earlier_dot")
+            raise Invalid("You gave this dot in an earlier round; it stays there.", code="earlier_dot")
         session.delete(mine)
     session.flush()
 
@@ -270,28 +312,37 @@ def vote(session: Session, cafe: Cafe, person: Participant, note_id: object, *,
         # Tallied under the café's lock (taken by the append): two people dotting the same
         # note at once publish counts in `seq` order, each including the other's dot.
         votes, harvest = _tallies(session, note.id)
-        return {"note_id": str(note.id), "participant_id": person.id, "phase": phase,
-                "round": cafe.current_round if phase == "round" else None, "added": add,
-                "votes": votes, "harvest_votes": harvest}
+        return {
+            "note_id": str(note.id),
+            "participant_id": person.id,
+            "phase": phase,
+            "round": cafe.current_round if phase == "round" else None,
+            "added": add,
+            "votes": votes,
+            "harvest_votes": harvest,
+        }
 
     return [eventlog.append(session, cafe.id, "note_voted", payload)]
 
 
-def write_summary(session: Session, cafe: Cafe, person: Participant, *, table_id: object,
-                  round_number: object, text: object) -> list[Event]:
+def write_summary(
+    session: Session, cafe: Cafe, person: Participant, *, table_id: object, round_number: object, text: object
+) -> list[Event]:
     """A table's host sums up a round (shown to the next round's newcomers, kept for the harvest)."""
     table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("That table is not in this café.")
     if not _host_of(session, person, table.id):
         raise Forbidden("Only this table's host can write its summary.")
-    rnd = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number)) \
-        if isinstance(round_number, int) and not isinstance(round_number, bool) else None
+    rnd = (
+        session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number))
+        if isinstance(round_number, int) and not isinstance(round_number, bool)
+        else None
+    )
     if rnd is None or rnd.started_at_ms is None:
         raise NotFound("That round has not started.")
     body = clean(text, field="The summary", max_length=SUMMARY_MAX, multiline=True)
-    summary = session.scalar(select(Summary).where(Summary.table_id == table.id,
-                                                   Summary.round_id == rnd.id))
+    summary = session.scalar(select(Summary).where(Summary.table_id == table.id, Summary.round_id == rnd.id))
     if summary is None:
         summary = Summary(cafe_id=cafe.id, table_id=table.id, round_id=rnd.id, text=body)
         session.add(summary)
@@ -299,15 +350,20 @@ def write_summary(session: Session, cafe: Cafe, person: Participant, *, table_id
     summary.author_id = person.id
     summary.updated_at_ms = now_ms()
     session.flush()
-    return [eventlog.append(session, cafe.id, "summary_written",
-                            {"summary": summary_view(summary, person, rnd.number)})]
+    return [
+        eventlog.append(session, cafe.id, "summary_written", {"summary": summary_view(summary, person, rnd.number)})
+    ]
 
 
 def summary_view(summary: Summary, author: Participant | None, round_number: int) -> dict[str, Any]:
     """A host's summary on the wire."""
-    return {"table_id": summary.table_id, "round": round_number, "text": summary.text,
-            "author_name": author.display_name if author else None,
-            "updated_at": summary.updated_at_ms}
+    return {
+        "table_id": summary.table_id,
+        "round": round_number,
+        "text": summary.text,
+        "author_name": author.display_name if author else None,
+        "updated_at": summary.updated_at_ms,
+    }
 
 
 def visible_notes(session: Session, cafe: Cafe, *, include_hidden: bool) -> list[dict[str, Any]]:
@@ -319,13 +375,23 @@ def visible_notes(session: Session, cafe: Cafe, *, include_hidden: bool) -> list
     people = _authors(session, {n.author_id for n in notes if n.author_id})
     numbers = dict(session.execute(select(Round.id, Round.number).where(Round.cafe_id == cafe.id)).all())
     tallies: dict[tuple[uuid.UUID, str], int] = {
-        (nid, phase): n for nid, phase, n in session.execute(
+        (nid, phase): n
+        for nid, phase, n in session.execute(
             select(Vote.note_id, Vote.phase, func.count(Vote.id))
-            .where(Vote.cafe_id == cafe.id).group_by(Vote.note_id, Vote.phase))
+            .where(Vote.cafe_id == cafe.id)
+            .group_by(Vote.note_id, Vote.phase)
+        )
     }
-    wire = [note_view(n, people.get(n.author_id) if n.author_id else None,
-                      tallies.get((n.id, "round"), 0), tallies.get((n.id, "harvest"), 0),
-                      numbers.get(n.round_id) if n.round_id else None) for n in notes]
+    wire = [
+        note_view(
+            n,
+            people.get(n.author_id) if n.author_id else None,
+            tallies.get((n.id, "round"), 0),
+            tallies.get((n.id, "harvest"), 0),
+            numbers.get(n.round_id) if n.round_id else None,
+        )
+        for n in notes
+    ]
     # Newest first, ties by id: the same order the clients' reducers keep.
     return sorted(wire, key=lambda n: (-n["created_at"], n["id"]))
 
@@ -341,12 +407,13 @@ def _authors(session: Session, ids: set[int]) -> dict[int, Participant]:
 def summaries(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
     """Every host summary of the café."""
     rows = session.execute(
-        select(Summary, Round.number).join(Round, Round.id == Summary.round_id)
-        .where(Summary.cafe_id == cafe.id).order_by(Round.number, Summary.table_id)
+        select(Summary, Round.number)
+        .join(Round, Round.id == Summary.round_id)
+        .where(Summary.cafe_id == cafe.id)
+        .order_by(Round.number, Summary.table_id)
     ).all()
     people = _authors(session, {s.author_id for s, _ in rows if s.author_id})
-    return [summary_view(s, people.get(s.author_id) if s.author_id else None, number)
-            for s, number in rows]
+    return [summary_view(s, people.get(s.author_id) if s.author_id else None, number) for s, number in rows]
 
 
 def my_votes(session: Session, cafe: Cafe, person_id: int) -> list[dict[str, Any]]:
@@ -362,5 +429,9 @@ def my_votes(session: Session, cafe: Cafe, person_id: int) -> list[dict[str, Any
 
 def withheld(session: Session, cafe_id: int) -> set[str]:
     """Ids of notes that must never be sent again to phones and the board (hidden or deleted)."""
-    return {str(nid) for nid in session.scalars(select(Note.id).where(
-        Note.cafe_id == cafe_id, (Note.hidden.is_(True)) | (Note.deleted.is_(True))))}
+    return {
+        str(nid)
+        for nid in session.scalars(
+            select(Note.id).where(Note.cafe_id == cafe_id, (Note.hidden.is_(True)) | (Note.deleted.is_(True)))
+        )
+    }

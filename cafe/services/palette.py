@@ -7,6 +7,7 @@ first six colours differ by a CIEDE2000 of at least 26.8, and any two of all twe
 board and the phones also show each area's number, so colour is never the only cue.
 tests/unit/test_palette.py recomputes these figures.
 """
+
 from __future__ import annotations
 
 PALETTE: tuple[str, ...] = (

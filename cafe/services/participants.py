@@ -1,4 +1,5 @@
 """Joining a café, recognising a returning phone, and presence."""
+
 from __future__ import annotations
 
 import hmac
@@ -28,10 +29,31 @@ LANGUAGE_NAMES = {
     "en": ("english", "inglés", "ingles", "inglês", "angle", "anglè", "英语", "英文"),
     "es": ("spanish", "español", "espanol", "espanhol", "panyòl", "panyol", "西班牙语", "西班牙文"),
     "pt": ("portuguese", "portugués", "portugues", "português", "pòtigè", "potige", "葡萄牙语"),
-    "ht": ("haitian creole", "haitian", "creole", "kreyòl", "kreyol", "kreyòl ayisyen",
-           "criollo haitiano", "crioulo haitiano", "海地克里奥尔语", "海地语"),
-    "zh": ("chinese", "mandarin", "chino", "chinês", "chines", "chinwa", "中文", "汉语",
-           "普通话", "華語", "中文（简体）"),
+    "ht": (
+        "haitian creole",
+        "haitian",
+        "creole",
+        "kreyòl",
+        "kreyol",
+        "kreyòl ayisyen",
+        "criollo haitiano",
+        "crioulo haitiano",
+        "海地克里奥尔语",
+        "海地语",
+    ),
+    "zh": (
+        "chinese",
+        "mandarin",
+        "chino",
+        "chinês",
+        "chines",
+        "chinwa",
+        "中文",
+        "汉语",
+        "普通话",
+        "華語",
+        "中文（简体）",
+    ),
 }
 _NAMED = {name: code for code, names in LANGUAGE_NAMES.items() for name in names}
 
@@ -49,7 +71,7 @@ def clean_languages(value: object) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid("Languages come as a list, like [\"es\", \"en\"].")
+        raise Invalid('Languages come as a list, like ["es", "en"].')
     if len(value) > SPOKEN_MAX:
         raise Invalid(f"Choose at most {SPOKEN_MAX} languages.")
     kept: list[str] = []
@@ -119,8 +141,7 @@ def passcode_of(value: object) -> str:
         said = spoken_form(value)
         if (said.isdigit() and 6 <= len(said) <= 12) or (_WORDS.fullmatch(said) and len(said) <= 40):
             return said
-    raise Invalid("A passcode is 6 to 12 digits, or two to five words (like \"river tables\"), "
-                  "easy to say out loud.")
+    raise Invalid('A passcode is 6 to 12 digits, or two to five words (like "river tables"), easy to say out loud.')
 
 
 def check_access(cafe: Cafe, passcode: object) -> None:
@@ -128,22 +149,28 @@ def check_access(cafe: Cafe, passcode: object) -> None:
     if cafe.status == "closed":
         raise Forbidden("This café has closed. Thank you for coming!", code="cafe_closed")
     if cafe.settings.get("locked"):
-        raise Forbidden("This café is not taking new people right now. Ask the facilitator.",
-                        code="cafe_locked")
+        raise Forbidden("This café is not taking new people right now. Ask the facilitator.", code="cafe_locked")
     expected = cafe.settings.get("passcode")
     if expected:
         if not isinstance(passcode, str) or not passcode.strip():
-            raise Forbidden("Type the passcode the facilitator gave the room.",
-                            code="passcode_required")
+            raise Forbidden("Type the passcode the facilitator gave the room.", code="passcode_required")
         if not hmac.compare_digest(spoken_form(passcode).encode(), spoken_form(str(expected)).encode()):
-            raise Forbidden("That passcode is not right. Check it with the facilitator.",
-                            code="wrong_passcode")
+            raise Forbidden("That passcode is not right. Check it with the facilitator.", code="wrong_passcode")
 
 
-def join(session: Session, cafe: Cafe, *, name: object, organisation: object = None,
-         anonymous: object = False, language: object = "en", passcode: object = None,
-         languages: object = None, stays_seated: object = False,
-         with_companion: object = False) -> Joined:
+def join(
+    session: Session,
+    cafe: Cafe,
+    *,
+    name: object,
+    organisation: object = None,
+    anonymous: object = False,
+    language: object = "en",
+    passcode: object = None,
+    languages: object = None,
+    stays_seated: object = False,
+    with_companion: object = False,
+) -> Joined:
     """Add someone to a café; anonymous people get a friendly placeholder name."""
     check_access(cafe, passcode)
     if not isinstance(anonymous, bool):
@@ -153,9 +180,7 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
     spoken = clean_languages(languages)
     org = clean(organisation, field="Organisation", max_length=ORGANISATION_MAX, required=False)
     if anonymous:
-        number = session.scalar(
-            select(func.count(Participant.id)).where(Participant.cafe_id == cafe.id)
-        ) or 0
+        number = session.scalar(select(func.count(Participant.id)).where(Participant.cafe_id == cafe.id)) or 0
         display = f"Guest {number + 1}"
     else:
         display = clean(name, field="Your name", max_length=NAME_MAX)
@@ -179,7 +204,9 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
     session.flush()
     # The counts are read under the café's lock (taken by the append), so they follow `seq`.
     event = eventlog.append(
-        session, cafe.id, "participant_joined",
+        session,
+        cafe.id,
+        "participant_joined",
         lambda: {"participant": describe(person), "counts": counts(session, cafe.id)},
     )
     return Joined(participant=person, token=token, events=[event])
@@ -187,13 +214,10 @@ def join(session: Session, cafe: Cafe, *, name: object, organisation: object = N
 
 def authenticate(session: Session, cafe: Cafe, token: object) -> Participant:
     """The participant whose phone holds `token` in this café; Forbidden otherwise."""
-    refusal = Forbidden("This phone is not signed in to this café. Please join again.",
-                        code="unknown_participant")
+    refusal = Forbidden("This phone is not signed in to this café. Please join again.", code="unknown_participant")
     if not isinstance(token, str) or not token or len(token) > 100:
         raise refusal
-    person = session.scalar(
-        select(Participant).where(Participant.token_hash == hash_secret(token))
-    )
+    person = session.scalar(select(Participant).where(Participant.token_hash == hash_secret(token)))
     if person is None or person.cafe_id != cafe.id or person.left_at_ms is not None:
         raise refusal
     # Constant-time confirmation; the lookup above is by a hash, not the token itself.
@@ -227,27 +251,32 @@ def _presence(session: Session, participant_id: int, change: int) -> list[Event]
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
-        return []   # unknown participant, or no phone left to take away
+        return []  # unknown participant, or no phone left to take away
     cafe_id, phones = row
     if phones != (1 if change > 0 else 0):
-        return []   # another phone of the same person: presence does not change
+        return []  # another phone of the same person: presence does not change
     kind = "participant_connected" if change > 0 else "participant_disconnected"
-    return [eventlog.append(session, cafe_id, kind, lambda: {
-        "participant_id": participant_id, "counts": counts(session, cafe_id)})]
+    return [
+        eventlog.append(
+            session, cafe_id, kind, lambda: {"participant_id": participant_id, "counts": counts(session, cafe_id)}
+        )
+    ]
 
 
 def reset_presence(session: Session) -> list[Event]:
     """Mark everyone away (start-up of a lone process: no socket survives a restart)."""
     events: list[Event] = []
-    stale = session.scalars(
-        select(Participant).where(Participant.connections > 0).order_by(Participant.id)
-    ).all()
+    stale = session.scalars(select(Participant).where(Participant.connections > 0).order_by(Participant.id)).all()
     for person in stale:
         person.connections = 0
         session.flush()
         # An event, not a silent reset: clients that resync must see the same presence.
-        events.append(eventlog.append(
-            session, person.cafe_id, "participant_disconnected",
-            {"participant_id": person.id, "counts": counts(session, person.cafe_id)},
-        ))
+        events.append(
+            eventlog.append(
+                session,
+                person.cafe_id,
+                "participant_disconnected",
+                {"participant_id": person.id, "counts": counts(session, person.cafe_id)},
+            )
+        )
     return events

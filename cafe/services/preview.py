@@ -1,4 +1,5 @@
 """The next seating before anyone sits down: in numbers the panel puts into words."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,9 +56,13 @@ def summary(number: int, problem: rotation.Problem, plan: rotation.Plan) -> dict
         "fewest_revisits": max(0, (score.revisit_bound or 0) - past.topic_revisits),
         "pairs_meeting_again": score.pairs_met_twice - past.pairs_met_twice,
         "language_misses": [
-            {"round": number + i, "participant_id": pid, "languages": list(languages[pid]),
-             # Nobody else present speaks any of their languages: no seating can help.
-             "alone": all(speakers.get(lang, 0) < 2 for lang in languages[pid])}
+            {
+                "round": number + i,
+                "participant_id": pid,
+                "languages": list(languages[pid]),
+                # Nobody else present speaks any of their languages: no seating can help.
+                "alone": all(speakers.get(lang, 0) < 2 for lang in languages[pid]),
+            }
             for i, pid in rotation.language_misses(problem.people, plan.rounds)
         ],
         "companions_split": score.companions_split,
@@ -66,8 +71,17 @@ def summary(number: int, problem: rotation.Problem, plan: rotation.Plan) -> dict
 
 def empty(number: int, problem: rotation.Problem) -> dict[str, Any]:
     """The summary of a round nobody is there to sit at yet."""
-    return {"round": number, "rounds": problem.rounds, "people": 0,
-            "min_table_size": problem.min_table_size, "tables_used": 0,
-            "unused_tables": sorted(t.id for t in problem.tables), "below_minimum": [],
-            "topic_revisits": 0, "fewest_revisits": 0, "pairs_meeting_again": 0,
-            "language_misses": [], "companions_split": 0}
+    return {
+        "round": number,
+        "rounds": problem.rounds,
+        "people": 0,
+        "min_table_size": problem.min_table_size,
+        "tables_used": 0,
+        "unused_tables": sorted(t.id for t in problem.tables),
+        "below_minimum": [],
+        "topic_revisits": 0,
+        "fewest_revisits": 0,
+        "pairs_meeting_again": 0,
+        "language_misses": [],
+        "companions_split": 0,
+    }

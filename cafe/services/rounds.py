@@ -5,6 +5,7 @@ engine may think for a second; no lock is held meanwhile) and `expected`, the cl
 was made for: if the café moved on in between (another process, a double click), nothing is
 written. That conditional check is also what makes the scheduler advance a phase exactly once.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -33,14 +34,12 @@ def _round(session: Session, cafe: Cafe, number: int) -> Round:
 def _check(cafe: Cafe, expected: Clock | None) -> Clock:
     current = clock_of(cafe)
     if expected is not None and current != expected:
-        raise Conflict("The café moved on in the meantime; the panel shows where it is now.",
-                       code="moved_on")
+        raise Conflict("The café moved on in the meantime; the panel shows where it is now.", code="moved_on")
     return current
 
 
 # Clock events that begin a new phase: what belonged to the phase before ends with it.
-PHASE_EVENTS = frozenset({"cafe_opened", "move_started", "round_started", "harvest_started",
-                          "cafe_closed"})
+PHASE_EVENTS = frozenset({"cafe_opened", "move_started", "round_started", "harvest_started", "cafe_closed"})
 
 
 def _clock_event(session: Session, cafe: Cafe, event_type: str, new: Clock) -> list[Event]:
@@ -79,8 +78,7 @@ def open_cafe(session: Session, cafe: Cafe) -> list[Event]:
     return _clock_event(session, cafe, "cafe_opened", new)
 
 
-def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None,
-                now: int) -> list[Event]:
+def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None, now: int) -> list[Event]:
     rnd = _round(session, cafe, number)
     if seats is None:
         raise Invalid("The seats for this round have not been planned.")
@@ -90,8 +88,9 @@ def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None,
     return [seated, *_clock_event(session, cafe, "move_started", new)]
 
 
-def start_round(session: Session, cafe: Cafe, *, now: int | None = None,
-                expected: Clock | None = None, seats: Seats | None = None) -> list[Event]:
+def start_round(
+    session: Session, cafe: Cafe, *, now: int | None = None, expected: Clock | None = None, seats: Seats | None = None
+) -> list[Event]:
     """From the lobby: seat round 1 and send people to their tables. During a move: talk now."""
     now = now_ms() if now is None else now
     current = _check(cafe, expected)
@@ -111,8 +110,9 @@ def start_round(session: Session, cafe: Cafe, *, now: int | None = None,
     raise Invalid("A round is already under way.")
 
 
-def end_round(session: Session, cafe: Cafe, *, now: int | None = None,
-              expected: Clock | None = None, seats: Seats | None = None) -> list[Event]:
+def end_round(
+    session: Session, cafe: Cafe, *, now: int | None = None, expected: Clock | None = None, seats: Seats | None = None
+) -> list[Event]:
     """End the discussion now: move to the next round's seats, or harvest after the last."""
     now = now_ms() if now is None else now
     current = _check(cafe, expected)
@@ -135,8 +135,9 @@ def due(cafe: Cafe, now: int) -> bool:
     return current.phase == "move" or bool(cafe.settings.get("auto_advance", True))
 
 
-def advance(session: Session, cafe: Cafe, *, now: int | None = None, expected: Clock,
-            seats: Seats | None = None) -> list[Event]:
+def advance(
+    session: Session, cafe: Cafe, *, now: int | None = None, expected: Clock, seats: Seats | None = None
+) -> list[Event]:
     """The deadline passed: end the move, or end the discussion (exactly once: `expected`)."""
     now = now_ms() if now is None else now
     current = _check(cafe, expected)
@@ -167,8 +168,7 @@ def resume(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Even
 
 def extend(session: Session, cafe: Cafe, seconds: object, *, now: int | None = None) -> list[Event]:
     """Add or take away time (the panel's +1 min / -1 min)."""
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds == 0 \
-            or not -3600 <= seconds <= 3600:
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds == 0 or not -3600 <= seconds <= 3600:
         raise Invalid("Extend by a number of seconds between -3600 and 3600 (not 0).")
     try:
         new = clock.extend(clock_of(cafe), seconds * 1000, now_ms() if now is None else now)
@@ -201,16 +201,22 @@ def close_cafe(session: Session, cafe: Cafe) -> list[Event]:
 ANNOUNCEMENT_MINUTES = (1, 480)
 
 
-def announce(session: Session, cafe: Cafe, text: object, *, minutes: object = None,
-             translations: object = None, now: int | None = None) -> list[Event]:
+def announce(
+    session: Session,
+    cafe: Cafe,
+    text: object,
+    *,
+    minutes: object = None,
+    translations: object = None,
+    now: int | None = None,
+) -> list[Event]:
     """A message to every phone and the board (replacing any other), for `minutes` or until cleared."""
     if cafe.status == "closed":
         raise Invalid("The café has closed: there is nobody left to tell.")
     if minutes is not None:
         low, high = ANNOUNCEMENT_MINUTES
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not low <= minutes <= high:
-            raise Invalid(f"An announcement stays between {low} and {high} minutes "
-                          "(or until you clear it).")
+            raise Invalid(f"An announcement stays between {low} and {high} minutes (or until you clear it).")
     text = clean(text, field="The announcement", max_length=280)
     versions = text_translations(translations, "The announcement", 280)
     now = now_ms() if now is None else now
@@ -218,8 +224,7 @@ def announce(session: Session, cafe: Cafe, text: object, *, minutes: object = No
     cafe.announcement_translations = versions
     cafe.announced_at_ms = now
     cafe.announcement_until_ms = now + minutes * 60_000 if minutes is not None else None
-    return [eventlog.append(session, cafe.id, "announcement_made",
-                            {"announcement": announcement(cafe)})]
+    return [eventlog.append(session, cafe.id, "announcement_made", {"announcement": announcement(cafe)})]
 
 
 def clear_announcement(session: Session, cafe: Cafe) -> list[Event]:

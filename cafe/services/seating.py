@@ -1,4 +1,5 @@
 """Who sits where: the mixing engine's input from the database, and seats written back."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -42,13 +43,9 @@ def total_rounds(session: Session, cafe: Cafe) -> int:
 
 def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
     """The mixing engine's problem for rounds `number`..N, with rounds before it as history."""
-    tables = session.scalars(
-        select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.id)
-    ).all()
+    tables = session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.id)).all()
     people = session.scalars(
-        select(Participant)
-        .where(Participant.cafe_id == cafe.id, in_the_room())
-        .order_by(Participant.id)
+        select(Participant).where(Participant.cafe_id == cafe.id, in_the_room()).order_by(Participant.id)
     ).all()
     host_of = {t.host_id: t.id for t in tables if t.host_id is not None}
     earlier = session.execute(
@@ -68,8 +65,13 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
     return rotation.Problem(
         tables=tuple(rotation.Table(id=t.id, topic=t.topic_id, capacity=t.capacity) for t in tables),
         people=tuple(
-            rotation.Person(id=p.id, host_of=host_of.get(p.id), stays_seated=p.stays_seated,
-                            organisation=p.organisation, languages=spoken(p))
+            rotation.Person(
+                id=p.id,
+                host_of=host_of.get(p.id),
+                stays_seated=p.stays_seated,
+                organisation=p.organisation,
+                languages=spoken(p),
+            )
             for p in people
         ),
         history=tuple(history[r] for r in sorted(history)),
@@ -123,8 +125,7 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     """
     rnd = _round(session, cafe, number)
     session.execute(delete(Seat).where(Seat.round_id == rnd.id))
-    present = set(session.scalars(select(Participant.id).where(
-        Participant.cafe_id == cafe.id, in_the_room())))
+    present = set(session.scalars(select(Participant.id).where(Participant.cafe_id == cafe.id, in_the_room())))
     tables = {t.id: t for t in session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id))}
     seats: Seats = {}
     for pid, tid in planned.items():
@@ -134,18 +135,28 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     if late:
         people = _people(session, cafe)
         for pid in late:
-            found = rotation.late_seat(_engine_tables(tables.values()), seats, people[pid], people,
-                                       companions=_companions(session, pid),
-                                       min_table_size=min_table_size(cafe))
+            found = rotation.late_seat(
+                _engine_tables(tables.values()),
+                seats,
+                people[pid],
+                people,
+                companions=_companions(session, pid),
+                min_table_size=min_table_size(cafe),
+            )
             if found is not None:
                 seats[pid] = found
     if seats:
         # One executemany, not 1,000 ORM objects: this runs while the room waits for its seats.
-        session.execute(insert(Seat), [
-            {"cafe_id": cafe.id, "round_id": rnd.id, "participant_id": pid, "table_id": tid}
-            for pid, tid in seats.items()])
-    return eventlog.append(session, cafe.id, "seats_assigned",
-                           {"round": number, "seats": {str(p): t for p, t in sorted(seats.items())}})
+        session.execute(
+            insert(Seat),
+            [
+                {"cafe_id": cafe.id, "round_id": rnd.id, "participant_id": pid, "table_id": tid}
+                for pid, tid in seats.items()
+            ],
+        )
+    return eventlog.append(
+        session, cafe.id, "seats_assigned", {"round": number, "seats": {str(p): t for p, t in sorted(seats.items())}}
+    )
 
 
 def _engine_tables(tables: Iterable[CafeTable]) -> list[rotation.Table]:
@@ -154,18 +165,25 @@ def _engine_tables(tables: Iterable[CafeTable]) -> list[rotation.Table]:
 
 def _people(session: Session, cafe: Cafe) -> dict[int, rotation.Person]:
     """The engine's view (languages) of everyone present in the café: three columns a row."""
-    rows = session.execute(select(Participant.id, Participant.languages, Participant.language).where(
-        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None)))
-    return {pid: rotation.Person(id=pid, languages=_spoken(stated, phone))
-            for pid, stated, phone in rows}
+    rows = session.execute(
+        select(Participant.id, Participant.languages, Participant.language).where(
+            Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None)
+        )
+    )
+    return {pid: rotation.Person(id=pid, languages=_spoken(stated, phone)) for pid, stated, phone in rows}
 
 
 def _companions(session: Session, pid: int) -> list[int]:
     group = session.scalar(select(Participant.companion_group).where(Participant.id == pid))
     if group is None:
         return []
-    return [x for x in session.scalars(select(Participant.id).where(
-        Participant.companion_group == group, Participant.left_at_ms.is_(None))) if x != pid]
+    return [
+        x
+        for x in session.scalars(
+            select(Participant.id).where(Participant.companion_group == group, Participant.left_at_ms.is_(None))
+        )
+        if x != pid
+    ]
 
 
 def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
@@ -173,32 +191,48 @@ def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list
     if cafe.status != "running" or cafe.current_round is None or not person.admitted:
         return []
     rnd = _round(session, cafe, cafe.current_round)
-    if session.scalar(select(Seat.id).where(Seat.round_id == rnd.id,
-                                            Seat.participant_id == person.id)) is not None:
+    if session.scalar(select(Seat.id).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)) is not None:
         return []
     tables = session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id)).all()
-    seats = {pid: tid for pid, tid in session.execute(
-        select(Seat.participant_id, Seat.table_id).join(Participant, Participant.id == Seat.participant_id)
-        .where(Seat.round_id == rnd.id, Participant.left_at_ms.is_(None)))}
+    seats = {
+        pid: tid
+        for pid, tid in session.execute(
+            select(Seat.participant_id, Seat.table_id)
+            .join(Participant, Participant.id == Seat.participant_id)
+            .where(Seat.round_id == rnd.id, Participant.left_at_ms.is_(None))
+        )
+    }
     # Topics they sat at before (someone who left and came back).
-    visited = set(session.scalars(
-        select(CafeTable.topic_id).join(Seat, Seat.table_id == CafeTable.id)
-        .where(Seat.participant_id == person.id)))
+    visited = set(
+        session.scalars(
+            select(CafeTable.topic_id).join(Seat, Seat.table_id == CafeTable.id).where(Seat.participant_id == person.id)
+        )
+    )
     people = _people(session, cafe)
-    tid = rotation.late_seat(_engine_tables(tables), seats, people[person.id], people,
-                             visited=visited, companions=_companions(session, person.id),
-                             min_table_size=min_table_size(cafe))
+    tid = rotation.late_seat(
+        _engine_tables(tables),
+        seats,
+        people[person.id],
+        people,
+        visited=visited,
+        companions=_companions(session, person.id),
+        min_table_size=min_table_size(cafe),
+    )
     if tid is None:
         return []  # no free seat: the panel lists them as unseated until a table is added
     session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id, table_id=tid))
     session.flush()
-    return [eventlog.append(session, cafe.id, "participant_seated",
-                            {"round": rnd.number, "participant_id": person.id, "table_id": tid,
-                             "reason": "arrived"})]
+    return [
+        eventlog.append(
+            session,
+            cafe.id,
+            "participant_seated",
+            {"round": rnd.number, "participant_id": person.id, "table_id": tid, "reason": "arrived"},
+        )
+    ]
 
 
-def move_participant(session: Session, cafe: Cafe, participant_id: object,
-                     table_id: object) -> list[Event]:
+def move_participant(session: Session, cafe: Cafe, participant_id: object, table_id: object) -> list[Event]:
     """The facilitator moves someone to another table for this round."""
     if cafe.status != "running" or cafe.current_round is None:
         raise Invalid("Seats exist once the café has started.")
@@ -207,19 +241,22 @@ def move_participant(session: Session, cafe: Cafe, participant_id: object,
     if table is None or table.cafe_id != cafe.id:
         raise NotFound("There is no such table in this café.")
     rnd = _round(session, cafe, cafe.current_round)
-    seat = session.scalar(select(Seat).where(Seat.round_id == rnd.id,
-                                             Seat.participant_id == person.id))
+    seat = session.scalar(select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id))
     if seat is not None and seat.table_id == table.id:
         return []
     if occupancy(session, cafe).get(table.id, 0) >= table.capacity:
         raise Invalid(f"{table.label} is full ({table.capacity} of {table.capacity}).")
     if seat is None:
-        session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id,
-                         table_id=table.id))
+        session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id, table_id=table.id))
     else:
         seat.table_id = table.id
     session.flush()
     # The phone says so: "The facilitator moved you to Table 5" (not a silent change).
-    return [eventlog.append(session, cafe.id, "participant_seated",
-                            {"round": rnd.number, "participant_id": person.id, "table_id": table.id,
-                             "reason": "moved"})]
+    return [
+        eventlog.append(
+            session,
+            cafe.id,
+            "participant_seated",
+            {"round": rnd.number, "participant_id": person.id, "table_id": table.id, "reason": "moved"},
+        )
+    ]

@@ -1,4 +1,5 @@
 """The facilitator's set-up: title and settings, topics, tables, hosts, rounds and questions."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,18 @@ DISCUSS_RANGE = (60, 2 * 3600)
 MOVE_RANGE = (10, 30 * 60)
 CAPACITY_RANGE = (1, 50)
 SETTING_TYPES: dict[str, type] = {
-    "dots_per_round": int, "harvest_dots": int, "auto_advance": bool, "final_round_home": bool,
-    "locked": bool, "passcode": str, "hosts_choose": bool, "board_language": str,
-    "min_table_size": int, "warning_seconds": int, "chime": bool, "approve_joins": bool,
+    "dots_per_round": int,
+    "harvest_dots": int,
+    "auto_advance": bool,
+    "final_round_home": bool,
+    "locked": bool,
+    "passcode": str,
+    "hosts_choose": bool,
+    "board_language": str,
+    "min_table_size": int,
+    "warning_seconds": int,
+    "chime": bool,
+    "approve_joins": bool,
 }
 # "At least N people at a table", hosts included; unset means the default.
 MIN_TABLE_RANGE = (1, 10)
@@ -36,8 +46,7 @@ DOTS_RANGE = (0, 20)
 # Each whole-number setting's range and what the facilitator is told when outside it.
 INT_SETTINGS: dict[str, tuple[tuple[int, int], str]] = {
     "min_table_size": (MIN_TABLE_RANGE, "A table needs at least {low} to {high} people."),
-    "warning_seconds": (WARNING_RANGE,
-                        "The warning comes {low} to {high} seconds before the end (0: no warning)."),
+    "warning_seconds": (WARNING_RANGE, "The warning comes {low} to {high} seconds before the end (0: no warning)."),
     "dots_per_round": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
     "harvest_dots": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
 }
@@ -76,8 +85,7 @@ def _capacity(value: object) -> int:
     return value
 
 
-def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
-                settings: object = None) -> list[Event]:
+def update_cafe(session: Session, cafe: Cafe, *, title: object = None, settings: object = None) -> list[Event]:
     """Change the title and/or settings."""
     if title is not None:
         cafe.title = clean(title, field="The café's title", max_length=120)
@@ -101,8 +109,11 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                     merged.pop("board_language", None)
                     continue
                 if not isinstance(value, str) or value not in LANGUAGES:
-                    raise Invalid("The board's language is one of " + ", ".join(LANGUAGES)
-                                  + ", or null to follow the projector's browser.")
+                    raise Invalid(
+                        "The board's language is one of "
+                        + ", ".join(LANGUAGES)
+                        + ", or null to follow the projector's browser."
+                    )
                 merged["board_language"] = value
                 continue
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -113,8 +124,11 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None,
                     raise Invalid(message.format(low=low, high=high))
             merged[key] = value
         cafe.settings = merged
-    return [eventlog.append(session, cafe.id, "cafe_updated",
-                            {"cafe": {"title": cafe.title, "settings": public_settings(cafe)}})]
+    return [
+        eventlog.append(
+            session, cafe.id, "cafe_updated", {"cafe": {"title": cafe.title, "settings": public_settings(cafe)}}
+        )
+    ]
 
 
 def _next_table_number(session: Session, cafe: Cafe) -> int:
@@ -133,19 +147,32 @@ def _new_table(session: Session, cafe: Cafe, topic: Topic, label: object, capaci
         text = clean(label, field="The table's label", max_length=40)
         if text in taken:
             raise Invalid(f"There is already a table called {text}.")
-    position = session.scalar(
-        select(func.coalesce(func.max(CafeTable.position), 0)).where(CafeTable.cafe_id == cafe.id)
-    ) or 0
-    table = CafeTable(cafe_id=cafe.id, topic_id=topic.id, label=text,
-                      capacity=_capacity(5 if capacity is None else capacity), position=position + 1)
+    position = (
+        session.scalar(select(func.coalesce(func.max(CafeTable.position), 0)).where(CafeTable.cafe_id == cafe.id)) or 0
+    )
+    table = CafeTable(
+        cafe_id=cafe.id,
+        topic_id=topic.id,
+        label=text,
+        capacity=_capacity(5 if capacity is None else capacity),
+        position=position + 1,
+    )
     session.add(table)
     session.flush()
     return eventlog.append(session, cafe.id, "table_added", {"table": table_view(table)})
 
 
-def add_topic(session: Session, cafe: Cafe, *, name: object, description: object = None,
-              colour: object = None, tables: object = 0, capacity: object = None,
-              translations: object = None) -> list[Event]:
+def add_topic(
+    session: Session,
+    cafe: Cafe,
+    *,
+    name: object,
+    description: object = None,
+    colour: object = None,
+    tables: object = 0,
+    capacity: object = None,
+    translations: object = None,
+) -> list[Event]:
     """A new strategy area (also mid-café: it joins the plan from the next round)."""
     if not isinstance(tables, int) or isinstance(tables, bool) or not 0 <= tables <= 20:
         raise Invalid("A strategy area starts with 0 to 20 tables.")
@@ -166,9 +193,17 @@ def add_topic(session: Session, cafe: Cafe, *, name: object, description: object
     return events
 
 
-def update_topic(session: Session, cafe: Cafe, topic_id: object, *, name: object = None,
-                 description: object = None, colour: object = None,
-                 position: object = None, translations: object = None) -> list[Event]:
+def update_topic(
+    session: Session,
+    cafe: Cafe,
+    topic_id: object,
+    *,
+    name: object = None,
+    description: object = None,
+    colour: object = None,
+    position: object = None,
+    translations: object = None,
+) -> list[Event]:
     """Rename, describe, recolour or reorder a strategy area, or give its words in other languages."""
     topic = _topic(session, cafe, topic_id)
     if translations is not None:
@@ -177,8 +212,7 @@ def update_topic(session: Session, cafe: Cafe, topic_id: object, *, name: object
     if name is not None:
         topic.name = clean(name, field="The strategy area's name", max_length=80)
     if description is not None:
-        topic.description = clean(description, field="The description", max_length=280,
-                                  required=False)
+        topic.description = clean(description, field="The description", max_length=280, required=False)
     if colour is not None:
         topic.colour = _colour(colour, topic.colour)
     if position is not None:
@@ -200,21 +234,24 @@ def remove_topic(session: Session, cafe: Cafe, topic_id: object) -> list[Event]:
     return [eventlog.append(session, cafe.id, "topic_removed", {"topic_id": topic.id})]
 
 
-def add_table(session: Session, cafe: Cafe, *, topic_id: object, label: object = None,
-              capacity: object = None) -> list[Event]:
+def add_table(
+    session: Session, cafe: Cafe, *, topic_id: object, label: object = None, capacity: object = None
+) -> list[Event]:
     """A new table for a strategy area (mid-café: it joins the plan from the next round)."""
     topic = _topic(session, cafe, topic_id)
     return [_new_table(session, cafe, topic, label, capacity)]
 
 
-def update_table(session: Session, cafe: Cafe, table_id: object, *, label: object = None,
-                 capacity: object = None) -> list[Event]:
+def update_table(
+    session: Session, cafe: Cafe, table_id: object, *, label: object = None, capacity: object = None
+) -> list[Event]:
     """Relabel a table or change its seats (never below who sits there this round)."""
     table = _table(session, cafe, table_id)
     if label is not None:
         text = clean(label, field="The table's label", max_length=40)
-        clash = session.scalar(select(CafeTable.id).where(
-            CafeTable.cafe_id == cafe.id, CafeTable.label == text, CafeTable.id != table.id))
+        clash = session.scalar(
+            select(CafeTable.id).where(CafeTable.cafe_id == cafe.id, CafeTable.label == text, CafeTable.id != table.id)
+        )
         if clash is not None:
             raise Invalid(f"There is already a table called {text}.")
         table.label = text
@@ -246,47 +283,50 @@ def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: obj
     else:
         person = participant(session, cafe, participant_id)
         group = _group_members(session, cafe, person.companion_group) or [person]
-        hosting = session.scalar(select(CafeTable.label).where(
-            CafeTable.cafe_id == cafe.id, CafeTable.id != table.id,
-            CafeTable.host_id.in_([p.id for p in group if p.id != person.id])))
+        hosting = session.scalar(
+            select(CafeTable.label).where(
+                CafeTable.cafe_id == cafe.id,
+                CafeTable.id != table.id,
+                CafeTable.host_id.in_([p.id for p in group if p.id != person.id]),
+            )
+        )
         if hosting is not None:
-            raise Invalid(f"{person.display_name} sits with the host of {hosting}: "
-                          "they cannot host another table.")
+            raise Invalid(f"{person.display_name} sits with the host of {hosting}: they cannot host another table.")
         if len(group) > table.capacity:
-            raise Invalid(f"{person.display_name} sits with {len(group) - 1} more, and "
-                          f"{table.label} seats {table.capacity}.")
-        for other in session.scalars(select(CafeTable).where(
-                CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id,
-                CafeTable.id != table.id)):
+            raise Invalid(
+                f"{person.display_name} sits with {len(group) - 1} more, and {table.label} seats {table.capacity}."
+            )
+        for other in session.scalars(
+            select(CafeTable).where(
+                CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id, CafeTable.id != table.id
+            )
+        ):
             other.host_id = None
             changed.append(other)
         table.host_id = person.id
     session.flush()
-    return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)})
-            for t in changed]
+    return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)}) for t in changed]
 
 
-def choose_host_table(session: Session, cafe: Cafe, person: Participant,
-                      table_id: object) -> list[Event]:
+def choose_host_table(session: Session, cafe: Cafe, person: Participant, table_id: object) -> list[Event]:
     """A host picks their own table on their phone (or, with None, stops hosting), before round 1."""
     if not cafe.settings.get("hosts_choose"):
         raise Forbidden("The facilitator assigns the hosts in this café.")
     if cafe.status not in ("draft", "lobby") or cafe.current_round:
         raise Invalid("Hosts are chosen before the first round; ask the facilitator now.")
     if table_id is None:
-        mine = session.scalars(select(CafeTable).where(
-            CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id)).all()
+        mine = session.scalars(
+            select(CafeTable).where(CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id)
+        ).all()
         for table in mine:
             table.host_id = None
         session.flush()
-        return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)})
-                for t in mine]
+        return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(t)}) for t in mine]
     table = _table(session, cafe, table_id)
     if table.host_id == person.id:
         return []
     if table.host_id is not None:
-        raise Conflict(f"{table.label} already has a host. Pick another table.",
-                       code="table_has_host")
+        raise Conflict(f"{table.label} already has a host. Pick another table.", code="table_has_host")
     return set_host(session, cafe, table.id, person.id)
 
 
@@ -297,8 +337,7 @@ def _duration(value: object, low: int, high: int, what: str) -> int:
 
 
 def _minutes(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 60 else (
-        "1 minute" if seconds == 60 else f"{seconds // 60} minutes")
+    return f"{seconds} seconds" if seconds < 60 else ("1 minute" if seconds == 60 else f"{seconds // 60} minutes")
 
 
 def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
@@ -311,27 +350,32 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
     topic_ids = {str(t) for t in session.scalars(select(Topic.id).where(Topic.cafe_id == cafe.id))}
     cleaned: list[dict[str, Any]] = []
     for number, spec in enumerate(rounds, start=1):
-        if not isinstance(spec, dict) or set(spec) - {"question", "topic_questions",
-                                                      "discuss_seconds", "move_seconds",
-                                                      "translations"}:
+        if not isinstance(spec, dict) or set(spec) - {
+            "question",
+            "topic_questions",
+            "discuss_seconds",
+            "move_seconds",
+            "translations",
+        }:
             raise Invalid(f"Round {number} is not a valid round.")
         per_topic = spec.get("topic_questions") or {}
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
             raise Invalid(f"Round {number} has a question for an unknown strategy area.")
-        cleaned.append({
-            "question": clean(spec.get("question"), field=f"Round {number}'s question",
-                              max_length=280),
-            "topic_questions": {
-                str(k): clean(v, field=f"Round {number}'s question", max_length=280)
-                for k, v in per_topic.items()
-                if v not in (None, "")
-            },
-            "discuss_seconds": _duration(spec.get("discuss_seconds"), *DISCUSS_RANGE,
-                                         f"Round {number}'s discussion"),
-            "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE,
-                                      f"Round {number}'s move"),
-            "translations": round_translations(spec.get("translations"), number, topic_ids),
-        })
+        cleaned.append(
+            {
+                "question": clean(spec.get("question"), field=f"Round {number}'s question", max_length=280),
+                "topic_questions": {
+                    str(k): clean(v, field=f"Round {number}'s question", max_length=280)
+                    for k, v in per_topic.items()
+                    if v not in (None, "")
+                },
+                "discuss_seconds": _duration(
+                    spec.get("discuss_seconds"), *DISCUSS_RANGE, f"Round {number}'s discussion"
+                ),
+                "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE, f"Round {number}'s move"),
+                "translations": round_translations(spec.get("translations"), number, topic_ids),
+            }
+        )
     existing = {r.number: r for r in session.scalars(select(Round).where(Round.cafe_id == cafe.id))}
     for number, spec in enumerate(cleaned, start=1):
         row = existing.pop(number, None)
@@ -347,13 +391,18 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
         session.delete(row)
     session.flush()
     ordered = session.scalars(select(Round).where(Round.cafe_id == cafe.id).order_by(Round.number))
-    return [eventlog.append(session, cafe.id, "rounds_updated",
-                            {"rounds": [round_view(r) for r in ordered]})]
+    return [eventlog.append(session, cafe.id, "rounds_updated", {"rounds": [round_view(r) for r in ordered]})]
 
 
-def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
-                    stays_seated: object = None, left: object = None,
-                    languages: object = None) -> list[Event]:
+def set_participant(
+    session: Session,
+    cafe: Cafe,
+    participant_id: object,
+    *,
+    stays_seated: object = None,
+    left: object = None,
+    languages: object = None,
+) -> list[Event]:
     """Mark someone as needing to stay seated, set their languages, or mark them gone (or back)."""
     person = get_row(session, Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
@@ -368,20 +417,20 @@ def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
         if spoken is not None:
             person.languages = spoken
         session.flush()
-        events.append(eventlog.append(session, cafe.id, "participant_updated",
-                                      {"participant": describe(person)}))
+        events.append(eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(person)}))
     if left is True and person.left_at_ms is None:
         person.left_at_ms = now_ms()
         events += _leave_group(session, cafe, person)
         for table in session.scalars(select(CafeTable).where(CafeTable.host_id == person.id)):
             table.host_id = None
             session.flush()
-            events.append(eventlog.append(session, cafe.id, "table_updated",
-                                          {"table": table_view(table)}))
+            events.append(eventlog.append(session, cafe.id, "table_updated", {"table": table_view(table)}))
         session.flush()
-        events.append(eventlog.append(session, cafe.id, "participant_left",
-                                      {"participant_id": person.id,
-                                       "counts": counts(session, cafe.id)}))
+        events.append(
+            eventlog.append(
+                session, cafe.id, "participant_left", {"participant_id": person.id, "counts": counts(session, cafe.id)}
+            )
+        )
     elif left is False and person.left_at_ms is not None:
         person.left_at_ms = None
         events += _arrives(session, cafe, person)
@@ -393,9 +442,15 @@ def set_participant(session: Session, cafe: Cafe, participant_id: object, *,
 def _group_members(session: Session, cafe: Cafe, group: int | None) -> list[Participant]:
     if group is None:
         return []
-    return list(session.scalars(select(Participant).where(
-        Participant.cafe_id == cafe.id, Participant.companion_group == group,
-        Participant.left_at_ms.is_(None)).order_by(Participant.id)))
+    return list(
+        session.scalars(
+            select(Participant)
+            .where(
+                Participant.cafe_id == cafe.id, Participant.companion_group == group, Participant.left_at_ms.is_(None)
+            )
+            .order_by(Participant.id)
+        )
+    )
 
 
 def _leave_group(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
@@ -415,15 +470,19 @@ def _leave_group(session: Session, cafe: Cafe, person: Participant) -> list[Even
             other.companion_group = rest[0].id
         changed += rest
     session.flush()
-    return [eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
-            for p in changed if p.left_at_ms is None]
+    return [
+        eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
+        for p in changed
+        if p.left_at_ms is None
+    ]
 
 
 def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
     """These people sit at one table every round (an interpreter and the person they interpret
     for, a parent and child); linking someone already in a group brings the whole group."""
     if not isinstance(participant_ids, list) or not all(
-            isinstance(x, int) and not isinstance(x, bool) for x in participant_ids):
+        isinstance(x, int) and not isinstance(x, bool) for x in participant_ids
+    ):
         raise Invalid("Choose the people who sit together.")
     if len(set(participant_ids)) != len(participant_ids):
         raise Invalid("Someone is named twice: a person always sits with themselves.")
@@ -436,11 +495,16 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
             everyone.setdefault(other.id, other)
     largest = session.scalar(select(func.max(CafeTable.capacity)).where(CafeTable.cafe_id == cafe.id)) or 0
     if len(everyone) > largest:
-        raise Invalid(f"People who sit together share one table: at most {largest} here, "
-                      f"and these are {len(everyone)}." if largest else
-                      "Add a table first: people who sit together share one.")
-    hosting = session.execute(select(CafeTable.label, CafeTable.host_id).where(
-        CafeTable.cafe_id == cafe.id, CafeTable.host_id.in_(list(everyone)))).all()
+        raise Invalid(
+            f"People who sit together share one table: at most {largest} here, and these are {len(everyone)}."
+            if largest
+            else "Add a table first: people who sit together share one."
+        )
+    hosting = session.execute(
+        select(CafeTable.label, CafeTable.host_id).where(
+            CafeTable.cafe_id == cafe.id, CafeTable.host_id.in_(list(everyone))
+        )
+    ).all()
     if len(hosting) > 1:
         labels = " and ".join(sorted(label for label, _ in hosting))
         raise Invalid(f"They host {labels}: two hosts stay at two tables and cannot sit together.")
@@ -449,8 +513,10 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
     for p in changed:
         p.companion_group = group
     session.flush()
-    return [eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
-            for p in sorted(changed, key=lambda p: p.id)]
+    return [
+        eventlog.append(session, cafe.id, "participant_updated", {"participant": describe(p)})
+        for p in sorted(changed, key=lambda p: p.id)
+    ]
 
 
 def unlink_companion(session: Session, cafe: Cafe, participant_id: object) -> list[Event]:
@@ -462,8 +528,12 @@ BULK_MAX = 500
 
 
 def _people_listed(session: Session, cafe: Cafe, participant_ids: object) -> list[Participant]:
-    if not isinstance(participant_ids, list) or not participant_ids or len(participant_ids) > BULK_MAX \
-            or not all(isinstance(x, int) and not isinstance(x, bool) for x in participant_ids):
+    if (
+        not isinstance(participant_ids, list)
+        or not participant_ids
+        or len(participant_ids) > BULK_MAX
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in participant_ids)
+    ):
         raise Invalid(f"Choose 1 to {BULK_MAX} people.")
     return [participant(session, cafe, pid) for pid in dict.fromkeys(participant_ids)]
 
@@ -492,6 +562,7 @@ def _arrives(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
     """Someone back in the room (let in, or no longer marked as left): counted, on the board,
     and seated this round if one is running, like someone who just joined."""
     session.flush()
-    joined = eventlog.append(session, cafe.id, "participant_joined",
-                             {"participant": describe(person), "counts": counts(session, cafe.id)})
+    joined = eventlog.append(
+        session, cafe.id, "participant_joined", {"participant": describe(person), "counts": counts(session, cafe.id)}
+    )
     return [joined, *seating.seat_late_arrival(session, cafe, person)]

@@ -3,6 +3,7 @@
 A contact (email or phone) is kept for the facilitator's exports only: no snapshot or
 event sent to anyone carries it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,7 @@ CONTACT_MAX = 120
 
 def signup_view(signup: Signup) -> dict[str, Any]:
     """A sign-up on the wire (never the contact)."""
-    return {"id": signup.id, "topic_id": signup.topic_id, "participant_id": signup.participant_id,
-            "name": signup.name}
+    return {"id": signup.id, "topic_id": signup.topic_id, "participant_id": signup.participant_id, "name": signup.name}
 
 
 def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
@@ -33,26 +33,25 @@ def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
     return topic
 
 
-def sign_up(session: Session, cafe: Cafe, person: Participant, *, topic_id: object,
-            name: object = None, contact: object = None) -> list[Event]:
+def sign_up(
+    session: Session, cafe: Cafe, person: Participant, *, topic_id: object, name: object = None, contact: object = None
+) -> list[Event]:
     """Join a topic's working group (once per topic), with an optional contact."""
     if cafe.status == "closed":
         raise Forbidden("The café has closed.", code="cafe_closed")
     topic = _topic(session, cafe, topic_id)
     who = clean(name, field="Your name", max_length=40, required=False) or (
-        "" if person.anonymous else person.display_name)
+        "" if person.anonymous else person.display_name
+    )
     if not who:
         raise Invalid("Tell the working group your name so they can find you.")
     reach = clean(contact, field="The contact", max_length=CONTACT_MAX, required=False) or None
     if reach is not None and not ("@" in reach or sum(ch.isdigit() for ch in reach) >= 6):
         raise Invalid("Leave an email address or a phone number, or nothing.")
-    existing = session.scalar(select(Signup).where(Signup.topic_id == topic.id,
-                                                   Signup.participant_id == person.id))
+    existing = session.scalar(select(Signup).where(Signup.topic_id == topic.id, Signup.participant_id == person.id))
     if existing is not None:
-        raise Invalid(f"You have already joined the {topic.name} working group.",
-                      code="already_signed_up")
-    signup = Signup(cafe_id=cafe.id, topic_id=topic.id, participant_id=person.id, name=who,
-                    contact=reach)
+        raise Invalid(f"You have already joined the {topic.name} working group.", code="already_signed_up")
+    signup = Signup(cafe_id=cafe.id, topic_id=topic.id, participant_id=person.id, name=who, contact=reach)
     session.add(signup)
     session.flush()
     return [eventlog.append(session, cafe.id, "signup_added", {"signup": signup_view(signup)})]
@@ -61,8 +60,7 @@ def sign_up(session: Session, cafe: Cafe, person: Participant, *, topic_id: obje
 def withdraw(session: Session, cafe: Cafe, person: Participant, *, topic_id: object) -> list[Event]:
     """Leave a working group you joined."""
     topic = _topic(session, cafe, topic_id)
-    signup = session.scalar(select(Signup).where(Signup.topic_id == topic.id,
-                                                 Signup.participant_id == person.id))
+    signup = session.scalar(select(Signup).where(Signup.topic_id == topic.id, Signup.participant_id == person.id))
     if signup is None:
         raise Invalid("You have not joined this working group.", code="not_signed_up")
     session.delete(signup)
@@ -71,5 +69,6 @@ def withdraw(session: Session, cafe: Cafe, person: Participant, *, topic_id: obj
 
 def listing(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
     """Every sign-up (without contacts), in the order they came."""
-    return [signup_view(s) for s in session.scalars(
-        select(Signup).where(Signup.cafe_id == cafe.id).order_by(Signup.id))]
+    return [
+        signup_view(s) for s in session.scalars(select(Signup).where(Signup.cafe_id == cafe.id).order_by(Signup.id))
+    ]

@@ -1,4 +1,5 @@
 """The `state` snapshot each role receives on (re)connect: everything it shows, nothing more."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,8 +29,7 @@ def seating(session: Session, cafe: Cafe, only: int | None = None) -> dict[str, 
         select(Seat.participant_id, Seat.table_id)
         .join(Round, Round.id == Seat.round_id)
         .join(Participant, Participant.id == Seat.participant_id)
-        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round,
-               Participant.left_at_ms.is_(None))
+        .where(Round.cafe_id == cafe.id, Round.number == cafe.current_round, Participant.left_at_ms.is_(None))
     )
     if only is not None:
         query = query.where(Seat.participant_id == only)
@@ -37,19 +37,15 @@ def seating(session: Session, cafe: Cafe, only: int | None = None) -> dict[str, 
     return {"round": cafe.current_round, "seats": {str(pid): tid for pid, tid in rows}}
 
 
-def snapshot(session: Session, cafe: Cafe, role: Role, *, join_url: str,
-             participant_id: int | None = None) -> dict[str, Any]:
+def snapshot(
+    session: Session, cafe: Cafe, role: Role, *, join_url: str, participant_id: int | None = None
+) -> dict[str, Any]:
     """A role's full state of a café, with the `seq` it is current to."""
-    topics = session.scalars(
-        select(Topic).where(Topic.cafe_id == cafe.id).order_by(Topic.position, Topic.id)
-    ).all()
+    topics = session.scalars(select(Topic).where(Topic.cafe_id == cafe.id).order_by(Topic.position, Topic.id)).all()
     tables = session.scalars(
-        select(CafeTable).where(CafeTable.cafe_id == cafe.id)
-        .order_by(CafeTable.position, CafeTable.id)
+        select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.position, CafeTable.id)
     ).all()
-    rounds = session.scalars(
-        select(Round).where(Round.cafe_id == cafe.id).order_by(Round.number)
-    ).all()
+    rounds = session.scalars(select(Round).where(Round.cafe_id == cafe.id).order_by(Round.number)).all()
     state: dict[str, Any] = {
         "seq": cafe.seq,
         "role": role,

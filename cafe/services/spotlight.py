@@ -1,4 +1,5 @@
 """The spotlight: the facilitator shows one note large on the board, or none."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Clean and check the text people type (names, titles, notes): one place for the rules."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -8,14 +9,24 @@ from cafe.services.errors import Invalid
 # Characters that can reorder or hide text on screen (bidi overrides, zero-width joiners
 # used for spoofing); they are dropped from anything a person types.
 _INVISIBLE = {
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
-    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-    "\u2066", "\u2067", "\u2068", "\u2069",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
 }
 
 
-def clean(value: object, *, field: str, max_length: int, required: bool = True,
-          multiline: bool = False) -> str:
+def clean(value: object, *, field: str, max_length: int, required: bool = True, multiline: bool = False) -> str:
     """Normalise a typed string and enforce its length, with a message a person understands."""
     if value is None:
         value = ""

@@ -1,4 +1,5 @@
 """How rows look on the wire: one definition each, shared by snapshots and events."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,13 @@ from cafe.models import Cafe, CafeTable, Round, Topic
 
 def clock_of(cafe: Cafe) -> Clock:
     """The café's clock as the pure `Clock` value."""
-    return Clock(status=cafe.status, current_round=cafe.current_round, phase=cafe.phase,
-                 ends_at_ms=cafe.ends_at_ms, remaining_ms=cafe.remaining_ms)
+    return Clock(
+        status=cafe.status,
+        current_round=cafe.current_round,
+        phase=cafe.phase,
+        ends_at_ms=cafe.ends_at_ms,
+        remaining_ms=cafe.remaining_ms,
+    )
 
 
 def set_clock(cafe: Cafe, clock: Clock) -> dict[str, Any]:
@@ -40,27 +46,45 @@ def announcement(cafe: Cafe) -> dict[str, Any] | None:
     """The announcement on every screen now, or None: `until` (UTC ms) when it ends by itself."""
     if cafe.announcement is None:
         return None
-    return {"text": cafe.announcement, "at": cafe.announced_at_ms,
-            "until": cafe.announcement_until_ms,
-            "translations": dict(cafe.announcement_translations or {})}
+    return {
+        "text": cafe.announcement,
+        "at": cafe.announced_at_ms,
+        "until": cafe.announcement_until_ms,
+        "translations": dict(cafe.announcement_translations or {}),
+    }
 
 
 def topic_view(topic: Topic) -> dict[str, Any]:
     """A topic (strategy area) on the wire."""
-    return {"id": topic.id, "name": topic.name, "description": topic.description,
-            "colour": topic.colour, "position": topic.position,
-            "translations": dict(topic.translations or {})}
+    return {
+        "id": topic.id,
+        "name": topic.name,
+        "description": topic.description,
+        "colour": topic.colour,
+        "position": topic.position,
+        "translations": dict(topic.translations or {}),
+    }
 
 
 def table_view(table: CafeTable) -> dict[str, Any]:
     """A table on the wire."""
-    return {"id": table.id, "topic_id": table.topic_id, "label": table.label,
-            "capacity": table.capacity, "host_id": table.host_id, "position": table.position}
+    return {
+        "id": table.id,
+        "topic_id": table.topic_id,
+        "label": table.label,
+        "capacity": table.capacity,
+        "host_id": table.host_id,
+        "position": table.position,
+    }
 
 
 def round_view(rnd: Round) -> dict[str, Any]:
     """A round's plan on the wire."""
-    return {"number": rnd.number, "question": rnd.question,
-            "topic_questions": dict(rnd.topic_questions),
-            "discuss_seconds": rnd.discuss_seconds, "move_seconds": rnd.move_seconds,
-            "translations": dict(rnd.translations or {})}
+    return {
+        "number": rnd.number,
+        "question": rnd.question,
+        "topic_questions": dict(rnd.topic_questions),
+        "discuss_seconds": rnd.discuss_seconds,
+        "move_seconds": rnd.move_seconds,
+        "translations": dict(rnd.translations or {}),
+    }

@@ -5,6 +5,7 @@ announcement may each come in the app's other languages. Phones show their langu
 version, else the original; the board shows the board's language. Only the app's languages
 are accepted (a phone can only be in one of those), every text is cleaned like the original.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,11 +21,10 @@ def _languages(value: object, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Invalid(f"{what} in other languages come as {{\"es\": ...}}.")
+        raise Invalid(f'{what} in other languages come as {{"es": ...}}.')
     unknown = sorted(str(k)[:10] for k in value if k not in LANGUAGES)
     if unknown:
-        raise Invalid(f"{what}: {', '.join(unknown)} is not one of the app's languages "
-                      f"({', '.join(LANGUAGES)}).")
+        raise Invalid(f"{what}: {', '.join(unknown)} is not one of the app's languages ({', '.join(LANGUAGES)}).")
     return value
 
 
@@ -36,8 +36,7 @@ def topic_translations(value: object) -> Translations:
             raise Invalid("A strategy area's version in another language has a name and a description.")
         kept = {
             "name": clean(spec.get("name"), field="The strategy area's name", max_length=80, required=False),
-            "description": clean(spec.get("description"), field="The description", max_length=280,
-                                 required=False),
+            "description": clean(spec.get("description"), field="The description", max_length=280, required=False),
         }
         kept = {k: v for k, v in kept.items() if v}
         if kept:
@@ -50,18 +49,19 @@ def round_translations(value: object, number: int, topic_ids: set[str]) -> Trans
     out: Translations = {}
     for lang, spec in sorted(_languages(value, f"Round {number}'s questions").items()):
         if not isinstance(spec, dict) or set(spec) - {"question", "topic_questions"}:
-            raise Invalid(f"Round {number}'s question in another language has a question and "
-                          "per-topic questions.")
+            raise Invalid(f"Round {number}'s question in another language has a question and per-topic questions.")
         per_topic = spec.get("topic_questions") or {}
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
             raise Invalid(f"Round {number} has a question for an unknown strategy area.")
         kept: dict[str, Any] = {}
-        question = clean(spec.get("question"), field=f"Round {number}'s question", max_length=280,
-                         required=False)
+        question = clean(spec.get("question"), field=f"Round {number}'s question", max_length=280, required=False)
         if question:
             kept["question"] = question
-        questions = {str(k): clean(v, field=f"Round {number}'s question", max_length=280)
-                     for k, v in per_topic.items() if v not in (None, "")}
+        questions = {
+            str(k): clean(v, field=f"Round {number}'s question", max_length=280)
+            for k, v in per_topic.items()
+            if v not in (None, "")
+        }
         if questions:
             kept["topic_questions"] = questions
         if kept:

@@ -1,4 +1,5 @@
 """A real Chromium (Debian's) driven by Playwright against a real `run.py` server."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,14 @@ from tests.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -48,8 +55,12 @@ def live_server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def roomy_server(tmp_path: Path) -> Iterator[Server]:
     """The demo café with note and command budgets opened up (one host fills it for many phones)."""
-    env = {"CAFE_NOTE_RATE": "1000", "CAFE_NOTE_BURST": "1000",
-           "CAFE_COMMANDS_PER_SECOND": "1000", "CAFE_COMMAND_BURST": "1000"}
+    env = {
+        "CAFE_NOTE_RATE": "1000",
+        "CAFE_NOTE_BURST": "1000",
+        "CAFE_COMMANDS_PER_SECOND": "1000",
+        "CAFE_COMMAND_BURST": "1000",
+    }
     with Server(tmp_path, env=env).start() as server:
         yield server
 

@@ -1,6 +1,7 @@
 """WCAG 2.1 AA on every surface in every phase, checked by axe-core (from npm, read straight from
 node_modules: never served by the app), plus what axe cannot see: the panel by keyboard alone,
 reduced motion, and the live regions that announce a new seat and the one-minute warning."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,10 +17,12 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent.parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 LAPTOP = {"viewport": {"width": 1440, "height": 900}}
-RUN_AXE = ("async () => { const r = await axe.run(document, {runOnly: "
-           "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}); "
-           "return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
-           "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length})); }")
+RUN_AXE = (
+    "async () => { const r = await axe.run(document, {runOnly: "
+    "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}); "
+    "return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
+    "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5), count: v.nodes.length})); }"
+)
 
 
 def axe_source() -> str:
@@ -35,15 +38,17 @@ def violations(page: Any, where: str) -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
-    print(f"axe {where}: {sum(v['count'] for v in found)} violations"
-          + "".join(f"\n    {v['id']} ({v['impact']}, {v['count']}): {v['help']} {v['nodes']}"
-                    for v in found))
+    print(
+        f"axe {where}: {sum(v['count'] for v in found)} violations"
+        + "".join(f"\n    {v['id']} ({v['impact']}, {v['count']}): {v['help']} {v['nodes']}" for v in found)
+    )
     return found
 
 
 def check(results: dict[str, list[dict[str, Any]]]) -> None:
-    bad = {where: [f"{v['id']} x{v['count']}: {v['nodes']}" for v in found]
-           for where, found in results.items() if found}
+    bad = {
+        where: [f"{v['id']} x{v['count']}: {v['nodes']}" for v in found] for where, found in results.items() if found
+    }
     assert not bad, bad
 
 
@@ -174,8 +179,7 @@ def test_the_panel_runs_a_round_from_the_keyboard_alone(browser: Any, live_serve
         expect(panel.locator("#btn-resume")).to_be_visible()
         # Something always has a visible focus ring when reached by keyboard.
         panel.locator("#btn-resume").focus()
-        outline = panel.evaluate(
-            "() => getComputedStyle(document.activeElement).outlineStyle")
+        outline = panel.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"
     finally:
         ctx.close()
@@ -213,8 +217,7 @@ def test_new_seats_and_the_one_minute_warning_are_announced(browser: Any, live_s
         ctx.close()
 
 
-def test_the_larger_text_option_grows_the_phone_and_is_remembered(browser: Any, live_server: Server,
-                                                                  shot: Any) -> None:
+def test_the_larger_text_option_grows_the_phone_and_is_remembered(browser: Any, live_server: Server, shot: Any) -> None:
     ctx, page = join_phone(browser, live_server, "Ana")
     try:
         heading = page.locator("#lobby-h")

@@ -1,6 +1,7 @@
 """The projected board through a whole café: lobby, move, discussion with live notes, a
 spotlit note, hidden notes vanishing, 300 notes that stay readable, and the harvest; at
 1920x1080 and 1280x720, with legibility (text size, contrast, countdown) measured in Chromium."""
+
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ IDEAS = [
 
 # --- driving a café from Python over sockets ---------------------------------------------------
 
+
 class Cafe:
     """A facilitator and phones on sockets, driving the demo café of a real server."""
 
@@ -57,10 +59,17 @@ class Cafe:
             i = (self.posted + k) % len(self.phones)
             n = self.posted + k
             text = XSS if n == 3 else f"{IDEAS[n % len(IDEAS)]} (#{n + 1})"
-            ack = self.ok("add_note", {"id": str(uuid.uuid4()), "table_id": seats[self.ids[i]],
-                                       "round": state["cafe"]["current_round"], "text": text,
-                                       "colour": ["yellow", "pink", "blue", "green", "orange", "purple"][n % 6]},
-                          self.phones[i])
+            ack = self.ok(
+                "add_note",
+                {
+                    "id": str(uuid.uuid4()),
+                    "table_id": seats[self.ids[i]],
+                    "round": state["cafe"]["current_round"],
+                    "text": text,
+                    "colour": ["yellow", "pink", "blue", "green", "orange", "purple"][n % 6],
+                },
+                self.phones[i],
+            )
             written.append(ack["note"])
         self.posted += count
         return written
@@ -115,6 +124,7 @@ def _lum(rgb: list[float]) -> float:
     def ch(v: float) -> float:
         v = v / 255
         return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
     return 0.2126 * ch(rgb[0]) + 0.7152 * ch(rgb[1]) + 0.0722 * ch(rgb[2])
 
 
@@ -173,8 +183,9 @@ def assert_fits(page: Any) -> None:
         left, top, right, bottom = item["rect"]
         assert right <= size["width"] + 1 and bottom <= size["height"] + 1, item["text"]
         if qr:
-            apart = (right <= qr["x"] or left >= qr["x"] + qr["width"]
-                     or bottom <= qr["y"] or top >= qr["y"] + qr["height"])
+            apart = (
+                right <= qr["x"] or left >= qr["x"] + qr["width"] or bottom <= qr["y"] or top >= qr["y"] + qr["height"]
+            )
             assert apart, ("under the QR code", item["text"])
 
 
@@ -189,6 +200,7 @@ CLOCK_TEXT = ["#phase-label", "#countdown", "#run-question", ".run-join-code", "
 
 
 # --- the café, phase by phase, with 10 notes -----------------------------------------------------
+
 
 def test_the_board_follows_a_cafe_from_lobby_to_harvest(browser: Any, server: Server, shot: Any) -> None:
     shown = boards(browser, server)
@@ -244,7 +256,9 @@ def test_the_board_follows_a_cafe_from_lobby_to_harvest(browser: Any, server: Se
             expect(page.locator("#run-notes")).to_be_hidden()
             assert page.locator("#run-spotlight img").count() == 0
             assert_fits(page)
-            assert_legible(page, CLOCK_TEXT + [".spot-text", ".spot-meta", ".spot-topic"], 40 if size == "1920x1080" else 28)
+            assert_legible(
+                page, CLOCK_TEXT + [".spot-text", ".spot-meta", ".spot-topic"], 40 if size == "1920x1080" else 28
+            )
             shot(page, f"board-spotlight-{size}")
         cafe.ok("spotlight", {"note_id": None})
         for _, page, _size in shown:
@@ -263,9 +277,11 @@ def test_the_board_follows_a_cafe_from_lobby_to_harvest(browser: Any, server: Se
         seats = cafe.seats()
         host = cafe.ids[0]
         cafe.ok("set_host", {"table_id": seats[host], "participant_id": host})
-        cafe.ok("write_summary", {"table_id": seats[host], "round": 1,
-                                  "text": "We keep coming back to land: who owns it decides the rest."},
-                cafe.phones[0])
+        cafe.ok(
+            "write_summary",
+            {"table_id": seats[host], "round": 1, "text": "We keep coming back to land: who owns it decides the rest."},
+            cafe.phones[0],
+        )
         favourite = notes[1]
         for phone in cafe.phones[:4]:
             cafe.ok("vote", {"note_id": favourite["id"]}, phone)
@@ -284,9 +300,19 @@ def test_the_board_follows_a_cafe_from_lobby_to_harvest(browser: Any, server: Se
             expect(home.locator(".harvest-top .board-note").first).to_contain_text(favourite["text"][:20])
             expect(page.locator(".harvest-summary-text")).to_contain_text("who owns it decides")
             assert_fits(page)
-            assert_legible(page, ["#phase-label", ".notes-col-name", ".harvest-signups", ".harvest-head",
-                                  ".board-note-text", ".harvest-summary-text", ".harvest-summary-meta"],
-                           24 if size == "1920x1080" else 16)
+            assert_legible(
+                page,
+                [
+                    "#phase-label",
+                    ".notes-col-name",
+                    ".harvest-signups",
+                    ".harvest-head",
+                    ".board-note-text",
+                    ".harvest-summary-text",
+                    ".harvest-summary-meta",
+                ],
+                24 if size == "1920x1080" else 16,
+            )
             shot(page, f"board-harvest-10-{size}")
     finally:
         cafe.close()
@@ -295,6 +321,7 @@ def test_the_board_follows_a_cafe_from_lobby_to_harvest(browser: Any, server: Se
 
 
 # --- 300 notes: still readable, never a scrollbar --------------------------------------------------
+
 
 def test_three_hundred_notes_stay_readable_without_a_scrollbar(browser: Any, server: Server, shot: Any) -> None:
     cafe = Cafe(server, people=28)
@@ -315,8 +342,11 @@ def test_three_hundred_notes_stay_readable_without_a_scrollbar(browser: Any, ser
             hidden_count = sum(int(m.split()[1]) for m in mores)
             assert shown_count + hidden_count == 300
             assert_fits(page)
-            assert_legible(page, CLOCK_TEXT + [".notes-col-name", ".board-note-text", ".board-note-meta", ".notes-more"],
-                           24 if size == "1920x1080" else 16)
+            assert_legible(
+                page,
+                CLOCK_TEXT + [".notes-col-name", ".board-note-text", ".board-note-meta", ".notes-more"],
+                24 if size == "1920x1080" else 16,
+            )
             shot(page, f"board-discuss-300-{size}")
 
         # A new note lands on top of its column, live, and the count goes up.
@@ -342,8 +372,9 @@ def test_three_hundred_notes_stay_readable_without_a_scrollbar(browser: Any, ser
         for _, page, size in shown:
             expect(page.locator("#run-harvest")).to_be_visible()
             assert_fits(page)
-            assert_legible(page, [".notes-col-name", ".harvest-signups", ".board-note-text"],
-                           24 if size == "1920x1080" else 16)
+            assert_legible(
+                page, [".notes-col-name", ".harvest-signups", ".board-note-text"], 24 if size == "1920x1080" else 16
+            )
             shot(page, f"board-harvest-300-{size}")
     finally:
         cafe.close()
@@ -351,8 +382,7 @@ def test_three_hundred_notes_stay_readable_without_a_scrollbar(browser: Any, ser
             ctx.close()
 
 
-def test_the_panel_puts_a_note_in_the_spotlight_and_takes_it_off(
-        browser: Any, live_server: Server) -> None:
+def test_the_panel_puts_a_note_in_the_spotlight_and_takes_it_off(browser: Any, live_server: Server) -> None:
     from tests.browser.test_tablecloth import add_note, facilitator, socket_phone, start_discussion
 
     fac = facilitator(live_server)

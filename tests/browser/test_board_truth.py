@@ -4,6 +4,7 @@ covers the join code, the clock or the seat map, area names are whole and number
 shows every area that has notes, a closed or draft café does not look joinable, the time cues
 (a warning, a chime) come when time runs out, and the facilitator's words come in the board's
 language. Screenshots of every phase at 1280x720 and 1920x1080 with the demo's real area names."""
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,14 @@ from tests.server import Server
 pytestmark = pytest.mark.browser
 
 SIZES = [(1280, 720), (1920, 1080)]
-LONG_NAME = "Solidarity Finance: Credit Unions, Loan Funds & Public Banks"   # 60 characters
-REAL_NAMES = ["Worker Co-ops", "SE Education/Training", "SE Mapping/Value Chains",
-              "SE & Social Movements/10 Year Agenda", "Community Land Trusts/Affordable Housing"]
+LONG_NAME = "Solidarity Finance: Credit Unions, Loan Funds & Public Banks"  # 60 characters
+REAL_NAMES = [
+    "Worker Co-ops",
+    "SE Education/Training",
+    "SE Mapping/Value Chains",
+    "SE & Social Movements/10 Year Agenda",
+    "Community Land Trusts/Affordable Housing",
+]
 ANNOUNCEMENT = "Lunch is served in the hall downstairs: come back up at 1:30 for round three."
 
 
@@ -33,8 +39,9 @@ def server(roomy_server: Server) -> Server:
     return roomy_server
 
 
-def open_board(browser: Any, server: Server, size: tuple[int, int], code: str | None = None,
-               clock: bool = False, query: str = "") -> tuple[Any, Any]:
+def open_board(
+    browser: Any, server: Server, size: tuple[int, int], code: str | None = None, clock: bool = False, query: str = ""
+) -> tuple[Any, Any]:
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = ctx.new_page()
     if clock:
@@ -71,8 +78,7 @@ def boxes(page: Any, selector: str) -> list[dict[str, Any]]:
 
 
 def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return not (a["r"] <= b["x"] + 0.5 or b["r"] <= a["x"] + 0.5
-                or a["b"] <= b["y"] + 0.5 or b["b"] <= a["y"] + 0.5)
+    return not (a["r"] <= b["x"] + 0.5 or b["r"] <= a["x"] + 0.5 or a["b"] <= b["y"] + 0.5 or b["b"] <= a["y"] + 0.5)
 
 
 def assert_apart(page: Any, one: str, others: list[str]) -> None:
@@ -117,7 +123,7 @@ def assert_names_whole(page: Any, selector: str, names: list[str]) -> None:
     """Every area name in `selector` is one of `names`, shown whole and at a readable size."""
     found = page.evaluate(WHOLE_JS, selector)
     assert sorted(f["text"] for f in found) == sorted(names), (selector, [f["text"] for f in found])
-    floor = 0.018 * page.viewport_size["height"]   # 13 px at 720p: the smallest an area name gets
+    floor = 0.018 * page.viewport_size["height"]  # 13 px at 720p: the smallest an area name gets
     for f in found:
         assert not f["clippedBy"], (selector, f)
         assert not f["offscreen"], (selector, f)
@@ -131,7 +137,9 @@ def numbers(page: Any, selector: str) -> list[str]:
     """The area numbers shown in each `selector` element, in document order."""
     got: list[str] = page.evaluate(
         """(s) => [...document.querySelectorAll(s)].filter((n) => !n.closest('[hidden]'))
-             .map((n) => { const b = n.querySelector('.area-n'); return b ? b.textContent : ''; })""", selector)
+             .map((n) => { const b = n.querySelector('.area-n'); return b ? b.textContent : ''; })""",
+        selector,
+    )
     return got
 
 
@@ -150,9 +158,17 @@ def note_in(cafe: Cafe, topic_id: int, text: str) -> dict[str, Any]:
     seats = {int(k): v for k, v in state["seating"]["seats"].items()}
     pid = next(p for p, t in seats.items() if tables[t] == topic_id)
     phone = cafe.phones[cafe.ids.index(pid)]
-    ack = cafe.ok("add_note", {"id": str(uuid.uuid4()), "table_id": seats[pid],
-                               "round": state["cafe"]["current_round"], "text": text, "colour": "yellow"},
-                  phone)
+    ack = cafe.ok(
+        "add_note",
+        {
+            "id": str(uuid.uuid4()),
+            "table_id": seats[pid],
+            "round": state["cafe"]["current_round"],
+            "text": text,
+            "colour": "yellow",
+        },
+        phone,
+    )
     note: dict[str, Any] = ack["note"]
     return note
 
@@ -165,6 +181,7 @@ def wait_until(check: Any, timeout: float = 10.0) -> None:
 
 
 # --- 1. a spotlight ends with its phase ------------------------------------------------------------
+
 
 def test_a_spotlight_ends_with_its_phase_and_the_move_shows_the_seat_map(browser: Any, server: Server) -> None:
     shown = boards(browser, server)
@@ -199,20 +216,22 @@ def test_a_spotlight_ends_with_its_phase_and_the_move_shows_the_seat_map(browser
 # --- 2. an announcement covers nothing, and ends ---------------------------------------------------
 
 KEEP_CLEAR = {
-    "lobby": ["#lobby .qr", "#join-code", "#join-url", ".board-tools", "#present-count", "#topics li",
-              "#question"],
+    "lobby": ["#lobby .qr", "#join-code", "#join-url", ".board-tools", "#present-count", "#topics li", "#question"],
     "move": ["#countdown", "#phase-label", ".run-join", ".map-table", ".map-topic-name", ".board-tools"],
     "notes": ["#countdown", "#phase-label", ".run-join", ".notes-col-name", ".board-tools"],
 }
 
 
 def test_an_announcement_never_covers_the_code_the_clock_or_the_seat_map_and_ends_when_cleared_or_closed(
-        browser: Any, server: Server) -> None:
+    browser: Any, server: Server
+) -> None:
     shown = boards(browser, server)
     cafe = Cafe(server, people=14)
-    long_text = ("Lunch is served in the hall downstairs. Please take your plates back to the kitchen "
-                 "and come back up at 1:30 for round three; the working groups meet at 3 in room 2, "
-                 "and the bus to Worcester leaves from the front door at 5:15 sharp. Thank you!")
+    long_text = (
+        "Lunch is served in the hall downstairs. Please take your plates back to the kitchen "
+        "and come back up at 1:30 for round three; the working groups meet at 3 in room 2, "
+        "and the bus to Worcester leaves from the front door at 5:15 sharp. Thank you!"
+    )
     assert len(long_text) <= 280
     try:
         cafe.ok("announce", {"text": long_text})
@@ -228,8 +247,10 @@ def test_an_announcement_never_covers_the_code_the_clock_or_the_seat_map_and_end
             assert_apart(page, "#announcement", KEEP_CLEAR["move"])
             assert_apart(page, ".run-join", ["#countdown", "#phase-label", ".map-table"])
             assert_fits(page)
-            map_fits = page.evaluate("(() => { const m = document.getElementById('run-map');"
-                                     " return m.scrollHeight <= m.clientHeight + 1; })()")
+            map_fits = page.evaluate(
+                "(() => { const m = document.getElementById('run-map');"
+                " return m.scrollHeight <= m.clientHeight + 1; })()"
+            )
             assert map_fits
         cafe.ok("start_round", {})
         cafe.post(12)
@@ -255,7 +276,8 @@ def test_an_announcement_never_covers_the_code_the_clock_or_the_seat_map_and_end
 
 
 def test_an_announcement_with_minutes_disappears_at_its_until_on_the_boards_own_clock(
-        browser: Any, server: Server) -> None:
+    browser: Any, server: Server
+) -> None:
     ctx, page = open_board(browser, server, (1280, 720), clock=True)
     cafe = Cafe(server, people=2)
     try:
@@ -276,6 +298,7 @@ def test_an_announcement_with_minutes_disappears_at_its_until_on_the_boards_own_
 
 
 # --- 3 and 4. area names whole, each with its number -----------------------------------------------
+
 
 def test_sixty_character_area_names_are_whole_and_numbered_in_every_view(browser: Any, server: Server) -> None:
     shown = boards(browser, server)
@@ -300,11 +323,15 @@ def test_sixty_character_area_names_are_whole_and_numbered_in_every_view(browser
         notes = cafe.post(10)
         for _, page, _size in shown:
             expect(page.locator("#run-notes .board-note").first).to_be_visible()
-            wait_until(lambda page=page: sum(int(c or 0) for c in page.locator(".notes-col-count").all_inner_texts()) == 10)
+            wait_until(
+                lambda page=page: sum(int(c or 0) for c in page.locator(".notes-col-count").all_inner_texts()) == 10
+            )
             assert_names_whole(page, ".notes-col-name .area-name", names)
             assert numbers(page, ".notes-col-name") == want
             # The lists start level across the columns.
-            tops = page.evaluate("[...document.querySelectorAll('.notes-col-list')].map((l) => Math.round(l.getBoundingClientRect().top))")
+            tops = page.evaluate(
+                "[...document.querySelectorAll('.notes-col-list')].map((l) => Math.round(l.getBoundingClientRect().top))"
+            )
             assert max(tops) - min(tops) <= 1, tops
             assert_fits(page)
         topics = cafe.fac.state()["topics"]
@@ -328,6 +355,7 @@ def test_sixty_character_area_names_are_whole_and_numbered_in_every_view(browser
 
 
 # --- 5. the harvest shows every area that has notes -------------------------------------------------
+
 
 def test_the_harvest_shows_every_area_with_notes_dotted_ones_first(browser: Any, server: Server) -> None:
     shown = boards(browser, server)
@@ -354,8 +382,9 @@ def test_the_harvest_shows_every_area_with_notes_dotted_ones_first(browser: Any,
             for k, topic in enumerate(topics[1:4], start=2):
                 col = page.locator(f'.harvest-col[data-topic="{topic["id"]}"]')
                 expect(col.locator(".harvest-top .board-note")).to_have_count(3)
-                assert sorted(col.locator(".harvest-top .board-note-text").all_inner_texts()) == \
-                    [f"Idea {k}.{j}" for j in (1, 2, 3)]
+                assert sorted(col.locator(".harvest-top .board-note-text").all_inner_texts()) == [
+                    f"Idea {k}.{j}" for j in (1, 2, 3)
+                ]
                 assert "No dots yet" not in col.inner_text()
             # The area without notes says so, and only it.
             empty = page.locator(f'.harvest-col[data-topic="{topics[4]["id"]}"]')
@@ -460,7 +489,7 @@ def test_the_board_warns_before_the_end_and_chimes_when_time_runs_out(browser: A
         expect(page.locator("body")).to_have_attribute("data-phase", "discuss")
         wait_until(lambda: page.evaluate(CHIMES) == 1)
         assert page.evaluate("window.boardAudioState") == "running"
-        expect(page.locator("#run-warning")).to_be_hidden()   # 20 minutes left: no warning yet
+        expect(page.locator("#run-warning")).to_be_hidden()  # 20 minutes left: no warning yet
         # Bring the deadline to four seconds from now: the warning (120 s by default) shows at once.
         cafe.ok("extend", {"seconds": -(20 * 60 - 4)})
         expect(page.locator("#run-warning")).to_be_visible()
@@ -521,18 +550,33 @@ def test_the_warning_follows_warning_seconds(browser: Any, server: Server) -> No
 
 # --- 8. the facilitator's words in the board's language ----------------------------------------------
 
+
 def test_a_spanish_board_shows_the_facilitators_spanish_words(browser: Any, server: Server) -> None:
     cafe = Cafe(server, people=6)
     try:
         topics = cafe.fac.state()["topics"]
-        cafe.ok("update_topic", {"topic_id": topics[0]["id"],
-                                 "translations": {"es": {"name": "Cooperativas de trabajo"}}})
+        cafe.ok(
+            "update_topic", {"topic_id": topics[0]["id"], "translations": {"es": {"name": "Cooperativas de trabajo"}}}
+        )
         rounds = cafe.fac.state()["rounds"]
-        cafe.ok("set_rounds", {"rounds": [
-            {"question": r["question"], "discuss_seconds": r["discuss_seconds"], "move_seconds": r["move_seconds"],
-             **({"translations": {"es": {"question": "¿Qué ya funciona en esta área en Massachusetts?"}}}
-                if r["number"] == 1 else {})}
-            for r in rounds]})
+        cafe.ok(
+            "set_rounds",
+            {
+                "rounds": [
+                    {
+                        "question": r["question"],
+                        "discuss_seconds": r["discuss_seconds"],
+                        "move_seconds": r["move_seconds"],
+                        **(
+                            {"translations": {"es": {"question": "¿Qué ya funciona en esta área en Massachusetts?"}}}
+                            if r["number"] == 1
+                            else {}
+                        ),
+                    }
+                    for r in rounds
+                ]
+            },
+        )
         cafe.ok("update_cafe", {"settings": {"board_language": "es"}})
         ctx, page = open_board(browser, server, (1280, 720))
         try:
@@ -568,6 +612,7 @@ def test_a_spanish_board_shows_the_facilitators_spanish_words(browser: Any, serv
 
 
 # --- 9. what the board shows now stays accessible -------------------------------------------------
+
 
 def test_the_boards_new_states_have_no_axe_violations(browser: Any, server: Server) -> None:
     from tests.browser.test_accessibility import check, violations
@@ -605,6 +650,7 @@ def test_the_boards_new_states_have_no_axe_violations(browser: Any, server: Serv
 
 # --- screenshots of every phase, at both sizes, with the demo's real area names ---------------------
 
+
 def test_screenshots_of_every_phase_of_the_board(browser: Any, server: Server, shot: Any) -> None:
     shown = boards(browser, server)
     cafe = Cafe(server, people=14)
@@ -631,8 +677,9 @@ def test_screenshots_of_every_phase_of_the_board(browser: Any, server: Server, s
             assert_names_whole(page, ".notes-col-name .area-name", REAL_NAMES)
             assert_apart(page, "#announcement", KEEP_CLEAR["notes"])
             assert_fits(page)
-            assert_legible(page, ["#announcement", ".notes-col-name", ".board-note-text"],
-                           24 if size == "1920x1080" else 16)
+            assert_legible(
+                page, ["#announcement", ".notes-col-name", ".board-note-text"], 24 if size == "1920x1080" else 16
+            )
             shot(page, f"board-masen-discuss-{size}")
         cafe.ok("clear_announcement", {})
         cafe.ok("spotlight", {"note_id": notes[4]["id"]})

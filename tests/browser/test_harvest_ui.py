@@ -1,6 +1,7 @@
 """The harvest in a real browser: a phone gives its harvest dots and joins a working group, the
 facilitator's panel follows live and downloads the exports, the printable report fits A4, Day 2
 is one click, deleting a café reaches every screen; and the room's passcode and lock."""
+
 from __future__ import annotations
 
 import csv
@@ -18,15 +19,13 @@ from tests.server import LiveClient, Server
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1440, "height": 900}, "accept_downloads": True}
 XSS = '<img src=x onerror="document.body.dataset.pwned=1">'
 
 
 def facilitator(server: Server, secret: str | None = None) -> LiveClient:
-    return LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                               "secret": secret or server.secret}).connect()
+    return LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": secret or server.secret}).connect()
 
 
 def open_phone(browser: Any, server: Server) -> tuple[Any, Any]:
@@ -50,7 +49,7 @@ def open_panel(browser: Any, server: Server) -> tuple[Any, Any]:
     page = ctx.new_page()
     page.goto(f"{server.url}/f/{server.code}#{server.secret}")
     expect(page.locator("#panel")).to_be_visible()
-    expect(page.locator("#tally tr")).to_have_count(6)   # five topics and the total
+    expect(page.locator("#tally tr")).to_have_count(6)  # five topics and the total
     return ctx, page
 
 
@@ -58,10 +57,20 @@ def person_id(fac: LiveClient, name: str) -> int:
     return next(p["id"] for p in fac.state()["participants"] if p["name"] == name)
 
 
-def add_note(client: LiveClient, table_id: int, text: str, colour: str = "yellow",
-             anonymous: bool = False) -> dict[str, Any]:
-    ack = client.call("add_note", {"id": str(uuid.uuid4()), "table_id": table_id, "round": 1,
-                                   "text": text, "colour": colour, "anonymous": anonymous})
+def add_note(
+    client: LiveClient, table_id: int, text: str, colour: str = "yellow", anonymous: bool = False
+) -> dict[str, Any]:
+    ack = client.call(
+        "add_note",
+        {
+            "id": str(uuid.uuid4()),
+            "table_id": table_id,
+            "round": 1,
+            "text": text,
+            "colour": colour,
+            "anonymous": anonymous,
+        },
+    )
     assert ack["ok"], ack
     note: dict[str, Any] = ack["note"]
     return note
@@ -76,8 +85,10 @@ def download(panel: Any, button: str) -> tuple[str, str]:
 
 # --- the harvest ------------------------------------------------------------------------------
 
+
 def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     server = live_server
     phone_ctx, phone = join_phone(browser, server, "Ana")
     ben = server.join("Ben")
@@ -99,8 +110,14 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         add_note(ben_client, ben_table, "Map who already sells to whom, county by county", "blue")
         assert ben_client.call("vote", {"note_id": first["id"]})["ok"]
         assert fac.call("set_host", {"table_id": ben_table, "participant_id": ben_id})["ok"]
-        assert ben_client.call("write_summary", {"table_id": ben_table, "round": 1, "text":
-                                                  "We kept coming back to money: a fund the co-ops own together."})["ok"]
+        assert ben_client.call(
+            "write_summary",
+            {
+                "table_id": ben_table,
+                "round": 1,
+                "text": "We kept coming back to money: a fund the co-ops own together.",
+            },
+        )["ok"]
 
         # The panel's harvest card works before the harvest too.
         panel_ctx, panel = open_panel(browser, server)
@@ -120,7 +137,8 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         expect(section.locator(".harvest-name .area-n")).to_have_text(str(number))
         expect(section.locator(".notes > li")).to_have_count(3)
         expect(section.locator(".summary-text")).to_have_text(
-            "We kept coming back to money: a fund the co-ops own together.")
+            "We kept coming back to money: a fund the co-ops own together."
+        )
         # Markup typed in a note is shown as typed, never run.
         expect(section.locator(f"li[data-id='{second['id']}'] .note-text")).to_have_text(XSS)
         assert phone.locator("body").get_attribute("data-pwned") is None
@@ -131,7 +149,8 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         expect(phone.locator("#harvest-dots")).to_have_text("● 4 of 5 dots left")
         expect(row.locator(".t-harvest")).to_have_text("1")
         expect(panel.locator(f"#harvest-card-{topic['id']} .top-notes li").first).to_contain_text(
-            "A shared bulk-buying fund")
+            "A shared bulk-buying fund"
+        )
         expect(panel.locator("#harvest-when")).to_contain_text("harvesting now")
 
         # Joining the working group: the name comes from the phone, the contact goes to the server only.
@@ -179,8 +198,9 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         expect(panel.locator("#export-msg")).to_have_text(f"Downloaded {server.code}-template.json.")
 
         # The printable report, as it prints on A4 portrait.
-        report_ctx = browser.new_context(viewport={"width": 794, "height": 1123},
-                                         extra_http_headers={"Authorization": f"Bearer {server.secret}"})
+        report_ctx = browser.new_context(
+            viewport={"width": 794, "height": 1123}, extra_http_headers={"Authorization": f"Bearer {server.secret}"}
+        )
         report = report_ctx.new_page()
         report.goto(f"{server.url}/f/{server.code}/export/report.html")
         report.emulate_media(media="print")
@@ -219,8 +239,10 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
 
 # --- who can join ------------------------------------------------------------------------------
 
+
 def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     server = live_server
     panel_ctx, panel = open_panel(browser, server)
     other_ctx, other_panel = open_panel(browser, server)
@@ -254,7 +276,8 @@ def test_a_passcode_and_the_lock_set_from_the_panel_guard_the_door(
         phone.fill("#name", "Dana")
         phone.click("#join-button")
         expect(phone.locator("#join-error")).to_have_text(
-            "This café is not taking new people right now. Ask the facilitator.")
+            "This café is not taking new people right now. Ask the facilitator."
+        )
         expect(phone.locator("#lobby")).to_be_hidden()
         ctx.close()
 

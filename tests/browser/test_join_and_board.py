@@ -1,4 +1,5 @@
 """A phone joins by the join URL in a real browser, and the board's count goes up live."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,12 +11,10 @@ from tests.server import Server
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_server: Server,
-                                                         shot: Any) -> None:
+def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_server: Server, shot: Any) -> None:
     board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     board = board_ctx.new_page()
     board.goto(f"{live_server.url}/b/{live_server.code}")
@@ -54,7 +53,8 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
 
 
 def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen_at_once(
-        browser: Any, live_server: Server) -> None:
+    browser: Any, live_server: Server
+) -> None:
     board_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     board = board_ctx.new_page()
     board.goto(f"{live_server.url}/b/{live_server.code}")
@@ -77,8 +77,7 @@ def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen
     board_ctx.close()
 
 
-def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server: Server,
-                                                      shot: Any) -> None:
+def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server: Server, shot: Any) -> None:
     ctx = browser.new_context(**PHONE)
     page = ctx.new_page()
     page.goto(f"{live_server.url}/j/{live_server.code}")
@@ -94,7 +93,8 @@ def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server:
 
 
 def test_the_facilitator_panel_lists_people_live_and_refuses_a_wrong_link(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     panel = ctx.new_page()
     panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")

@@ -1,6 +1,7 @@
 """The phone in the participant's language: it follows the browser's language, offers a
 switcher that is remembered, and every screen a participant sees speaks that language. The
 board speaks the language the facilitator picks for it, and follows a change at once."""
+
 from __future__ import annotations
 
 import re
@@ -16,18 +17,31 @@ from tests.server import Server
 pytestmark = pytest.mark.browser
 
 WORDS = {
-    "es": {"join": "Entrar al café", "lobby": "Ya estás dentro", "go": r"^Ve a la Mesa \d+$",
-           "present": "persona está aquí", "time": "quedan en esta ronda", "write": "Escribir una nota",
-           "harvest": "Cosecha"},
-    "ht": {"join": "Antre nan kafe a", "lobby": "Ou anndan", "go": r"^Ale nan Tab \d+$",
-           "present": "moun la", "time": "ki rete nan tou sa a", "write": "Ekri yon nòt",
-           "harvest": "Rekòt"},
+    "es": {
+        "join": "Entrar al café",
+        "lobby": "Ya estás dentro",
+        "go": r"^Ve a la Mesa \d+$",
+        "present": "persona está aquí",
+        "time": "quedan en esta ronda",
+        "write": "Escribir una nota",
+        "harvest": "Cosecha",
+    },
+    "ht": {
+        "join": "Antre nan kafe a",
+        "lobby": "Ou anndan",
+        "go": r"^Ale nan Tab \d+$",
+        "present": "moun la",
+        "time": "ki rete nan tou sa a",
+        "write": "Ekri yon nòt",
+        "harvest": "Rekòt",
+    },
 }
 
 
 @pytest.mark.parametrize("lang", ["es", "ht"])
 def test_the_phone_speaks_the_browsers_language_on_every_screen(
-        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    browser: Any, live_server: Server, shot: Any, lang: str
+) -> None:
     words = WORDS[lang]
     ctx = browser.new_context(**PHONE, locale=lang)
     page = ctx.new_page()
@@ -64,8 +78,7 @@ def test_the_phone_speaks_the_browsers_language_on_every_screen(
         ctx.close()
 
 
-def test_the_language_switcher_changes_the_phone_and_is_remembered(
-        browser: Any, live_server: Server) -> None:
+def test_the_language_switcher_changes_the_phone_and_is_remembered(browser: Any, live_server: Server) -> None:
     ctx = browser.new_context(**PHONE, locale="en-US")
     page = ctx.new_page()
     try:
@@ -129,14 +142,16 @@ def test_a_refused_dot_is_explained_in_the_phones_language(browser: Any, live_se
         expect(page.locator("#dots-left")).to_have_attribute("data-left", "0")
         page.locator("#notes li").nth(1).locator(".dot-btn").click()
         expect(page.locator("#toast")).to_have_text(
-            "Ya usaste tu único punto de esta ronda. Recupéralo para dárselo a otra nota.")
+            "Ya usaste tu único punto de esta ronda. Recupéralo para dárselo a otra nota."
+        )
     finally:
         fac.close()
         ctx.close()
 
 
 def test_the_board_follows_the_language_the_facilitator_picks_without_a_reload(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     live_server.join("Marie")
     fac = facilitator(live_server)
     board_ctx, board = open_board(browser, live_server)

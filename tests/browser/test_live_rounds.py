@@ -1,4 +1,5 @@
 """A café runs: set up in the panel, phones join, rounds start and end, seats match the database."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,7 @@ from tests.server import LiveClient, Server
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 NAMES = ["Ana", "Ben", "Chioma", "Dev", "Eun-ji", "Farid"]
 
 # A phone whose clock is five minutes fast: Date.now() and new Date() both shifted.
@@ -37,13 +37,17 @@ def seats_in_db(server: Server, code: str, number: int) -> dict[str, str]:
     engine = sa.create_engine(server.env["CAFE_DATABASE_URL"])
     try:
         with engine.connect() as db:
-            rows = db.execute(sa.text(
-                "SELECT p.display_name, t.label FROM seat s"
-                " JOIN round r ON r.id = s.round_id"
-                " JOIN participant p ON p.id = s.participant_id"
-                " JOIN cafe_table t ON t.id = s.table_id"
-                " JOIN cafe c ON c.id = r.cafe_id"
-                " WHERE c.code = :code AND r.number = :n"), {"code": code, "n": number}).all()
+            rows = db.execute(
+                sa.text(
+                    "SELECT p.display_name, t.label FROM seat s"
+                    " JOIN round r ON r.id = s.round_id"
+                    " JOIN participant p ON p.id = s.participant_id"
+                    " JOIN cafe_table t ON t.id = s.table_id"
+                    " JOIN cafe c ON c.id = r.cafe_id"
+                    " WHERE c.code = :code AND r.number = :n"
+                ),
+                {"code": code, "n": number},
+            ).all()
     finally:
         engine.dispose()
     return {name: label for name, label in rows}
@@ -53,8 +57,7 @@ def ends_at_in_db(server: Server, code: str) -> int | None:
     engine = sa.create_engine(server.env["CAFE_DATABASE_URL"])
     try:
         with engine.connect() as db:
-            value = db.execute(sa.text("SELECT ends_at_ms FROM cafe WHERE code = :code"),
-                               {"code": code}).scalar()
+            value = db.execute(sa.text("SELECT ends_at_ms FROM cafe WHERE code = :code"), {"code": code}).scalar()
     finally:
         engine.dispose()
     return value
@@ -81,8 +84,11 @@ def test_a_cafe_runs_two_rounds_from_the_panel(browser: Any, live_server: Server
     panel.get_by_role("button", name="Create café").click()
     link = panel.locator(".secret-link a")
     expect(link).to_be_visible()
-    panel.goto(link.get_attribute("href").replace(urlsplit(link.get_attribute("href")).netloc,
-                                                  urlsplit(live_server.url).netloc, 1))
+    panel.goto(
+        link.get_attribute("href").replace(
+            urlsplit(link.get_attribute("href")).netloc, urlsplit(live_server.url).netloc, 1
+        )
+    )
     panel.wait_for_selector("#panel:not([hidden])")
     code = panel.locator("body").get_attribute("data-code")
     expect(panel.locator("#phase-label")).to_contain_text("Draft")
@@ -216,6 +222,7 @@ def test_a_cafe_runs_two_rounds_from_the_panel(browser: Any, live_server: Server
 
 def _positive() -> Any:
     import re
+
     return re.compile(r"^[1-9]\d*$")
 
 
@@ -245,17 +252,18 @@ def test_a_phone_with_a_wrong_clock_shows_the_same_countdown(browser: Any, live_
     skew = pages[1].evaluate("Date.now()") - time.time() * 1000
     assert 299_000 < skew < 301_000, skew
 
-    facilitator = LiveClient(live_server, {"cafe": live_server.code, "role": "facilitator",
-                                           "secret": live_server.secret}).connect()
+    facilitator = LiveClient(
+        live_server, {"cafe": live_server.code, "role": "facilitator", "secret": live_server.secret}
+    ).connect()
     try:
         assert facilitator.call("start_round", {})["ok"]
-        assert facilitator.call("start_round", {})["ok"]   # skip the move: the discussion runs
+        assert facilitator.call("start_round", {})["ok"]  # skip the move: the discussion runs
     finally:
         facilitator.close()
     for page in pages:
         expect(page.locator("#discuss")).to_be_visible()
         expect(page.locator("#countdown")).to_have_attribute("data-remaining-ms", _positive())
-    time.sleep(1.5)   # let both phones take their clock samples
+    time.sleep(1.5)  # let both phones take their clock samples
 
     ends_at = ends_at_in_db(live_server, live_server.code)
     assert ends_at is not None
@@ -275,7 +283,8 @@ def test_a_phone_with_a_wrong_clock_shows_the_same_countdown(browser: Any, live_
 
 
 def test_a_host_picks_their_own_table_on_the_phone_when_the_panel_allows_it(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     panel_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     panel = panel_ctx.new_page()
     panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")
@@ -300,8 +309,9 @@ def test_a_host_picks_their_own_table_on_the_phone_when_the_panel_allows_it(
     expect(phone.locator("#host-pick-mine")).to_contain_text(f"You host {label.split(' — ')[0]}")
     shot(phone, "phone-390x844-host-pick")
 
-    fac = LiveClient(live_server, {"cafe": live_server.code, "role": "facilitator",
-                                   "secret": live_server.secret}).connect()
+    fac = LiveClient(
+        live_server, {"cafe": live_server.code, "role": "facilitator", "secret": live_server.secret}
+    ).connect()
     try:
         rosa = next(p["id"] for p in fac.state()["participants"] if p["name"] == "Rosa")
         hosted = [t for t in fac.state()["tables"] if t["host_id"] == rosa]

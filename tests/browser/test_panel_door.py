@@ -1,5 +1,6 @@
 """The door of the room, from the panel: newcomers who wait until the facilitator lets them in
 (their phone says so, in their language), and a flood of fake names removed in one go."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,8 @@ PHONE_WORDS = Path(__file__).resolve().parent.parent.parent / "static" / "i18n"
 
 
 def test_newcomers_wait_on_a_translated_screen_until_the_facilitator_lets_them_in(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     join_room(live_server, THIN_ROOM[:3])
     ctx, panel = open_panel(browser, live_server)
     phone_ctx = browser.new_context(**PHONE, locale="es-ES")
@@ -71,7 +73,8 @@ def test_newcomers_wait_on_a_translated_screen_until_the_facilitator_lets_them_i
 
 
 def test_a_flood_of_fake_names_is_removed_in_one_go_and_the_rest_of_the_room_stays(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     ids = join_room(live_server, THIN_ROOM)
     join_room(live_server, [(f"Bot {i}", {}) for i in range(30)])
     ctx, panel = open_panel(browser, live_server)

@@ -3,6 +3,7 @@
 sent to the phones, an announcement that ends (Clear, or a duration) and says when, the time-cue
 settings, "+1 min" that adds one minute however fast it is clicked, a run bar and seat map in view
 after Start, a Copy button for the facilitator link, and a draft café that says it is not open."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,7 @@ def fill(text: str, **values: Any) -> str:
 
 
 def facilitator(server: Server, secret: str | None = None) -> LiveClient:
-    return LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                               "secret": secret or server.secret}).connect()
+    return LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": secret or server.secret}).connect()
 
 
 def phone(server: Server, name: str) -> LiveClient:
@@ -67,20 +67,28 @@ def open_panel(browser: Any, server: Server, lang: str | None = None, **context:
 
 def in_view(page: Any, selector: str) -> bool:
     """The element's top edge is on screen, below the sticky run bar (or is the run bar)."""
-    return bool(page.evaluate("""(sel) => {
+    return bool(
+        page.evaluate(
+            """(sel) => {
         const node = document.querySelector(sel).getBoundingClientRect();
         const bar = document.getElementById('runbar').getBoundingClientRect();
         if (sel === '#runbar') return node.top >= 0 && node.bottom <= window.innerHeight;
         return node.top >= bar.bottom - 1 && node.top < window.innerHeight - 40;
-    }""", selector))
+    }""",
+            selector,
+        )
+    )
 
 
 def below_run_bar(page: Any, selector: str) -> None:
     """Scroll so the element's top sits just under the sticky run bar."""
-    page.evaluate("""(sel) => {
+    page.evaluate(
+        """(sel) => {
         const top = document.querySelector(sel).getBoundingClientRect().top + window.scrollY;
         window.scrollTo(0, top - document.getElementById('runbar').offsetHeight - 12);
-    }""", selector)
+    }""",
+        selector,
+    )
 
 
 def wait_until(check: Any, timeout: float = 10.0) -> None:
@@ -93,8 +101,8 @@ def wait_until(check: Any, timeout: float = 10.0) -> None:
 
 # --- the panel in Spanish ---------------------------------------------------------------------
 
-def test_the_panel_opened_with_lang_es_speaks_spanish_everywhere(
-        browser: Any, live_server: Server, shot: Any) -> None:
+
+def test_the_panel_opened_with_lang_es_speaks_spanish_everywhere(browser: Any, live_server: Server, shot: Any) -> None:
     ids = join_room(live_server, THIN_ROOM)
     ctx, page = open_panel(browser, live_server, "es")
     try:
@@ -104,13 +112,16 @@ def test_the_panel_opened_with_lang_es_speaks_spanish_everywhere(
         expect(page.locator("#btn-start")).to_have_text(ES["Start round 1"])
         expect(page.locator("#phase-label")).to_have_text(ES["Lobby — people are joining"])
         expect(page.locator("#run-hint")).to_have_text(
-            ES["People are joining. Start round 1 when the room is ready: everyone gets a seat."])
+            ES["People are joining. Start round 1 when the room is ready: everyone gets a seat."]
+        )
         # The set-up: headings, labels, buttons, the time cues.
         expect(page.locator("#setup-h")).to_have_text(ES["Set-up"])
         expect(page.get_by_role("button", name=ES["Save café"])).to_be_visible()
         expect(page.get_by_label(ES["Dots per round"])).to_have_id("dots-input")
         expect(page.locator(".time-cues legend")).to_have_text(ES["Time cues"])
-        expect(page.locator("#topic-editor .topic-edit").first.get_by_role("button", name=ES["Save topic"])).to_be_visible()
+        expect(
+            page.locator("#topic-editor .topic-edit").first.get_by_role("button", name=ES["Save topic"])
+        ).to_be_visible()
         expect(page.locator("#round-editor h4").first).to_have_text("Ronda 1")
         # The seat map, and the Next seating card's sentences.
         expect(page.locator("#see-h")).to_contain_text(ES["Who sits where"])
@@ -120,10 +131,12 @@ def test_the_panel_opened_with_lang_es_speaks_spanish_everywhere(
         line = page.locator("#next-seating-list li.next-info")
         expect(line).to_contain_text("mesas en la ronda 1")
         text = line.inner_text()
-        assert text.startswith(f"Se usan 2 de {DEMO_TABLES} mesas en la ronda 1 (8 personas, al menos 3 por mesa). "
-                               "Sin uso: Mesa "), text
+        assert text.startswith(
+            f"Se usan 2 de {DEMO_TABLES} mesas en la ronda 1 (8 personas, al menos 3 por mesa). Sin uso: Mesa "
+        ), text
         expect(page.locator("#next-seating-list li", has_text="Nadia")).to_have_text(
-            "Nadia: nadie más aquí habla Arabic.")
+            "Nadia: nadie más aquí habla Arabic."
+        )
         unused = page.locator("#seatmap .map-table.unused")
         expect(unused).to_have_count(DEMO_TABLES - 2)
         expect(unused.first.locator(".seat-n")).to_have_text(ES["not used in round 1"])
@@ -139,7 +152,8 @@ def test_the_panel_opened_with_lang_es_speaks_spanish_everywhere(
         page.get_by_role("button", name=ES["Start round 1"]).click()
         expect(page.locator("#phase-label")).to_have_text("Ronda 1 de 4 · Cambio de mesa")
         expect(page.locator("#next-seating-lead")).to_have_text(
-            ES["Seats are set for this round. The next seating shows here once the discussion starts."])
+            ES["Seats are set for this round. The next seating shows here once the discussion starts."]
+        )
         expect(page.locator("#seat-round")).to_have_text("· ronda 1")
         page.get_by_role("button", name=ES["Start discussion now (skip the move)"]).click()
         expect(page.locator("#phase-label")).to_have_text("Ronda 1 de 4 · Conversación")
@@ -181,8 +195,10 @@ def test_the_language_switcher_keeps_the_link_and_is_remembered(browser: Any, li
 
 # --- the facilitator's words in the room's languages ------------------------------------------
 
+
 def test_spanish_versions_typed_in_the_panel_reach_the_state_and_a_phone(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     fac = facilitator(live_server)
     ana = phone(live_server, "Ana")
     ctx, page = open_panel(browser, live_server, "es")
@@ -199,9 +215,15 @@ def test_spanish_versions_typed_in_the_panel_reach_the_state_and_a_phone(
         expect(versions.locator(".lang-tag")).to_have_text(["ES", "PT"])
         row.get_by_role("button", name=ES["Save topic"]).click()
         expect(row.locator("form.topic-form .form-msg")).to_have_text(ES["Saved."])
-        wait_until(lambda: fac.state()["topics"][0]["translations"] == {
-            "es": {"name": "Cooperativas de trabajo", "description": "Empresas de quienes trabajan en ellas"},
-            "pt": {"name": "Cooperativas de trabalho"}})
+        wait_until(
+            lambda: (
+                fac.state()["topics"][0]["translations"]
+                == {
+                    "es": {"name": "Cooperativas de trabajo", "description": "Empresas de quienes trabajan en ellas"},
+                    "pt": {"name": "Cooperativas de trabalho"},
+                }
+            )
+        )
         # update_topic replaces every version: emptying one removes it.
         page.fill(f"#topic-{tid}-tr-pt-name", "")
         row.get_by_role("button", name=ES["Save topic"]).click()
@@ -221,9 +243,17 @@ def test_spanish_versions_typed_in_the_panel_reach_the_state_and_a_phone(
         shot(page, "panel-setup-translations-es-1280x800")
         page.get_by_role("button", name=ES["Save rounds"]).click()
         expect(page.locator("#rounds-msg")).to_have_text("4 rondas guardadas.")
-        wait_until(lambda: fac.state()["rounds"][0]["translations"] == {"es": {
-            "question": "¿Qué ya funciona aquí?",
-            "topic_questions": {str(tid): "¿Qué necesita primero una cooperativa de trabajo?"}}})
+        wait_until(
+            lambda: (
+                fac.state()["rounds"][0]["translations"]
+                == {
+                    "es": {
+                        "question": "¿Qué ya funciona aquí?",
+                        "topic_questions": {str(tid): "¿Qué necesita primero una cooperativa de trabajo?"},
+                    }
+                }
+            )
+        )
         # Drawn again from the server's rounds, the versions are still there.
         expect(page.locator("#round-1-tr-es-question")).to_have_value("¿Qué ya funciona aquí?")
 
@@ -235,7 +265,8 @@ def test_spanish_versions_typed_in_the_panel_reach_the_state_and_a_phone(
         page.select_option("#announce-minutes", "15")
         page.get_by_role("button", name=ES["Send announcement"]).click()
         expect(page.locator("#announce-msg")).to_have_text(
-            plural("es", "Sent to every phone and the board, for {n} minutes.", 15))
+            plural("es", "Sent to every phone and the board, for {n} minutes.", 15)
+        )
         expect(page.locator("#announce-now")).to_be_visible()
         expect(page.locator("#announce-now-text")).to_have_text("Coffee is on the back table.")
         expect(page.locator("#announce-now-meta")).to_contain_text("Hasta las ")
@@ -258,6 +289,7 @@ def test_spanish_versions_typed_in_the_panel_reach_the_state_and_a_phone(
 
 
 # --- announcements have an end ------------------------------------------------------------------
+
 
 def test_clear_removes_the_announcement_and_a_duration_sets_its_end(browser: Any, live_server: Server) -> None:
     fac = facilitator(live_server)
@@ -282,7 +314,9 @@ def test_clear_removes_the_announcement_and_a_duration_sets_its_end(browser: Any
         expect(page.locator("#announce-now")).to_be_visible()
         announcement = fac.state()["cafe"]["announcement"]
         assert announcement["until"] - announcement["at"] == 5 * 60_000
-        expect(page.locator("#announce-now-meta")).to_have_text(re.compile(r"^Until \d{1,2}:\d{2}( [AP]M)? \(5 min left\)"))
+        expect(page.locator("#announce-now-meta")).to_have_text(
+            re.compile(r"^Until \d{1,2}:\d{2}( [AP]M)? \(5 min left\)")
+        )
         assert violations(page, "panel with an announcement") == []
 
         # Cleared elsewhere (another panel): this one follows.
@@ -294,6 +328,7 @@ def test_clear_removes_the_announcement_and_a_duration_sets_its_end(browser: Any
 
 
 # --- time cues ----------------------------------------------------------------------------------
+
 
 def test_the_warning_and_chime_settings_save(browser: Any, live_server: Server) -> None:
     fac = facilitator(live_server)
@@ -332,18 +367,19 @@ def test_the_warning_and_chime_settings_save(browser: Any, live_server: Server) 
 
 # --- the run bar ----------------------------------------------------------------------------------
 
+
 def test_a_double_click_on_plus_one_minute_adds_exactly_one_minute(browser: Any, live_server: Server) -> None:
     join_room(live_server, THIN_ROOM)
     fac = facilitator(live_server)
     ctx, page = open_panel(browser, live_server)
     try:
         assert fac.call("start_round", {})["ok"]
-        assert fac.call("start_round", {})["ok"]   # skip the move: the discussion runs
+        assert fac.call("start_round", {})["ok"]  # skip the move: the discussion runs
         expect(page.locator("#btn-plus")).to_be_visible()
         before = fac.state()["cafe"]["ends_at_ms"]
         page.locator("#btn-plus").dblclick()
         wait_until(lambda: fac.state()["cafe"]["ends_at_ms"] != before)
-        time.sleep(1.5)   # a second command, had one gone, would have landed by now
+        time.sleep(1.5)  # a second command, had one gone, would have landed by now
         after = fac.state()["cafe"]["ends_at_ms"]
         assert after - before == 60_000
         extended = [e for e in fac.events if e["type"] == "round_extended"]
@@ -389,12 +425,13 @@ def test_after_start_the_run_bar_and_who_sits_where_are_in_view(browser: Any, li
 
 
 def test_the_copy_button_copies_the_facilitator_link_and_the_new_one_after_rotating(
-        browser: Any, live_server: Server) -> None:
+    browser: Any, live_server: Server
+) -> None:
     ctx, page = open_panel(browser, live_server, permissions=["clipboard-read", "clipboard-write"])
     try:
         link = f"{live_server.url}/f/{live_server.code}#{live_server.secret}"
         shown = page.locator("#fac-link-text")
-        expect(shown).to_have_text(f"{live_server.url}/f/{live_server.code}#…")   # the secret stays off screen
+        expect(shown).to_have_text(f"{live_server.url}/f/{live_server.code}#…")  # the secret stays off screen
         page.get_by_role("button", name="Copy the link").first.click()
         expect(page.locator("#fac-copy-msg")).to_have_text("Copied.")
         assert page.evaluate("() => navigator.clipboard.readText()") == link
@@ -452,6 +489,7 @@ def test_a_draft_cafe_says_clearly_it_is_not_open_yet(browser: Any, live_server:
 
 # --- the harvest card, and the panel in Chinese -----------------------------------------------------
 
+
 def test_the_harvest_card_in_spanish(browser: Any, live_server: Server, shot: Any) -> None:
     fac = facilitator(live_server)
     phones = [phone(live_server, name) for name in ("Ana", "Ben", "Chioma", "Dev")]
@@ -462,8 +500,16 @@ def test_the_harvest_card_in_spanish(browser: Any, live_server: Server, shot: An
         ids = {p.state()["me"]["id"]: p for p in phones}
         notes = []
         for number, (pid, client) in enumerate(ids.items()):
-            ack = client.call("add_note", {"id": str(uuid.uuid4()), "table_id": seats[str(pid)], "round": 1,
-                                           "text": f"Una idea de la mesa, número {number + 1}", "colour": "yellow"})
+            ack = client.call(
+                "add_note",
+                {
+                    "id": str(uuid.uuid4()),
+                    "table_id": seats[str(pid)],
+                    "round": 1,
+                    "text": f"Una idea de la mesa, número {number + 1}",
+                    "colour": "yellow",
+                },
+            )
             assert ack["ok"], ack
             notes.append(ack["note"])
         assert phones[1].call("vote", {"note_id": notes[0]["id"]})["ok"]
@@ -495,8 +541,10 @@ def test_the_panel_in_chinese_and_haitian_creole(browser: Any, live_server: Serv
     try:
         assert fac.call("start_round", {})["ok"]
         assert fac.call("start_round", {})["ok"]
-        assert fac.call("announce", {"text": "Coffee is on the back table.", "minutes": 30,
-                                     "translations": {"zh": "咖啡在后面的桌子上。"}})["ok"]
+        assert fac.call(
+            "announce",
+            {"text": "Coffee is on the back table.", "minutes": 30, "translations": {"zh": "咖啡在后面的桌子上。"}},
+        )["ok"]
         ctx, page = open_panel(browser, live_server, "zh")
         try:
             assert page.locator("html").get_attribute("lang") == "zh-Hans"

@@ -3,6 +3,7 @@ facilitator moves them or hides one of their notes (once: a reconnect or a reloa
 it), a closed café that no longer looks joinable, the facilitator's own words in the phone's
 language, the time warning when the facilitator set it, an offline banner that covers nothing,
 each area's number beside its name, and an announcement that leaves at its end."""
+
 from __future__ import annotations
 
 import re
@@ -20,33 +21,69 @@ pytestmark = pytest.mark.browser
 
 # What each phone should say, in its own language.
 WORDS: dict[str, dict[str, str]] = {
-    "es": {"locale": "es", "table": "Mesa {n}", "moved": "Quien facilita te cambió a la Mesa {n}.",
-           "hidden": "Quien facilita ocultó una de tus notas.", "ended": "Este café ha terminado",
-           "thanks": "¡Gracias por venir!", "warning": "Quedan 5 minutos — es hora de cerrar tus ideas.",
-           "note": "Un fondo común para comprar juntos"},
-    "zh": {"locale": "zh-CN", "table": "{n}号桌", "moved": "主持人已把你调到{n}号桌。",
-           "hidden": "主持人隐藏了你的 1 张便签。", "ended": "本次咖啡馆已结束", "thanks": "感谢大家的到来！",
-           "warning": "还剩 5 分钟——请整理一下你的想法。", "note": "大家一起出钱买东西"},
+    "es": {
+        "locale": "es",
+        "table": "Mesa {n}",
+        "moved": "Quien facilita te cambió a la Mesa {n}.",
+        "hidden": "Quien facilita ocultó una de tus notas.",
+        "ended": "Este café ha terminado",
+        "thanks": "¡Gracias por venir!",
+        "warning": "Quedan 5 minutos — es hora de cerrar tus ideas.",
+        "note": "Un fondo común para comprar juntos",
+    },
+    "zh": {
+        "locale": "zh-CN",
+        "table": "{n}号桌",
+        "moved": "主持人已把你调到{n}号桌。",
+        "hidden": "主持人隐藏了你的 1 张便签。",
+        "ended": "本次咖啡馆已结束",
+        "thanks": "感谢大家的到来！",
+        "warning": "还剩 5 分钟——请整理一下你的想法。",
+        "note": "大家一起出钱买东西",
+    },
 }
 LANGS = list(WORDS)
 
 # The facilitator's own versions of the demo café's words.
 AREAS = {
-    "es": ["Cooperativas de trabajo", "Educación y formación en ES", "Mapeo y cadenas de valor",
-           "ES y movimientos sociales", "Fideicomisos de tierra y vivienda"],
-    "zh": ["工人合作社", "社会团结经济教育与培训", "绘制地图与价值链", "社会团结经济与社会运动", "社区土地信托与可负担住房"],
+    "es": [
+        "Cooperativas de trabajo",
+        "Educación y formación en ES",
+        "Mapeo y cadenas de valor",
+        "ES y movimientos sociales",
+        "Fideicomisos de tierra y vivienda",
+    ],
+    "zh": [
+        "工人合作社",
+        "社会团结经济教育与培训",
+        "绘制地图与价值链",
+        "社会团结经济与社会运动",
+        "社区土地信托与可负担住房",
+    ],
 }
-FIRST_QUESTION = {"es": "¿Qué ya funciona en «{area}», y quién lo hace?", "zh": "在“{area}”方面，哪些做法已经有效？是谁在做？"}
+FIRST_QUESTION = {
+    "es": "¿Qué ya funciona en «{area}», y quién lo hace?",
+    "zh": "在“{area}”方面，哪些做法已经有效？是谁在做？",
+}
 QUESTIONS = {
-    "es": ["¿Qué ya funciona aquí?", "¿Qué falta? ¿Qué impide a las comunidades construir aquí?",
-           "¿Qué podríamos hacer juntos el próximo año?", "¿Qué hará primero este grupo de trabajo?"],
-    "zh": ["这里哪些做法已经有效？", "还缺什么？是什么阻碍了一线社区在这里发展？",
-           "明年我们可以一起做什么？", "这个工作组首先要做什么？"],
+    "es": [
+        "¿Qué ya funciona aquí?",
+        "¿Qué falta? ¿Qué impide a las comunidades construir aquí?",
+        "¿Qué podríamos hacer juntos el próximo año?",
+        "¿Qué hará primero este grupo de trabajo?",
+    ],
+    "zh": [
+        "这里哪些做法已经有效？",
+        "还缺什么？是什么阻碍了一线社区在这里发展？",
+        "明年我们可以一起做什么？",
+        "这个工作组首先要做什么？",
+    ],
 }
 ANNOUNCEMENT = {"es": "El café está servido en el pasillo.", "zh": "咖啡已经在走廊里准备好了。"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def open_phone(browser: Any, server: Server, lang: str, name: str) -> tuple[Any, Any]:
     """A phone in `lang` that joined the demo café through its page (it records its vibrations)."""
@@ -89,8 +126,7 @@ def another_area_table(state: dict[str, Any], table_id: int) -> int:
     seated: dict[int, int] = {}
     for tid in state["seating"]["seats"].values():
         seated[tid] = seated.get(tid, 0) + 1
-    return next(t["id"] for t in state["tables"]
-                if t["topic_id"] != topic and seated.get(t["id"], 0) < t["capacity"])
+    return next(t["id"] for t in state["tables"] if t["topic_id"] != topic and seated.get(t["id"], 0) < t["capacity"])
 
 
 def seat(fac: LiveClient, name: str) -> tuple[dict[str, Any], int, int]:
@@ -119,9 +155,11 @@ def assert_above(page: Any, upper: str, lower: str) -> None:
 
 # --- 1. calm notices ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_phone_moved_by_the_facilitator_says_so_in_its_language_and_never_again_after_a_reload(
-        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    browser: Any, live_server: Server, shot: Any, lang: str
+) -> None:
     words = WORDS[lang]
     ctx, page = open_phone(browser, live_server, lang, "Marta")
     fac = facilitator(live_server)
@@ -175,7 +213,8 @@ def test_a_phone_moved_by_the_facilitator_says_so_in_its_language_and_never_agai
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_phone_whose_note_is_hidden_says_so_once_even_after_a_replay_or_a_reload(
-        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    browser: Any, live_server: Server, shot: Any, lang: str
+) -> None:
     words = WORDS[lang]
     ctx, page = open_phone(browser, live_server, lang, "Wei")
     fac = facilitator(live_server)
@@ -220,8 +259,16 @@ def test_a_phone_whose_note_is_hidden_says_so_once_even_after_a_replay_or_a_relo
             seats = lambda: fac.state()["seating"]["seats"]  # noqa: E731
             wait_until(lambda: str(other["participant"]["id"]) in seats())
             table = int(seats()[str(other["participant"]["id"])])
-            ack = phone.call("add_note", {"id": "0f0e0d0c-0b0a-4908-8706-050403020100", "table_id": table,
-                                          "round": 1, "text": "Not Wei's", "colour": "blue"})
+            ack = phone.call(
+                "add_note",
+                {
+                    "id": "0f0e0d0c-0b0a-4908-8706-050403020100",
+                    "table_id": table,
+                    "round": 1,
+                    "text": "Not Wei's",
+                    "colour": "blue",
+                },
+            )
             assert ack["ok"], ack
             assert fac.call("hide_note", {"id": ack["note"]["id"]})["ok"]
             fence(fac, page, "After someone else's note")
@@ -235,9 +282,11 @@ def test_a_phone_whose_note_is_hidden_says_so_once_even_after_a_replay_or_a_relo
 
 # --- 2. a closed café does not look joinable -------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_join_page_of_a_closed_cafe_says_it_has_ended_and_shows_no_form(
-        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    browser: Any, live_server: Server, shot: Any, lang: str
+) -> None:
     words = WORDS[lang]
     ctx, page = open_phone(browser, live_server, lang, "Rosa")
     fac = facilitator(live_server)
@@ -271,13 +320,19 @@ def test_the_join_page_of_a_closed_cafe_says_it_has_ended_and_shows_no_form(
 
 # --- 3. the facilitator's words in the phone's language, and each area's number --------------------
 
+
 def translate_the_demo(fac: LiveClient, lang: str) -> dict[str, Any]:
     """The facilitator gives every area a name in `lang`, round 1 a question per area and the other
     rounds one question, each with its version in `lang`."""
     state = fac.state()
     for i, topic in enumerate(state["topics"]):
-        ack = fac.call("update_topic", {"topic_id": topic["id"], "translations": {
-            lang: {"name": AREAS[lang][i], "description": f"({AREAS[lang][i]})"}}})
+        ack = fac.call(
+            "update_topic",
+            {
+                "topic_id": topic["id"],
+                "translations": {lang: {"name": AREAS[lang][i], "description": f"({AREAS[lang][i]})"}},
+            },
+        )
         assert ack["ok"], ack
     rounds = []
     for i, rnd in enumerate(state["rounds"]):
@@ -285,8 +340,9 @@ def translate_the_demo(fac: LiveClient, lang: str) -> dict[str, Any]:
         version: dict[str, Any] = {"question": QUESTIONS[lang][i]}
         if i == 0:
             spec["topic_questions"] = {str(t["id"]): f"What already works in {t['name']}?" for t in state["topics"]}
-            version["topic_questions"] = {str(t["id"]): FIRST_QUESTION[lang].format(area=AREAS[lang][n])
-                                          for n, t in enumerate(state["topics"])}
+            version["topic_questions"] = {
+                str(t["id"]): FIRST_QUESTION[lang].format(area=AREAS[lang][n]) for n, t in enumerate(state["topics"])
+            }
         spec["translations"] = {lang: version}
         rounds.append(spec)
     ack = fac.call("set_rounds", {"rounds": rounds})
@@ -296,15 +352,17 @@ def translate_the_demo(fac: LiveClient, lang: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_phone_shows_the_facilitators_question_and_area_names_in_its_language_with_their_numbers(
-        browser: Any, live_server: Server, shot: Any, lang: str) -> None:
+    browser: Any, live_server: Server, shot: Any, lang: str
+) -> None:
     fac = facilitator(live_server)
     ctx = None
     try:
         state = translate_the_demo(fac, lang)
         ctx, page = open_phone(browser, live_server, lang, "Lucía" if lang == "es" else "小红")
         # The lobby: the facilitator's announcement in the phone's language.
-        assert fac.call("announce", {"text": "Coffee is served in the hall.",
-                                     "translations": {lang: ANNOUNCEMENT[lang]}})["ok"]
+        assert fac.call(
+            "announce", {"text": "Coffee is served in the hall.", "translations": {lang: ANNOUNCEMENT[lang]}}
+        )["ok"]
         expect(page.locator("#announcement-text")).to_have_text(ANNOUNCEMENT[lang])
         shot(page, f"phone-lobby-{lang}-390x844")
         assert fac.call("clear_announcement", {})["ok"]
@@ -359,6 +417,7 @@ def test_a_phone_shows_the_facilitators_question_and_area_names_in_its_language_
 
 # --- 4. the time warning ---------------------------------------------------------------------------
 
+
 def bring_the_end_to(fac: LiveClient, seconds: int) -> None:
     """The facilitator's `extend` with negative seconds: the discussion ends `seconds` from now."""
     ends_at = fac.state()["cafe"]["ends_at_ms"]
@@ -368,7 +427,8 @@ def bring_the_end_to(fac: LiveClient, seconds: int) -> None:
 
 
 def test_the_time_warning_shows_at_the_facilitators_warning_seconds_says_how_long_and_vibrates(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     ctx, page = open_phone(browser, live_server, "es", "Lucía")
     fac = facilitator(live_server)
     try:
@@ -400,8 +460,10 @@ def test_the_time_warning_shows_at_the_facilitators_warning_seconds_says_how_lon
 
 # --- 5. the offline banner covers nothing ---------------------------------------------------------
 
+
 def test_the_offline_banner_takes_its_own_room_above_the_header_and_the_round(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     ctx, page = open_phone(browser, live_server, "zh", "小明")
     fac = facilitator(live_server)
     try:
@@ -432,8 +494,10 @@ def test_the_offline_banner_takes_its_own_room_above_the_header_and_the_round(
         assert header["y"] >= box(page, "#offline")["height"] - 0.5
         shot(page, "phone-offline-discuss-zh-390x844")
         # It stays readable: nothing of it is cut off.
-        assert page.evaluate("() => { const b = document.getElementById('offline'); "
-                             "return b.scrollHeight <= b.clientHeight + 1 && b.scrollWidth <= b.clientWidth + 1; }")
+        assert page.evaluate(
+            "() => { const b = document.getElementById('offline'); "
+            "return b.scrollHeight <= b.clientHeight + 1 && b.scrollWidth <= b.clientWidth + 1; }"
+        )
     finally:
         ctx.set_offline(False)
         fac.close()
@@ -442,8 +506,10 @@ def test_the_offline_banner_takes_its_own_room_above_the_header_and_the_round(
 
 # --- 6. an announcement with an end ---------------------------------------------------------------
 
+
 def test_an_announcement_with_an_end_leaves_the_phone_at_its_time_even_unheard(
-        browser: Any, live_server: Server) -> None:
+    browser: Any, live_server: Server
+) -> None:
     ctx = browser.new_context(**PHONE, locale="es")
     page = ctx.new_page()
     page.clock.install()
@@ -453,8 +519,10 @@ def test_an_announcement_with_an_end_leaves_the_phone_at_its_time_even_unheard(
         page.fill("#name", "Lucía")
         page.click("#join-button")
         expect(page.locator("#lobby")).to_be_visible()
-        assert fac.call("announce", {"text": "Lunch in ten minutes.", "minutes": 1,
-                                     "translations": {"es": "Almuerzo en diez minutos."}})["ok"]
+        assert fac.call(
+            "announce",
+            {"text": "Lunch in ten minutes.", "minutes": 1, "translations": {"es": "Almuerzo en diez minutos."}},
+        )["ok"]
         expect(page.locator("#announcement-text")).to_have_text("Almuerzo en diez minutos.")
         # The phone hears nothing more (no announcement_cleared): at `until` it goes by itself.
         page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide'))")

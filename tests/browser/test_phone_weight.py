@@ -1,5 +1,6 @@
 """The cheapest phone on weak Wi-Fi: everything the phone page transfers, compressed, from the
 first request to sitting in the lobby, measured in Chromium's own network log."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,7 @@ def test_the_phone_page_transfers_at_most_60_kb_compressed(browser: Any, live_se
     urls: dict[str, str] = {}
     sizes: dict[str, int] = {}
     cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
-    cdp.on("Network.loadingFinished",
-           lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
     fonts: list[str] = []
     page.on("request", lambda r: fonts.append(r.url) if r.resource_type == "font" else None)
     try:

@@ -2,6 +2,7 @@
 how the next click will seat the room (tables used and left empty, who has nobody to talk with),
 the café's "at least N people at a table", each person's languages and who they sit with, edited
 in place, and a seat map that shows the tables a thin room leaves empty."""
+
 from __future__ import annotations
 
 import re
@@ -32,6 +33,7 @@ THIN_ROOM: list[tuple[str, dict[str, Any]]] = [
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def open_panel(browser: Any, server: Server) -> tuple[Any, Any]:
     ctx = browser.new_context(**LAPTOP)
@@ -65,8 +67,9 @@ def not_used(line: str) -> list[str]:
 
 
 def no_sideways_scroll(page: Any) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), \
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
         "the panel scrolls sideways"
+    )
 
 
 def row(page: Any, pid: int) -> Any:
@@ -75,8 +78,10 @@ def row(page: Any, pid: int) -> Any:
 
 # --- the next seating, in words ---------------------------------------------------------------
 
+
 def test_the_next_seating_card_says_how_round_one_goes_in_a_thin_multilingual_room(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     join_room(live_server, THIN_ROOM)
     ctx, page = open_panel(browser, live_server)
     try:
@@ -105,16 +110,18 @@ def test_the_next_seating_card_says_how_round_one_goes_in_a_thin_multilingual_ro
 
 
 def test_changing_the_minimum_table_size_in_the_form_changes_the_card(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     join_room(live_server, THIN_ROOM)
     ctx, page = open_panel(browser, live_server)
     try:
         seating_card(page)
         field = page.locator("#min-table-input")
-        expect(field).to_have_value("3")   # a café that never set it seats at least 3 a table
+        expect(field).to_have_value("3")  # a café that never set it seats at least 3 a table
         expect(page.get_by_label("At least")).to_have_id("min-table-input")
         expect(page.locator("#min-table-hint")).to_have_text(
-            "A round uses as many tables as the room fills to this; the others stay empty for the round.")
+            "A round uses as many tables as the room fills to this; the others stay empty for the round."
+        )
         assert tables_line(page).startswith("2 of 14 tables used")
 
         field.fill("2")
@@ -144,7 +151,8 @@ def test_changing_the_minimum_table_size_in_the_form_changes_the_card(
 
 
 def test_linking_two_people_with_sit_with_puts_them_at_one_table_when_round_one_starts(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     # Rosa and Luis work at the same place: left alone, the seating spreads them apart.
     room = [(name, {**stated, "with_companion": name == "Rosa"}) for name, stated in THIN_ROOM]
     ids = join_room(live_server, room)
@@ -189,7 +197,8 @@ def test_linking_two_people_with_sit_with_puts_them_at_one_table_when_round_one_
 
 
 def test_after_the_start_the_seat_map_shows_the_empty_tables_as_not_used_this_round(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     join_room(live_server, THIN_ROOM)
     ctx, page = open_panel(browser, live_server)
     try:
@@ -264,7 +273,8 @@ class PreviewRequests:
 
 
 def test_a_burst_of_joins_asks_for_one_preview_at_a_time_after_the_room_settles(
-        browser: Any, live_server: Server) -> None:
+    browser: Any, live_server: Server
+) -> None:
     join_room(live_server, THIN_ROOM[:2])
     ctx = browser.new_context(**LAPTOP)
     page = ctx.new_page()
@@ -275,7 +285,7 @@ def test_a_burst_of_joins_asks_for_one_preview_at_a_time_after_the_room_settles(
         before = requests.sent
         join_room(live_server, [(f"Guest {i}", {}) for i in range(12)])
         expect(page.locator("#next-seating-list li.next-info")).to_contain_text("(14 people,")
-        page.wait_for_timeout(2000)   # nothing more is asked once the room is quiet
+        page.wait_for_timeout(2000)  # nothing more is asked once the room is quiet
         assert 1 <= requests.sent - before <= 3, requests.sent - before
         assert requests.most_waiting == 1
     finally:
@@ -284,8 +294,10 @@ def test_a_burst_of_joins_asks_for_one_preview_at_a_time_after_the_room_settles(
 
 # --- the participants: languages, who sits with whom ---------------------------------------------
 
+
 def test_the_participants_table_shows_languages_by_name_and_edits_them_in_place(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     ids = join_room(live_server, THIN_ROOM)
     fac = facilitator(live_server)
     ctx, page = open_panel(browser, live_server)
@@ -353,12 +365,18 @@ def test_an_unlinked_companion_and_a_refused_host_show_in_the_panel(browser: Any
         ctx.close()
 
 
-def test_seventy_people_fit_the_participants_table_at_1280_px(
-        browser: Any, live_server: Server, shot: Any) -> None:
-    room = [(f"Participant {i + 1:02d}", {"languages": ["es", "en"] if i % 3 else ["ht"],
-                                          "organisation": "Dorchester Food Co-op" if i % 4 == 0 else None,
-                                          "with_companion": i % 17 == 0})
-            for i in range(70)]
+def test_seventy_people_fit_the_participants_table_at_1280_px(browser: Any, live_server: Server, shot: Any) -> None:
+    room = [
+        (
+            f"Participant {i + 1:02d}",
+            {
+                "languages": ["es", "en"] if i % 3 else ["ht"],
+                "organisation": "Dorchester Food Co-op" if i % 4 == 0 else None,
+                "with_companion": i % 17 == 0,
+            },
+        )
+        for i in range(70)
+    ]
     join_room(live_server, room)
     ctx, page = open_panel(browser, live_server)
     try:
@@ -371,7 +389,8 @@ def test_seventy_people_fit_the_participants_table_at_1280_px(
         assert width <= 1280
         # The card still answers for a full room (planning 70 people takes a few seconds).
         expect(page.locator("#next-seating-list li.next-info")).to_contain_text(
-            "All 14 tables used in round 1 (70 people", timeout=30_000)
+            "All 14 tables used in round 1 (70 people", timeout=30_000
+        )
         page.locator("#people-h").scroll_into_view_if_needed()
         shot(page, "panel-people-70-1280x800")
     finally:

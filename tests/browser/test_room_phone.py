@@ -2,6 +2,7 @@
 languages a person talks in and what they need; a thin room uses only the tables it fills, and
 the board says which tables are not used; someone who speaks only Spanish sits with someone who
 speaks it; a host whose table is not used this round is told, calmly, where to sit instead."""
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,11 @@ from tests.server import LiveClient, Server, close_all
 
 pytestmark = pytest.mark.browser
 
-MIN_TABLE = 3   # settings.min_table_size when the facilitator has not set it
+MIN_TABLE = 3  # settings.min_table_size when the facilitator has not set it
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def open_join(browser: Any, server: Server, locale: str = "en-US") -> tuple[Any, Any]:
     """A phone (its own browser context) on the join form, in the language of `locale`."""
@@ -75,8 +77,10 @@ def at_table(state: dict[str, Any]) -> dict[int, list[int]]:
 
 # --- the join form ---------------------------------------------------------------------------------
 
+
 def test_the_join_form_sends_the_languages_and_needs_a_person_states(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     fac = facilitator(live_server)
     ctx, page = open_join(browser, live_server)
     friend = present_by_socket(live_server, "Idris")
@@ -92,7 +96,8 @@ def test_the_join_form_sends_the_languages_and_needs_a_person_states(
         expect(companion).not_to_be_checked()
         expect(companion).to_have_accessible_description("The facilitator will seat you together.")
         expect(page.get_by_label("Other languages")).to_have_accessible_description(
-            "Separate them with commas, e.g. Arabic, French")
+            "Separate them with commas, e.g. Arabic, French"
+        )
 
         page.fill("#name", "Amani")
         page.get_by_role("checkbox", name="Español").check()
@@ -111,7 +116,8 @@ def test_the_join_form_sends_the_languages_and_needs_a_person_states(
         page.click("#join-button")
         expect(page.locator("#lobby")).to_be_visible()
         expect(page.locator("#lobby-companion")).to_have_text(
-            "Tell the facilitator who sits with you: they will keep you together.")
+            "Tell the facilitator who sits with you: they will keep you together."
+        )
         expect(page.locator("#lobby-seated")).to_have_text("You keep one table all café long.")
         shot(page, "phone-lobby-room-needs-390x844")
 
@@ -147,8 +153,10 @@ def test_someone_who_ticks_nothing_extra_looks_as_before_in_the_lobby(browser: A
 
 # --- a thin room -----------------------------------------------------------------------------------
 
+
 def test_a_thin_room_uses_only_the_tables_it_fills_and_every_phone_is_told_where_to_go(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     names = ["Ana", "Ben", "Chioma", "Dev", "Eun-ji"]
     phones = []
     boards = []
@@ -207,8 +215,10 @@ def test_a_thin_room_uses_only_the_tables_it_fills_and_every_phone_is_told_where
 
 # --- languages ---------------------------------------------------------------------------------------
 
+
 def test_a_spanish_only_phone_sits_with_someone_who_speaks_spanish(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     fac = facilitator(live_server)
     ctx, page = open_join(browser, live_server, locale="es")
     others: list[LiveClient] = []
@@ -248,8 +258,10 @@ def test_a_spanish_only_phone_sits_with_someone_who_speaks_spanish(
 
 # --- hosts ---------------------------------------------------------------------------------------------
 
+
 def test_a_host_whose_table_is_not_used_this_round_is_told_where_to_sit(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     fac = facilitator(live_server)
     hosts: dict[str, tuple[Any, Any]] = {}
     travellers: list[LiveClient] = []
@@ -286,7 +298,8 @@ def test_a_host_whose_table_is_not_used_this_round_is_told_where_to_sit(
         page = hosts[name][1]
         expect(page.locator("#move-head")).to_have_text(f"Go to {seat}")
         expect(page.locator("#move-away")).to_have_text(
-            f"Your table ({own}) is not used this round: fewer people came. Sit at {seat} and join its conversation.")
+            f"Your table ({own}) is not used this round: fewer people came. Sit at {seat} and join its conversation."
+        )
         expect(page.locator("#move-host")).to_be_hidden()
         shot(page, "phone-host-table-unused-390x844")
         # The hosts whose tables are used look as they always did.
@@ -295,7 +308,9 @@ def test_a_host_whose_table_is_not_used_this_round_is_told_where_to_sit(
                 continue
             theirs = hosts[other][1]
             expect(theirs.locator("#move-head")).to_have_text(f"Stay at {hosted[other]['label']}")
-            expect(theirs.locator("#move-host")).to_have_text(f"You host {hosted[other]['label']}. Welcome the newcomers.")
+            expect(theirs.locator("#move-host")).to_have_text(
+                f"You host {hosted[other]['label']}. Welcome the newcomers."
+            )
             expect(theirs.locator("#move-away")).to_be_hidden()
 
         # The discussion: one line says so; the summary belongs to the table they host, not here.

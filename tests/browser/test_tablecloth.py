@@ -1,5 +1,6 @@
 """The tablecloth in a real browser: notes that survive being offline and a reload, moderation
 that reaches every screen at once, typed markup that stays text, and the screens people see."""
+
 from __future__ import annotations
 
 import re
@@ -15,15 +16,14 @@ from tests.server import LiveClient, Server
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def facilitator(server: Server) -> LiveClient:
-    return LiveClient(server, {"cafe": server.code, "role": "facilitator",
-                               "secret": server.secret}).connect()
+    return LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
 
 
 def join_phone(browser: Any, server: Server, name: str) -> tuple[Any, Any]:
@@ -89,10 +89,20 @@ def socket_phone(server: Server, token: str) -> LiveClient:
     return LiveClient(server, {"cafe": server.code, "role": "phone", "token": token}).connect()
 
 
-def add_note(client: LiveClient, table_id: int, round_number: int, text: str, colour: str = "yellow",
-             anonymous: bool = False) -> dict[str, Any]:
-    ack = client.call("add_note", {"id": str(uuid.uuid4()), "table_id": table_id, "round": round_number,
-                                   "text": text, "colour": colour, "anonymous": anonymous})
+def add_note(
+    client: LiveClient, table_id: int, round_number: int, text: str, colour: str = "yellow", anonymous: bool = False
+) -> dict[str, Any]:
+    ack = client.call(
+        "add_note",
+        {
+            "id": str(uuid.uuid4()),
+            "table_id": table_id,
+            "round": round_number,
+            "text": text,
+            "colour": colour,
+            "anonymous": anonymous,
+        },
+    )
     assert ack["ok"], ack
     return ack["note"]
 
@@ -116,8 +126,10 @@ def wait_until(check: Any, timeout: float = 10.0) -> None:
 
 # --- the outbox --------------------------------------------------------------------------------
 
+
 def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     board_ctx, board = open_board(browser, live_server)
     ctx, phone = join_phone(browser, live_server, "Ana")
     fac = facilitator(live_server)
@@ -137,8 +149,11 @@ def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
     ctx.set_offline(True)
     expect(phone.locator("#offline")).to_be_visible()
     expect(phone.locator("#offline")).to_contain_text("Offline — your notes will be sent when you're back")
-    texts = ["First: a shared bulk-buying fund", "Second: map the co-ops by county",
-             "Third: a land trust for the bakery"]
+    texts = [
+        "First: a shared bulk-buying fund",
+        "Second: map the co-ops by county",
+        "Third: a land trust for the bakery",
+    ]
     for text in texts:
         post(phone, text)
     pending = phone.locator("#notes li[data-pending=sending]")
@@ -163,7 +178,7 @@ def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
 
     # The board shows each note exactly once, newest first; the database has exactly three.
     expect(board.locator(".board-note .board-note-text")).to_have_text(list(reversed(texts)))
-    time.sleep(1.0)   # any late duplicate would have arrived by now
+    time.sleep(1.0)  # any late duplicate would have arrived by now
     expect(board.locator(".board-note")).to_have_count(3)
     rows = note_rows(live_server)
     assert sorted(t for t, _ in rows) == sorted(texts)
@@ -174,8 +189,8 @@ def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
 
 # --- moderation ----------------------------------------------------------------------------------
 
-def test_a_hidden_note_vanishes_everywhere_at_once_and_stays_gone(
-        browser: Any, live_server: Server, shot: Any) -> None:
+
+def test_a_hidden_note_vanishes_everywhere_at_once_and_stays_gone(browser: Any, live_server: Server, shot: Any) -> None:
     board_ctx, board = open_board(browser, live_server)
     a_ctx, phone_a = join_phone(browser, live_server, "Ana")
     b_ctx, phone_b = join_phone(browser, live_server, "Ben")
@@ -227,6 +242,7 @@ def test_a_hidden_note_vanishes_everywhere_at_once_and_stays_gone(
 
 # --- typed markup stays text -------------------------------------------------------------------
 
+
 def test_markup_in_a_note_shows_as_typed(browser: Any, live_server: Server) -> None:
     board_ctx, board = open_board(browser, live_server)
     ctx, phone = join_phone(browser, live_server, "Mallory")
@@ -258,6 +274,7 @@ def test_markup_in_a_note_shows_as_typed(browser: Any, live_server: Server) -> N
 
 # --- the whole tablecloth: rounds, dots, pins, summaries, screens ------------------------------
 
+
 def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot: Any) -> None:
     boards = [open_board(browser, live_server, 1920, 1080), open_board(browser, live_server, 1280, 720)]
     host_ctx, host = join_phone(browser, live_server, "Ana")
@@ -277,8 +294,7 @@ def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot:
         other = next(t["id"] for t in state["tables"] if t["id"] != table)
         for name in ("Farid", "Eun-ji"):
             if seat_of(fac, person_id(fac, name)) == table:
-                assert fac.call("move_participant", {"participant_id": person_id(fac, name),
-                                                     "table_id": other})["ok"]
+                assert fac.call("move_participant", {"participant_id": person_id(fac, name), "table_id": other})["ok"]
         elsewhere = seat_of(fac, person_id(fac, "Farid"))
         assert elsewhere != table
         phones = {name: socket_phone(live_server, token) for name, token in others.items()}
@@ -294,7 +310,9 @@ def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot:
         post(host, "Who holds the relationships with the credit unions?", colour="purple")
         expect(me.locator("#notes li")).to_have_count(3)
         expect(me.get_by_text("A shared calendar for all the networks")).to_have_count(0)
-        expect(me.locator("#notes li", has_text="Start with the groups").locator(".note-author")).to_have_text("Anonymous")
+        expect(me.locator("#notes li", has_text="Start with the groups").locator(".note-author")).to_have_text(
+            "Anonymous"
+        )
         expect(boards[0][1].get_by_text("A shared calendar for all the networks")).to_be_visible()
 
         # Dots: three per round; a fourth is refused in plain words; a second tap takes it back.
@@ -310,7 +328,7 @@ def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot:
         expect(cards).to_have_count(4)
         cards.nth(0).locator(".dot-btn").click()
         expect(me.locator("#toast")).to_contain_text("You have used all 3 of your dots")
-        cards.nth(1).locator(".dot-btn").click()   # take one back
+        cards.nth(1).locator(".dot-btn").click()  # take one back
         expect(cards.nth(1).locator(".dot-btn")).to_have_attribute("aria-pressed", "false")
         expect(me.locator("#dots-left")).to_have_text("● 1 dot left")
 
@@ -359,17 +377,22 @@ def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot:
         expect(host.locator("#notes li .tag-round").first).to_have_text("Round 1")
 
         # Fill the host's tablecloth to 12 notes, round 2 ones newest.
-        fresh = ["Link the co-op academy to the land trusts", "A mentor for every new co-op",
-                 "Translate the materials into Spanish and Portuguese", "Meet again in the spring",
-                 "Share one balance sheet template", "Pair each co-op with a land trust",
-                 "Who is missing from this room?"]
+        fresh = [
+            "Link the co-op academy to the land trusts",
+            "A mentor for every new co-op",
+            "Translate the materials into Spanish and Portuguese",
+            "Meet again in the spring",
+            "Share one balance sheet template",
+            "Pair each co-op with a land trust",
+            "Who is missing from this room?",
+        ]
         for i, text in enumerate(fresh):
             author = ["Eun-ji", "Chioma", "Dev"][i % 3]
             add_note(phones[author], table, 2, text, ["yellow", "pink", "blue", "green", "orange", "purple"][i % 6])
-        expect(host.locator("#notes li")).to_have_count(11)   # 12 at the table, one pinned on top
+        expect(host.locator("#notes li")).to_have_count(11)  # 12 at the table, one pinned on top
         expect(host.locator("#pinned li")).to_have_count(1)
         host.locator("#cloth").scroll_into_view_if_needed()
-        host.wait_for_timeout(800)   # let the newest note finish fading in
+        host.wait_for_timeout(800)  # let the newest note finish fading in
         shot(host, "phone-tablecloth-12-notes-390x844")
 
         # The composer, open with text typed.
@@ -385,16 +408,18 @@ def test_a_tablecloth_across_two_rounds(browser: Any, live_server: Server, shot:
             expect(board.get_by_text("Who is missing from this room?")).to_be_visible()
             assert board.evaluate("() => document.documentElement.scrollHeight <= innerHeight")
             assert board.evaluate(
-                "() => [...document.querySelectorAll('.notes-col-list')].every(l => l.scrollHeight <= l.clientHeight + 1)")
+                "() => [...document.querySelectorAll('.notes-col-list')].every(l => l.scrollHeight <= l.clientHeight + 1)"
+            )
             expect(board.locator("#countdown")).to_be_visible()
             shot(board, name)
 
         panel_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
         panel = panel_ctx.new_page()
         panel.goto(f"{live_server.url}/f/{live_server.code}#{live_server.secret}")
-        expect(panel.locator("#notes-list tr")).to_have_count(13)   # 12 at the table, 1 elsewhere
+        expect(panel.locator("#notes-list tr")).to_have_count(13)  # 12 at the table, 1 elsewhere
         panel.locator("#notes-list tr", has_text="Meet again in the spring").get_by_role(
-            "button", name=re.compile("^Hide")).click()
+            "button", name=re.compile("^Hide")
+        ).click()
         expect(panel.locator("#notes-list tr.is-hidden")).to_have_count(1)
         panel.select_option("#notes-filter", str(elsewhere))
         expect(panel.locator("#notes-list tr")).to_have_count(1)
@@ -459,8 +484,7 @@ def test_the_browser_reducers_turn_an_old_snapshot_into_a_fresh_one(browser: Any
         assert fac.call("announce", {"text": "Lunch", "minutes": 5, "translations": {"es": "Almuerzo"}})["ok"]
         assert fac.call("clear_announcement", {})["ok"]
         assert fac.call("announce", {"text": "Coffee"})["ok"]
-        assert fac.call("set_participant", {"participant_id": person_id(fac, "Ana"),
-                                            "languages": ["es", "en"]})["ok"]
+        assert fac.call("set_participant", {"participant_id": person_id(fac, "Ana"), "languages": ["es", "en"]})["ok"]
         assert fac.call("spotlight", {"note_id": n1["id"]})["ok"]
         assert fac.call("end_round", {})["ok"]
         fresh = {role: client.state() for role, client in clients.items()}

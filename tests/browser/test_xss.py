@@ -6,6 +6,7 @@ pages must show it as text: no dialog, no changed title, no element or attribute
 to create, and not even a Content-Security-Policy report (the policy is the second wall, not the
 first). The exports must carry no live markup and no spreadsheet formula.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,8 @@ CORPUS = [
     "<body onload=alert(5)>",
     "<iframe src=javascript:alert(6)>",
     "<a href=javascript:alert(7)>tap me</a>",
-    "<a href=\"data:text/html,<b>8\">x</a>",
-    "\"><script>alert(9)</script>",
+    '<a href="data:text/html,<b>8">x</a>',
+    '"><script>alert(9)</script>',
     "'><img src=x onerror=alert(10)>",
     "<details open ontoggle=alert(11)>",
     "<input autofocus onfocus=alert(12)>",
@@ -60,8 +61,8 @@ CORPUS = [
     "<scr<script>ipt>alert(28)</script>",
     "\u202e<img src=x onerror=alert(29)>",
     "\uff1cscript\uff1ealert(30)\uff1c/script\uff1e",
-    "<img src=x onerror=\"document.title=1\">",
-    "=HYPERLINK(\"http://evil.test\",\"x\")",
+    '<img src=x onerror="document.title=1">',
+    '=HYPERLINK("http://evil.test","x")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -108,8 +109,7 @@ class Watch:
         self.dialogs: list[str] = []
         self.csp: list[str] = []
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on("console", lambda m: self.csp.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
 
     def assert_inert(self, title: str) -> None:
         assert self.page.evaluate(LIVE_MARKUP) == []
@@ -128,8 +128,23 @@ class LiveTags(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # The report itself is one page with a stylesheet and SVG charts: none of these.
-        if tag in ("script", "iframe", "object", "embed", "img", "base", "link", "form", "input",
-                   "video", "details", "math", "template", "marquee", "a"):
+        if tag in (
+            "script",
+            "iframe",
+            "object",
+            "embed",
+            "img",
+            "base",
+            "link",
+            "form",
+            "input",
+            "video",
+            "details",
+            "math",
+            "template",
+            "marquee",
+            "a",
+        ):
             self.found.append(tag)
         if tag == "style":
             self.styles += 1
@@ -144,8 +159,10 @@ class LiveTags(HTMLParser):
 
 # --- the test ----------------------------------------------------------------------------------
 
+
 def test_thirty_five_hostile_texts_stay_text_on_every_screen_and_in_every_export(
-        browser: Any, live_server: Server, shot: Any) -> None:
+    browser: Any, live_server: Server, shot: Any
+) -> None:
     server = live_server
     fac = facilitator(server)
     try:
@@ -159,10 +176,12 @@ def _fill_the_cafe_with_the_corpus(browser: Any, server: Server, fac: LiveClient
     state = fac.state()
     topics = [t["id"] for t in state["topics"]]
     for i, topic_id in enumerate(topics):
-        ack = fac.call("update_topic", {"topic_id": topic_id, "name": CORPUS[i],
-                                        "description": " ".join(CORPUS[i::len(topics)])[:280]})
+        ack = fac.call(
+            "update_topic",
+            {"topic_id": topic_id, "name": CORPUS[i], "description": " ".join(CORPUS[i :: len(topics)])[:280]},
+        )
         assert ack["ok"], ack
-    for payload in CORPUS[len(topics):]:
+    for payload in CORPUS[len(topics) :]:
         assert fac.call("add_topic", {"name": payload, "tables": 0})["ok"]
 
     # People join with the corpus as their names; one of them on a real phone.
@@ -187,8 +206,10 @@ def _fill_the_cafe_with_the_corpus(browser: Any, server: Server, fac: LiveClient
         mates = []
         for mate in phones:
             pid = mate.state()["me"]["id"]
-            if int(seats[str(pid)]) == table or fac.call(
-                    "move_participant", {"participant_id": pid, "table_id": table})["ok"]:
+            if (
+                int(seats[str(pid)]) == table
+                or fac.call("move_participant", {"participant_id": pid, "table_id": table})["ok"]
+            ):
                 mates.append(mate)
         assert mates
         for i, payload in enumerate(CORPUS):
@@ -196,8 +217,7 @@ def _fill_the_cafe_with_the_corpus(browser: Any, server: Server, fac: LiveClient
         # One of them hosts the table and sums it up in hostile text; the room hears it too.
         host = mates[0].state()["me"]["id"]
         assert fac.call("set_host", {"table_id": table, "participant_id": host})["ok"]
-        assert mates[0].call("write_summary", {"table_id": table, "round": 1,
-                                               "text": "\n".join(CORPUS)[:1000]})["ok"]
+        assert mates[0].call("write_summary", {"table_id": table, "round": 1, "text": "\n".join(CORPUS)[:1000]})["ok"]
         for payload in CORPUS[-5:] + [CORPUS[0]]:
             assert fac.call("announce", {"text": payload})["ok"]
 
@@ -217,8 +237,7 @@ def _fill_the_cafe_with_the_corpus(browser: Any, server: Server, fac: LiveClient
         panel.wait_for_selector("#panel:not([hidden])")
         expect(panel.get_by_text(CORPUS[2], exact=True).filter(visible=True).first).to_be_visible()
         time.sleep(1.0)  # anything that would run has had its chance
-        for watch, title in ((phone_watch, phone.title()), (board_watch, board.title()),
-                             (panel_watch, panel.title())):
+        for watch, title in ((phone_watch, phone.title()), (board_watch, board.title()), (panel_watch, panel.title())):
             watch.assert_inert(title)
             assert watch.page.title() != "pwned"
 
@@ -250,8 +269,11 @@ def _note(client: LiveClient, table: int, text: str) -> None:
 
 def _exports_are_inert(server: Server) -> None:
     def get(kind: str) -> str:
-        response = requests.get(f"{server.url}/f/{server.code}/export/{kind}", timeout=15,
-                                headers={"Authorization": f"Bearer {server.secret}"})
+        response = requests.get(
+            f"{server.url}/f/{server.code}/export/{kind}",
+            timeout=15,
+            headers={"Authorization": f"Bearer {server.secret}"},
+        )
         assert response.status_code == 200, (kind, response.status_code)
         return response.text
 

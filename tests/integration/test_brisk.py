@@ -1,5 +1,6 @@
 """Under gevent, a transaction holding a café's lock does not hand the hub to other greenlets
 between its PostgreSQL round trips, and still does when the database makes it wait."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Runs in its own process: gevent must patch before anything imports socket or select.
-SCRIPT = r'''
+SCRIPT = r"""
 from gevent import monkey
 monkey.patch_all()
 import json, os, time, gevent, gevent.event
@@ -125,19 +126,24 @@ out["deadlock_s"] = time.monotonic() - started
 with db.engine.connect() as c:
     out["n"] = c.execute(text("SELECT n FROM counter")).scalar_one()
 print(json.dumps(out))
-'''
+"""
 
 
-def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_makes_them_wait(
-        pg_url: str) -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "URL": pg_url})
+def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_makes_them_wait(pg_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "URL": pg_url},
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["connection"] == "BriskConnection"
-    assert out["ticks_in_a_free_trip"] > 0          # an ordinary trip lets others run
-    assert out["ticks_in_five_held_trips"] == 0     # under the lock, nobody cuts in
-    assert out["ticks_after_the_commit"] > 0        # the commit ends the brisk spell
+    assert out["ticks_in_a_free_trip"] > 0  # an ordinary trip lets others run
+    assert out["ticks_in_five_held_trips"] == 0  # under the lock, nobody cuts in
+    assert out["ticks_after_the_commit"] > 0  # the commit ends the brisk spell
     # A lock held elsewhere for 0.3 s: the wait goes back to the hub, the process keeps serving.
     assert out["ticks_while_the_row_is_held_elsewhere"] > 100
     assert out["ticks_in_a_50ms_statement_long_write_False"] > 100
@@ -154,7 +160,7 @@ def test_round_trips_under_a_held_cafe_lock_skip_the_hub_unless_the_database_mak
 # A writer that has inserted a row pointing at the café (a note, a participant: PostgreSQL
 # takes a key-share lock on the café's row) and then waits for the café's gate, against a
 # facilitator command that holds the gate and locks the café's row.
-CROSSING = r'''
+CROSSING = r"""
 from gevent import monkey
 monkey.patch_all()
 import json, os, gevent
@@ -190,12 +196,17 @@ def facilitator(s):
 
 gevent.joinall([gevent.spawn(run, "writer", writer), gevent.spawn(run, "facilitator", facilitator)])
 print(json.dumps(sorted(outcomes)))
-'''
+"""
 
 
 def test_a_facilitator_command_and_a_new_row_for_the_same_cafe_both_commit(pg_url: str) -> None:
-    done = subprocess.run([sys.executable, "-c", CROSSING], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "URL": pg_url})
+    done = subprocess.run(
+        [sys.executable, "-c", CROSSING],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "URL": pg_url},
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["facilitator committed",
-                                                                "writer committed"]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["facilitator committed", "writer committed"]

@@ -1,4 +1,5 @@
 """Gzip for text responses, long caching for versioned static files, and headers kept."""
+
 from __future__ import annotations
 
 import gzip
@@ -19,7 +20,8 @@ def static_url(client: FlaskClient, code: str, name: str) -> str:
 
 
 def test_a_page_is_gzipped_for_a_browser_that_accepts_it_and_keeps_its_headers(
-        client: FlaskClient, cafe: object) -> None:
+    client: FlaskClient, cafe: object
+) -> None:
     plain = client.get(f"/j/{cafe.code}")  # type: ignore[attr-defined]
     packed = client.get(f"/j/{cafe.code}", headers=GZIP)  # type: ignore[attr-defined]
     assert "Content-Encoding" not in plain.headers
@@ -33,13 +35,14 @@ def test_a_page_is_gzipped_for_a_browser_that_accepts_it_and_keeps_its_headers(
 
 
 def test_gzip_refused_with_q_zero_is_not_sent(client: FlaskClient, cafe: object) -> None:
-    response = client.get(f"/j/{cafe.code}",  # type: ignore[attr-defined]
-                          headers={"Accept-Encoding": "gzip;q=0, identity"})
+    response = client.get(
+        f"/j/{cafe.code}",  # type: ignore[attr-defined]
+        headers={"Accept-Encoding": "gzip;q=0, identity"},
+    )
     assert "Content-Encoding" not in response.headers
 
 
-def test_a_versioned_static_file_is_gzipped_and_cached_for_a_year(
-        client: FlaskClient, cafe: object) -> None:
+def test_a_versioned_static_file_is_gzipped_and_cached_for_a_year(client: FlaskClient, cafe: object) -> None:
     url = static_url(client, cafe.code, "js/phone.js")  # type: ignore[attr-defined]
     response = client.get(url, headers=GZIP)
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 """Publish on commit: whatever a transaction appends reaches the room once it commits, and only then."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,14 +13,14 @@ from tests.conftest import CafeHandle, events_of
 
 
 def test_a_service_run_in_a_transaction_reaches_the_board_without_anyone_publishing(
-        app: Flask, cafe: CafeHandle, board: SocketIOTestClient) -> None:
+    app: Flask, cafe: CafeHandle, board: SocketIOTestClient
+) -> None:
     events_of(board)
     with runtime(app).db.transaction() as session:
         the_cafe = session.get(Cafe, cafe.id)
         assert the_cafe is not None
         # An uneven addition and a multilingual announcement, as a script or a new view would write.
-        setup.add_topic(session, the_cafe, name="Vivienda", tables=1,
-                        translations={"zh": {"name": "住房"}})
+        setup.add_topic(session, the_cafe, name="Vivienda", tables=1, translations={"zh": {"name": "住房"}})
         rounds.announce(session, the_cafe, "Café y pan en la entrada · 入口有咖啡")
     seen = events_of(board)
     assert [e["type"] for e in seen] == ["topic_added", "table_added", "announcement_made"]
@@ -28,7 +29,8 @@ def test_a_service_run_in_a_transaction_reaches_the_board_without_anyone_publish
 
 
 def test_a_transaction_that_rolls_back_sends_nothing_and_the_next_seq_is_unbroken(
-        app: Flask, cafe: CafeHandle, board: SocketIOTestClient) -> None:
+    app: Flask, cafe: CafeHandle, board: SocketIOTestClient
+) -> None:
     events_of(board)
     with pytest.raises(RuntimeError), runtime(app).db.transaction() as session:
         the_cafe = session.get(Cafe, cafe.id)

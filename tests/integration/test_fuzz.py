@@ -5,6 +5,7 @@ command gets at least CAFE_FUZZ_PAYLOADS (default 10,000) payloads. After the st
 command answered with a trace or an internal error, the stream is still contiguous, an old
 snapshot plus the events still equals a fresh one, and the next valid command works.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,12 +29,43 @@ from tests.conftest import CafeHandle, events_of, socket_client, state_of
 PAYLOADS = int(os.environ.get("CAFE_FUZZ_PAYLOADS", "10000"))
 BATCH = 500
 
-NASTY_TEXT = ["", " ", "1", "-1", "\ud800", "a\udfffb", "00000000-0000-0000-0000-000000000000",
-              "<script>alert(1)</script>",
-              '<img src=x onerror="alert(1)">', "\u202eevil", "\x00nul", "x" * 300, "é" * 281,
-              "=HYPERLINK(1)", "null", "true", "{}", "[]", "NaN"]
-SPECIAL_NUMBERS = [0, 1, -1, 2**31, -2**31, 2**63, -2**63, 2**70, 10**30, 0.5, -0.0,
-                   float("inf"), float("-inf"), float("nan")]
+NASTY_TEXT = [
+    "",
+    " ",
+    "1",
+    "-1",
+    "\ud800",
+    "a\udfffb",
+    "00000000-0000-0000-0000-000000000000",
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "\u202eevil",
+    "\x00nul",
+    "x" * 300,
+    "é" * 281,
+    "=HYPERLINK(1)",
+    "null",
+    "true",
+    "{}",
+    "[]",
+    "NaN",
+]
+SPECIAL_NUMBERS = [
+    0,
+    1,
+    -1,
+    2**31,
+    -(2**31),
+    2**63,
+    -(2**63),
+    2**70,
+    10**30,
+    0.5,
+    -0.0,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+]
 
 
 def random_value(rng: random.Random, depth: int = 0) -> Any:
@@ -44,7 +76,7 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     if kind == 1:
         return rng.random() < 0.5
     if kind == 2:
-        return rng.choice(SPECIAL_NUMBERS) if rng.random() < 0.5 else rng.randint(-10**6, 10**6)
+        return rng.choice(SPECIAL_NUMBERS) if rng.random() < 0.5 else rng.randint(-(10**6), 10**6)
     if kind == 3:
         return rng.choice(NASTY_TEXT)
     if kind in (4, 5):
@@ -58,8 +90,9 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
         for _ in range(rng.randrange(10, 60)):
             value = {"a": value}
         return value
-    return {rng.choice(["a", "id", "0", "", "__proto__"]): random_value(rng, depth + 1)
-            for _ in range(rng.randrange(0, 4))}
+    return {
+        rng.choice(["a", "id", "0", "", "__proto__"]): random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))
+    }
 
 
 def random_payload(rng: random.Random, fields: list[str]) -> Any:
@@ -96,18 +129,15 @@ COMMANDS = all_commands()
 
 
 @pytest.fixture
-def stormy(app: Flask, client: FlaskClient, cafe: CafeHandle,
-           join: Any) -> Iterator[dict[str, Any]]:
+def stormy(app: Flask, client: FlaskClient, cafe: CafeHandle, join: Any) -> Iterator[dict[str, Any]]:
     """A café in its first round with a phone, a board and the facilitator, limits lifted."""
     guard = runtime(app).guard
     guard.commands_by_socket.rate = guard.commands_by_address.rate = 1e9
     guard.commands_by_socket.burst = guard.commands_by_address.burst = 10**9
     runtime(app).note_limiter.rate, runtime(app).note_limiter.burst = 1e9, 10**9
     socks = {
-        "facilitator": socket_client(app, client, {"cafe": cafe.code, "role": "facilitator",
-                                                   "secret": cafe.secret}),
-        "phone": socket_client(app, client, {"cafe": cafe.code, "role": "phone",
-                                             "token": join("Fuzzy")["token"]}),
+        "facilitator": socket_client(app, client, {"cafe": cafe.code, "role": "facilitator", "secret": cafe.secret}),
+        "phone": socket_client(app, client, {"cafe": cafe.code, "role": "phone", "token": join("Fuzzy")["token"]}),
         "board": socket_client(app, client, {"cafe": cafe.code, "role": "board"}),
     }
     assert socks["facilitator"].emit("start_round", {}, callback=True)["ok"]
@@ -118,8 +148,9 @@ def stormy(app: Flask, client: FlaskClient, cafe: CafeHandle,
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_random_payloads_never_break_a_command(app: Flask, cafe: CafeHandle,
-                                               stormy: dict[str, Any], command: str) -> None:
+def test_random_payloads_never_break_a_command(
+    app: Flask, cafe: CafeHandle, stormy: dict[str, Any], command: str
+) -> None:
     role, fields = COMMANDS[command]
     sock = stormy[role]
     watcher = stormy["board"]
@@ -132,8 +163,9 @@ def test_random_payloads_never_break_a_command(app: Flask, cafe: CafeHandle,
     # Hypothesis drives the storm: each example is a seeded generator of a batch of payloads.
     # use_true_random gives a plain Random from one drawn seed; a Hypothesis-backed Random
     # would route every call through its engine and overrun its buffer (minutes, not seconds).
-    @settings(max_examples=max(1, PAYLOADS // BATCH), deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(1, PAYLOADS // BATCH), deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(st.randoms(use_true_random=True))
     def storm(rng: random.Random) -> None:
         for _ in range(BATCH):
@@ -159,8 +191,7 @@ def test_random_payloads_never_break_a_command(app: Flask, cafe: CafeHandle,
     print(f"{command}: {len(answered)} payloads, refusals {sorted(seen_codes)}")
     # Nothing corrupted: the stream is contiguous and still converges; the next command works.
     with runtime(app).db.reading() as session:
-        seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == cafe.id)
-                               .order_by(EventLog.seq)).all()
+        seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == cafe.id).order_by(EventLog.seq)).all()
         if runtime(app).db.is_sqlite:
             assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     assert seqs == list(range(1, len(seqs) + 1))

@@ -1,4 +1,5 @@
 """The tablecloth over the socket: phones write, the facilitator moderates, nothing leaks."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,11 +23,17 @@ def ok(ack: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def running(facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any],
-            connect: Connect, cafe: CafeHandle) -> list[SocketIOTestClient]:
+def running(
+    facilitator: SocketIOTestClient,
+    phone: SocketIOTestClient,
+    join: Callable[..., Any],
+    connect: Connect,
+    cafe: CafeHandle,
+) -> list[SocketIOTestClient]:
     """Four phones in round 1's discussion; Ana's phone first."""
-    phones = [phone] + [connect({"cafe": cafe.code, "role": "phone", "token": join(f"P{i}")["token"]})
-                        for i in range(3)]
+    phones = [phone] + [
+        connect({"cafe": cafe.code, "role": "phone", "token": join(f"P{i}")["token"]}) for i in range(3)
+    ]
     ok(facilitator.emit("start_round", {}, callback=True))
     ok(facilitator.emit("start_round", {}, callback=True))
     return phones
@@ -54,8 +61,8 @@ def test_a_note_sent_three_times_is_stored_once(running: list[SocketIOTestClient
 
 
 def test_only_phones_write_notes_and_only_the_facilitator_hides_them(
-        running: list[SocketIOTestClient], board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    running: list[SocketIOTestClient], board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     assert board.emit("add_note", {}, callback=True)["error"]["code"] == "forbidden"
     assert facilitator.emit("add_note", {}, callback=True)["error"]["code"] == "forbidden"
     nid = ok(note(running[0]))["note"]["id"]
@@ -93,7 +100,8 @@ def test_a_retry_of_a_stored_note_is_never_rate_limited(running: list[SocketIOTe
     ],
 )
 def test_bad_notes_get_a_clear_error_and_write_nothing(
-        running: list[SocketIOTestClient], payload: dict[str, Any], code: str) -> None:
+    running: list[SocketIOTestClient], payload: dict[str, Any], code: str
+) -> None:
     table, rnd = where(running[0])
     full = {"id": str(uuid.uuid4()), "table_id": table, "round": rnd, "text": "Fine", **payload}
     ack = running[0].emit("add_note", full, callback=True)
@@ -102,8 +110,8 @@ def test_bad_notes_get_a_clear_error_and_write_nothing(
 
 
 def test_a_hidden_note_is_never_sent_again_not_even_in_a_replay(
-        app: Flask, running: list[SocketIOTestClient], board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    app: Flask, running: list[SocketIOTestClient], board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     seq = state_of(board)["seq"]
     nid = ok(note(running[0], "Rude remark"))["note"]["id"]
     ok(facilitator.emit("hide_note", {"id": nid}, callback=True))
@@ -117,8 +125,8 @@ def test_a_hidden_note_is_never_sent_again_not_even_in_a_replay(
 
 
 def test_an_anonymous_note_has_no_author_in_any_payload(
-        running: list[SocketIOTestClient], board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    running: list[SocketIOTestClient], board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     for sock in (board, facilitator, *running):
         sock.get_received()
     me = state_of(running[0])["me"]
@@ -132,8 +140,8 @@ def test_an_anonymous_note_has_no_author_in_any_payload(
 
 @pytest.mark.parametrize("role", ["phone", "board", "facilitator"])
 def test_notes_replayed_on_an_old_snapshot_equal_a_fresh_one(
-        role: str, running: list[SocketIOTestClient], board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    role: str, running: list[SocketIOTestClient], board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     watcher = {"phone": running[1], "board": board, "facilitator": facilitator}[role]
     before = state_of(watcher)
     events_of(watcher)
@@ -155,8 +163,8 @@ def test_notes_replayed_on_an_old_snapshot_equal_a_fresh_one(
 
 @pytest.mark.parametrize("role", ["phone", "board", "facilitator"])
 def test_the_spotlight_replayed_on_an_old_snapshot_equals_a_fresh_one(
-        role: str, running: list[SocketIOTestClient], board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    role: str, running: list[SocketIOTestClient], board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     watcher = {"phone": running[1], "board": board, "facilitator": facilitator}[role]
     before = state_of(watcher)
     events_of(watcher)
@@ -171,8 +179,7 @@ def test_the_spotlight_replayed_on_an_old_snapshot_equals_a_fresh_one(
     assert after == state_of(watcher) and after["cafe"]["spotlight"] == first
 
 
-def test_only_the_facilitator_spotlights(running: list[SocketIOTestClient],
-                                         board: SocketIOTestClient) -> None:
+def test_only_the_facilitator_spotlights(running: list[SocketIOTestClient], board: SocketIOTestClient) -> None:
     first = ok(note(running[0], "First idea"))["note"]["id"]
     for sock in (board, running[0]):
         assert sock.emit("spotlight", {"note_id": first}, callback=True)["error"]["code"] == "forbidden"

@@ -1,4 +1,5 @@
 """Seats are personal on phones: each phone hears its own seat, the board hears everyone's."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,8 +18,13 @@ def seats_events(sock: SocketIOTestClient) -> list[dict[str, Any]]:
 
 
 def test_each_phone_receives_only_its_own_seat_and_the_board_everyones(
-        facilitator: SocketIOTestClient, board: SocketIOTestClient, phone: SocketIOTestClient,
-        connect: Connect, join: Callable[..., Any], cafe: CafeHandle) -> None:
+    facilitator: SocketIOTestClient,
+    board: SocketIOTestClient,
+    phone: SocketIOTestClient,
+    connect: Connect,
+    join: Callable[..., Any],
+    cafe: CafeHandle,
+) -> None:
     other = join("Bea")
     other_phone = connect({"cafe": cafe.code, "role": "phone", "token": other["token"]})
     for i in range(8):
@@ -39,11 +45,12 @@ def test_each_phone_receives_only_its_own_seat_and_the_board_everyones(
 
 def seats_events_seq(board: SocketIOTestClient) -> int:
     state = state_of(board)
-    return int(state["seq"]) - 1   # seats_assigned is followed by move_started
+    return int(state["seq"]) - 1  # seats_assigned is followed by move_started
 
 
 def test_a_phones_snapshot_holds_its_own_seat_only(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any]) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     for i in range(5):
         join(f"P{i}")
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
@@ -53,7 +60,8 @@ def test_a_phones_snapshot_holds_its_own_seat_only(
 
 
 def test_a_phone_that_kept_up_with_moves_equals_a_fresh_snapshot(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any]) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     others = [join(f"P{i}") for i in range(5)]
     before = state_of(phone)
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
@@ -62,26 +70,26 @@ def test_a_phone_that_kept_up_with_moves_equals_a_fresh_snapshot(
     # The facilitator moves someone else, then this phone's participant.
     for pid in (others[0]["participant"]["id"], phone.participant["id"]):  # type: ignore[attr-defined]
         target = next(t for t in tables if t != seats[str(pid)])
-        ack = facilitator.emit("move_participant", {"participant_id": pid, "table_id": target},
-                               callback=True)
+        ack = facilitator.emit("move_participant", {"participant_id": pid, "table_id": target}, callback=True)
         assert ack["ok"], ack
     after = apply_events(before, events_of(phone))
     assert after == state_of(phone)
 
 
 def test_a_phone_left_out_of_the_seats_gets_the_event_in_its_replay(
-        facilitator: SocketIOTestClient, connect: Connect, join: Callable[..., Any],
-        cafe: CafeHandle) -> None:
+    facilitator: SocketIOTestClient, connect: Connect, join: Callable[..., Any], cafe: CafeHandle
+) -> None:
     gone = join("Gone")
     sock = connect({"cafe": cafe.code, "role": "phone", "token": gone["token"]})
     join("Stays")
     before = state_of(sock)
-    ack = facilitator.emit("set_participant", {"participant_id": gone["participant"]["id"],
-                                               "left": True}, callback=True)
+    ack = facilitator.emit(
+        "set_participant", {"participant_id": gone["participant"]["id"], "left": True}, callback=True
+    )
     assert ack["ok"], ack
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
     live = events_of(sock)
-    assert "seats_assigned" not in [e["type"] for e in live]   # not addressed to this phone
+    assert "seats_assigned" not in [e["type"] for e in live]  # not addressed to this phone
     replay = sock.emit("sync", {"since": before["seq"]}, callback=True)
     seated = [e for e in replay["events"] if e["type"] == "seats_assigned"]
     assert [e["data"] for e in seated] == [{"round": 1, "seats": {}}]

@@ -1,4 +1,5 @@
 """The same rules on PostgreSQL: migrations, contiguous seq under concurrency, convergence."""
+
 from __future__ import annotations
 
 import os
@@ -57,11 +58,25 @@ def pg_app(pg_url: str) -> Iterator[Flask]:
 
 def test_the_migrations_build_every_table_on_postgresql(pg_app: Flask) -> None:
     with runtime(pg_app).db.reading() as session:
-        names = set(session.execute(text(
-            "select table_name from information_schema.tables where table_schema = current_schema()"
-        )).scalars())
-    assert {"cafe", "topic", "cafe_table", "round", "participant", "seat", "note", "vote",
-            "summary", "signup", "event_log", "alembic_version"} <= names
+        names = set(
+            session.execute(
+                text("select table_name from information_schema.tables where table_schema = current_schema()")
+            ).scalars()
+        )
+    assert {
+        "cafe",
+        "topic",
+        "cafe_table",
+        "round",
+        "participant",
+        "seat",
+        "note",
+        "vote",
+        "summary",
+        "signup",
+        "event_log",
+        "alembic_version",
+    } <= names
 
 
 def run_at_once(work: Callable[[int], None], args: list[int]) -> None:
@@ -97,8 +112,9 @@ def test_concurrent_joins_get_contiguous_unique_seqs_on_postgresql(pg_app: Flask
 
     run_at_once(joins, list(range(8)))
     with db.reading() as session:
-        seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == created.cafe.id)
-                               .order_by(EventLog.seq)).all()
+        seqs = session.scalars(
+            select(EventLog.seq).where(EventLog.cafe_id == created.cafe.id).order_by(EventLog.seq)
+        ).all()
     assert seqs == list(range(1, 1 + 1 + 8 * 15))
 
 
@@ -111,20 +127,24 @@ def test_an_old_snapshot_plus_events_equals_a_fresh_one_on_postgresql(pg_app: Fl
     before = state_of(board)
     events_of(board)
     join: Callable[[str], Any] = lambda name: client.post(  # noqa: E731
-        f"/api/cafes/{created.cafe.code}/participants", json={"name": name}).get_json()
+        f"/api/cafes/{created.cafe.code}/participants", json={"name": name}
+    ).get_json()
     token = join("Ana")["token"]
     phone = socket_client(pg_app, client, {"cafe": created.cafe.code, "role": "phone", "token": token})
     join("Ben")
     phone.disconnect()
     received = events_of(board)
     assert [e["type"] for e in received] == [
-        "participant_joined", "participant_connected", "participant_joined", "participant_disconnected"]
+        "participant_joined",
+        "participant_connected",
+        "participant_joined",
+        "participant_disconnected",
+    ]
     assert apply_events(before, received) == state_of(board)
     board.disconnect()
 
 
-def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
-        pg_app: Flask) -> None:
+def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(pg_app: Flask) -> None:
     # The tablecloth's commands take the café's lock only when drawing the seq: the tally in
     # each note_voted must still be the one at that point of the stream.
     db = runtime(pg_app).db
@@ -132,20 +152,18 @@ def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
         cafe = cafes.create_demo(session).cafe
         people = [participants.join(session, cafe, name=f"P{i}").participant for i in range(9)]
         cafe_id, ids = cafe.id, [p.id for p in people]
-    for step in ("start_round", "start_round"):   # seats and the move, then the discussion
+    for step in ("start_round", "start_round"):  # seats and the move, then the discussion
         with db.transaction() as session:
             cafe = session.get(Cafe, cafe_id)
             number = rounds.round_to_seat(session, cafe, step)
-            seats = seating.plan_next(seating.problem_for(session, cafe, number), rotation.plan) \
-                if number else None
+            seats = seating.plan_next(seating.problem_for(session, cafe, number), rotation.plan) if number else None
             rounds.start_round(session, cafe, seats=seats)
     with db.transaction() as session:
         cafe = session.get(Cafe, cafe_id)
         author = session.get(Participant, ids[0])
         table = session.scalar(select(Seat.table_id).where(Seat.participant_id == ids[0]))
         note_id = str(uuid.uuid4())
-        notes.add_note(session, cafe, author, note_id=note_id, table_id=table, round_number=1,
-                       text="Shared kitchens")
+        notes.add_note(session, cafe, author, note_id=note_id, table_id=table, round_number=1, text="Shared kitchens")
 
     def dot(pid: int) -> None:
         with db.transaction() as session:
@@ -155,7 +173,12 @@ def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
 
     run_at_once(dot, ids[1:])
     with db.reading() as session:
-        tallies = [row.payload["votes"] for row in session.scalars(
-            select(EventLog).where(EventLog.cafe_id == cafe_id, EventLog.type == "note_voted")
-            .order_by(EventLog.seq))]
+        tallies = [
+            row.payload["votes"]
+            for row in session.scalars(
+                select(EventLog)
+                .where(EventLog.cafe_id == cafe_id, EventLog.type == "note_voted")
+                .order_by(EventLog.seq)
+            )
+        ]
     assert tallies == list(range(1, 9))

@@ -1,4 +1,5 @@
 """Planning ahead: the facilitator's click finds its seats already planned, and only then."""
+
 from __future__ import annotations
 
 import shutil
@@ -28,22 +29,22 @@ def start(facilitator: SocketIOTestClient, command: str = "start_round") -> dict
 
 
 def test_a_plan_made_ahead_is_the_one_the_click_uses(
-        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        join: Callable[..., Any]) -> None:
+    app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     for i in range(12):
         join(f"P{i}")
     rt = runtime(app)
     assert preplan(rt, cafe.id) is True
     assert rt.planner.computed == 1
     start(facilitator)
-    assert rt.planner.computed == 1          # the click planned nothing itself
+    assert rt.planner.computed == 1  # the click planned nothing itself
     seats = state_of(facilitator)["seating"]["seats"]
     assert len(seats) == 12
 
 
 def test_a_change_after_planning_ahead_makes_the_click_plan_again(
-        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        join: Callable[..., Any]) -> None:
+    app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     for i in range(6):
         join(f"P{i}")
     rt = runtime(app)
@@ -55,13 +56,13 @@ def test_a_change_after_planning_ahead_makes_the_click_plan_again(
 
 
 def test_the_next_rounds_seats_are_planned_ahead_during_a_discussion(
-        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        join: Callable[..., Any]) -> None:
+    app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     for i in range(10):
         join(f"P{i}")
     rt = runtime(app)
-    start(facilitator)            # round 1: people move to their tables
-    start(facilitator)            # the discussion begins
+    start(facilitator)  # round 1: people move to their tables
+    start(facilitator)  # the discussion begins
     computed = rt.planner.computed
     assert preplan(rt, cafe.id) is True
     assert rt.planner.computed == computed + 1
@@ -71,12 +72,12 @@ def test_the_next_rounds_seats_are_planned_ahead_during_a_discussion(
 
 
 def test_nothing_is_planned_ahead_when_no_click_would_seat_anyone(
-        app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        join: Callable[..., Any]) -> None:
+    app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     rt = runtime(app)
-    assert preplan(rt, cafe.id) is False      # nobody has joined yet
+    assert preplan(rt, cafe.id) is False  # nobody has joined yet
     join("Ana")
-    start(facilitator)                        # the move: its end seats nobody new
+    start(facilitator)  # the move: its end seats nobody new
     assert preplan(rt, cafe.id) is False
 
 
@@ -94,16 +95,19 @@ def test_two_tasks_asking_for_the_same_plan_compute_it_once() -> None:
     planner = Planner(slow_run, threading.Event)
     problem = rotation.Problem(
         tables=(rotation.Table(1, 1, 3), rotation.Table(2, 2, 3)),
-        people=tuple(rotation.Person(i) for i in range(1, 6)), rounds=2, seed=3)
+        people=tuple(rotation.Person(i) for i in range(1, 6)),
+        rounds=2,
+        seed=3,
+    )
     results: list[rotation.Plan] = []
     first = threading.Thread(target=lambda: results.append(planner(problem)))
     first.start()
     entered.wait(5)
-    results.append(planner(problem))          # arrives while the first is still planning
+    results.append(planner(problem))  # arrives while the first is still planning
     first.join(5)
     assert len(calls) == 1
     assert results[0] == results[1]
-    assert planner(problem) is results[0]     # and later from the memo
+    assert planner(problem) is results[0]  # and later from the memo
 
 
 def test_a_failed_plan_is_not_remembered_and_the_next_ask_plans_again() -> None:
@@ -117,8 +121,7 @@ def test_a_failed_plan_is_not_remembered_and_the_next_ask_plans_again() -> None:
         return result
 
     planner = Planner(failing_once, threading.Event)
-    problem = rotation.Problem(tables=(rotation.Table(1, 1, 5),),
-                               people=tuple(rotation.Person(i) for i in range(1, 4)))
+    problem = rotation.Problem(tables=(rotation.Table(1, 1, 5),), people=tuple(rotation.Person(i) for i in range(1, 4)))
     try:
         planner(problem)
     except rotation.NotEnoughSeats:
@@ -158,8 +161,7 @@ def test_planning_ahead_waits_the_same_lull_however_long_the_last_plan_took(eage
     # the next one wait 80 s of quiet, so the click had to plan for itself.
     rt.planner.last_seconds = 8.0
     client = eager_app.test_client()
-    assert client.post(f"/api/cafes/{created.code}/participants",
-                       json={"name": "Ana"}).status_code == 201
+    assert client.post(f"/api/cafes/{created.code}/participants", json={"name": "Ana"}).status_code == 201
     wait = rt.preplan_at[created.id] - time.monotonic()
     assert wait <= rt.config.preplan_seconds
-    rt.preplan_at[created.id] = time.monotonic()   # let the waiting task finish now
+    rt.preplan_at[created.id] = time.monotonic()  # let the waiting task finish now

@@ -6,6 +6,7 @@ python-socketio client. The café is the day as it comes: uneven areas, a thin r
 tables, Spanish and Chinese speakers, someone who never opens the app after joining, and a
 latecomer mid-round.
 """
+
 from __future__ import annotations
 
 import threading
@@ -47,8 +48,9 @@ class Client:
         assert ack["ok"] is True, (command, ack)
         return ack
 
-    def wait_for(self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda d: True,
-                 timeout: float = 10.0) -> dict[str, Any]:
+    def wait_for(
+        self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda d: True, timeout: float = 10.0
+    ) -> dict[str, Any]:
         """The data of the first event of this type that matches."""
         deadline = time.monotonic() + timeout
         with self.changed:
@@ -78,11 +80,9 @@ def join(server: Server, code: str, body: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_messy_cafe(
-        server: Server) -> None:
+def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_messy_cafe(server: Server) -> None:
     # -- Create: POST /api/cafes, the facilitator link comes once.
-    response = requests.post(f"{server.url}/api/cafes", json={"title": "Café de la comunidad 社区"},
-                             timeout=10)
+    response = requests.post(f"{server.url}/api/cafes", json={"title": "Café de la comunidad 社区"}, timeout=10)
     assert response.status_code == 201, response.text
     created = response.json()
     code, secret = created["cafe"]["code"], created["facilitator_secret"]
@@ -96,8 +96,15 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
         assert first["state"]["cafe"]["title"] == "Café de la comunidad 社区"
 
         # -- Set up uneven areas: 2 tables, 1 + 1 added later, 1; four seats each.
-        land = fac.ok("add_topic", {"name": "Land trusts", "tables": 2, "capacity": 4,
-                                    "translations": {"es": {"name": "Fideicomisos de tierras"}}})
+        land = fac.ok(
+            "add_topic",
+            {
+                "name": "Land trusts",
+                "tables": 2,
+                "capacity": 4,
+                "translations": {"es": {"name": "Fideicomisos de tierras"}},
+            },
+        )
         assert isinstance(land["topic_id"], int) and len(land["table_ids"]) == 2
         coops = fac.ok("add_topic", {"name": "Worker co-ops", "tables": 1, "capacity": 4})
         extra = fac.ok("add_table", {"topic_id": coops["topic_id"], "capacity": 4})
@@ -105,24 +112,49 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
         food = fac.ok("add_topic", {"name": "Food", "tables": 1, "capacity": 4})
         tables = set(land["table_ids"]) | set(coops["table_ids"]) | {extra["table_id"]} | set(food["table_ids"])
         assert len(tables) == 5
-        fac.ok("set_rounds", {"rounds": [
-            {"question": "What already works?", "discuss_seconds": 600, "move_seconds": 60,
-             "translations": {"es": {"question": "¿Qué ya funciona?"}}},
-            {"question": "What is missing?", "discuss_seconds": 600, "move_seconds": 60}]})
+        fac.ok(
+            "set_rounds",
+            {
+                "rounds": [
+                    {
+                        "question": "What already works?",
+                        "discuss_seconds": 600,
+                        "move_seconds": 60,
+                        "translations": {"es": {"question": "¿Qué ya funciona?"}},
+                    },
+                    {"question": "What is missing?", "discuss_seconds": 600, "move_seconds": 60},
+                ]
+            },
+        )
         fac.ok("update_cafe", {"settings": {"min_table_size": 3}})
         fac.ok("open_cafe")
 
         # -- A thin room: seven people for twenty seats, in three languages; one never connects.
-        people = [("Rosa", ["es"]), ("Luis", ["es"]), ("Wei", ["zh", "en"]), ("Mei", ["zh"]),
-                  ("Ana", ["en", "es"]), ("Dev", ["en"]), ("Quiet", ["en"])]
-        joined = {name: join(server, code, {"name": name, "languages": langs,
-                                            "language": langs[0] if langs[0] in ("es", "zh") else "en"})
-                  for name, langs in people}
+        people = [
+            ("Rosa", ["es"]),
+            ("Luis", ["es"]),
+            ("Wei", ["zh", "en"]),
+            ("Mei", ["zh"]),
+            ("Ana", ["en", "es"]),
+            ("Dev", ["en"]),
+            ("Quiet", ["en"]),
+        ]
+        joined = {
+            name: join(
+                server,
+                code,
+                {"name": name, "languages": langs, "language": langs[0] if langs[0] in ("es", "zh") else "en"},
+            )
+            for name, langs in people
+        }
         ids = {name: j["participant"]["id"] for name, j in joined.items()}
         host_table = land["table_ids"][0]
         fac.ok("set_host", {"table_id": host_table, "participant_id": ids["Ana"]})
-        phones = {name: Client(server.url, {"cafe": code, "role": "phone", "token": j["token"]})
-                  for name, j in joined.items() if name != "Quiet"}
+        phones = {
+            name: Client(server.url, {"cafe": code, "role": "phone", "token": j["token"]})
+            for name, j in joined.items()
+            if name != "Quiet"
+        }
         clients += phones.values()
 
         # -- Round 1: every person not gone is seated, connected or not, hosts at their table.
@@ -138,33 +170,42 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
             # Each Spanish- or Chinese-only person sits with someone who speaks their language.
             lonely, friend_langs = pair[0], {"Rosa": {"es"}, "Mei": {"zh"}}[pair[0]]
             table = seats[str(ids[lonely])]
-            speakers = [n for n, langs in people if n != lonely and seats[str(ids[n])] == table
-                        and friend_langs & set(langs)]
+            speakers = [
+                n for n, langs in people if n != lonely and seats[str(ids[n])] == table and friend_langs & set(langs)
+            ]
             assert speakers, f"{lonely} has nobody to talk with"
         # A phone gets its own seat only.
         rosa_seat = phones["Rosa"].wait_for("seats_assigned", lambda d: d["round"] == 1)["seats"]
         assert rosa_seat == {str(ids["Rosa"]): seats[str(ids["Rosa"])]}
-        fac.ok("start_round")     # skip the move
+        fac.ok("start_round")  # skip the move
         board.wait_for("round_started")
 
         # -- A note from the tablecloth reaches the board; an oversized one is refused, not fatal.
         note_id = str(uuid.uuid4())
-        ack = phones["Rosa"].ok("add_note", {"id": note_id, "table_id": seats[str(ids["Rosa"])],
-                                             "round": 1, "text": "Un banco de tiempo para el barrio"})
+        ack = phones["Rosa"].ok(
+            "add_note",
+            {
+                "id": note_id,
+                "table_id": seats[str(ids["Rosa"])],
+                "round": 1,
+                "text": "Un banco de tiempo para el barrio",
+            },
+        )
         assert ack["note"]["id"] == note_id
-        assert board.wait_for("note_added", lambda d: d["note"]["id"] == note_id)["note"]["text"] \
+        assert (
+            board.wait_for("note_added", lambda d: d["note"]["id"] == note_id)["note"]["text"]
             == "Un banco de tiempo para el barrio"
-        big = phones["Wei"].call("add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 1,
-                                              "text": "很" * 40_000})
-        assert big == {"ok": False, "error": {"code": "too_large",
-                                              "message": "That is too much to send at once."}}
+        )
+        big = phones["Wei"].call(
+            "add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 1, "text": "很" * 40_000}
+        )
+        assert big == {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
         assert phones["Wei"].sio.connected
         assert phones["Wei"].ok("sync", {"since": None})["state"]
 
         # -- A latecomer mid-round is seated at once, at a table people already sit at.
         late = join(server, code, {"name": "Tardía", "languages": ["es"], "language": "es"})
-        seated = fac.wait_for("participant_seated",
-                              lambda d: d["participant_id"] == late["participant"]["id"])
+        seated = fac.wait_for("participant_seated", lambda d: d["participant_id"] == late["participant"]["id"])
         assert seated["table_id"] in used
 
         # -- Round 2, harvest, close.
@@ -193,8 +234,12 @@ def test_creating_a_cafe_by_json_refuses_what_the_form_refuses(server: Server) -
         error = response.json()["error"]
         assert error["code"] in ("bad_payload", "invalid") and error["message"]
     # A page on another site cannot make its visitors' browsers create cafés here.
-    response = requests.post(url, json={"title": "From elsewhere"}, timeout=10,
-                             headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+    response = requests.post(
+        url,
+        json={"title": "From elsewhere"},
+        timeout=10,
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    )
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 
 
@@ -210,17 +255,18 @@ def test_with_creation_closed_only_the_creation_key_creates_a_cafe(closed_server
     url = f"{closed_server.url}/api/cafes"
     response = requests.post(url, json={"title": "Mine"}, timeout=10)
     assert response.status_code == 403 and response.json()["error"]["code"] == "creation_closed"
-    response = requests.post(url, json={"title": "Mine"}, timeout=10,
-                             headers={"Authorization": "Bearer not the key"})
+    response = requests.post(url, json={"title": "Mine"}, timeout=10, headers={"Authorization": "Bearer not the key"})
     assert response.status_code == 403 and response.json()["error"]["code"] == "wrong_creation_key"
-    response = requests.post(url, json={"title": "Mine"}, timeout=10,
-                             headers={"Authorization": "Bearer a long key for the operator"})
+    response = requests.post(
+        url, json={"title": "Mine"}, timeout=10, headers={"Authorization": "Bearer a long key for the operator"}
+    )
     assert response.status_code == 201 and response.json()["cafe"]["title"] == "Mine"
     # The start page asks for the key, and its form works with it.
     page = requests.get(closed_server.url + "/", timeout=10).text
     assert 'name="creation_key"' in page
     refused = requests.post(f"{closed_server.url}/cafes", data={"title": "Form"}, timeout=10)
     assert refused.status_code == 403 and "creation key" in refused.text
-    made = requests.post(f"{closed_server.url}/cafes", timeout=10,
-                         data={"title": "Form", "creation_key": "a long key for the operator"})
+    made = requests.post(
+        f"{closed_server.url}/cafes", timeout=10, data={"title": "Form", "creation_key": "a long key for the operator"}
+    )
     assert made.status_code == 200 and "/f/" in made.text

@@ -1,4 +1,5 @@
 """Two real server processes fanning out through Redis: an event made in one reaches the other."""
+
 from __future__ import annotations
 
 import os
@@ -47,26 +48,33 @@ def test_two_processes_racing_advance_an_expired_phase_exactly_once(tmp_path: Pa
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{pg_base}{'&' if '?' in pg_base else '?'}options=-csearch_path%3D{schema}"
-    env = {"CAFE_MESSAGE_QUEUE": redis_url, "CAFE_QUEUE_CHANNEL": f"cafe-race-{secrets.token_hex(4)}",
-           "CAFE_DATABASE_URL": url}
+    env = {
+        "CAFE_MESSAGE_QUEUE": redis_url,
+        "CAFE_QUEUE_CHANNEL": f"cafe-race-{secrets.token_hex(4)}",
+        "CAFE_DATABASE_URL": url,
+    }
     first = Server(tmp_path, env=env).start()
     second = Server(tmp_path, env=env).start()
     try:
-        facilitator = LiveClient(first, {"cafe": first.code, "role": "facilitator",
-                                         "secret": first.secret}).connect()
+        facilitator = LiveClient(first, {"cafe": first.code, "role": "facilitator", "secret": first.secret}).connect()
         watcher = LiveClient(second, {"cafe": second.code, "role": "board"}).connect()
         watcher.state()
         for i in range(4):
             first.join(f"P{i}")
-        assert facilitator.call("set_rounds", {"rounds": [
-            {"question": "Q1", "discuss_seconds": 60, "move_seconds": 10},
-            {"question": "Q2", "discuss_seconds": 60, "move_seconds": 10}]})["ok"]
-        assert facilitator.call("start_round", {})["ok"]       # a 10-second move
+        assert facilitator.call(
+            "set_rounds",
+            {
+                "rounds": [
+                    {"question": "Q1", "discuss_seconds": 60, "move_seconds": 10},
+                    {"question": "Q2", "discuss_seconds": 60, "move_seconds": 10},
+                ]
+            },
+        )["ok"]
+        assert facilitator.call("start_round", {})["ok"]  # a 10-second move
         watcher.wait_for(lambda evs: any(e["type"] == "round_started" for e in evs), timeout=30)
         time.sleep(2)  # both schedulers have had many chances to advance it again
         with admin.begin() as conn:
-            kinds = conn.execute(text(
-                f'SELECT type FROM "{schema}".event_log ORDER BY seq')).scalars().all()
+            kinds = conn.execute(text(f'SELECT type FROM "{schema}".event_log ORDER BY seq')).scalars().all()
         assert kinds.count("round_started") == 1
         assert kinds.count("move_started") == 1
         facilitator.close()

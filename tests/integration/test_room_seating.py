@@ -1,4 +1,5 @@
 """Seating the room as it is, over the sockets: languages, companions, thin rooms, the plan's words."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,8 +38,7 @@ def people_in(app: Flask) -> int:
 # --------------------------------------------------------------------------- what a phone states
 
 
-def test_a_phone_states_its_languages_and_that_it_cannot_move(
-        join: Join, connect: Connect, cafe: CafeHandle) -> None:
+def test_a_phone_states_its_languages_and_that_it_cannot_move(join: Join, connect: Connect, cafe: CafeHandle) -> None:
     joined = join("Rosa", languages=["es", "Kreyòl"], stays_seated=True, with_companion=True)
     assert joined["participant"]["languages"] == ["es", "ht"]
     assert joined["participant"]["stays_seated"] is True
@@ -48,16 +48,15 @@ def test_a_phone_states_its_languages_and_that_it_cannot_move(
 
 
 def test_a_language_typed_in_words_is_the_same_as_the_ticked_one(join: Join) -> None:
-    assert join("Ana", languages=["Spanish", "español", "ES", "Arabic"])["participant"]["languages"] == \
-        ["es", "Arabic"]
+    assert join("Ana", languages=["Spanish", "español", "ES", "Arabic"])["participant"]["languages"] == ["es", "Arabic"]
 
 
 def test_a_thousand_languages_are_refused_and_nothing_is_written(
-        app: Flask, client: FlaskClient, cafe: CafeHandle) -> None:
+    app: Flask, client: FlaskClient, cafe: CafeHandle
+) -> None:
     before = people_in(app)
     for languages in (["es"] * 1000, "es", [42], [""], ["x" * 31]):
-        response = client.post(f"/api/cafes/{cafe.code}/participants",
-                               json={"name": "Ana", "languages": languages})
+        response = client.post(f"/api/cafes/{cafe.code}/participants", json={"name": "Ana", "languages": languages})
         assert response.status_code == 400, languages
         error = response.get_json()["error"]
         assert error["code"] == "invalid" and error["message"]
@@ -65,21 +64,22 @@ def test_a_thousand_languages_are_refused_and_nothing_is_written(
 
 
 def test_other_phones_and_the_board_never_hear_anyones_languages_or_access_needs(
-        join: Join, phone: SocketIOTestClient, board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    join: Join, phone: SocketIOTestClient, board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     for sock in (phone, board, facilitator):
         sock.get_received()
     ben = join("Ben", languages=["Lingala"], stays_seated=True)
-    ack = facilitator.emit("set_participant", {"participant_id": ben["participant"]["id"],
-                                               "languages": ["Lingala", "fr"]}, callback=True)
+    ack = facilitator.emit(
+        "set_participant", {"participant_id": ben["participant"]["id"], "languages": ["Lingala", "fr"]}, callback=True
+    )
     assert ack["ok"], ack
     assert "Lingala" not in repr(events_of(board)) + repr(events_of(phone))
     assert "Lingala" in repr(events_of(facilitator))
 
 
 def test_a_phone_hears_its_own_details_change_and_keeps_up_with_a_fresh_snapshot(
-        phone: SocketIOTestClient, connect: Connect, join: Join, cafe: CafeHandle,
-        facilitator: SocketIOTestClient) -> None:
+    phone: SocketIOTestClient, connect: Connect, join: Join, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
     other = connect({"cafe": cafe.code, "role": "phone", "token": join("Bea")["token"]})
     mine, theirs = state_of(phone), state_of(other)
     events_of(phone), events_of(other)
@@ -96,7 +96,8 @@ def test_a_phone_hears_its_own_details_change_and_keeps_up_with_a_fresh_snapshot
 
 
 def test_the_facilitator_links_companions_and_they_sit_together_every_round(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+    facilitator: SocketIOTestClient, join: Join
+) -> None:
     people = [join(f"P{i}")["participant"]["id"] for i in range(12)]
     ack = facilitator.emit("link_companions", {"participant_ids": [people[3], people[7]]}, callback=True)
     assert ack["ok"], ack
@@ -107,8 +108,7 @@ def test_the_facilitator_links_companions_and_they_sit_together_every_round(
     assert seats[people[3]] == seats[people[7]]
 
 
-def test_linking_someone_already_in_a_group_brings_the_whole_group(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+def test_linking_someone_already_in_a_group_brings_the_whole_group(facilitator: SocketIOTestClient, join: Join) -> None:
     a, b, c = (join(n)["participant"]["id"] for n in ("A", "B", "C"))
     assert facilitator.emit("link_companions", {"participant_ids": [a, b]}, callback=True)["ok"]
     assert facilitator.emit("link_companions", {"participant_ids": [c, b]}, callback=True)["ok"]
@@ -117,7 +117,8 @@ def test_linking_someone_already_in_a_group_brings_the_whole_group(
 
 
 def test_bad_companion_links_are_refused_and_change_nothing(
-        facilitator: SocketIOTestClient, join: Join, cafe: CafeHandle) -> None:
+    facilitator: SocketIOTestClient, join: Join, cafe: CafeHandle
+) -> None:
     a, b, c, d, e, f = (join(n)["participant"]["id"] for n in "ABCDEF")
     tables = [t["id"] for t in state_of(facilitator)["tables"]]
     assert facilitator.emit("set_host", {"table_id": tables[0], "participant_id": e}, callback=True)["ok"]
@@ -149,7 +150,8 @@ def test_unlinking_one_of_two_ends_the_group(facilitator: SocketIOTestClient, jo
 
 
 def test_a_host_cannot_host_a_table_too_small_for_the_people_they_sit_with(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+    facilitator: SocketIOTestClient, join: Join
+) -> None:
     ids = [join(n)["participant"]["id"] for n in "ABC"]
     table = state_of(facilitator)["tables"][0]
     assert facilitator.emit("update_table", {"table_id": table["id"], "capacity": 2}, callback=True)["ok"]
@@ -170,16 +172,14 @@ def test_the_minimum_table_size_is_a_checked_setting(facilitator: SocketIOTestCl
     assert state_of(facilitator)["cafe"]["settings"]["min_table_size"] == 4
 
 
-def test_five_people_in_a_room_set_for_seventy_sit_at_one_table(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+def test_five_people_in_a_room_set_for_seventy_sit_at_one_table(facilitator: SocketIOTestClient, join: Join) -> None:
     for i in range(5):
         join(f"P{i}")
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
     assert sorted(tables_in_use(seats_now(facilitator)).values()) == [5]
 
 
-def test_a_latecomer_in_a_thin_room_joins_a_table_already_talking(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+def test_a_latecomer_in_a_thin_room_joins_a_table_already_talking(facilitator: SocketIOTestClient, join: Join) -> None:
     for i in range(7):
         join(f"P{i}")
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
@@ -189,8 +189,7 @@ def test_a_latecomer_in_a_thin_room_joins_a_table_already_talking(
     assert seats_now(facilitator)[late] in used
 
 
-def test_a_spanish_speaker_sits_with_someone_who_speaks_spanish(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+def test_a_spanish_speaker_sits_with_someone_who_speaks_spanish(facilitator: SocketIOTestClient, join: Join) -> None:
     rosa = join("Rosa", languages=["es"])["participant"]["id"]
     luis = join("Luis", languages=["es", "en"])["participant"]["id"]
     for i in range(9):
@@ -207,8 +206,7 @@ def test_a_spanish_speaker_sits_with_someone_who_speaks_spanish(
 # --------------------------------------------------------------------------- the plan in words
 
 
-def test_the_preview_says_what_the_first_round_will_be_like(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+def test_the_preview_says_what_the_first_round_will_be_like(facilitator: SocketIOTestClient, join: Join) -> None:
     join("Nadia", languages=["ar"])
     for i in range(7):
         join(f"P{i}")
@@ -220,12 +218,14 @@ def test_the_preview_says_what_the_first_round_will_be_like(
     assert preview["below_minimum"] == [] and preview["companions_split"] == 0
     assert preview["topic_revisits"] == preview["fewest_revisits"] == 0
     misses = preview["language_misses"]
-    assert {(m["round"], m["alone"], tuple(m["languages"])) for m in misses} == \
-        {(r, True, ("ar",)) for r in range(1, 5)}
+    assert {(m["round"], m["alone"], tuple(m["languages"])) for m in misses} == {
+        (r, True, ("ar",)) for r in range(1, 5)
+    }
 
 
 def test_the_preview_comes_from_the_plan_the_click_then_uses(
-        app: Flask, facilitator: SocketIOTestClient, join: Join) -> None:
+    app: Flask, facilitator: SocketIOTestClient, join: Join
+) -> None:
     for i in range(9):
         join(f"P{i}")
     assert facilitator.emit("plan_preview", {}, callback=True)["ok"]
@@ -235,7 +235,8 @@ def test_the_preview_comes_from_the_plan_the_click_then_uses(
 
 
 def test_there_is_nothing_to_preview_during_a_move_or_after_the_rounds(
-        facilitator: SocketIOTestClient, join: Join) -> None:
+    facilitator: SocketIOTestClient, join: Join
+) -> None:
     join("Ana")
     assert facilitator.emit("start_round", {}, callback=True)["ok"]
     assert facilitator.emit("plan_preview", {}, callback=True) == {"ok": True, "preview": None}

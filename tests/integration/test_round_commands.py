@@ -1,4 +1,5 @@
 """Facilitator commands over the socket: who may send them, what they answer, and convergence."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,28 +19,35 @@ def ok(ack: dict[str, Any]) -> dict[str, Any]:
     return ack
 
 
-@pytest.mark.parametrize("command", ["start_round", "pause", "announce", "add_topic", "set_rounds",
-                                     "end_round", "move_participant", "close_cafe"])
+@pytest.mark.parametrize(
+    "command",
+    ["start_round", "pause", "announce", "add_topic", "set_rounds", "end_round", "move_participant", "close_cafe"],
+)
 def test_a_participant_token_cannot_send_facilitator_commands(
-        phone: SocketIOTestClient, board: SocketIOTestClient, command: str) -> None:
+    phone: SocketIOTestClient, board: SocketIOTestClient, command: str
+) -> None:
     for sock in (phone, board):
         ack = sock.emit(command, {}, callback=True)
-        assert ack == {"ok": False, "error": {"code": "forbidden",
-                                              "message": "Only the facilitator can do that."}}
+        assert ack == {"ok": False, "error": {"code": "forbidden", "message": "Only the facilitator can do that."}}
 
 
 def test_setting_up_and_running_a_round_over_the_socket(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Callable[..., Any],
-        connect: Connect, cafe: CafeHandle) -> None:
-    phones = [phone] + [connect({"cafe": cafe.code, "role": "phone", "token": join(f"P{i}")["token"]})
-                        for i in range(5)]
+    facilitator: SocketIOTestClient,
+    phone: SocketIOTestClient,
+    join: Callable[..., Any],
+    connect: Connect,
+    cafe: CafeHandle,
+) -> None:
+    phones = [phone] + [
+        connect({"cafe": cafe.code, "role": "phone", "token": join(f"P{i}")["token"]}) for i in range(5)
+    ]
     ack = ok(facilitator.emit("start_round", {}, callback=True))
     assert ack["seq"] > 0
     state = state_of(phones[3])
     assert state["cafe"]["phase"] == "move" and state["cafe"]["current_round"] == 1
     me = str(state["me"]["id"])
     assert me in state["seating"]["seats"]
-    ok(facilitator.emit("start_round", {}, callback=True))      # skip the move
+    ok(facilitator.emit("start_round", {}, callback=True))  # skip the move
     ok(facilitator.emit("extend", {"seconds": 60}, callback=True))
     ok(facilitator.emit("pause", {}, callback=True))
     again = facilitator.emit("pause", {}, callback=True)
@@ -51,7 +59,8 @@ def test_setting_up_and_running_a_round_over_the_socket(
 
 
 def test_not_enough_seats_is_reported_to_the_facilitator_with_the_number(
-        facilitator: SocketIOTestClient, join: Callable[..., Any]) -> None:
+    facilitator: SocketIOTestClient, join: Callable[..., Any]
+) -> None:
     for table in state_of(facilitator)["tables"]:
         ok(facilitator.emit("update_table", {"table_id": table["id"], "capacity": 1}, callback=True))
     for i in range(16):  # 16 people, 14 seats
@@ -84,9 +93,14 @@ def test_bad_facilitator_payloads_get_clear_errors(facilitator: SocketIOTestClie
 
 @pytest.mark.parametrize("role", ["phone", "board", "facilitator"])
 def test_a_whole_run_replayed_on_an_old_snapshot_equals_a_fresh_one(
-        role: str, facilitator: SocketIOTestClient, phone: SocketIOTestClient,
-        board: SocketIOTestClient, join: Callable[..., Any], connect: Connect,
-        cafe: CafeHandle) -> None:
+    role: str,
+    facilitator: SocketIOTestClient,
+    phone: SocketIOTestClient,
+    board: SocketIOTestClient,
+    join: Callable[..., Any],
+    connect: Connect,
+    cafe: CafeHandle,
+) -> None:
     watcher = {"phone": phone, "board": board, "facilitator": facilitator}[role]
     before = state_of(watcher)
     events_of(watcher)
@@ -115,21 +129,37 @@ def test_a_whole_run_replayed_on_an_old_snapshot_equals_a_fresh_one(
         ok(facilitator.emit(command, payload, callback=True))
     late = join("Late arrival")
     connect({"cafe": cafe.code, "role": "phone", "token": late["token"]})
-    ok(facilitator.emit("move_participant", {"participant_id": late["participant"]["id"],
-                                             "table_id": table_ids[5]}, callback=True))
+    ok(
+        facilitator.emit(
+            "move_participant", {"participant_id": late["participant"]["id"], "table_id": table_ids[5]}, callback=True
+        )
+    )
     ok(facilitator.emit("start_harvest", {}, callback=True))
     received = events_of(watcher)
     types = {e["type"] for e in received}
-    assert {"seats_assigned", "participant_seated", "move_started", "round_started",
-            "round_paused", "round_resumed", "round_extended", "harvest_started", "topic_added",
-            "table_added", "table_updated", "announcement_made", "participant_left",
-            "participant_updated", "cafe_updated", "topic_updated"} <= types
+    assert {
+        "seats_assigned",
+        "participant_seated",
+        "move_started",
+        "round_started",
+        "round_paused",
+        "round_resumed",
+        "round_extended",
+        "harvest_started",
+        "topic_added",
+        "table_added",
+        "table_updated",
+        "announcement_made",
+        "participant_left",
+        "participant_updated",
+        "cafe_updated",
+        "topic_updated",
+    } <= types
     assert apply_events(before, received) == state_of(watcher)
 
 
-@pytest.mark.parametrize("huge", [2**53, -2**63, 10**30])
-def test_an_id_beyond_safe_integers_is_refused_not_a_server_fault(
-        facilitator: SocketIOTestClient, huge: int) -> None:
+@pytest.mark.parametrize("huge", [2**53, -(2**63), 10**30])
+def test_an_id_beyond_safe_integers_is_refused_not_a_server_fault(facilitator: SocketIOTestClient, huge: int) -> None:
     ack = facilitator.emit("update_table", {"table_id": huge}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "bad_payload", ack
     assert "out of range" in ack["error"]["message"]

@@ -1,4 +1,5 @@
 """Every screen tells the truth: what covers it ends, the facilitator's words come in languages."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def discussing(facilitator: SocketIOTestClient, phone: SocketIOTestClient, join:
     ok(facilitator, "start_round")
     me = str(phone.participant["id"])  # type: ignore[attr-defined]
     table = state_of(facilitator)["seating"]["seats"][me]
-    ack = ok(phone, "add_note", {"id": "0b2c9a4e-8a53-4c1a-9d0e-111111111111", "table_id": table,
-                                 "round": 1, "text": "Patient capital"})
+    ack = ok(
+        phone,
+        "add_note",
+        {"id": "0b2c9a4e-8a53-4c1a-9d0e-111111111111", "table_id": table, "round": 1, "text": "Patient capital"},
+    )
     return ack["note"]
 
 
@@ -43,8 +47,8 @@ def discussing(facilitator: SocketIOTestClient, phone: SocketIOTestClient, join:
 
 
 def test_a_spotlight_ends_with_its_phase_so_the_move_shows_the_seat_map(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, board: SocketIOTestClient,
-        join: Join) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient, board: SocketIOTestClient, join: Join
+) -> None:
     note = discussing(facilitator, phone, join)
     ok(facilitator, "spotlight", {"note_id": note["id"]})
     assert state_of(board)["cafe"]["spotlight"] == note["id"]
@@ -61,8 +65,7 @@ def test_a_spotlight_ends_with_its_phase_so_the_move_shows_the_seat_map(
     assert after == state_of(board)
 
 
-def test_pausing_keeps_the_spotlight(facilitator: SocketIOTestClient, phone: SocketIOTestClient,
-                                     join: Join) -> None:
+def test_pausing_keeps_the_spotlight(facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Join) -> None:
     note = discussing(facilitator, phone, join)
     ok(facilitator, "spotlight", {"note_id": note["id"]})
     ok(facilitator, "pause")
@@ -74,7 +77,8 @@ def test_pausing_keeps_the_spotlight(facilitator: SocketIOTestClient, phone: Soc
 
 
 def test_an_announcement_can_be_cleared_and_is_gone_everywhere(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, board: SocketIOTestClient) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient, board: SocketIOTestClient
+) -> None:
     before = {sock: state_of(sock) for sock in (phone, board)}
     for sock in before:
         events_of(sock)
@@ -91,7 +95,8 @@ def test_an_announcement_can_be_cleared_and_is_gone_everywhere(
 
 
 def test_an_announcement_with_a_duration_ends_by_itself_exactly_once(
-        app: Flask, facilitator: SocketIOTestClient, board: SocketIOTestClient) -> None:
+    app: Flask, facilitator: SocketIOTestClient, board: SocketIOTestClient
+) -> None:
     sent = now_ms()
     ok(facilitator, "announce", {"text": "Coffee is served", "minutes": 5})
     shown = state_of(board)["cafe"]["announcement"]
@@ -108,7 +113,8 @@ def test_an_announcement_with_a_duration_ends_by_itself_exactly_once(
 
 
 def test_closing_the_cafe_ends_the_announcement_and_nothing_more_can_be_announced(
-        facilitator: SocketIOTestClient, board: SocketIOTestClient) -> None:
+    facilitator: SocketIOTestClient, board: SocketIOTestClient
+) -> None:
     ok(facilitator, "announce", {"text": "Lunch at 12:30"})
     events_of(board)
     ok(facilitator, "close_cafe")
@@ -117,13 +123,20 @@ def test_closing_the_cafe_ends_the_announcement_and_nothing_more_can_be_announce
     assert not ack["ok"] and ack["error"]["code"] == "invalid"
 
 
-@pytest.mark.parametrize("payload", [
-    {"text": "x", "minutes": 0}, {"text": "x", "minutes": 481}, {"text": "x", "minutes": True},
-    {"text": "x", "translations": {"fr": "Déjeuner"}}, {"text": "x", "translations": {"es": 7}},
-    {"text": "x", "translations": {"es": "y" * 281}},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": "x", "minutes": 0},
+        {"text": "x", "minutes": 481},
+        {"text": "x", "minutes": True},
+        {"text": "x", "translations": {"fr": "Déjeuner"}},
+        {"text": "x", "translations": {"es": 7}},
+        {"text": "x", "translations": {"es": "y" * 281}},
+    ],
+)
 def test_a_wrong_announcement_is_refused_and_changes_nothing(
-        facilitator: SocketIOTestClient, payload: dict[str, Any]) -> None:
+    facilitator: SocketIOTestClient, payload: dict[str, Any]
+) -> None:
     seq = state_of(facilitator)["seq"]
     ack = facilitator.emit("announce", payload, callback=True)
     assert not ack["ok"] and ack["error"]["code"] in ("invalid", "bad_payload") and ack["error"]["message"]
@@ -134,63 +147,108 @@ def test_a_wrong_announcement_is_refused_and_changes_nothing(
 
 
 def test_the_facilitators_words_come_in_the_rooms_languages(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient
+) -> None:
     topic = state_of(facilitator)["topics"][0]
-    ok(facilitator, "update_topic", {"topic_id": topic["id"], "translations": {
-        "es": {"name": "Cooperativas de trabajo", "description": "Empresas de sus trabajadores."},
-        "zh": {"name": "工人合作社"}, "ht": {"name": "", "description": ""}}})
-    ok(facilitator, "set_rounds", {"rounds": [{
-        "question": "What works?", "discuss_seconds": 600, "move_seconds": 60,
-        "topic_questions": {str(topic["id"]): "What works for co-ops?"},
-        "translations": {"es": {"question": "¿Qué funciona?",
-                                "topic_questions": {str(topic["id"]): "¿Qué funciona en las cooperativas?"}},
-                         "pt": {"question": "O que funciona?"}}}]})
-    ok(facilitator, "announce", {"text": "Lunch at 12:30", "translations": {"es": "Almuerzo a las 12:30",
-                                                                          "zh": "12:30 午餐"}})
+    ok(
+        facilitator,
+        "update_topic",
+        {
+            "topic_id": topic["id"],
+            "translations": {
+                "es": {"name": "Cooperativas de trabajo", "description": "Empresas de sus trabajadores."},
+                "zh": {"name": "工人合作社"},
+                "ht": {"name": "", "description": ""},
+            },
+        },
+    )
+    ok(
+        facilitator,
+        "set_rounds",
+        {
+            "rounds": [
+                {
+                    "question": "What works?",
+                    "discuss_seconds": 600,
+                    "move_seconds": 60,
+                    "topic_questions": {str(topic["id"]): "What works for co-ops?"},
+                    "translations": {
+                        "es": {
+                            "question": "¿Qué funciona?",
+                            "topic_questions": {str(topic["id"]): "¿Qué funciona en las cooperativas?"},
+                        },
+                        "pt": {"question": "O que funciona?"},
+                    },
+                }
+            ]
+        },
+    )
+    ok(
+        facilitator,
+        "announce",
+        {"text": "Lunch at 12:30", "translations": {"es": "Almuerzo a las 12:30", "zh": "12:30 午餐"}},
+    )
     state = state_of(phone)
     shown = next(t for t in state["topics"] if t["id"] == topic["id"])
-    assert shown["translations"] == {"es": {"name": "Cooperativas de trabajo",
-                                            "description": "Empresas de sus trabajadores."},
-                                     "zh": {"name": "工人合作社"}}
+    assert shown["translations"] == {
+        "es": {"name": "Cooperativas de trabajo", "description": "Empresas de sus trabajadores."},
+        "zh": {"name": "工人合作社"},
+    }
     assert state["rounds"][0]["translations"]["es"]["question"] == "¿Qué funciona?"
     assert state["rounds"][0]["translations"]["pt"] == {"question": "O que funciona?"}
     assert state["cafe"]["announcement"]["translations"] == {"es": "Almuerzo a las 12:30", "zh": "12:30 午餐"}
 
 
-@pytest.mark.parametrize("translations", [
-    {"fr": {"name": "Coopératives"}}, {"es": "Cooperativas"}, {"es": {"title": "x"}},
-    {"es": {"name": "x" * 81}}, ["es"],
-])
-def test_a_wrong_translation_is_refused_and_changes_nothing(
-        facilitator: SocketIOTestClient, translations: Any) -> None:
+@pytest.mark.parametrize(
+    "translations",
+    [
+        {"fr": {"name": "Coopératives"}},
+        {"es": "Cooperativas"},
+        {"es": {"title": "x"}},
+        {"es": {"name": "x" * 81}},
+        ["es"],
+    ],
+)
+def test_a_wrong_translation_is_refused_and_changes_nothing(facilitator: SocketIOTestClient, translations: Any) -> None:
     topic = state_of(facilitator)["topics"][0]
     seq = state_of(facilitator)["seq"]
-    ack = facilitator.emit("update_topic", {"topic_id": topic["id"], "translations": translations},
-                           callback=True)
+    ack = facilitator.emit("update_topic", {"topic_id": topic["id"], "translations": translations}, callback=True)
     assert not ack["ok"] and ack["error"]["message"]
     assert state_of(facilitator)["seq"] == seq
 
 
 def test_the_words_in_languages_go_to_day_2_and_through_a_template(
-        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        connect: Callable[[dict[str, Any]], SocketIOTestClient]) -> None:
+    client: FlaskClient,
+    cafe: CafeHandle,
+    facilitator: SocketIOTestClient,
+    connect: Callable[[dict[str, Any]], SocketIOTestClient],
+) -> None:
     topic = state_of(facilitator)["topics"][1]
     ok(facilitator, "update_topic", {"topic_id": topic["id"], "translations": {"es": {"name": "Educación"}}})
     rounds = state_of(facilitator)["rounds"]
-    rounds[0]["translations"] = {"es": {"question": "¿Qué funciona?",
-                                        "topic_questions": {str(topic["id"]): "¿Y en educación?"}}}
-    ok(facilitator, "set_rounds", {"rounds": [
-        {k: r[k] for k in ("question", "topic_questions", "discuss_seconds", "move_seconds", "translations")}
-        for r in rounds]})
+    rounds[0]["translations"] = {
+        "es": {"question": "¿Qué funciona?", "topic_questions": {str(topic["id"]): "¿Y en educación?"}}
+    }
+    ok(
+        facilitator,
+        "set_rounds",
+        {
+            "rounds": [
+                {k: r[k] for k in ("question", "topic_questions", "discuss_seconds", "move_seconds", "translations")}
+                for r in rounds
+            ]
+        },
+    )
     day2 = ok(facilitator, "duplicate_cafe", {})
     secret = day2["facilitator_url"].split("#", 1)[1]
     fresh = state_of(connect({"cafe": day2["code"], "role": "facilitator", "secret": secret}))
     new_topic = fresh["topics"][1]
     assert new_topic["translations"] == {"es": {"name": "Educación"}}
     assert fresh["rounds"][0]["translations"]["es"] == {
-        "question": "¿Qué funciona?", "topic_questions": {str(new_topic["id"]): "¿Y en educación?"}}
-    exported = client.get(f"/f/{cafe.code}/export/template.json",
-                          headers={"Authorization": f"Bearer {cafe.secret}"})
+        "question": "¿Qué funciona?",
+        "topic_questions": {str(new_topic["id"]): "¿Y en educación?"},
+    }
+    exported = client.get(f"/f/{cafe.code}/export/template.json", headers={"Authorization": f"Bearer {cafe.secret}"})
     template = json.loads(exported.data)
     assert template["topics"][1]["translations"] == {"es": {"name": "Educación"}}
     assert template["rounds"][0]["translations"]["es"]["topic_questions"] == {"1": "¿Y en educación?"}
@@ -200,7 +258,8 @@ def test_the_words_in_languages_go_to_day_2_and_through_a_template(
 
 
 def test_a_move_by_the_facilitator_says_so_and_a_late_arrival_says_it_arrived(
-        facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Join) -> None:
+    facilitator: SocketIOTestClient, phone: SocketIOTestClient, join: Join
+) -> None:
     for i in range(5):
         join(f"P{i}")
     ok(facilitator, "start_round")
@@ -226,8 +285,9 @@ def test_new_strategy_areas_take_distinct_colours(facilitator: SocketIOTestClien
     assert len(set(colours)) == len(colours)
 
 
-@pytest.mark.parametrize("setting, bad", [("warning_seconds", -1), ("warning_seconds", 901),
-                                          ("warning_seconds", "120"), ("chime", "yes")])
+@pytest.mark.parametrize(
+    "setting, bad", [("warning_seconds", -1), ("warning_seconds", 901), ("warning_seconds", "120"), ("chime", "yes")]
+)
 def test_the_time_cue_settings_are_checked(facilitator: SocketIOTestClient, setting: str, bad: Any) -> None:
     ack = facilitator.emit("update_cafe", {"settings": {setting: bad}}, callback=True)
     assert not ack["ok"] and ack["error"]["code"] == "invalid"
@@ -236,8 +296,7 @@ def test_the_time_cue_settings_are_checked(facilitator: SocketIOTestClient, sett
     assert (settings["warning_seconds"], settings["chime"]) == (0, False)
 
 
-def test_the_facilitators_own_links_use_the_address_they_opened(
-        app: Flask, client: FlaskClient) -> None:
+def test_the_facilitators_own_links_use_the_address_they_opened(app: Flask, client: FlaskClient) -> None:
     runtime(app).config.public_url = "http://192.0.2.7:5000"
     page = client.post("/cafes", data={"title": "Links"}, base_url="http://localhost:5000").get_data(as_text=True)
     assert "http://localhost:5000/f/" in page and "http://localhost:5000/b/" in page

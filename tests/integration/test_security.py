@@ -1,4 +1,5 @@
 """Abuse made boring: throttled guessing, locked doors, rotated links, rate limits, caps, privacy."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,7 @@ def ok(ack: dict[str, Any]) -> dict[str, Any]:
     return ack
 
 
-def test_a_thousand_wrong_codes_a_minute_are_refused_after_a_few_dozen(
-        client: FlaskClient, cafe: CafeHandle) -> None:
+def test_a_thousand_wrong_codes_a_minute_are_refused_after_a_few_dozen(client: FlaskClient, cafe: CafeHandle) -> None:
     statuses = [client.get(f"/j/ZZZ{i:03d}").status_code for i in range(1000)]
     assert statuses[:30] == [404] * 30
     assert set(statuses[30:]) == {429}
@@ -35,8 +35,7 @@ def test_a_thousand_wrong_codes_a_minute_are_refused_after_a_few_dozen(
     assert other.status_code == 200
 
 
-def test_wrong_codes_over_the_socket_count_too(app: Flask, client: FlaskClient,
-                                               cafe: CafeHandle) -> None:
+def test_wrong_codes_over_the_socket_count_too(app: Flask, client: FlaskClient, cafe: CafeHandle) -> None:
     for i in range(30):
         assert not socket_client(app, client, {"cafe": f"ZZ{i:04d}", "role": "board"}).is_connected()
     assert not socket_client(app, client, {"cafe": cafe.code, "role": "board"}).is_connected()
@@ -55,13 +54,15 @@ def connect_from(app: Flask, where: str, auth: dict[str, Any]) -> bool:
 
 
 def test_guessing_a_facilitator_link_never_locks_out_the_facilitator(
-        app: Flask, client: FlaskClient, cafe: CafeHandle) -> None:
+    app: Flask, client: FlaskClient, cafe: CafeHandle
+) -> None:
     guard = runtime(app).guard
     guessers = [f"10.9.0.{i}" for i in range(6)]
-    for where in guessers:   # 72 wrong links from six addresses, twelve each
+    for where in guessers:  # 72 wrong links from six addresses, twelve each
         for i in range(12):
-            assert not connect_from(app, where, {"cafe": cafe.code, "role": "facilitator",
-                                                 "secret": f"guess-{where}-{i}"})
+            assert not connect_from(
+                app, where, {"cafe": cafe.code, "role": "facilitator", "secret": f"guess-{where}-{i}"}
+            )
     # Each guesser slowed itself: its next try waits, longer with every failure.
     assert all(guard.wrong_by_cafe.wait((cafe.code, where)) > 0 for where in guessers)
     # The right link gets in at once: from a clean address, and from a guessing one too.
@@ -70,11 +71,17 @@ def test_guessing_a_facilitator_link_never_locks_out_the_facilitator(
         assert connect_from(app, where, right), where
     # So does an export with the right secret; a wrong one from a guesser is refused as throttled.
     for where in ("10.9.9.9", guessers[1]):
-        response = client.get(f"/f/{cafe.code}/export/template.json", environ_base={"REMOTE_ADDR": where},
-                              headers={"Authorization": f"Bearer {cafe.secret}"})
+        response = client.get(
+            f"/f/{cafe.code}/export/template.json",
+            environ_base={"REMOTE_ADDR": where},
+            headers={"Authorization": f"Bearer {cafe.secret}"},
+        )
         assert response.status_code == 200, where
-    wrong = client.get(f"/f/{cafe.code}/export/template.json", environ_base={"REMOTE_ADDR": guessers[1]},
-                       headers={"Authorization": "Bearer nope"})
+    wrong = client.get(
+        f"/f/{cafe.code}/export/template.json",
+        environ_base={"REMOTE_ADDR": guessers[1]},
+        headers={"Authorization": "Bearer nope"},
+    )
     assert wrong.status_code == 429 and wrong.get_json()["error"]["code"] == "throttled"
 
 
@@ -92,16 +99,15 @@ def test_each_wrong_link_from_one_address_waits_longer_than_the_last() -> None:
 
 
 def test_a_locked_cafe_takes_nobody_new_and_a_passcode_is_checked(
-        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient) -> None:
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
     url = f"/api/cafes/{cafe.code}/participants"
     ok(facilitator.emit("update_cafe", {"settings": {"locked": True}}, callback=True))
     refused = client.post(url, json={"name": "Ana"})
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "cafe_locked"
-    ok(facilitator.emit("update_cafe", {"settings": {"locked": False, "passcode": "482193"}},
-                        callback=True))
+    ok(facilitator.emit("update_cafe", {"settings": {"locked": False, "passcode": "482193"}}, callback=True))
     assert client.post(url, json={"name": "Ana"}).get_json()["error"]["code"] == "passcode_required"
-    assert client.post(url, json={"name": "Ana", "passcode": "111111"}).get_json()["error"]["code"] \
-        == "wrong_passcode"
+    assert client.post(url, json={"name": "Ana", "passcode": "111111"}).get_json()["error"]["code"] == "wrong_passcode"
     assert client.post(url, json={"name": "Ana", "passcode": " 482193 "}).status_code == 201
     # Two words said in the room work too, however they are typed.
     ok(facilitator.emit("update_cafe", {"settings": {"passcode": "River Tables"}}, callback=True))
@@ -111,25 +117,27 @@ def test_a_locked_cafe_takes_nobody_new_and_a_passcode_is_checked(
         assert "6 to 12 digits" in bad["error"]["message"], bad_code
 
 
-def test_wrong_passcodes_slow_the_guesser_not_the_room(client: FlaskClient, cafe: CafeHandle,
-                                                        facilitator: SocketIOTestClient) -> None:
+def test_wrong_passcodes_slow_the_guesser_not_the_room(
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
     ok(facilitator.emit("update_cafe", {"settings": {"passcode": "482193"}}, callback=True))
     url = f"/api/cafes/{cafe.code}/participants"
     guesser = {"REMOTE_ADDR": "10.0.0.66"}
-    codes = [client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base=guesser)
-             .get_json()["error"]["code"] for i in range(30)]
+    codes = [
+        client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base=guesser).get_json()["error"]["code"]
+        for i in range(30)
+    ]
     assert codes[:10] == ["wrong_passcode"] * 10 and codes[-1] == "throttled"
     # 90 wrong passcodes from three addresses do not keep anyone else out.
     for i in range(90):
-        client.post(url, json={"name": "A", "passcode": f"{i:06d}"},
-                    environ_base={"REMOTE_ADDR": f"10.0.1.{i % 3}"})
-    right = client.post(url, json={"name": "Rightful", "passcode": "482193"},
-                        environ_base={"REMOTE_ADDR": "10.0.2.1"})
+        client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base={"REMOTE_ADDR": f"10.0.1.{i % 3}"})
+    right = client.post(url, json={"name": "Rightful", "passcode": "482193"}, environ_base={"REMOTE_ADDR": "10.0.2.1"})
     assert right.status_code == 201
 
 
 def test_the_passcode_never_reaches_a_phone_or_the_board(
-        facilitator: SocketIOTestClient, board: SocketIOTestClient, phone: SocketIOTestClient) -> None:
+    facilitator: SocketIOTestClient, board: SocketIOTestClient, phone: SocketIOTestClient
+) -> None:
     for sock in (board, phone):
         sock.get_received()
     ok(facilitator.emit("update_cafe", {"settings": {"passcode": "482139"}}, callback=True))
@@ -141,7 +149,8 @@ def test_the_passcode_never_reaches_a_phone_or_the_board(
 
 
 def test_a_rotated_facilitator_link_ends_the_old_ones_rights(
-        connect: Connect, cafe: CafeHandle, facilitator: SocketIOTestClient) -> None:
+    connect: Connect, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
     other_panel = connect({"cafe": cafe.code, "role": "facilitator", "secret": cafe.secret})
     ack = ok(facilitator.emit("rotate_facilitator_link", {}, callback=True))
     new_secret = ack["facilitator_url"].split("#", 1)[1]
@@ -160,8 +169,7 @@ def test_a_flood_of_commands_is_slowed_and_the_connection_survives(board: Socket
     assert acks[0]["ok"] and board.is_connected()
 
 
-def test_one_address_cannot_hold_unlimited_sockets(app: Flask, client: FlaskClient,
-                                                   cafe: CafeHandle) -> None:
+def test_one_address_cannot_hold_unlimited_sockets(app: Flask, client: FlaskClient, cafe: CafeHandle) -> None:
     runtime(app).guard.connections_per_address = 3
     socks = [socket_client(app, client, {"cafe": cafe.code, "role": "board"}) for _ in range(4)]
     assert [s.is_connected() for s in socks] == [True, True, True, False]
@@ -170,16 +178,20 @@ def test_one_address_cannot_hold_unlimited_sockets(app: Flask, client: FlaskClie
 
 
 def test_tokens_secrets_and_contacts_never_reach_the_logs(
-        caplog: pytest.LogCaptureFixture, client: FlaskClient, cafe: CafeHandle,
-        facilitator: SocketIOTestClient, connect: Connect, join: Callable[..., Any]) -> None:
+    caplog: pytest.LogCaptureFixture,
+    client: FlaskClient,
+    cafe: CafeHandle,
+    facilitator: SocketIOTestClient,
+    connect: Connect,
+    join: Callable[..., Any],
+) -> None:
     caplog.set_level(logging.DEBUG)
     joined = join("Ana")
     phone = connect({"cafe": cafe.code, "role": "phone", "token": joined["token"]})
     ok(facilitator.emit("start_round", {}, callback=True))
     topic = state_of(facilitator)["topics"][0]["id"]
     ok(phone.emit("sign_up", {"topic_id": topic, "contact": "ana@example.org"}, callback=True))
-    phone.emit("add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 99, "text": "x"},
-               callback=True)
+    phone.emit("add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 99, "text": "x"}, callback=True)
     client.get(f"/f/{cafe.code}/export/cafe.json", headers={"Authorization": f"Bearer {cafe.secret}"})
     logged = caplog.text
     for secret in (joined["token"], cafe.secret, "ana@example.org"):
@@ -187,22 +199,28 @@ def test_tokens_secrets_and_contacts_never_reach_the_logs(
 
 
 def test_a_join_flood_from_one_address_stops_at_its_budget_while_a_whole_room_behind_one_wifi_gets_in(
-        client: FlaskClient, cafe: CafeHandle, app: Flask) -> None:
+    client: FlaskClient, cafe: CafeHandle, app: Flask
+) -> None:
     url = f"/api/cafes/{cafe.code}/participants"
     burst = runtime(app).config.join_burst
     # A script: 200 joins at once from one address.
-    script = [client.post(url, json={"name": f"Bot {i}"}, environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code
-              for i in range(200)]
+    script = [
+        client.post(url, json={"name": f"Bot {i}"}, environ_base={"REMOTE_ADDR": "10.6.6.6"}).status_code
+        for i in range(200)
+    ]
     assert script.count(201) <= burst + 2 and script[-1] == 429
     print(f"join flood: {script.count(201)} of 200 joins from one address got in (budget {burst})")
     # A venue: a hundred phones behind the Wi-Fi's one address, within the same minute.
-    venue = [client.post(url, json={"name": f"Phone {i}"}, environ_base={"REMOTE_ADDR": "10.7.7.7"}).status_code
-             for i in range(100)]
+    venue = [
+        client.post(url, json={"name": f"Phone {i}"}, environ_base={"REMOTE_ADDR": "10.7.7.7"}).status_code
+        for i in range(100)
+    ]
     assert venue == [201] * 100
 
 
 def test_the_facilitator_removes_many_at_once_and_can_ask_to_let_people_in(
-        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient, board: SocketIOTestClient) -> None:
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient, board: SocketIOTestClient
+) -> None:
     url = f"/api/cafes/{cafe.code}/participants"
     bots = [client.post(url, json={"name": f"Bot {i}"}).get_json()["participant"]["id"] for i in range(12)]
     ok(facilitator.emit("remove_participants", {"participant_ids": bots}, callback=True))
@@ -223,8 +241,8 @@ def test_the_facilitator_removes_many_at_once_and_can_ask_to_let_people_in(
 
 
 def test_a_phone_waiting_to_be_let_in_learns_it_is_in_and_keeps_up(
-        client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient,
-        connect: Connect) -> None:
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient, connect: Connect
+) -> None:
     from cafe.events import apply_events
 
     ok(facilitator.emit("update_cafe", {"settings": {"approve_joins": True}}, callback=True))

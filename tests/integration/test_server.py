@@ -1,4 +1,5 @@
 """A real `run.py` process (gevent) and python-socketio clients over real websockets."""
+
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +20,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.stop()
 
 
-def test_the_first_command_prints_a_lan_join_url_a_qr_code_the_board_and_the_facilitator_link(
-        server: Server) -> None:
+def test_the_first_command_prints_a_lan_join_url_a_qr_code_the_board_and_the_facilitator_link(server: Server) -> None:
     out = server.output
     assert server.join_url.startswith("http://") and "/j/" in server.join_url
     host = server.join_url.split("//", 1)[1].split(":", 1)[0]
@@ -97,9 +97,13 @@ def test_a_socket_from_a_foreign_origin_is_refused(server: Server) -> None:
 
     foreign = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        foreign.connect(server.url, auth={"cafe": server.code, "role": "board"},
-                        headers={"Origin": "http://evil.example"}, transports=["websocket"],
-                        wait_timeout=5)
+        foreign.connect(
+            server.url,
+            auth={"cafe": server.code, "role": "board"},
+            headers={"Origin": "http://evil.example"},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
     # The websocket client sends its own origin (the server's): accepted.
     same = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
     assert same.state()["cafe"]["code"] == server.code
@@ -117,16 +121,15 @@ def test_the_server_log_never_shows_a_participant_token(server: Server) -> None:
 
 
 def test_a_message_over_the_size_limit_is_answered_too_large_and_only_one_past_the_wall_is_dropped(
-        server: Server) -> None:
+    server: Server,
+) -> None:
     import socketio
 
     big = socketio.Client(reconnection=False)
-    big.connect(server.url, auth={"cafe": server.code, "role": "board"}, transports=["websocket"],
-                wait_timeout=5)
+    big.connect(server.url, auth={"cafe": server.code, "role": "board"}, transports=["websocket"], wait_timeout=5)
     # Over CAFE_MAX_PAYLOAD_BYTES (64 KB): a clear refusal, unread, and the socket stays.
     ack = big.call("clock", {"t0": 1, "pad": "x" * 200_000}, timeout=10)
-    assert ack == {"ok": False, "error": {"code": "too_large",
-                                          "message": "That is too much to send at once."}}
+    assert ack == {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
     assert big.connected and big.call("clock", {"t0": 1}, timeout=10)["ok"]
     # Past the wall (16 times the limit), Engine.IO itself closes the socket; nothing ran.
     ws = big.eio.ws

@@ -1,4 +1,5 @@
 """The socket protocol through Flask-SocketIO's test client (every packet really encoded)."""
+
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,7 @@ Connect = Callable[[dict[str, Any]], SocketIOTestClient]
         ["not", "a", "dict"],
     ],
 )
-def test_a_connection_without_valid_identity_is_refused(connect: Connect, auth: Any,
-                                                        cafe: CafeHandle) -> None:
+def test_a_connection_without_valid_identity_is_refused(connect: Connect, auth: Any, cafe: CafeHandle) -> None:
     if isinstance(auth, dict) and auth.get("cafe") == "CODE":
         auth = {**auth, "cafe": cafe.code}
     assert not connect(auth).is_connected()
@@ -38,7 +38,8 @@ def test_a_phone_with_an_unknown_token_is_refused(connect: Connect, cafe: CafeHa
 
 
 def test_a_participant_token_cannot_open_the_facilitator_panel(
-        connect: Connect, cafe: CafeHandle, phone: SocketIOTestClient) -> None:
+    connect: Connect, cafe: CafeHandle, phone: SocketIOTestClient
+) -> None:
     sock = connect({"cafe": cafe.code, "role": "facilitator", "secret": phone.token})  # type: ignore[attr-defined]
     assert not sock.is_connected()
 
@@ -47,13 +48,21 @@ def test_a_wrong_facilitator_secret_is_refused(connect: Connect, cafe: CafeHandl
     assert not connect({"cafe": cafe.code, "role": "facilitator", "secret": "guess"}).is_connected()
 
 
-def test_each_role_gets_its_own_snapshot(phone: SocketIOTestClient, board: SocketIOTestClient,
-                                         facilitator: SocketIOTestClient) -> None:
+def test_each_role_gets_its_own_snapshot(
+    phone: SocketIOTestClient, board: SocketIOTestClient, facilitator: SocketIOTestClient
+) -> None:
     phone_state, board_state, fac_state = state_of(phone), state_of(board), state_of(facilitator)
     assert phone_state["me"]["name"] == "Ana"
     assert "participants" not in phone_state
-    assert board_state["participants"] == [{"id": phone.participant["id"], "name": "Ana",  # type: ignore[attr-defined]
-                                            "anonymous": False, "present": True, "admitted": True}]
+    assert board_state["participants"] == [
+        {
+            "id": phone.participant["id"],
+            "name": "Ana",  # type: ignore[attr-defined]
+            "anonymous": False,
+            "present": True,
+            "admitted": True,
+        }
+    ]
     assert fac_state["participants"][0]["organisation"] == "Boston Ujima Project"
     assert len(fac_state["topics"]) == 5 and len(fac_state["tables"]) == 14
     assert phone_state["seq"] == board_state["seq"] == fac_state["seq"]
@@ -61,8 +70,8 @@ def test_each_role_gets_its_own_snapshot(phone: SocketIOTestClient, board: Socke
 
 
 def test_the_board_count_goes_up_the_moment_a_phone_joins_and_down_when_it_leaves(
-        connect: Connect, cafe: CafeHandle, board: SocketIOTestClient,
-        join: Callable[..., dict[str, Any]]) -> None:
+    connect: Connect, cafe: CafeHandle, board: SocketIOTestClient, join: Callable[..., dict[str, Any]]
+) -> None:
     state_of(board)
     events_of(board)
     joined = join("Ben")
@@ -77,8 +86,13 @@ def test_the_board_count_goes_up_the_moment_a_phone_joins_and_down_when_it_leave
 
 
 def test_phones_and_the_board_never_receive_an_organisation(
-        connect: Connect, cafe: CafeHandle, board: SocketIOTestClient, phone: SocketIOTestClient,
-        facilitator: SocketIOTestClient, join: Callable[..., dict[str, Any]]) -> None:
+    connect: Connect,
+    cafe: CafeHandle,
+    board: SocketIOTestClient,
+    phone: SocketIOTestClient,
+    facilitator: SocketIOTestClient,
+    join: Callable[..., dict[str, Any]],
+) -> None:
     for sock in (board, phone, facilitator):
         sock.get_received()
     join("Ben", organisation="Secret Org")
@@ -88,9 +102,14 @@ def test_phones_and_the_board_never_receive_an_organisation(
 
 @pytest.mark.parametrize("role", ["phone", "board", "facilitator"])
 def test_an_old_snapshot_plus_the_events_equals_a_fresh_snapshot(
-        role: str, connect: Connect, cafe: CafeHandle, join: Callable[..., dict[str, Any]],
-        phone: SocketIOTestClient, board: SocketIOTestClient,
-        facilitator: SocketIOTestClient) -> None:
+    role: str,
+    connect: Connect,
+    cafe: CafeHandle,
+    join: Callable[..., dict[str, Any]],
+    phone: SocketIOTestClient,
+    board: SocketIOTestClient,
+    facilitator: SocketIOTestClient,
+) -> None:
     watcher = {"phone": phone, "board": board, "facilitator": facilitator}[role]
     before = state_of(watcher)
     events_of(watcher)
@@ -108,7 +127,8 @@ def test_an_old_snapshot_plus_the_events_equals_a_fresh_snapshot(
 
 
 def test_sync_replays_exactly_the_missed_events_in_order(
-        board: SocketIOTestClient, join: Callable[..., dict[str, Any]]) -> None:
+    board: SocketIOTestClient, join: Callable[..., dict[str, Any]]
+) -> None:
     seq = state_of(board)["seq"]
     for name in ("Ben", "Chidi", "Dana"):
         join(name)
@@ -119,7 +139,8 @@ def test_sync_replays_exactly_the_missed_events_in_order(
 
 
 def test_sync_sends_a_fresh_snapshot_when_too_far_behind(
-        app: Flask, board: SocketIOTestClient, join: Callable[..., dict[str, Any]]) -> None:
+    app: Flask, board: SocketIOTestClient, join: Callable[..., dict[str, Any]]
+) -> None:
     runtime(app).config.sync_max_events = 2
     seq = state_of(board)["seq"]
     for name in ("Ben", "Chidi", "Dana"):
@@ -128,8 +149,7 @@ def test_sync_sends_a_fresh_snapshot_when_too_far_behind(
     assert ack["ok"] and ack["state"]["seq"] == seq + 3
 
 
-def test_a_reconnecting_phone_is_the_same_person(
-        connect: Connect, cafe: CafeHandle, phone: SocketIOTestClient) -> None:
+def test_a_reconnecting_phone_is_the_same_person(connect: Connect, cafe: CafeHandle, phone: SocketIOTestClient) -> None:
     first = state_of(phone)["me"]
     phone.disconnect()
     again = connect({"cafe": cafe.code, "role": "phone", "token": phone.token})  # type: ignore[attr-defined]
@@ -166,7 +186,8 @@ def test_the_heartbeat_carries_the_latest_seq(app: Flask, board: SocketIOTestCli
     ],
 )
 def test_a_malformed_command_gets_an_error_and_the_connection_survives(
-        board: SocketIOTestClient, command: str, payload: Any, code: str) -> None:
+    board: SocketIOTestClient, command: str, payload: Any, code: str
+) -> None:
     ack = board.emit(command, payload, callback=True)
     assert ack["ok"] is False
     assert ack["error"]["code"] == code and ack["error"]["message"]

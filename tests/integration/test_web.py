@@ -1,4 +1,5 @@
 """HTTP pages and endpoints: creating, joining, the QR code, errors and headers."""
+
 from typing import Any
 
 import pytest
@@ -68,13 +69,13 @@ def test_joining_returns_a_token_and_the_person(client: FlaskClient, cafe: CafeH
         ({"name": "A" * 41}, 400, "Your name is 41 characters long; the limit is 40."),
         ({"name": "   "}, 400, "Your name cannot be empty."),
         ({"name": "Ana", "anonymous": "yes"}, 400, "Choose whether to stay anonymous."),
-        ({"name": "Ana", "organisation": "O" * 81}, 400,
-         "Organisation is 81 characters long; the limit is 80."),
+        ({"name": "Ana", "organisation": "O" * 81}, 400, "Organisation is 81 characters long; the limit is 80."),
         ("just a string", 400, "Please fill in the form and try again."),
     ],
 )
-def test_a_bad_join_gets_a_clear_message(client: FlaskClient, cafe: CafeHandle, body: Any,
-                                         status: int, message: str) -> None:
+def test_a_bad_join_gets_a_clear_message(
+    client: FlaskClient, cafe: CafeHandle, body: Any, status: int, message: str
+) -> None:
     response = client.post(f"/api/cafes/{cafe.code}/participants", json=body)
     assert response.status_code == status
     assert response.get_json()["error"]["message"] == message
@@ -86,8 +87,7 @@ def test_joining_an_unknown_cafe_is_a_404_with_a_message(client: FlaskClient) ->
 
 
 def test_an_oversized_request_is_refused_cleanly(client: FlaskClient, cafe: CafeHandle) -> None:
-    response = client.post(f"/api/cafes/{cafe.code}/participants",
-                           json={"name": "A" * 100_000})
+    response = client.post(f"/api/cafes/{cafe.code}/participants", json={"name": "A" * 100_000})
     assert response.status_code == 413 and response.get_json()["ok"] is False
 
 

@@ -1,4 +1,5 @@
 """The clock's arithmetic: deadlines, pause and resume, extending, and phases in order."""
+
 import pytest
 
 from cafe import clock

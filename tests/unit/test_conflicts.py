@@ -1,4 +1,5 @@
 """A transaction PostgreSQL refused as a deadlock runs once more; other failures do not."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,7 +50,7 @@ def test_a_second_deadlock_in_a_row_is_reported_not_retried_forever() -> None:
 
 
 def test_any_other_database_error_is_not_retried() -> None:
-    calls, work = failing(1, "23505")   # a unique violation: running it again would not help
+    calls, work = failing(1, "23505")  # a unique violation: running it again would not help
     with pytest.raises(DBAPIError):
         once_more_on_conflict(work)
     assert len(calls) == 1

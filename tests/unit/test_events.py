@@ -1,14 +1,13 @@
 """Event shapes, role projections and the reference reducer."""
+
 import pytest
 
 from cafe.events import EVENT_TYPES, REDUCERS, Event, apply_event, check_payload, project, room
 
 
 def _joined(seq: int = 1) -> Event:
-    person = {"id": 7, "name": "Ana", "anonymous": False, "organisation": "CLT", "present": False,
-              "admitted": True}
-    return Event(1, seq, "participant_joined", 0, {"participant": person,
-                                                   "counts": {"joined": 1, "present": 0}})
+    person = {"id": 7, "name": "Ana", "anonymous": False, "organisation": "CLT", "present": False, "admitted": True}
+    return Event(1, seq, "participant_joined", 0, {"participant": person, "counts": {"joined": 1, "present": 0}})
 
 
 def test_every_declared_event_type_has_a_reducer_and_a_projection_for_each_role() -> None:

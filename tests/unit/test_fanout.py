@@ -1,4 +1,5 @@
 """The fan-out: board and panel at once, phones' chatter coalesced into `events` messages."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,8 +42,13 @@ def note(seq: int, cafe_id: int = 1) -> Event:
 
 
 def arrival(seq: int, cafe_id: int = 1) -> Event:
-    return Event(cafe_id, seq, "participant_connected", 1000 + seq,
-                 {"participant_id": seq, "counts": {"joined": seq, "present": seq}})
+    return Event(
+        cafe_id,
+        seq,
+        "participant_connected",
+        1000 + seq,
+        {"participant_id": seq, "counts": {"joined": seq, "present": seq}},
+    )
 
 
 def clock_event(seq: int, cafe_id: int = 1) -> Event:
@@ -61,51 +67,49 @@ def fanout(sio: FakeSocketIO) -> Fanout:
 
 def seqs(messages: list[tuple[str, Any]]) -> list[list[int]]:
     """Each message as the list of seqs it carries."""
-    return [[payload["seq"]] if name == "event" else [e["seq"] for e in payload]
-            for name, payload in messages]
+    return [[payload["seq"]] if name == "event" else [e["seq"] for e in payload] for name, payload in messages]
 
 
 def test_the_board_and_the_panel_get_each_event_at_once(sio: FakeSocketIO, fanout: Fanout) -> None:
     fanout.publish([note(1), note(2), note(3)])
     assert seqs(sio.to("cafe:1:board")) == [[1], [2], [3]]
     assert seqs(sio.to("cafe:1:facilitator")) == [[1], [2], [3]]
-    assert sio.to("cafe:1:phone") == []   # the phones' share waits for this task to yield
+    assert sio.to("cafe:1:phone") == []  # the phones' share waits for this task to yield
 
 
-def test_the_first_note_after_a_quiet_spell_reaches_phones_alone_and_at_once(
-        sio: FakeSocketIO, fanout: Fanout) -> None:
+def test_the_first_note_after_a_quiet_spell_reaches_phones_alone_and_at_once(sio: FakeSocketIO, fanout: Fanout) -> None:
     fanout.publish([note(1)])
     before = sio.now
     sio.run_tasks()
-    assert sio.now == before   # no wait
+    assert sio.now == before  # no wait
     assert sio.to("cafe:1:phone") == [("event", note(1).for_role("phone"))]
 
 
 def test_notes_within_the_window_reach_phones_as_one_events_message_in_seq_order(
-        sio: FakeSocketIO, fanout: Fanout) -> None:
+    sio: FakeSocketIO, fanout: Fanout
+) -> None:
     fanout.publish([note(1)])
     sio.run_tasks()
     fanout.publish([note(3)])
-    fanout.publish([note(2)])   # committed in another task, published a little later
+    fanout.publish([note(2)])  # committed in another task, published a little later
     fanout.publish([note(4)])
     sio.run_tasks()
     assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3, 4]]
     assert sio.to("cafe:1:phone")[1][0] == "events"
-    assert sio.now == pytest.approx(100.2)   # the second message left one window after the first
+    assert sio.now == pytest.approx(100.2)  # the second message left one window after the first
 
 
-def test_a_clock_event_leaves_at_once_and_takes_the_held_notes_with_it(
-        sio: FakeSocketIO, fanout: Fanout) -> None:
+def test_a_clock_event_leaves_at_once_and_takes_the_held_notes_with_it(sio: FakeSocketIO, fanout: Fanout) -> None:
     fanout.publish([note(1)])
     sio.run_tasks()
     fanout.publish([note(2)])
     fanout.publish([clock_event(3)])
     start = sio.now
-    fn, args = sio.tasks.pop()   # the urgent flush, scheduled last, runs without waiting
+    fn, args = sio.tasks.pop()  # the urgent flush, scheduled last, runs without waiting
     fn(*args)
     assert sio.now == start
     assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]
-    sio.run_tasks()   # the windowed flush finds nothing left
+    sio.run_tasks()  # the windowed flush finds nothing left
     assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]
 
 
@@ -139,18 +143,24 @@ def test_a_zero_window_sends_every_event_to_phones_at_once(sio: FakeSocketIO) ->
 def test_phones_get_their_projection_and_the_panel_its_own() -> None:
     sio = FakeSocketIO()
     fanout = Fanout(sio, window_ms=0)  # type: ignore[arg-type]
-    person = {"id": 7, "name": "Ana", "anonymous": False, "present": True, "admitted": True,
-              "organisation": "Boston Ujima Project"}
-    fanout.publish([Event(1, 1, "participant_joined", 1, {"participant": person,
-                                                         "counts": {"joined": 1, "present": 1}})])
+    person = {
+        "id": 7,
+        "name": "Ana",
+        "anonymous": False,
+        "present": True,
+        "admitted": True,
+        "organisation": "Boston Ujima Project",
+    }
+    fanout.publish(
+        [Event(1, 1, "participant_joined", 1, {"participant": person, "counts": {"joined": 1, "present": 1}})]
+    )
     assert "organisation" not in sio.to("cafe:1:phone")[0][1]["data"]["participant"]
     assert sio.to("cafe:1:facilitator")[0][1]["data"]["participant"]["organisation"]
 
 
-def test_arrivals_reach_phones_at_most_once_a_second_but_the_board_at_once(
-        sio: FakeSocketIO, fanout: Fanout) -> None:
+def test_arrivals_reach_phones_at_most_once_a_second_but_the_board_at_once(sio: FakeSocketIO, fanout: Fanout) -> None:
     fanout.publish([arrival(1)])
-    sio.run_tasks()                       # the first after a quiet spell: at once
+    sio.run_tasks()  # the first after a quiet spell: at once
     fanout.publish([arrival(2)])
     fanout.publish([arrival(3)])
     sio.run_tasks()
@@ -162,8 +172,8 @@ def test_arrivals_reach_phones_at_most_once_a_second_but_the_board_at_once(
 def test_a_note_does_not_wait_for_the_arrivals_second(sio: FakeSocketIO, fanout: Fanout) -> None:
     fanout.publish([arrival(1)])
     sio.run_tasks()
-    fanout.publish([arrival(2)])          # due a second after the last message
-    fanout.publish([note(3)])             # due 200 ms after it: an earlier flush takes both
+    fanout.publish([arrival(2)])  # due a second after the last message
+    fanout.publish([note(3)])  # due 200 ms after it: an earlier flush takes both
     fn, args = sio.tasks.pop()
     fn(*args)
     assert sio.now == pytest.approx(100.2)

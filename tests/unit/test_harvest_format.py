@@ -1,4 +1,5 @@
 """Export formatting rules: spreadsheet-safe cells and Markdown that shows text literally."""
+
 import pytest
 
 from cafe.harvest import _md, readable, report, report_markdown, safe_cell, when
@@ -40,15 +41,31 @@ def test_the_report_says_when_in_words_people_read() -> None:
 
 def test_the_report_leaves_out_rounds_that_were_never_played_and_counts_dots() -> None:
     data = {
-        "cafe": {"title": "Day 1"}, "exported_at": 0, "participants": [], "votes": [
-            {"note_id": "n1", "participant_id": 1, "phase": "round", "round": 1}],
+        "cafe": {"title": "Day 1"},
+        "exported_at": 0,
+        "participants": [],
+        "votes": [{"note_id": "n1", "participant_id": 1, "phase": "round", "round": 1}],
         "topics": [{"id": 1, "name": "Land", "description": "", "colour": "#aa1100"}],
         "tables": [{"id": 1, "topic_id": 1, "label": "Table 1"}],
-        "rounds": [{"number": 1, "question": "What works?", "topic_questions": {}, "started_at": 5},
-                   {"number": 2, "question": "Never asked", "topic_questions": {}, "started_at": None}],
-        "notes": [{"id": "n1", "table_id": 1, "round": 1, "text": "Land trusts", "author_id": None,
-                   "anonymous": True, "deleted": False, "hidden": False, "created_at": 1}],
-        "summaries": [], "signups": [],
+        "rounds": [
+            {"number": 1, "question": "What works?", "topic_questions": {}, "started_at": 5},
+            {"number": 2, "question": "Never asked", "topic_questions": {}, "started_at": None},
+        ],
+        "notes": [
+            {
+                "id": "n1",
+                "table_id": 1,
+                "round": 1,
+                "text": "Land trusts",
+                "author_id": None,
+                "anonymous": True,
+                "deleted": False,
+                "hidden": False,
+                "created_at": 1,
+            }
+        ],
+        "summaries": [],
+        "signups": [],
     }
     [section] = report(data)["sections"]
     assert [q["text"] for q in section["questions"]] == ["What works?"]

@@ -1,6 +1,7 @@
 """Every participant-facing word of the phone and the board exists in every language: the
 server's templates (gettext catalogues) and the scripts (static/i18n/<lang>.json). A missing key
 fails here."""
+
 from __future__ import annotations
 
 import html
@@ -23,11 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n"
 TRANSLATIONS = ROOT / "cafe" / "translations"
 # The phone's page and the board's: what the room reads before any script runs.
-TEMPLATES = [ROOT / "templates" / "layout.html", ROOT / "templates" / "phone" / "phone.html",
-             ROOT / "templates" / "board" / "board.html"]
+TEMPLATES = [
+    ROOT / "templates" / "layout.html",
+    ROOT / "templates" / "phone" / "phone.html",
+    ROOT / "templates" / "board" / "board.html",
+]
 # Every script that speaks to participants: the phone's and the projected board's.
-SCRIPTS = [ROOT / "static" / "js" / name
-           for name in ("phone.js", "phone-harvest.js", "i18n.js", "board.js", "board-views.js")]
+SCRIPTS = [
+    ROOT / "static" / "js" / name for name in ("phone.js", "phone-harvest.js", "i18n.js", "board.js", "board-views.js")
+]
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -73,7 +78,8 @@ def template_messages() -> set[str]:
     found: set[str] = set()
     for path in TEMPLATES:
         for _line, message, _comments, _context in extract_from_file(
-                "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}):
+            "jinja2", str(path), options={"extensions": "jinja2.ext.i18n"}
+        ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -108,18 +114,22 @@ def test_every_word_of_the_phone_and_board_pages_is_translated_on_the_server(lan
 
 
 def test_the_phone_page_speaks_each_language_and_the_switcher_remembers(client: Any, cafe: Any) -> None:
-    for lang, word in (("es", "Entrar al café"), ("ht", "Antre nan kafe a"), ("zh", "加入咖啡馆"),
-                       ("pt", "Entrar no café")):
+    for lang, word in (
+        ("es", "Entrar al café"),
+        ("ht", "Antre nan kafe a"),
+        ("zh", "加入咖啡馆"),
+        ("pt", "Entrar no café"),
+    ):
         page = client.get(f"/j/{cafe.code}", headers={"Accept-Language": lang}).get_data(as_text=True)
         assert word in page
         words = json.loads(html.unescape(re.search(r"data-words='([^']*)'", page).group(1)))
         assert words == load(lang)
-    assert '<html lang="zh-Hans">' in client.get(
-        f"/j/{cafe.code}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in client.get(f"/j/{cafe.code}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
     chosen = client.get(f"/j/{cafe.code}?lang=ht", headers={"Accept-Language": "es"})
     assert "cafe_lang=ht" in chosen.headers["Set-Cookie"]
-    assert "Antre nan kafe a" in client.get(f"/j/{cafe.code}",
-                                            headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Antre nan kafe a" in client.get(f"/j/{cafe.code}", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Join the café" in client.get(f"/j/{cafe.code}?lang=en").get_data(as_text=True)
 
 
@@ -135,9 +145,21 @@ def test_the_phone_explains_every_refusal_its_commands_can_get_in_its_own_words(
     codes = refusal_codes()
     # The codes a phone's commands meet, each with a sentence of its own (checked in every
     # catalogue by the tests above, since each is a literal t('...') or tn(n, '...')).
-    assert {"rate_limited", "no_dots_left", "already_voted", "no_vote", "earlier_dot",
-            "table_has_host", "not_signed_up", "already_signed_up", "unknown_participant",
-            "cafe_closed", "bad_payload", "internal", "timeout"} <= codes
+    assert {
+        "rate_limited",
+        "no_dots_left",
+        "already_voted",
+        "no_vote",
+        "earlier_dot",
+        "table_has_host",
+        "not_signed_up",
+        "already_signed_up",
+        "unknown_participant",
+        "cafe_closed",
+        "bad_payload",
+        "internal",
+        "timeout",
+    } <= codes
     # No mapped code is stale: the server still says each (timeout is the phone's own).
     assert codes - {"timeout"} <= server_codes, sorted(codes - server_codes)
 
@@ -170,7 +192,8 @@ def board_page(client: Any, code: str, query: str = "", accept: str = "en") -> t
 
 
 def test_the_board_speaks_the_language_the_facilitator_chose_else_its_browsers(
-        client: Any, cafe: Any, facilitator: Any, board: Any) -> None:
+    client: Any, cafe: Any, facilitator: Any, board: Any
+) -> None:
     page, words = board_page(client, cafe.code, accept="ht")
     assert "Plen ekran" in page and '<html lang="ht">' in page and words == load("ht")
     assert 'data-board-language=""' in page
@@ -199,8 +222,7 @@ def test_the_board_speaks_the_language_the_facilitator_chose_else_its_browsers(
 
 
 @pytest.mark.parametrize("wrong", ["fr", "ES", "english", 7, ["es"], True])
-def test_an_unknown_board_language_is_refused_with_a_clear_message(
-        facilitator: Any, wrong: Any) -> None:
+def test_an_unknown_board_language_is_refused_with_a_clear_message(facilitator: Any, wrong: Any) -> None:
     assert facilitator.emit("update_cafe", {"settings": {"board_language": "pt"}}, callback=True)["ok"]
     ack = facilitator.emit("update_cafe", {"settings": {"board_language": wrong}}, callback=True)
     assert ack["ok"] is False

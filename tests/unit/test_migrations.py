@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly what the models describe."""
+
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata

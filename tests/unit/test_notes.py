@@ -1,4 +1,5 @@
 """The tablecloth's rules: idempotent notes, ownership, dots, pins, summaries, moderation."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,8 +34,12 @@ def table_of(small: Small, index: int) -> int:
 
 def add(small: Small, index: int, text: str = "Shared kitchens", **kw: Any) -> notes.Written:
     me = person(small, index)
-    args: dict[str, Any] = {"note_id": str(uuid.uuid4()), "table_id": table_of(small, index),
-                            "round_number": 1, "text": text}
+    args: dict[str, Any] = {
+        "note_id": str(uuid.uuid4()),
+        "table_id": table_of(small, index),
+        "round_number": 1,
+        "text": text,
+    }
     args.update(kw)
     return small.do(lambda s, c: notes.add_note(s, c, me, **args))
 
@@ -83,8 +88,9 @@ def test_an_anonymous_note_carries_no_author_anywhere(talking: Small) -> None:
         ({"colour": "chartreuse"}, Invalid, "colour is one of"),
     ],
 )
-def test_bad_notes_are_refused_and_nothing_is_written(talking: Small, kw: dict[str, Any],
-                                                      error: type, message: str) -> None:
+def test_bad_notes_are_refused_and_nothing_is_written(
+    talking: Small, kw: dict[str, Any], error: type, message: str
+) -> None:
     with pytest.raises(error, match=message):
         add(talking, 2, **kw)
     assert talking.read(lambda s, c: s.scalars(select(Note)).all()) == []
@@ -143,12 +149,13 @@ def test_only_the_tables_host_pins_and_summarises(talking: Small) -> None:
     [pinned] = talking.do(lambda s, c: notes.pin_note(s, c, host, nid, True))
     assert pinned.data == {"note_id": nid, "pinned": True}
     with pytest.raises(Forbidden, match="host"):
-        talking.do(lambda s, c: notes.write_summary(s, c, other, table_id=host_table,
-                                                    round_number=1, text="Sum"))
-    [first] = talking.do(lambda s, c: notes.write_summary(s, c, host, table_id=host_table,
-                                                          round_number=1, text="Two ideas"))
-    [second] = talking.do(lambda s, c: notes.write_summary(s, c, host, table_id=host_table,
-                                                           round_number=1, text="Three ideas"))
+        talking.do(lambda s, c: notes.write_summary(s, c, other, table_id=host_table, round_number=1, text="Sum"))
+    [first] = talking.do(
+        lambda s, c: notes.write_summary(s, c, host, table_id=host_table, round_number=1, text="Two ideas")
+    )
+    [second] = talking.do(
+        lambda s, c: notes.write_summary(s, c, host, table_id=host_table, round_number=1, text="Three ideas")
+    )
     assert second.data["summary"]["text"] == "Three ideas"
     assert len(talking.read(notes.summaries)) == 1
     assert first.data["summary"]["author_name"] == "P0"
@@ -204,5 +211,8 @@ def test_the_same_note_id_in_another_round_is_a_conflict(talking: Small) -> None
     talking.seated("start_round")
     me = person(talking, 0)
     with pytest.raises(Conflict):
-        talking.do(lambda s, c: notes.add_note(s, c, me, note_id=nid, table_id=talking.tables[0],
-                                               round_number=2, text="Host note"))
+        talking.do(
+            lambda s, c: notes.add_note(
+                s, c, me, note_id=nid, table_id=talking.tables[0], round_number=2, text="Host note"
+            )
+        )

@@ -1,4 +1,5 @@
 """The default colours of strategy areas stay apart for colour-blind people too (computed)."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,10 +8,8 @@ import math
 from cafe.services.palette import PALETTE
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, in linear RGB.
-PROTANOPIA = ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
-              (-0.003882, -0.048116, 1.051998))
-DEUTERANOPIA = ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
-                (-0.011820, 0.042940, 0.968881))
+PROTANOPIA = ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998))
+DEUTERANOPIA = ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881))
 Lab = tuple[float, float, float]
 
 
@@ -20,7 +19,7 @@ def linear(channel: float) -> float:
 
 def lab(colour: str, matrix: tuple[tuple[float, float, float], ...] | None = None) -> Lab:
     """CIE L*a*b* (D65) of a #rrggbb colour, as someone with that colour vision sees it."""
-    rgb = [linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5)]
+    rgb = [linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5)]
     if matrix is not None:
         rgb = [min(1.0, max(0.0, sum(matrix[i][j] * rgb[j] for j in range(3)))) for i in range(3)]
     r, g, b = rgb
@@ -38,7 +37,7 @@ def ciede2000(one: Lab, two: Lab) -> float:
     """The CIEDE2000 colour difference (Sharma, Wu & Dalal 2005)."""
     (l1, a1, b1), (l2, a2, b2) = one, two
     c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - math.sqrt(c_bar ** 7 / (c_bar ** 7 + 25 ** 7)))
+    g = 0.5 * (1 - math.sqrt(c_bar**7 / (c_bar**7 + 25**7)))
     a1p, a2p = (1 + g) * a1, (1 + g) * a2
     c1, c2 = math.hypot(a1p, b1), math.hypot(a2p, b2)
     h1 = math.degrees(math.atan2(b1, a1p)) % 360
@@ -58,22 +57,28 @@ def ciede2000(one: Lab, two: Lab) -> float:
         h_bar = (h1 + h2) / 2
     else:
         h_bar = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
-    t = (1 - 0.17 * math.cos(math.radians(h_bar - 30)) + 0.24 * math.cos(math.radians(2 * h_bar))
-         + 0.32 * math.cos(math.radians(3 * h_bar + 6)) - 0.20 * math.cos(math.radians(4 * h_bar - 63)))
-    d_theta = 30 * math.exp(-((h_bar - 275) / 25) ** 2)
-    r_c = 2 * math.sqrt(cp_bar ** 7 / (cp_bar ** 7 + 25 ** 7))
+    t = (
+        1
+        - 0.17 * math.cos(math.radians(h_bar - 30))
+        + 0.24 * math.cos(math.radians(2 * h_bar))
+        + 0.32 * math.cos(math.radians(3 * h_bar + 6))
+        - 0.20 * math.cos(math.radians(4 * h_bar - 63))
+    )
+    d_theta = 30 * math.exp(-(((h_bar - 275) / 25) ** 2))
+    r_c = 2 * math.sqrt(cp_bar**7 / (cp_bar**7 + 25**7))
     s_l = 1 + 0.015 * (l_bar - 50) ** 2 / math.sqrt(20 + (l_bar - 50) ** 2)
     s_c, s_h = 1 + 0.045 * cp_bar, 1 + 0.015 * cp_bar * t
     r_t = -math.sin(math.radians(2 * d_theta)) * r_c
-    return math.sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2
-                     + r_t * (d_c / s_c) * (d_h / s_h))
+    return math.sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2 + r_t * (d_c / s_c) * (d_h / s_h))
 
 
 def closest_pair(colours: tuple[str, ...]) -> float:
     """The smallest difference between two of `colours`, for normal, protan and deutan vision."""
-    return min(ciede2000(lab(a, m), lab(b, m))
-               for m in (None, PROTANOPIA, DEUTERANOPIA)
-               for a, b in itertools.combinations(colours, 2))
+    return min(
+        ciede2000(lab(a, m), lab(b, m))
+        for m in (None, PROTANOPIA, DEUTERANOPIA)
+        for a, b in itertools.combinations(colours, 2)
+    )
 
 
 def test_ciede2000_matches_a_published_pair() -> None:

@@ -3,6 +3,7 @@ facilitator/panel.html, `w("...")`) and its scripts (facilitator.js, seating-wor
 they use of the shared i18n.js, `t('...')` and `tn(n, '...')`) read one catalogue per language,
 static/i18n/panel/<lang>.json. A missing key, a missing plural form or a lost placeholder fails
 here."""
+
 from __future__ import annotations
 
 import html
@@ -40,7 +41,7 @@ def _unescape(text: str) -> str:
 def _first_argument(text: str, start: int, skip_one: bool) -> tuple[str | None, str]:
     """The string literal that is the call's first (t) or second (tn) argument: (key, what was there)."""
     depth, i = 0, start
-    if skip_one:   # tn(n, 'key'): step over the count, however it is written
+    if skip_one:  # tn(n, 'key'): step over the count, however it is written
         while i < len(text):
             ch = text[i]
             if ch in "([{":
@@ -71,7 +72,7 @@ def without_comments(js: str) -> str:
             end = i + 1
             while end < len(js) and js[end] != ch:
                 end += 2 if js[end] == "\\" else 1
-            out.append(js[i:end + 1])
+            out.append(js[i : end + 1])
             i = end + 1
         elif js.startswith("//", i):
             i = js.find("\n", i)
@@ -109,7 +110,7 @@ def script_calls() -> tuple[set[str], set[str], list[str]]:
     for name, text in panel_sources():
         for match in re.finditer(r"(?<![\w.$])(tn?)\(", text):
             # A definition (`export function t(key...`) is not a call.
-            if re.search(r"function\s+$", text[:match.start()]):
+            if re.search(r"function\s+$", text[: match.start()]):
                 continue
             key, found = _first_argument(text, match.end(), match.group(1) == "tn")
             if key is None:
@@ -123,7 +124,7 @@ def script_calls() -> tuple[set[str], set[str], list[str]]:
 
 def page_words() -> set[str]:
     """Every `w("...")` of the panel's page."""
-    text = re.sub(r"\{#.*?#\}", "", PAGE.read_text("utf-8"), flags=re.S)   # not its comments
+    text = re.sub(r"\{#.*?#\}", "", PAGE.read_text("utf-8"), flags=re.S)  # not its comments
     found = {_unescape(m.group(2)) for m in re.finditer(r"\bw\(\s*(['\"])((?:(?!\1).)*)\1", text)}
     assert found, "the panel's page has no w(...) words"
     return found

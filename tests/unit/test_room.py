@@ -1,4 +1,5 @@
 """The mixing engine in the room as it really is: thin, late, uneven, multilingual, with companions."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -37,8 +38,9 @@ def layout(topic_tables: list[int], capacity: int) -> tuple[Table, ...]:
 def hosted(topic_tables: list[int], capacity: int, rounds: int, **kw: object) -> Problem:
     """A host at every table, travellers in every other seat."""
     tables = layout(topic_tables, capacity)
-    people = tuple(Person(id=i + 1, host_of=tables[i].id if i < len(tables) else None)
-                   for i in range(len(tables) * capacity))
+    people = tuple(
+        Person(id=i + 1, host_of=tables[i].id if i < len(tables) else None) for i in range(len(tables) * capacity)
+    )
     return Problem(tables=tables, people=people, rounds=rounds, **kw)  # type: ignore[arg-type]
 
 
@@ -53,8 +55,9 @@ def sizes(rnd: dict[int, int]) -> dict[int, int]:
 def thin(people: int = 8, **kw: object) -> Problem:
     """A café set up for 12 tables of 6 in 4 areas, where few people came."""
     tables = tuple(Table(id=t + 1, topic=t // 3 + 1, capacity=6) for t in range(12))
-    return Problem(tables=tables, people=tuple(Person(id=100 + i) for i in range(people)),
-                   rounds=4, min_table_size=3, **kw)  # type: ignore[arg-type]
+    return Problem(
+        tables=tables, people=tuple(Person(id=100 + i) for i in range(people)), rounds=4, min_table_size=3, **kw
+    )  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- a table is a conversation
@@ -160,8 +163,12 @@ def test_a_latecomer_fills_a_table_short_of_the_minimum_first() -> None:
 def test_a_latecomer_sits_where_someone_speaks_their_language() -> None:
     tables = layout([2], 6)
     seats = {1: 1, 2: 1, 3: 2, 4: 2}
-    people = {1: Person(1, languages=("en",)), 2: Person(2, languages=("en",)),
-              3: Person(3, languages=("en",)), 4: Person(4, languages=("es", "en"))}
+    people = {
+        1: Person(1, languages=("en",)),
+        2: Person(2, languages=("en",)),
+        3: Person(3, languages=("en",)),
+        4: Person(4, languages=("es", "en")),
+    }
     assert late_seat(tables, seats, Person(9, languages=("es",)), people) == 2
 
 
@@ -273,19 +280,24 @@ def test_a_companion_of_a_host_stays_at_the_hosts_table() -> None:
 def test_a_split_group_is_a_violation() -> None:
     problem = replace(hosted([1, 1], 4, 1), together=((3, 4),))
     assert violations(problem, ({1: 1, 2: 2, 3: 1, 4: 2, 5: 1, 6: 2, 7: 1, 8: 2},)) == [
-        "round 1: companions [3, 4] sit apart"]
+        "round 1: companions [3, 4] sit apart"
+    ]
 
 
-@pytest.mark.parametrize("together, message", [
-    (((3,),), "needs two or more"),
-    (((3, 3),), "names someone twice"),
-    (((3, 4), (4, 5)), "in two companion groups"),
-    (((3, 404),), "not present"),
-    (((3, 4, 5, 6, 7),), "the largest table seats 4"),
-    (((1, 2),), "hosts of two tables"),
-])
+@pytest.mark.parametrize(
+    "together, message",
+    [
+        (((3,),), "needs two or more"),
+        (((3, 3),), "names someone twice"),
+        (((3, 4), (4, 5)), "in two companion groups"),
+        (((3, 404),), "not present"),
+        (((3, 4, 5, 6, 7),), "the largest table seats 4"),
+        (((1, 2),), "hosts of two tables"),
+    ],
+)
 def test_companion_groups_that_cannot_be_seated_are_refused_with_a_reason(
-        together: tuple[tuple[int, ...], ...], message: str) -> None:
+    together: tuple[tuple[int, ...], ...], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         plan(replace(hosted([1, 1], 4, 2), together=together), **FAST)
 
@@ -303,8 +315,10 @@ def rooms(draw: st.DrawFn) -> Problem:
     """Random rooms: uneven areas, thin or full, hosts, people who stay seated, a history with
     leavers and latecomers, languages, companions and a minimum table size."""
     n_topics = draw(st.integers(1, 4))
-    tables = tuple(Table(id=10 + i, topic=draw(st.integers(1, n_topics)), capacity=draw(st.integers(2, 6)))
-                   for i in range(draw(st.integers(1, 8))))
+    tables = tuple(
+        Table(id=10 + i, topic=draw(st.integers(1, n_topics)), capacity=draw(st.integers(2, 6)))
+        for i in range(draw(st.integers(1, 8)))
+    )
     seats = sum(t.capacity for t in tables)
     n_people = draw(st.integers(0, seats))
     hosts = draw(st.lists(st.sampled_from([t.id for t in tables]), unique=True, max_size=len(tables)))
@@ -312,9 +326,14 @@ def rooms(draw: st.DrawFn) -> Problem:
     people = []
     for i in range(n_people):
         host = hosts[i] if i < len(hosts) else None
-        people.append(Person(id=100 + i, host_of=host,
-                             stays_seated=host is None and draw(st.integers(0, 5)) == 0,
-                             languages=draw(spoken)))
+        people.append(
+            Person(
+                id=100 + i,
+                host_of=host,
+                stays_seated=host is None and draw(st.integers(0, 5)) == 0,
+                languages=draw(spoken),
+            )
+        )
     free = [p.id for p in people if p.host_of is None and not p.stays_seated]
     together: list[tuple[int, ...]] = []
     smallest = min(t.capacity for t in tables)
@@ -329,9 +348,15 @@ def rooms(draw: st.DrawFn) -> Problem:
     for _ in range(draw(st.integers(0, 2))):
         seated = draw(st.lists(st.sampled_from([p.id for p in people] + [900, 901]), unique=True)) if people else []
         history.append({pid: draw(st.sampled_from([t.id for t in tables])) for pid in seated})
-    return Problem(tables=tables, people=tuple(people), history=tuple(history),
-                   rounds=draw(st.integers(1, 4)), seed=draw(st.integers(0, 3)),
-                   min_table_size=draw(st.integers(1, 4)), together=tuple(together))
+    return Problem(
+        tables=tables,
+        people=tuple(people),
+        history=tuple(history),
+        rounds=draw(st.integers(1, 4)),
+        seed=draw(st.integers(0, 3)),
+        min_table_size=draw(st.integers(1, 4)),
+        together=tuple(together),
+    )
 
 
 ROOMS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -412,10 +437,12 @@ def test_the_default_plan_keeps_to_its_work_budget(problem: Problem) -> None:
 
 
 @settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(1, 12), st.integers(3, 7), st.integers(2, 4), st.integers(1, 60), st.integers(1, 4),
-       st.integers(0, 3))
+@given(
+    st.integers(1, 12), st.integers(3, 7), st.integers(2, 4), st.integers(1, 60), st.integers(1, 4), st.integers(0, 3)
+)
 def test_no_used_table_falls_below_the_minimum_when_the_room_can_fill_them(
-        n_tables: int, capacity: int, minimum: int, n_people: int, rounds: int, seed: int) -> None:
+    n_tables: int, capacity: int, minimum: int, n_people: int, rounds: int, seed: int
+) -> None:
     tables = tuple(Table(id=i + 1, topic=i % 3 + 1, capacity=capacity) for i in range(n_tables))
     if n_people > n_tables * capacity:
         return

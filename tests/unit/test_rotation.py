@@ -1,4 +1,5 @@
 """The mixing engine: hard rules, errors, determinism, quality, re-planning, and properties."""
+
 from __future__ import annotations
 
 import itertools
@@ -33,8 +34,7 @@ def hosted(topic_tables: list[int], capacity: int, rounds: int, **kw: object) ->
         for _ in range(n):
             tables.append(Table(id=len(tables) + 1, topic=topic + 1, capacity=capacity))
     people = [
-        Person(id=i + 1, host_of=tables[i].id if i < len(tables) else None)
-        for i in range(len(tables) * capacity)
+        Person(id=i + 1, host_of=tables[i].id if i < len(tables) else None) for i in range(len(tables) * capacity)
     ]
     return Problem(tables=tuple(tables), people=tuple(people), rounds=rounds, **kw)  # type: ignore[arg-type]
 
@@ -346,8 +346,9 @@ def test_late_arrival_is_seated_at_a_table_of_an_unvisited_topic() -> None:
     base = masen()
     history = plan(base, **FAST).rounds[:3]
     late = Person(id=500)
-    problem = replace(base, people=base.people + (late,), history=history, rounds=1,
-                      tables=base.tables + (Table(15, 6, 5),))
+    problem = replace(
+        base, people=base.people + (late,), history=history, rounds=1, tables=base.tables + (Table(15, 6, 5),)
+    )
     result = plan(problem, **FAST)
     assert violations(problem, result.rounds) == []
     # Every traveller who was there from the start still has two topics to see; nobody revisits.

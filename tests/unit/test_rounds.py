@@ -1,4 +1,5 @@
 """Running a café: set-up rules, the phases in order, seats from the mixing engine, the scheduler."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -141,8 +142,7 @@ def test_the_facilitator_can_move_someone_but_not_onto_a_full_table(small: Small
     small.seated("start_round")
     seats = small.seats(1)
     person = small.people[3]
-    target = next(t for t in small.tables if t != seats[person] and
-                  list(seats.values()).count(t) < 3)
+    target = next(t for t in small.tables if t != seats[person] and list(seats.values()).count(t) < 3)
     [moved] = small.do(seating.move_participant, person, target)
     assert moved.data == {"round": 1, "participant_id": person, "table_id": target, "reason": "moved"}
     for _ in range(3):
@@ -184,8 +184,10 @@ def test_a_host_hosts_one_table_at_most(small: Small) -> None:
         ([{"question": "Q", "discuss_seconds": 10, "move_seconds": 60}], "between 1 minute and 120 minutes"),
         ([{"question": "Q", "discuss_seconds": 600, "move_seconds": -5}], "move must be between"),
         ([{"question": " ", "discuss_seconds": 600, "move_seconds": 60}], "question cannot be empty"),
-        ([{"question": "Q", "discuss_seconds": 600, "move_seconds": 60,
-           "topic_questions": {"999": "Q?"}}], "unknown strategy area"),
+        (
+            [{"question": "Q", "discuss_seconds": 600, "move_seconds": 60, "topic_questions": {"999": "Q?"}}],
+            "unknown strategy area",
+        ),
         ([{"question": "Q", "discuss_seconds": "ten", "move_seconds": 60}], "discussion must be"),
     ],
 )
@@ -196,8 +198,10 @@ def test_bad_round_plans_are_refused_with_a_reason(small: Small, rounds_spec: An
 
 def test_per_topic_questions_are_kept(small: Small) -> None:
     topic = small.read(lambda s, c: s.scalar(select(CafeTable.topic_id)))
-    [event] = small.do(setup.set_rounds, [{"question": "All", "discuss_seconds": 600,
-                                           "move_seconds": 60, "topic_questions": {str(topic): "Land?"}}])
+    [event] = small.do(
+        setup.set_rounds,
+        [{"question": "All", "discuss_seconds": 600, "move_seconds": 60, "topic_questions": {str(topic): "Land?"}}],
+    )
     assert event.data["rounds"][0]["topic_questions"] == {str(topic): "Land?"}
 
 
@@ -272,8 +276,7 @@ def _choose(small: Small, pid: int, table_id: int | None) -> list[Any]:
     return small.do(lambda s, c: setup.choose_host_table(s, c, _person(s, pid), table_id))
 
 
-def test_hosts_may_pick_their_own_table_on_their_phone_when_the_facilitator_allows_it(
-        small: Small) -> None:
+def test_hosts_may_pick_their_own_table_on_their_phone_when_the_facilitator_allows_it(small: Small) -> None:
     free = small.tables[1]
     with pytest.raises(Exception, match="facilitator assigns the hosts"):
         _choose(small, small.people[2], free)
@@ -286,8 +289,9 @@ def test_hosts_may_pick_their_own_table_on_their_phone_when_the_facilitator_allo
         _choose(small, small.people[3], free)
     assert taken.value.code == "table_has_host"
     _choose(small, small.people[2], small.tables[3])
-    hosts = small.read(lambda s, c: {t.id: t.host_id for t in s.scalars(
-        select(CafeTable).where(CafeTable.cafe_id == c.id))})
+    hosts = small.read(
+        lambda s, c: {t.id: t.host_id for t in s.scalars(select(CafeTable).where(CafeTable.cafe_id == c.id))}
+    )
     assert hosts[free] is None and hosts[small.tables[3]] == small.people[2]
     _choose(small, small.people[2], None)
     assert small.read(lambda s, c: s.get(CafeTable, small.tables[3]).host_id) is None

@@ -1,4 +1,5 @@
 """Business rules of cafés, joining, presence and the event log."""
+
 from typing import Any
 
 import pytest
@@ -58,8 +59,7 @@ def test_an_unknown_code_says_so(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("secret", ["", "wrong", None, 42, "x" * 500])
-def test_a_wrong_facilitator_secret_is_refused_without_saying_why(
-        app: Flask, cafe: CafeHandle, secret: object) -> None:
+def test_a_wrong_facilitator_secret_is_refused_without_saying_why(app: Flask, cafe: CafeHandle, secret: object) -> None:
     with pytest.raises(Forbidden) as caught, _db(app).reading() as session:
         cafes.check_facilitator(session, cafe.code, secret)
     assert caught.value.message == "This facilitator link is not valid."
@@ -79,13 +79,10 @@ def test_a_rotated_secret_replaces_the_old_one(app: Flask, cafe: CafeHandle) -> 
             cafes.check_facilitator(session, cafe.code, cafe.secret)
 
 
-def test_the_demo_cafe_is_ma_sens_five_strategy_areas_in_fourteen_tables(
-        app: Flask, cafe: CafeHandle) -> None:
+def test_the_demo_cafe_is_ma_sens_five_strategy_areas_in_fourteen_tables(app: Flask, cafe: CafeHandle) -> None:
     with _db(app).reading() as session:
-        topics = session.scalars(select(Topic).where(Topic.cafe_id == cafe.id)
-                                 .order_by(Topic.position)).all()
-        per_topic = [len(session.scalars(select(CafeTable).where(CafeTable.topic_id == t.id)).all())
-                     for t in topics]
+        topics = session.scalars(select(Topic).where(Topic.cafe_id == cafe.id).order_by(Topic.position)).all()
+        per_topic = [len(session.scalars(select(CafeTable).where(CafeTable.topic_id == t.id)).all()) for t in topics]
         tables = session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id)).all()
         rounds = session.scalars(select(Round).where(Round.cafe_id == cafe.id)).all()
     assert [t.name for t in topics][-1] == "Community Land Trusts/Affordable Housing"
@@ -124,8 +121,7 @@ def test_an_anonymous_participant_gets_a_guest_name(app: Flask, cafe: CafeHandle
         (None, "Your name cannot be empty."),
     ],
 )
-def test_a_bad_name_is_refused_with_a_clear_message(
-        app: Flask, cafe: CafeHandle, name: object, message: str) -> None:
+def test_a_bad_name_is_refused_with_a_clear_message(app: Flask, cafe: CafeHandle, name: object, message: str) -> None:
     with pytest.raises(Invalid) as caught:
         _join(app, cafe, name=name)
     assert caught.value.message == message
@@ -153,12 +149,16 @@ def test_a_token_identifies_its_participant_and_only_in_its_cafe(app: Flask, caf
             participants.authenticate(session, here, "not-a-token")
 
 
-def test_presence_events_fire_only_when_the_first_phone_comes_and_the_last_goes(
-        app: Flask, cafe: CafeHandle) -> None:
+def test_presence_events_fire_only_when_the_first_phone_comes_and_the_last_goes(app: Flask, cafe: CafeHandle) -> None:
     pid = _join(app, cafe, name="Ana").participant.id
     steps = []
-    for action in (participants.connected, participants.connected,
-                   participants.disconnected, participants.disconnected, participants.disconnected):
+    for action in (
+        participants.connected,
+        participants.connected,
+        participants.disconnected,
+        participants.disconnected,
+        participants.disconnected,
+    ):
         with _db(app).transaction() as session:
             steps.append([e.type for e in action(session, pid)])
     assert steps == [["participant_connected"], [], [], ["participant_disconnected"], []]
@@ -177,8 +177,7 @@ def test_event_seqs_are_contiguous_and_stored_with_the_change(app: Flask, cafe: 
     for name in ("Ana", "Ben", "Chidi"):
         _join(app, cafe, name=name)
     with _db(app).reading() as session:
-        seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == cafe.id)
-                               .order_by(EventLog.seq)).all()
+        seqs = session.scalars(select(EventLog.seq).where(EventLog.cafe_id == cafe.id).order_by(EventLog.seq)).all()
         assert seqs == list(range(1, len(seqs) + 1))
         assert eventlog.current_seq(session, cafe.id) == seqs[-1]
 
@@ -192,8 +191,7 @@ def test_a_refused_change_writes_no_event(app: Flask, cafe: CafeHandle) -> None:
         assert eventlog.current_seq(session, cafe.id) == before
 
 
-def test_replay_since_returns_what_was_missed_or_none_when_too_far_behind(
-        app: Flask, cafe: CafeHandle) -> None:
+def test_replay_since_returns_what_was_missed_or_none_when_too_far_behind(app: Flask, cafe: CafeHandle) -> None:
     for name in ("Ana", "Ben", "Chidi"):
         _join(app, cafe, name=name)
     with _db(app).reading() as session:

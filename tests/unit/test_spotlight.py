@@ -1,4 +1,5 @@
 """The spotlight: one note shown large on the board, cleared when the note leaves the tablecloth."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,8 +27,8 @@ def add(small: Small, index: int, text: str) -> str:
 
     def write(s, c):  # type: ignore[no-untyped-def]
         me = s.get(Participant, pid)
-        return notes.add_note(s, c, me, note_id=str(uuid.uuid4()), table_id=table,
-                              round_number=1, text=text)
+        return notes.add_note(s, c, me, note_id=str(uuid.uuid4()), table_id=table, round_number=1, text=text)
+
     return str(small.do(lambda s, c: write(s, c).events)[0].data["note"]["id"])
 
 

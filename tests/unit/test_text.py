@@ -1,4 +1,5 @@
 """The rules for text people type."""
+
 import pytest
 
 from cafe.services.errors import Invalid
@@ -10,10 +11,10 @@ from cafe.services.text import clean
     [
         ("  Ana  ", "Ana"),
         ("Ana\t  Lúcia", "Ana Lúcia"),
-        ("Jo\u202ehn", "John"),          # a right-to-left override cannot reorder a name
+        ("Jo\u202ehn", "John"),  # a right-to-left override cannot reorder a name
         ("Zero\u200bWidth", "ZeroWidth"),
         ("Bell\x07", "Bell"),
-        ("Cafe\u0301", "Café"),          # normalised to one code point
+        ("Cafe\u0301", "Café"),  # normalised to one code point
     ],
 )
 def test_typed_text_is_trimmed_and_stripped_of_invisible_tricks(raw: str, expected: str) -> None:

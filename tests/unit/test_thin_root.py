@@ -1,4 +1,5 @@
 """The pure parts import without the web stack: the package root builds nothing."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,21 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Run in a fresh interpreter where importing any web or database package fails, as in a venv
 # that has none of them installed.
-HIDDEN = ["flask", "flask_babel", "flask_socketio", "socketio", "engineio", "werkzeug",
-          "sqlalchemy", "gevent", "eventlet", "redis", "psycopg", "jinja2", "babel"]
+HIDDEN = [
+    "flask",
+    "flask_babel",
+    "flask_socketio",
+    "socketio",
+    "engineio",
+    "werkzeug",
+    "sqlalchemy",
+    "gevent",
+    "eventlet",
+    "redis",
+    "psycopg",
+    "jinja2",
+    "babel",
+]
 
 SCRIPT = textwrap.dedent("""
     import importlib.abc, sys
@@ -40,7 +54,8 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_the_mixing_engine_and_the_clock_import_and_plan_without_flask_or_sqlalchemy() -> None:
-    run = subprocess.run([sys.executable, "-c", f"HIDDEN = {HIDDEN!r}\n{SCRIPT}"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", f"HIDDEN = {HIDDEN!r}\n{SCRIPT}"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
     assert "pure import ok" in run.stdout
