@@ -38,9 +38,14 @@ class Event:
         return {"seq": self.seq, "type": self.type, "at": self.at_ms, "data": project(self, role, participant_id)}
 
     @property
+    def spec(self) -> EventSpec:
+        """This event type's record in the catalogue."""
+        return EVENTS[self.type]
+
+    @property
     def personal(self) -> bool:
-        """Each phone gets its own version of this event (see `PERSONAL`)."""
-        return self.type in PERSONAL
+        """Each phone gets its own version of this event (its record's `personal`)."""
+        return EVENTS[self.type].personal is not None
 
 
 # Events each phone receives in its own version, sent to its participant's room: the seat map of
@@ -67,32 +72,10 @@ def _own_details(data: Payload, participant_id: int | None) -> Payload:
     return copy.deepcopy(data)
 
 
-def _public_details(data: Payload) -> Payload:
-    return {**data, "participant": public_person(data["participant"])}
-
-
 def _without_voter(data: Payload) -> Payload:
     # Who gave a dot is the voter's and the facilitator's business: with the seat map, a voter's
     # id would narrow an anonymous note's author to the few people at that table.
     return {k: v for k, v in data.items() if k != "participant_id"}
-
-
-PERSONAL: dict[str, Personal] = {
-    "seats_assigned": Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
-    # What the facilitator changes of a person reaches that person's phone in full (its `me`);
-    # every other phone gets the public part only.
-    "participant_updated": Personal(_own_details, lambda data: [data["participant"]["id"]], others=_public_details),
-    # The voter's phone learns it was its dot (its `my_votes`); other phones only the tallies.
-    "note_voted": Personal(_own_details, lambda data: [data["participant_id"]], others=_without_voter),
-}
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """The declared shape of an event type and, per role, what of it is sent."""
-
-    fields: frozenset[str]
-    projections: dict[Role, Projection]
 
 
 def _everything(data: Payload) -> Payload:
@@ -119,85 +102,16 @@ def _no_passcode(data: Payload) -> Payload:
     return {**data, "cafe": cafe}
 
 
-def _same_for_all(*fields: str) -> EventSpec:
-    return EventSpec(frozenset(fields), {"phone": _everything, "board": _everything, "facilitator": _everything})
-
-
-def _participant_private(*fields: str) -> EventSpec:
-    return EventSpec(
-        frozenset(fields), {"phone": _public_participant, "board": _public_participant, "facilitator": _everything}
-    )
-
-
-# Events that move the café's clock all carry the same `clock` object:
-# {status, current_round, phase, ends_at_ms, remaining_ms}.
-CLOCK_EVENTS = (
-    "cafe_opened",
-    "move_started",
-    "round_started",
-    "round_paused",
-    "round_resumed",
-    "round_extended",
-    "harvest_started",
-    "cafe_closed",
-)
-
-EVENT_TYPES: dict[str, EventSpec] = {
-    "cafe_created": _same_for_all("cafe"),
-    "cafe_updated": EventSpec(
-        frozenset({"cafe"}), {"phone": _no_passcode, "board": _no_passcode, "facilitator": _everything}
-    ),
-    "participant_joined": _participant_private("participant", "counts"),
-    "participant_updated": _participant_private("participant"),
-    "participant_left": _same_for_all("participant_id", "counts"),
-    "participant_connected": _same_for_all("participant_id", "counts"),
-    "participant_disconnected": _same_for_all("participant_id", "counts"),
-    "topic_added": _same_for_all("topic"),
-    "topic_updated": _same_for_all("topic"),
-    "topic_removed": _same_for_all("topic_id"),
-    "table_added": _same_for_all("table"),
-    "table_updated": _same_for_all("table"),
-    "table_removed": _same_for_all("table_id"),
-    "rounds_updated": _same_for_all("rounds"),
-    "seats_assigned": _same_for_all("round", "seats"),
-    "participant_seated": _same_for_all("round", "participant_id", "table_id", "reason"),
-    "announcement_made": _same_for_all("announcement"),
-    "announcement_cleared": _same_for_all(),
-    "advance_blocked": _same_for_all("round", "message"),
-    "note_added": _same_for_all("note"),
-    "note_edited": _same_for_all("note"),
-    "note_restored": _same_for_all("note"),
-    "note_deleted": _same_for_all("note_id"),
-    "note_hidden": _same_for_all("note_id"),
-    # Never stored: replaces, in a replay to phones and the board, an event that would
-    # carry the text of a note that is hidden or deleted now.
-    "note_withheld": _same_for_all("note_id"),
-    "note_pinned": _same_for_all("note_id", "pinned"),
-    "note_spotlighted": _same_for_all("note_id"),
-    "note_voted": EventSpec(
-        frozenset({"note_id", "participant_id", "phase", "round", "added", "votes", "harvest_votes"}),
-        {"phone": _without_voter, "board": _without_voter, "facilitator": _everything},
-    ),
-    "summary_written": _same_for_all("summary"),
-    "signup_added": _same_for_all("signup"),
-    "signup_removed": _same_for_all("signup_id"),
-    **{name: _same_for_all("clock") for name in CLOCK_EVENTS},
-}
-
-# Events whose payload carries a note's text: withheld from replays once the note is hidden.
-NOTE_TEXT_EVENTS = ("note_added", "note_edited", "note_restored")
-
-
 def withhold(event: Event, note_ids: set[str]) -> Event:
     """For phones and the board: an event about a now hidden or deleted note, without its text."""
-    if event.type in NOTE_TEXT_EVENTS and event.data["note"]["id"] in note_ids:
+    if EVENTS[event.type].note_text and event.data["note"]["id"] in note_ids:
         return Event(event.cafe_id, event.seq, "note_withheld", event.at_ms, {"note_id": event.data["note"]["id"]})
     return event
 
 
 def check_payload(event_type: str, data: Payload) -> None:
     """Refuse an event whose payload does not have exactly its declared fields."""
-    spec = EVENT_TYPES.get(event_type)
+    spec = EVENTS.get(event_type)
     if spec is None:
         raise ValueError(f"undeclared event type {event_type!r}")
     keys = frozenset(data)
@@ -207,14 +121,15 @@ def check_payload(event_type: str, data: Payload) -> None:
 
 def project(event: Event, role: Role, participant_id: int | None = None) -> Payload:
     """The part of an event's payload that `role` (a phone: its participant) may see."""
-    personal = PERSONAL.get(event.type)
+    spec = EVENTS[event.type]
+    personal = spec.personal
     if role == "phone" and personal is not None:
         if personal.others is not None and participant_id not in set(personal.recipients(event.data)):
             return personal.others(copy.deepcopy(event.data))
         # No copy of the whole payload: a phone's version is built anew from a few of its
         # values (copying a 1,000-seat map for each of 1,000 phones took a second).
         return personal.project(event.data, participant_id)
-    return EVENT_TYPES[event.type].projections[role](copy.deepcopy(event.data))
+    return spec.projections[role](copy.deepcopy(event.data))
 
 
 def room(cafe_id: int, role: Role | None = None) -> str:
@@ -223,7 +138,7 @@ def room(cafe_id: int, role: Role | None = None) -> str:
 
 
 def person_room(cafe_id: int, participant_id: int) -> str:
-    """The Socket.IO room of one participant's phones (for `PERSONAL` events)."""
+    """The Socket.IO room of one participant's phones (for personal events)."""
     return f"cafe:{cafe_id}:p:{participant_id}"
 
 
@@ -360,44 +275,169 @@ def _nothing(state: Payload, data: Payload) -> None:
     """The event informs (a toast on the panel); the state does not change."""
 
 
-REDUCERS: dict[str, Callable[[Payload, Payload], None]] = {
-    "cafe_created": _nothing,
-    "cafe_updated": lambda state, data: state["cafe"].update(data["cafe"]),
-    "participant_joined": _joined,
-    "participant_updated": _participant_updated,
-    "participant_left": _left,
-    "participant_connected": lambda state, data: _set_presence(state, data, True),
-    "participant_disconnected": lambda state, data: _set_presence(state, data, False),
-    "topic_added": lambda state, data: state.update(topics=_upsert(state["topics"], data["topic"], _by_position)),
-    "topic_updated": lambda state, data: state.update(topics=_upsert(state["topics"], data["topic"], _by_position)),
-    "topic_removed": _topic_removed,
-    "table_added": lambda state, data: state.update(tables=_upsert(state["tables"], data["table"], _by_position)),
-    "table_updated": lambda state, data: state.update(tables=_upsert(state["tables"], data["table"], _by_position)),
-    "table_removed": lambda state, data: state.update(
-        tables=[t for t in state["tables"] if t["id"] != data["table_id"]]
+# --- the catalogue: every event type and everything the server does differently for it ----------
+
+Reducer = Callable[[Payload, Payload], None]
+# How an event reaches the phones (the board and the panel get every event at once):
+# "at_once"  the clock, seats, announcements: rare, and everyone is waiting for them; they also
+#            take whatever is held for the phones with them;
+# "batched"  the room's chatter, many a second in a big café: held for the phones' next message
+#            (CAFE_BATCH_MS, 200 ms by default);
+# "presence" arrivals and departures: a phone shows only how many people are here, so these wait
+#            up to a second (2,000 phones arriving otherwise kept every process writing a frame to
+#            every phone for each arrival).
+Delivery = Literal["at_once", "batched", "presence"]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event type: its payload's fields, what each role sees, how the phones get it, what it
+    changes in a client's state, and whether the mixing engine's next plan depends on it."""
+
+    fields: frozenset[str]
+    reduce: Reducer
+    delivery: Delivery = "at_once"
+    # Phones and the board see the participant's public part only (never the organisation).
+    private_participant: bool = False
+    # Each phone gets its own version, sent to its participant's room.
+    personal: Personal | None = None
+    # Another projection for phones and the board (the facilitator always sees the whole event).
+    public: Projection | None = None
+    # The next seating plan depends on it: a plan made ahead is made again after it.
+    plan_input: bool = False
+    # It carries a note's text: a replay to phones and the board withholds it once the note is
+    # hidden or deleted.
+    note_text: bool = False
+
+    @property
+    def projections(self) -> dict[Role, Projection]:
+        """What each role receives of the payload."""
+        public = self.public or (_public_participant if self.private_participant else _everything)
+        return {"phone": public, "board": public, "facilitator": _everything}
+
+
+def _event(*fields: str, reduce: Reducer, **properties: Any) -> EventSpec:
+    return EventSpec(frozenset(fields), reduce, **properties)
+
+
+def _topics(state: Payload, data: Payload) -> None:
+    state["topics"] = _upsert(state["topics"], data["topic"], _by_position)
+
+
+def _tables(state: Payload, data: Payload) -> None:
+    state["tables"] = _upsert(state["tables"], data["table"], _by_position)
+
+
+# Events that move the café's clock all carry the same `clock` object:
+# {status, current_round, phase, ends_at_ms, remaining_ms}.
+CLOCK_EVENTS = (
+    "cafe_opened",
+    "move_started",
+    "round_started",
+    "round_paused",
+    "round_resumed",
+    "round_extended",
+    "harvest_started",
+    "cafe_closed",
+)
+# The clock events a new plan depends on (who is seated, which round is next).
+_CLOCK_PLAN_INPUTS = ("cafe_opened", "round_started")
+
+EVENTS: dict[str, EventSpec] = {
+    "cafe_created": _event("cafe", reduce=_nothing),
+    "cafe_updated": _event(
+        "cafe", reduce=lambda state, data: state["cafe"].update(data["cafe"]), public=_no_passcode, plan_input=True
     ),
-    "rounds_updated": lambda state, data: state.update(rounds=data["rounds"]),
-    "seats_assigned": lambda state, data: state.update(seating={"round": data["round"], "seats": dict(data["seats"])}),
-    "participant_seated": _seated,
-    "announcement_made": lambda state, data: state["cafe"].update(announcement=data["announcement"]),
-    "announcement_cleared": lambda state, data: state["cafe"].update(announcement=None),
-    "advance_blocked": _nothing,
-    "note_added": _note_upsert,
-    "note_edited": _note_upsert,
-    "note_restored": _note_upsert,
-    "note_deleted": _note_gone,
-    "note_hidden": _note_hidden,
-    "note_withheld": _note_gone,
-    "note_pinned": lambda state, data: _note_field(state, data["note_id"], pinned=data["pinned"]),
-    "note_spotlighted": lambda state, data: state["cafe"].update(spotlight=data["note_id"]),
-    "note_voted": _note_voted,
-    "summary_written": _summary_written,
-    "signup_added": lambda state, data: state.update(signups=_upsert(state["signups"], data["signup"], _by_id)),
-    "signup_removed": lambda state, data: state.update(
-        signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]
+    "participant_joined": _event(
+        "participant", "counts", reduce=_joined, delivery="presence", private_participant=True, plan_input=True
     ),
-    **{name: _set_clock for name in CLOCK_EVENTS},
+    "participant_updated": _event(
+        "participant",
+        reduce=_participant_updated,
+        delivery="presence",
+        private_participant=True,
+        # What the facilitator changes of a person reaches that person's phone in full (its
+        # `me`); every other phone gets the public part only.
+        personal=Personal(_own_details, lambda data: [data["participant"]["id"]], others=_public_participant),
+        plan_input=True,
+    ),
+    "participant_left": _event("participant_id", "counts", reduce=_left, plan_input=True),
+    "participant_connected": _event(
+        "participant_id", "counts", reduce=lambda state, data: _set_presence(state, data, True), delivery="presence"
+    ),
+    "participant_disconnected": _event(
+        "participant_id", "counts", reduce=lambda state, data: _set_presence(state, data, False), delivery="presence"
+    ),
+    "topic_added": _event("topic", reduce=_topics, plan_input=True),
+    "topic_updated": _event("topic", reduce=_topics, plan_input=True),
+    "topic_removed": _event("topic_id", reduce=_topic_removed, plan_input=True),
+    "table_added": _event("table", reduce=_tables, plan_input=True),
+    "table_updated": _event("table", reduce=_tables, plan_input=True),
+    "table_removed": _event(
+        "table_id",
+        reduce=lambda state, data: state.update(tables=[t for t in state["tables"] if t["id"] != data["table_id"]]),
+        plan_input=True,
+    ),
+    "rounds_updated": _event("rounds", reduce=lambda state, data: state.update(rounds=data["rounds"]), plan_input=True),
+    "seats_assigned": _event(
+        "round",
+        "seats",
+        reduce=lambda state, data: state.update(seating={"round": data["round"], "seats": dict(data["seats"])}),
+        # The seat map of 1,000 people is 15 KB, and each phone needs one entry of it.
+        personal=Personal(_own_seat, lambda data: [int(pid) for pid in data["seats"]]),
+        plan_input=True,
+    ),
+    "participant_seated": _event("round", "participant_id", "table_id", "reason", reduce=_seated, plan_input=True),
+    "announcement_made": _event(
+        "announcement", reduce=lambda state, data: state["cafe"].update(announcement=data["announcement"])
+    ),
+    "announcement_cleared": _event(reduce=lambda state, data: state["cafe"].update(announcement=None)),
+    "advance_blocked": _event("round", "message", reduce=_nothing),
+    "note_added": _event("note", reduce=_note_upsert, delivery="batched", note_text=True),
+    "note_edited": _event("note", reduce=_note_upsert, delivery="batched", note_text=True),
+    "note_restored": _event("note", reduce=_note_upsert, delivery="batched", note_text=True),
+    "note_deleted": _event("note_id", reduce=_note_gone, delivery="batched"),
+    "note_hidden": _event("note_id", reduce=_note_hidden, delivery="batched"),
+    # Never stored: replaces, in a replay to phones and the board, an event that would carry the
+    # text of a note that is hidden or deleted now.
+    "note_withheld": _event("note_id", reduce=_note_gone),
+    "note_pinned": _event(
+        "note_id",
+        "pinned",
+        reduce=lambda state, data: _note_field(state, data["note_id"], pinned=data["pinned"]),
+        delivery="batched",
+    ),
+    "note_spotlighted": _event("note_id", reduce=lambda state, data: state["cafe"].update(spotlight=data["note_id"])),
+    "note_voted": _event(
+        "note_id",
+        "participant_id",
+        "phase",
+        "round",
+        "added",
+        "votes",
+        "harvest_votes",
+        reduce=_note_voted,
+        delivery="batched",
+        public=_without_voter,
+        # The voter's phone learns it was its dot (its `my_votes`); other phones only the tallies.
+        personal=Personal(_own_details, lambda data: [data["participant_id"]], others=_without_voter),
+    ),
+    "summary_written": _event("summary", reduce=_summary_written, delivery="batched"),
+    "signup_added": _event(
+        "signup",
+        reduce=lambda state, data: state.update(signups=_upsert(state["signups"], data["signup"], _by_id)),
+        delivery="batched",
+    ),
+    "signup_removed": _event(
+        "signup_id",
+        reduce=lambda state, data: state.update(signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]),
+        delivery="batched",
+    ),
+    **{name: _event("clock", reduce=_set_clock, plan_input=name in _CLOCK_PLAN_INPUTS) for name in CLOCK_EVENTS},
 }
+
+# The reducers alone, for a client that keeps state the way the browser does.
+REDUCERS: dict[str, Reducer] = {name: spec.reduce for name, spec in EVENTS.items()}
 
 
 def apply_event(state: Payload, wire: Payload) -> Payload:
@@ -407,7 +447,7 @@ def apply_event(state: Payload, wire: Payload) -> Payload:
     if wire["seq"] != state["seq"] + 1:
         raise ValueError(f"gap in the stream: have {state['seq']}, got {wire['seq']}")
     new = copy.deepcopy(state)
-    REDUCERS[wire["type"]](new, wire["data"])
+    EVENTS[wire["type"]].reduce(new, wire["data"])
     new["seq"] = wire["seq"]
     return new
 

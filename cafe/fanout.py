@@ -25,34 +25,15 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from cafe.events import PERSONAL, Event, person_room, room
+from cafe.events import Event, person_room, room
 
 Payload = dict[str, Any]
 # What waits for the phones: a payload for the whole phone room, or a personal event (one
 # version per participant, sent to each participant's own room).
 Held = tuple[int, Payload | Event]
 
-# The room's chatter, many a second in a big café: these wait for the phones' next message.
-# Everything else (the clock, seats, announcements) is rare and everyone is waiting for it, so
-# it takes whatever is held with it and leaves at once.
-COALESCED = frozenset(
-    {
-        "note_added",
-        "note_edited",
-        "note_restored",
-        "note_deleted",
-        "note_hidden",
-        "note_pinned",
-        "note_voted",
-        "signup_added",
-        "signup_removed",
-        "summary_written",
-    }
-)
-# Arrivals and departures: a phone only shows how many people are here, so these wait up to a
-# second. 2,000 phones arriving otherwise kept every process writing a frame to every phone
-# for each arrival, and the hub that busy made every database round trip wait its turn.
-PRESENCE = frozenset({"participant_joined", "participant_updated", "participant_connected", "participant_disconnected"})
+# How long "presence" events (arrivals, departures) may wait for the phones; "batched" ones wait
+# one window, "at_once" ones none (each event's `delivery`, in cafe.events.EVENTS).
 PRESENCE_WINDOW = 1.0
 
 
@@ -76,9 +57,9 @@ class Fanout:
             held: Held = (event.seq, event if event.personal else event.for_role("phone"))
             if self.window <= 0:
                 self._send(event.cafe_id, [held])
-            elif event.type in PRESENCE:
+            elif event.spec.delivery == "presence":
                 self._hold(event.cafe_id, held, max(self.window, PRESENCE_WINDOW))
-            elif event.type in COALESCED:
+            elif event.spec.delivery == "batched":
                 self._hold(event.cafe_id, held, self.window)
             else:
                 self._hold(event.cafe_id, held, 0.0)
@@ -122,7 +103,7 @@ class Fanout:
                 self._emit_run(target, run)
                 run = []
                 self._emit_personal(what)
-                if PERSONAL[what.type].others is not None:
+                if what.spec.personal is not None and what.spec.personal.others is not None:
                     # The rest of the phones get the public version after the personal ones:
                     # the person's own phone already has this seq and ignores it.
                     run.append(what.for_role("phone"))
@@ -138,7 +119,9 @@ class Fanout:
 
     def _emit_personal(self, event: Event) -> None:
         # One small message per participant instead of the whole map to every phone.
-        for participant_id in PERSONAL[event.type].recipients(event.data):
+        personal = event.spec.personal
+        assert personal is not None  # only personal events are held as events
+        for participant_id in personal.recipients(event.data):
             self.socketio.emit(
                 "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)
             )

@@ -21,33 +21,11 @@ from cafe.services.views import clock_of
 log = logging.getLogger("cafe.flow")
 
 
-# Events that change what the mixing engine would be asked at the next click.
-PLAN_INPUTS = frozenset(
-    {
-        "cafe_opened",
-        "cafe_updated",
-        "participant_joined",
-        "participant_updated",
-        "participant_left",
-        "topic_added",
-        "topic_updated",
-        "topic_removed",
-        "table_added",
-        "table_updated",
-        "table_removed",
-        "rounds_updated",
-        "seats_assigned",
-        "participant_seated",
-        "round_started",
-    }
-)
-
-
 def published(rt: Runtime, events: Iterable[Event]) -> None:
     """Send committed events to every role of their café, each projected for that role."""
     events = list(events)
     rt.fanout.publish(events)
-    for cafe_id in {e.cafe_id for e in events if e.type in PLAN_INPUTS}:
+    for cafe_id in {e.cafe_id for e in events if e.spec.plan_input}:
         schedule_preplan(rt, cafe_id)
 
 

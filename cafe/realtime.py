@@ -1,4 +1,5 @@
-"""Socket.IO glue: authenticate the connection, validate a command, call a service, emit after commit."""
+"""Socket.IO glue: authenticate the connection, check a command's sender and payload against its
+record in `cafe.commands`, and run it; heartbeats and the socket-level guards."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 from flask import request
 from flask_socketio import SocketIO, join_room
@@ -18,59 +18,20 @@ from sqlalchemy import select
 
 from cafe import wire
 from cafe.app import Connection, Runtime, runtime
-from cafe.db import forget_deleted, once_more_on_conflict
-from cafe.events import Event, Role, person_room, room, withhold
-from cafe.flow import transition
-from cafe.models import Cafe, Participant, now_ms
-from cafe.services import (
-    archive,
-    cafes,
-    eventlog,
-    notes,
-    participants,
-    preview,
-    rounds,
-    seating,
-    setup,
-    signups,
-    spotlight,
-)
+from cafe.commands import COMMANDS, Ack, Call, Command, Spec, run
+from cafe.db import once_more_on_conflict
+from cafe.events import Role, person_room, room
+from cafe.models import Cafe, now_ms
+from cafe.services import cafes, eventlog, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid
-from cafe.services.snapshot import snapshot
 
 log = logging.getLogger("cafe.realtime")
-
-Ack = dict[str, Any]
 
 # Over the command budget: nothing happened, the same answer wherever the budget is checked.
 RATE_LIMITED: Ack = {
     "ok": False,
     "error": {"code": "rate_limited", "message": "Too many requests: slow down a little."},
 }
-
-
-def public_base(rt: Runtime) -> str:
-    """The address people in the room use: CAFE_PUBLIC_URL (run.py sets the LAN address)."""
-    return (rt.config.public_url or request.host_url).rstrip("/")
-
-
-def here_base() -> str:
-    """The address this person reached the server at: their own links (the facilitator's link,
-    the board's) work where they opened the page, localhost included. Phones' links and the QR
-    code keep `public_base`, the address the room can reach."""
-    return request.host_url.rstrip("/")
-
-
-def join_url(rt: Runtime, code: str) -> str:
-    """The URL a phone opens to join (the QR code's target)."""
-    return f"{public_base(rt)}/j/{code}"
-
-
-def cafe_links(rt: Runtime, code: str, secret: str) -> dict[str, str]:
-    """A new café's three links: the facilitator's and the board's where this person opened the
-    page, the phones' where the room reaches the server."""
-    base = here_base()
-    return {"facilitator": f"{base}/f/{code}#{secret}", "board": f"{base}/b/{code}", "join": join_url(rt, code)}
 
 
 def _conn(rt: Runtime) -> Connection:
@@ -84,7 +45,7 @@ def _conn(rt: Runtime) -> Connection:
 MAX_SAFE_INT = 2**53 - 1
 
 
-def parse(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:
+def parse(payload: Any, spec: Spec) -> dict[str, Any]:
     """Check a command payload against {field: (types, required)}; unknown fields are refused."""
     if payload is None:
         payload = {}
@@ -138,257 +99,35 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
     return wrapper
 
 
-Spec = dict[str, tuple[type | tuple[type, ...], bool]]
-Action = Callable[[Any, Cafe, dict[str, Any]], list[Event]]
-
-# Facilitator commands: payload spec and the service call. All are refused to other roles.
-FACILITATOR_COMMANDS: dict[str, tuple[Spec, Action]] = {
-    "update_cafe": (
-        {"title": (str, False), "settings": (dict, False)},
-        lambda s, c, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"]),
-    ),
-    "add_topic": (
-        {
-            "name": (str, True),
-            "description": (str, False),
-            "colour": (str, False),
-            "tables": (int, False),
-            "capacity": (int, False),
-            "translations": (dict, False),
-        },
-        lambda s, c, a: setup.add_topic(
-            s,
-            c,
-            name=a["name"],
-            description=a["description"],
-            colour=a["colour"],
-            tables=a["tables"] or 0,
-            capacity=a["capacity"],
-            translations=a["translations"],
-        ),
-    ),
-    "update_topic": (
-        {
-            "topic_id": (int, True),
-            "name": (str, False),
-            "description": (str, False),
-            "colour": (str, False),
-            "position": (int, False),
-            "translations": (dict, False),
-        },
-        lambda s, c, a: setup.update_topic(
-            s,
-            c,
-            a["topic_id"],
-            name=a["name"],
-            description=a["description"],
-            colour=a["colour"],
-            position=a["position"],
-            translations=a["translations"],
-        ),
-    ),
-    "remove_topic": ({"topic_id": (int, True)}, lambda s, c, a: setup.remove_topic(s, c, a["topic_id"])),
-    "add_table": (
-        {"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
-        lambda s, c, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"], capacity=a["capacity"]),
-    ),
-    "update_table": (
-        {"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
-        lambda s, c, a: setup.update_table(s, c, a["table_id"], label=a["label"], capacity=a["capacity"]),
-    ),
-    "remove_table": ({"table_id": (int, True)}, lambda s, c, a: setup.remove_table(s, c, a["table_id"])),
-    "set_host": (
-        {"table_id": (int, True), "participant_id": (int, False)},
-        lambda s, c, a: setup.set_host(s, c, a["table_id"], a["participant_id"]),
-    ),
-    "set_rounds": ({"rounds": (list, True)}, lambda s, c, a: setup.set_rounds(s, c, a["rounds"])),
-    "set_participant": (
-        {
-            "participant_id": (int, True),
-            "stays_seated": (bool, False),
-            "left": (bool, False),
-            "languages": (list, False),
-        },
-        lambda s, c, a: setup.set_participant(
-            s, c, a["participant_id"], stays_seated=a["stays_seated"], left=a["left"], languages=a["languages"]
-        ),
-    ),
-    "remove_participants": (
-        {"participant_ids": (list, True)},
-        lambda s, c, a: setup.remove_participants(s, c, a["participant_ids"]),
-    ),
-    "admit_participants": (
-        {"participant_ids": (list, True)},
-        lambda s, c, a: setup.admit_participants(s, c, a["participant_ids"]),
-    ),
-    "link_companions": (
-        {"participant_ids": (list, True)},
-        lambda s, c, a: setup.link_companions(s, c, a["participant_ids"]),
-    ),
-    "unlink_companion": (
-        {"participant_id": (int, True)},
-        lambda s, c, a: setup.unlink_companion(s, c, a["participant_id"]),
-    ),
-    "open_cafe": ({}, lambda s, c, a: rounds.open_cafe(s, c)),
-    "pause": ({}, lambda s, c, a: rounds.pause(s, c)),
-    "resume": ({}, lambda s, c, a: rounds.resume(s, c)),
-    "extend": ({"seconds": (int, True)}, lambda s, c, a: rounds.extend(s, c, a["seconds"])),
-    "start_harvest": ({}, lambda s, c, a: rounds.start_harvest(s, c)),
-    "close_cafe": ({}, lambda s, c, a: rounds.close_cafe(s, c)),
-    "move_participant": (
-        {"participant_id": (int, True), "table_id": (int, True)},
-        lambda s, c, a: seating.move_participant(s, c, a["participant_id"], a["table_id"]),
-    ),
-    "announce": (
-        {"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
-        lambda s, c, a: rounds.announce(s, c, a["text"], minutes=a["minutes"], translations=a["translations"]),
-    ),
-    "clear_announcement": ({}, lambda s, c, a: rounds.clear_announcement(s, c)),
-    "hide_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], True)),
-    "restore_note": ({"id": (str, True)}, lambda s, c, a: notes.set_hidden(s, c, a["id"], False)),
-    "pin_note": (
-        {"id": (str, True), "pinned": (bool, True)},
-        lambda s, c, a: notes.pin_note(s, c, None, a["id"], a["pinned"]),
-    ),
-    "spotlight": ({"note_id": (str, False)}, lambda s, c, a: spotlight.spotlight(s, c, a["note_id"])),
-}
-
-PhoneAction = Callable[[Any, Cafe, Participant, dict[str, Any]], list[Event]]
-
-# Commands a participant's phone sends about the tablecloth (add_note has its own handler).
-PHONE_COMMANDS: dict[str, tuple[Spec, PhoneAction]] = {
-    "edit_note": (
-        {"id": (str, True), "text": (str, False), "colour": (str, False)},
-        lambda s, c, p, a: notes.edit_note(s, c, p, a["id"], text=a["text"], colour=a["colour"]),
-    ),
-    "delete_note": ({"id": (str, True)}, lambda s, c, p, a: notes.delete_note(s, c, p, a["id"])),
-    "vote": (
-        {"note_id": (str, True), "phase": (str, False)},
-        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round"),
-    ),
-    "unvote": (
-        {"note_id": (str, True), "phase": (str, False)},
-        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round", add=False),
-    ),
-    "pin_note": (
-        {"id": (str, True), "pinned": (bool, True)},
-        lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"]),
-    ),
-    "sign_up": (
-        {"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
-        lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"], contact=a["contact"]),
-    ),
-    "withdraw_signup": (
-        {"topic_id": (int, True)},
-        lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"]),
-    ),
-    "choose_host_table": (
-        {"table_id": (int, False)},
-        lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"]),
-    ),
-    "write_summary": (
-        {"table_id": (int, True), "round": (int, True), "text": (str, True)},
-        lambda s, c, p, a: notes.write_summary(
-            s, c, p, table_id=a["table_id"], round_number=a["round"], text=a["text"]
-        ),
-    ),
-}
-ADD_NOTE_SPEC: Spec = {
-    "id": (str, True),
-    "table_id": (int, True),
-    "round": (int, True),
-    "text": (str, True),
-    "colour": (str, False),
-    "anonymous": (bool, False),
+# Who is told what when their role may not send a command.
+NOT_YOURS = {
+    frozenset({"facilitator"}): "Only the facilitator can do that.",
 }
 
 
-@command
-def on_duplicate_cafe(payload: Any = None) -> Ack:
-    """`duplicate_cafe {carry_top_notes?}`: Day 2 from Day 1; answers the new café's links."""
-    rt = runtime()
-    conn = _facilitator(rt)
-    args = parse(payload, {"carry_top_notes": (int, False)})
-    with rt.db.transaction() as session:
-        cafe = session.get(Cafe, conn.cafe_id)
-        if cafe is None:
-            raise Invalid("This café no longer exists.", code="not_found")
-        created = archive.duplicate(session, cafe, carry_top_notes=args["carry_top_notes"] or 0)
-    links = cafe_links(rt, created.cafe.code, created.facilitator_secret)
-    return {"ok": True, "code": created.cafe.code, "join_url": links["join"], "facilitator_url": links["facilitator"]}
-
-
-@command
-def on_plan_preview(payload: Any = None) -> Ack:
-    """`plan_preview {}`: how good the next click's seating is, before anyone sits down."""
-    rt = runtime()
-    conn = _facilitator(rt)
-    parse(payload, {})
-    with rt.db.reading() as session:
-        cafe = session.get(Cafe, conn.cafe_id)
-        if cafe is None:
-            raise Invalid("This café no longer exists.", code="not_found")
-        upcoming = preview.next_problem(session, cafe)
-    if upcoming is None:
-        return {"ok": True, "preview": None}
-    number, problem = upcoming
-    if not problem.people:
-        return {"ok": True, "preview": preview.empty(number, problem)}
-    # The same plan the click will use (the planner remembers it), made off the event loop.
-    plan = seating.plan_all(problem, rt.plan)
-    return {"ok": True, "preview": preview.summary(number, problem, plan)}
-
-
-@command
-def on_rotate_facilitator_link(payload: Any = None) -> Ack:
-    """`rotate_facilitator_link {}`: a new secret link; every socket on the old one loses its rights."""
-    rt = runtime()
-    conn = _facilitator(rt)
-    parse(payload, {})
-    with rt.db.transaction() as session:
-        cafe = eventlog.lock_cafe(session, conn.cafe_id)
-        if cafe is None:
-            raise Invalid("This café no longer exists.", code="not_found")
-        secret = cafes.rotate_facilitator_secret(session, cafe)
-        new_hash = cafe.facilitator_hash
-    # This socket carries on with the new link; the others are refused from their next command.
-    rt.facilitator_hashes[conn.cafe_id] = (new_hash, time.monotonic())
-    rt.connections[request.sid] = replace(conn, secret_hash=new_hash)  # type: ignore[attr-defined]
-    rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"), skip_sid=request.sid)  # type: ignore[attr-defined]
-    return {"ok": True, "facilitator_url": f"{here_base()}/f/{conn.code}#{secret}"}
-
-
-@command
-def on_delete_cafe(payload: Any = None) -> Ack:
-    """`delete_cafe {confirm: CODE}`: the café and everything in it are gone; sockets close."""
-    rt = runtime()
-    conn = _facilitator(rt)
-    args = parse(payload, {"confirm": (str, True)})
-    with rt.db.transaction() as session:
-        cafe = session.get(Cafe, conn.cafe_id)
-        if cafe is None:
-            raise Invalid("This café no longer exists.", code="not_found")
-        archive.delete_cafe(session, cafe, args["confirm"])
-    forget_deleted(rt.db.engine)
-    rt.facilitator_hashes.pop(conn.cafe_id, None)
-    rt.fanout.discard(conn.cafe_id)
-    # No event can follow the café's own log: a last message tells every client it is gone.
-    rt.socketio.emit("cafe_deleted", {}, to=room(conn.cafe_id))
-    return {"ok": True}
-
-
-# These change seats: the mixing engine plans outside the transaction (scheduler.transition).
-SEATED_COMMANDS = ("start_round", "end_round")
-
-
-def _facilitator(rt: Runtime) -> Connection:
+def _allowed(rt: Runtime, record: Command) -> Connection:
+    """This socket's identity, if its role may send the command (a facilitator: on a live link)."""
     conn = _conn(rt)
-    if conn.role != "facilitator":
-        raise Forbidden("Only the facilitator can do that.")
-    current = _facilitator_hash(rt, conn.cafe_id)
-    if current is None or current != conn.secret_hash:
-        raise Forbidden("This facilitator link has been replaced: open the new link.", code="link_rotated")
+    if conn.role not in record.roles or (conn.role == "phone" and conn.participant_id is None):
+        raise Forbidden(NOT_YOURS.get(record.roles, "Only a participant's phone can do that."))
+    if conn.role == "facilitator":
+        current = _facilitator_hash(rt, conn.cafe_id)
+        if current is None or current != conn.secret_hash:
+            raise Forbidden("This facilitator link has been replaced: open the new link.", code="link_rotated")
     return conn
+
+
+def _handler(name: str, record: Command) -> Callable[..., Ack]:
+    """The Socket.IO handler of one command: check the sender and the payload, then run it."""
+
+    def handler(payload: Any = None) -> Ack:
+        rt = runtime()
+        conn = _allowed(rt, record)
+        args = parse(payload, record.spec)
+        return run(name, record, Call(rt, conn, request.sid, args))  # type: ignore[attr-defined]
+
+    handler.__name__ = f"on_{name}"
+    return command(handler)
 
 
 LINK_CHECK_SECONDS = 1.0
@@ -405,128 +144,6 @@ def _facilitator_hash(rt: Runtime, cafe_id: int) -> str | None:
         current = session.scalar(select(Cafe.facilitator_hash).where(Cafe.id == cafe_id))
     rt.facilitator_hashes[cafe_id] = (current, now)
     return current
-
-
-def _phone(rt: Runtime) -> Connection:
-    conn = _conn(rt)
-    if conn.role != "phone" or conn.participant_id is None:
-        raise Forbidden("Only a participant's phone can do that.")
-    return conn
-
-
-# The tablecloth's commands, many a second in a big room: they lock only the participant's row
-# (one person's notes and dots stay serial) and take the café's lock late, when the event's
-# `seq` is drawn. Holding the café's lock from the first statement made every note wait for
-# every other across processes, each holding it for ~8 round trips (see docs/architecture.md).
-TABLECLOTH_COMMANDS = frozenset({"add_note", "edit_note", "delete_note", "vote", "unvote", "pin_note"})
-
-
-def _with_person(session: Any, conn: Connection, lock_cafe: bool = True) -> tuple[Cafe, Participant]:
-    cafe = eventlog.lock_cafe(session, conn.cafe_id) if lock_cafe else session.get(Cafe, conn.cafe_id)
-    person = session.get(Participant, conn.participant_id, with_for_update=not lock_cafe)
-    if cafe is None or person is None or person.left_at_ms is not None:
-        raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
-    return cafe, person
-
-
-def _phone_handler(name: str, spec: Spec, action: PhoneAction) -> Callable[..., Ack]:
-    def handler(payload: Any = None) -> Ack:
-        rt = runtime()
-        conn = _phone(rt)
-        args = parse(payload, spec)
-        with rt.db.transaction() as session:
-            cafe, person = _with_person(session, conn, lock_cafe=name not in TABLECLOTH_COMMANDS)
-            events = action(session, cafe, person, args)
-        return _done(events)
-
-    handler.__name__ = f"on_{name}"
-    return command(handler)
-
-
-def _pin_handler() -> Callable[..., Ack]:
-    """pin_note comes from a table host's phone or from the facilitator."""
-    by_phone = _phone_handler("pin_note", *PHONE_COMMANDS["pin_note"])
-    by_facilitator = _facilitator_handler("pin_note", *FACILITATOR_COMMANDS["pin_note"])
-
-    def handler(payload: Any = None) -> Ack:
-        conn = runtime().connections.get(request.sid)  # type: ignore[attr-defined]
-        return by_facilitator(payload) if conn and conn.role == "facilitator" else by_phone(payload)
-
-    return handler
-
-
-@command
-def on_add_note(payload: Any = None) -> Ack:
-    """`add_note`: idempotent by the phone's note id; rate limited per participant."""
-    rt = runtime()
-    conn = _phone(rt)
-    args = parse(payload, ADD_NOTE_SPEC)
-    with rt.db.transaction() as session:
-        cafe, person = _with_person(session, conn, lock_cafe=False)
-        existing = session.get(notes.Note, notes.parse_id(args["id"]))
-        # A retry of a note already stored is answered without spending the rate budget.
-        if existing is None and not rt.note_limiter.allow(person.id):
-            raise Invalid("You're writing fast! Wait a moment before the next note.", code="rate_limited")
-        written = notes.add_note(
-            session,
-            cafe,
-            person,
-            note_id=args["id"],
-            table_id=args["table_id"],
-            round_number=args["round"],
-            text=args["text"],
-            colour=args["colour"],
-            anonymous=bool(args["anonymous"]),
-        )
-    return {
-        "ok": True,
-        "seq": written.events[-1].seq if written.events else None,
-        "note": written.note,
-        "duplicate": written.duplicate,
-    }
-
-
-def _done(events: list[Event]) -> Ack:
-    return {"ok": True, "seq": events[-1].seq if events else None}
-
-
-def _created(name: str, events: list[Event]) -> Ack:
-    """What a command that creates something made, by id, so a client need not search for it."""
-    ack = _done(events)
-    tables = [e.data["table"]["id"] for e in events if e.type == "table_added"]
-    if name == "add_topic":
-        topic = next(e.data["topic"]["id"] for e in events if e.type == "topic_added")
-        ack.update(topic_id=topic, table_ids=tables)
-    elif name == "add_table":
-        ack["table_id"] = tables[0]
-    return ack
-
-
-def _facilitator_handler(name: str, spec: Spec, action: Action) -> Callable[..., Ack]:
-    def handler(payload: Any = None) -> Ack:
-        rt = runtime()
-        conn = _facilitator(rt)
-        args = parse(payload, spec)
-        with rt.db.transaction() as session:
-            cafe = eventlog.lock_cafe(session, conn.cafe_id)
-            if cafe is None:
-                raise Invalid("This café no longer exists.", code="not_found")
-            events = action(session, cafe, args)
-        return _created(name, events)
-
-    handler.__name__ = f"on_{name}"
-    return command(handler)
-
-
-def _seated_handler(name: str) -> Callable[..., Ack]:
-    def handler(payload: Any = None) -> Ack:
-        rt = runtime()
-        conn = _facilitator(rt)
-        parse(payload, {})
-        return _done(transition(rt, conn.cafe_id, name))
-
-    handler.__name__ = f"on_{name}"
-    return command(handler)
 
 
 def address() -> str:
@@ -724,55 +341,8 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
             with rt.db.transaction() as session:
                 participants.disconnected(session, conn.participant_id)
 
-    @socketio.on("sync")
-    @command
-    def on_sync(payload: Any = None) -> Ack:
-        """`sync {since}` -> the missed events, or a fresh `state` when too far behind."""
-        rt = runtime()
-        args = parse(payload, {"since": (int, False)})
-        conn = _conn(rt)
-        role = cast(Role, conn.role)
-        since = args["since"]
-        with rt.db.reading() as session:
-            if since is not None:
-                missed = eventlog.since(session, conn.cafe_id, since, rt.config.sync_max_events)
-                if missed is not None and role != "facilitator":
-                    # A hidden or deleted note's text is never sent again, not even in a replay.
-                    gone = notes.withheld(session, conn.cafe_id)
-                    missed = [withhold(e, gone) for e in missed]
-                if missed is not None:
-                    return {
-                        "ok": True,
-                        "events": [e.for_role(role, conn.participant_id) for e in missed],
-                        "server_now": now_ms(),
-                    }
-            cafe = session.get(Cafe, conn.cafe_id)
-            if cafe is None:
-                raise Invalid("This café no longer exists.", code="not_found")
-            state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code), participant_id=conn.participant_id)
-        return {"ok": True, "state": state, "server_now": now_ms()}
-
-    @socketio.on("clock")
-    @command
-    def on_clock(payload: Any = None) -> Ack:
-        """`clock {t0}` -> `{t0, server_now}`: the client works out its clock offset."""
-        args = parse(payload, {"t0": ((int, float), True)})
-        return {"ok": True, "t0": args["t0"], "server_now": now_ms()}
-
-    for name, (spec, action) in FACILITATOR_COMMANDS.items():
-        if name not in PHONE_COMMANDS:
-            socketio.on_event(name, _facilitator_handler(name, spec, action))
-    for name, (spec, phone_action) in PHONE_COMMANDS.items():
-        if name not in FACILITATOR_COMMANDS:
-            socketio.on_event(name, _phone_handler(name, spec, phone_action))
-    socketio.on_event("pin_note", _pin_handler())
-    socketio.on_event("add_note", on_add_note)
-    socketio.on_event("duplicate_cafe", on_duplicate_cafe)
-    socketio.on_event("delete_cafe", on_delete_cafe)
-    socketio.on_event("rotate_facilitator_link", on_rotate_facilitator_link)
-    socketio.on_event("plan_preview", on_plan_preview)
-    for name in SEATED_COMMANDS:
-        socketio.on_event(name, _seated_handler(name))
+    for name, record in COMMANDS.items():
+        socketio.on_event(name, _handler(name, record))
 
     @socketio.on("*")
     @command

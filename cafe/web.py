@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
-from cafe.realtime import cafe_links, here_base, join_url
+from cafe.links import cafe_links, here_base, join_url
 from cafe.services import archive, arrivals, cafes, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from cafe import realtime
+from cafe import commands as catalogue
 from cafe.app import runtime
 from cafe.events import apply_events
 from cafe.models import EventLog
@@ -107,22 +107,12 @@ def random_payload(rng: random.Random, fields: list[str]) -> Any:
 
 
 def all_commands() -> dict[str, tuple[str, list[str]]]:
-    """Every command name -> (role that may send it, its field names)."""
-    commands: dict[str, tuple[str, list[str]]] = {}
-    for name, (spec, _action) in realtime.FACILITATOR_COMMANDS.items():
-        commands[name] = ("facilitator", list(spec))
-    for name, (spec, _phone) in realtime.PHONE_COMMANDS.items():
-        commands.setdefault(name, ("phone", list(spec)))
-    commands["add_note"] = ("phone", list(realtime.ADD_NOTE_SPEC))
-    commands["sync"] = ("phone", ["since"])
-    commands["clock"] = ("board", ["t0"])
-    for name in realtime.SEATED_COMMANDS:
-        commands[name] = ("facilitator", [])
-    commands["duplicate_cafe"] = ("facilitator", ["carry_top_notes"])
-    commands["delete_cafe"] = ("facilitator", ["confirm"])
-    commands["rotate_facilitator_link"] = ("facilitator", [])
-    commands["plan_preview"] = ("facilitator", [])
-    return commands
+    """Every command name -> (a role that may send it, its field names), from the catalogue."""
+    order = ("facilitator", "phone", "board")
+    return {
+        name: (next(role for role in order if role in record.roles), list(record.spec))
+        for name, record in catalogue.COMMANDS.items()
+    }
 
 
 COMMANDS = all_commands()

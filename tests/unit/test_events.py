@@ -2,7 +2,7 @@
 
 import pytest
 
-from cafe.events import EVENT_TYPES, REDUCERS, Event, apply_event, check_payload, project, room
+from cafe.events import EVENTS, REDUCERS, Event, apply_event, check_payload, project, room
 
 
 def _joined(seq: int = 1) -> Event:
@@ -11,8 +11,8 @@ def _joined(seq: int = 1) -> Event:
 
 
 def test_every_declared_event_type_has_a_reducer_and_a_projection_for_each_role() -> None:
-    assert set(EVENT_TYPES) == set(REDUCERS)
-    for spec in EVENT_TYPES.values():
+    assert set(EVENTS) == set(REDUCERS)
+    for spec in EVENTS.values():
         assert set(spec.projections) == {"phone", "board", "facilitator"}
 
 

@@ -1,0 +1,430 @@
+"""Every command a client sends, one record each: who may send it, its payload, how it locks
+the café, and what it does. `realtime` checks the sender and the payload, then `run`s it.
+
+Lock policies (why a command waits for which other):
+- "cafe":   one transaction holding the café's row from its first statement: serial with every
+            other change of the café (set-up, the clock, moderation).
+- "person": the tablecloth's commands, many a second in a big room: they lock only the sender's
+            participant row (one person's notes and dots stay serial) and take the café's lock
+            late, when the event's `seq` is drawn (docs/architecture.md). A facilitator has no
+            row and takes the café's.
+- "seats":  the mixing engine plans outside any transaction; the write then checks the café has
+            not moved meanwhile (`flow.transition`).
+- "read":   reads only, nothing is written.
+- "own":    the command's `answer` runs it whole, holding the café's lock for its write; it
+            answers more than `{ok, seq}`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from cafe.app import Connection, Runtime
+from cafe.db import forget_deleted
+from cafe.events import ROLES, Event, Role, room, withhold
+from cafe.flow import transition
+from cafe.links import cafe_links, here_base, join_url
+from cafe.models import Cafe, Participant, now_ms
+from cafe.services import (
+    archive,
+    cafes,
+    eventlog,
+    notes,
+    preview,
+    rounds,
+    seating,
+    setup,
+    signups,
+    spotlight,
+)
+from cafe.services.errors import Forbidden, Invalid, NotFound
+from cafe.services.snapshot import snapshot
+
+Ack = dict[str, Any]
+# A payload's fields: name -> (accepted types, required). Unknown fields are refused.
+Spec = dict[str, tuple[type | tuple[type, ...], bool]]
+Lock = Literal["cafe", "person", "seats", "read", "own"]
+# A service call under the command's lock: the events it appended (published on commit).
+Action = Callable[[Session, Cafe, Participant | None, dict[str, Any]], list[Event]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One command being answered: the runtime, who sent it (fixed at connect), its socket id,
+    and its checked payload."""
+
+    rt: Runtime
+    conn: Connection
+    sid: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command's record: the roles that may send it, its payload, its lock, what it does."""
+
+    roles: frozenset[Role]
+    spec: Spec
+    lock: Lock
+    action: Action | None = None
+    answer: Callable[[Call], Ack] | None = None
+
+
+FACILITATOR = frozenset({"facilitator"})
+PHONE = frozenset({"phone"})
+EVERYONE = frozenset(ROLES)
+
+
+def _facilitator(spec: Spec, action: Action, lock: Lock = "cafe") -> Command:
+    return Command(FACILITATOR, spec, lock, action=action)
+
+
+def _phone(spec: Spec, action: Action, lock: Lock = "cafe") -> Command:
+    return Command(PHONE, spec, lock, action=action)
+
+
+def _own(roles: frozenset[Role], spec: Spec, answer: Callable[[Call], Ack], lock: Lock = "own") -> Command:
+    return Command(roles, spec, lock, answer=answer)
+
+
+def _sender(person: Participant | None) -> Participant:
+    # A phone-only command always runs with the sender's row (`run` checks the role first).
+    if person is None:
+        raise Forbidden("Only a participant's phone can do that.")
+    return person
+
+
+def _cafe(session: Session, conn: Connection, lock: bool = False) -> Cafe:
+    cafe = eventlog.lock_cafe(session, conn.cafe_id) if lock else session.get(Cafe, conn.cafe_id)
+    if cafe is None:
+        raise NotFound("This café no longer exists.")
+    return cafe
+
+
+def _locked(session: Session, conn: Connection, lock: Lock) -> tuple[Cafe, Participant | None]:
+    """The café (and the sender's row) under the command's lock policy."""
+    if conn.participant_id is None:
+        return _cafe(session, conn, lock=True), None
+    by_person = lock == "person"
+    cafe = _cafe(session, conn, lock=not by_person)
+    person = session.get(Participant, conn.participant_id, with_for_update=by_person)
+    if person is None or person.left_at_ms is not None:
+        raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
+    return cafe, person
+
+
+def _done(events: list[Event]) -> Ack:
+    return {"ok": True, "seq": events[-1].seq if events else None}
+
+
+def _created(name: str, events: list[Event]) -> Ack:
+    """What a command that creates something made, by id, so a client need not search for it."""
+    ack = _done(events)
+    tables = [e.data["table"]["id"] for e in events if e.type == "table_added"]
+    if name == "add_topic":
+        topic = next(e.data["topic"]["id"] for e in events if e.type == "topic_added")
+        ack.update(topic_id=topic, table_ids=tables)
+    elif name == "add_table":
+        ack["table_id"] = tables[0]
+    return ack
+
+
+def run(name: str, command: Command, call: Call) -> Ack:
+    """Run a command whose sender and payload are checked, under its lock policy."""
+    if command.answer is not None:
+        return command.answer(call)
+    if command.lock == "seats":
+        return _done(transition(call.rt, call.conn.cafe_id, name))
+    assert command.action is not None  # every record has an action or an answer
+    with call.rt.db.transaction() as session:
+        cafe, person = _locked(session, call.conn, command.lock)
+        events = command.action(session, cafe, person, call.args)
+    return _created(name, events)
+
+
+# --- commands with their own answer ----------------------------------------------------------
+
+
+def _sync(call: Call) -> Ack:
+    """`sync {since}` -> the missed events, or a fresh `state` when too far behind."""
+    rt, conn, since = call.rt, call.conn, call.args["since"]
+    role: Role = conn.role  # type: ignore[assignment]
+    with rt.db.reading() as session:
+        if since is not None:
+            missed = eventlog.since(session, conn.cafe_id, since, rt.config.sync_max_events)
+            if missed is not None and role != "facilitator":
+                # A hidden or deleted note's text is never sent again, not even in a replay.
+                gone = notes.withheld(session, conn.cafe_id)
+                missed = [withhold(e, gone) for e in missed]
+            if missed is not None:
+                return {
+                    "ok": True,
+                    "events": [e.for_role(role, conn.participant_id) for e in missed],
+                    "server_now": now_ms(),
+                }
+        cafe = _cafe(session, conn)
+        state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code), participant_id=conn.participant_id)
+    return {"ok": True, "state": state, "server_now": now_ms()}
+
+
+def _clock(call: Call) -> Ack:
+    """`clock {t0}` -> `{t0, server_now}`: the client works out its clock offset."""
+    return {"ok": True, "t0": call.args["t0"], "server_now": now_ms()}
+
+
+def _add_note(call: Call) -> Ack:
+    """`add_note`: idempotent by the phone's note id; rate limited per participant."""
+    rt, args = call.rt, call.args
+    with rt.db.transaction() as session:
+        cafe, person = _locked(session, call.conn, "person")
+        writer = _sender(person)
+        existing = session.get(notes.Note, notes.parse_id(args["id"]))
+        # A retry of a note already stored is answered without spending the rate budget.
+        if existing is None and not rt.note_limiter.allow(writer.id):
+            raise Invalid("You're writing fast! Wait a moment before the next note.", code="rate_limited")
+        written = notes.add_note(
+            session,
+            cafe,
+            writer,
+            note_id=args["id"],
+            table_id=args["table_id"],
+            round_number=args["round"],
+            text=args["text"],
+            colour=args["colour"],
+            anonymous=bool(args["anonymous"]),
+        )
+    return {
+        "ok": True,
+        "seq": written.events[-1].seq if written.events else None,
+        "note": written.note,
+        "duplicate": written.duplicate,
+    }
+
+
+def _duplicate_cafe(call: Call) -> Ack:
+    """`duplicate_cafe {carry_top_notes?}`: Day 2 from Day 1; answers the new café's links."""
+    with call.rt.db.transaction() as session:
+        cafe = _cafe(session, call.conn)
+        created = archive.duplicate(session, cafe, carry_top_notes=call.args["carry_top_notes"] or 0)
+    links = cafe_links(call.rt, created.cafe.code, created.facilitator_secret)
+    return {"ok": True, "code": created.cafe.code, "join_url": links["join"], "facilitator_url": links["facilitator"]}
+
+
+def _plan_preview(call: Call) -> Ack:
+    """`plan_preview {}`: how good the next click's seating is, before anyone sits down."""
+    with call.rt.db.reading() as session:
+        upcoming = preview.next_problem(session, _cafe(session, call.conn))
+    if upcoming is None:
+        return {"ok": True, "preview": None}
+    number, problem = upcoming
+    if not problem.people:
+        return {"ok": True, "preview": preview.empty(number, problem)}
+    # The same plan the click will use (the planner remembers it), made off the event loop.
+    plan = seating.plan_all(problem, call.rt.plan)
+    return {"ok": True, "preview": preview.summary(number, problem, plan)}
+
+
+def _rotate_facilitator_link(call: Call) -> Ack:
+    """`rotate_facilitator_link {}`: a new secret link; every socket on the old one loses its rights."""
+    rt, conn = call.rt, call.conn
+    with rt.db.transaction() as session:
+        cafe = _cafe(session, conn, lock=True)
+        secret = cafes.rotate_facilitator_secret(session, cafe)
+        new_hash = cafe.facilitator_hash
+    # This socket carries on with the new link; the others are refused from their next command.
+    rt.facilitator_hashes[conn.cafe_id] = (new_hash, time.monotonic())
+    rt.connections[call.sid] = replace(conn, secret_hash=new_hash)
+    rt.socketio.emit("facilitator_link_rotated", {}, to=room(conn.cafe_id, "facilitator"), skip_sid=call.sid)
+    return {"ok": True, "facilitator_url": f"{here_base()}/f/{conn.code}#{secret}"}
+
+
+def _delete_cafe(call: Call) -> Ack:
+    """`delete_cafe {confirm: CODE}`: the café and everything in it are gone; sockets close."""
+    rt, conn = call.rt, call.conn
+    with rt.db.transaction() as session:
+        archive.delete_cafe(session, _cafe(session, conn), call.args["confirm"])
+    forget_deleted(rt.db.engine)
+    rt.facilitator_hashes.pop(conn.cafe_id, None)
+    rt.fanout.discard(conn.cafe_id)
+    # No event can follow the café's own log: a last message tells every client it is gone.
+    rt.socketio.emit("cafe_deleted", {}, to=room(conn.cafe_id))
+    return {"ok": True}
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+NOTE_ID: Spec = {"id": (str, True)}
+PIN: Spec = {"id": (str, True), "pinned": (bool, True)}
+PEOPLE: Spec = {"participant_ids": (list, True)}
+
+COMMANDS: dict[str, Command] = {
+    # Every role.
+    "sync": _own(EVERYONE, {"since": (int, False)}, _sync, lock="read"),
+    "clock": _own(EVERYONE, {"t0": ((int, float), True)}, _clock, lock="read"),
+    # The facilitator's set-up.
+    "update_cafe": _facilitator(
+        {"title": (str, False), "settings": (dict, False)},
+        lambda s, c, p, a: setup.update_cafe(s, c, title=a["title"], settings=a["settings"]),
+    ),
+    "add_topic": _facilitator(
+        {
+            "name": (str, True),
+            "description": (str, False),
+            "colour": (str, False),
+            "tables": (int, False),
+            "capacity": (int, False),
+            "translations": (dict, False),
+        },
+        lambda s, c, p, a: setup.add_topic(
+            s,
+            c,
+            name=a["name"],
+            description=a["description"],
+            colour=a["colour"],
+            tables=a["tables"] or 0,
+            capacity=a["capacity"],
+            translations=a["translations"],
+        ),
+    ),
+    "update_topic": _facilitator(
+        {
+            "topic_id": (int, True),
+            "name": (str, False),
+            "description": (str, False),
+            "colour": (str, False),
+            "position": (int, False),
+            "translations": (dict, False),
+        },
+        lambda s, c, p, a: setup.update_topic(
+            s,
+            c,
+            a["topic_id"],
+            name=a["name"],
+            description=a["description"],
+            colour=a["colour"],
+            position=a["position"],
+            translations=a["translations"],
+        ),
+    ),
+    "remove_topic": _facilitator({"topic_id": (int, True)}, lambda s, c, p, a: setup.remove_topic(s, c, a["topic_id"])),
+    "add_table": _facilitator(
+        {"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
+        lambda s, c, p, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"], capacity=a["capacity"]),
+    ),
+    "update_table": _facilitator(
+        {"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
+        lambda s, c, p, a: setup.update_table(s, c, a["table_id"], label=a["label"], capacity=a["capacity"]),
+    ),
+    "remove_table": _facilitator({"table_id": (int, True)}, lambda s, c, p, a: setup.remove_table(s, c, a["table_id"])),
+    "set_host": _facilitator(
+        {"table_id": (int, True), "participant_id": (int, False)},
+        lambda s, c, p, a: setup.set_host(s, c, a["table_id"], a["participant_id"]),
+    ),
+    "set_rounds": _facilitator({"rounds": (list, True)}, lambda s, c, p, a: setup.set_rounds(s, c, a["rounds"])),
+    "set_participant": _facilitator(
+        {
+            "participant_id": (int, True),
+            "stays_seated": (bool, False),
+            "left": (bool, False),
+            "languages": (list, False),
+        },
+        lambda s, c, p, a: setup.set_participant(
+            s, c, a["participant_id"], stays_seated=a["stays_seated"], left=a["left"], languages=a["languages"]
+        ),
+    ),
+    "remove_participants": _facilitator(
+        PEOPLE, lambda s, c, p, a: setup.remove_participants(s, c, a["participant_ids"])
+    ),
+    "admit_participants": _facilitator(PEOPLE, lambda s, c, p, a: setup.admit_participants(s, c, a["participant_ids"])),
+    "link_companions": _facilitator(PEOPLE, lambda s, c, p, a: setup.link_companions(s, c, a["participant_ids"])),
+    "unlink_companion": _facilitator(
+        {"participant_id": (int, True)}, lambda s, c, p, a: setup.unlink_companion(s, c, a["participant_id"])
+    ),
+    # The facilitator's clock and room.
+    "open_cafe": _facilitator({}, lambda s, c, p, a: rounds.open_cafe(s, c)),
+    "start_round": Command(FACILITATOR, {}, "seats"),
+    "end_round": Command(FACILITATOR, {}, "seats"),
+    "pause": _facilitator({}, lambda s, c, p, a: rounds.pause(s, c)),
+    "resume": _facilitator({}, lambda s, c, p, a: rounds.resume(s, c)),
+    "extend": _facilitator({"seconds": (int, True)}, lambda s, c, p, a: rounds.extend(s, c, a["seconds"])),
+    "start_harvest": _facilitator({}, lambda s, c, p, a: rounds.start_harvest(s, c)),
+    "close_cafe": _facilitator({}, lambda s, c, p, a: rounds.close_cafe(s, c)),
+    "move_participant": _facilitator(
+        {"participant_id": (int, True), "table_id": (int, True)},
+        lambda s, c, p, a: seating.move_participant(s, c, a["participant_id"], a["table_id"]),
+    ),
+    "announce": _facilitator(
+        {"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
+        lambda s, c, p, a: rounds.announce(s, c, a["text"], minutes=a["minutes"], translations=a["translations"]),
+    ),
+    "clear_announcement": _facilitator({}, lambda s, c, p, a: rounds.clear_announcement(s, c)),
+    "plan_preview": _own(FACILITATOR, {}, _plan_preview, lock="read"),
+    # The facilitator's moderation.
+    "hide_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], True)),
+    "restore_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], False)),
+    "spotlight": _facilitator({"note_id": (str, False)}, lambda s, c, p, a: spotlight.spotlight(s, c, a["note_id"])),
+    # The facilitator's café as a whole.
+    "duplicate_cafe": _own(FACILITATOR, {"carry_top_notes": (int, False)}, _duplicate_cafe),
+    "rotate_facilitator_link": _own(FACILITATOR, {}, _rotate_facilitator_link),
+    "delete_cafe": _own(FACILITATOR, {"confirm": (str, True)}, _delete_cafe),
+    # The tablecloth (a phone; pinning also the facilitator).
+    "add_note": _own(
+        PHONE,
+        {
+            "id": (str, True),
+            "table_id": (int, True),
+            "round": (int, True),
+            "text": (str, True),
+            "colour": (str, False),
+            "anonymous": (bool, False),
+        },
+        _add_note,
+        lock="person",
+    ),
+    "edit_note": _phone(
+        {"id": (str, True), "text": (str, False), "colour": (str, False)},
+        lambda s, c, p, a: notes.edit_note(s, c, _sender(p), a["id"], text=a["text"], colour=a["colour"]),
+        lock="person",
+    ),
+    "delete_note": _phone(NOTE_ID, lambda s, c, p, a: notes.delete_note(s, c, _sender(p), a["id"]), lock="person"),
+    "vote": _phone(
+        {"note_id": (str, True), "phase": (str, False)},
+        lambda s, c, p, a: notes.vote(s, c, _sender(p), a["note_id"], phase=a["phase"] or "round"),
+        lock="person",
+    ),
+    "unvote": _phone(
+        {"note_id": (str, True), "phase": (str, False)},
+        lambda s, c, p, a: notes.vote(s, c, _sender(p), a["note_id"], phase=a["phase"] or "round", add=False),
+        lock="person",
+    ),
+    "pin_note": Command(
+        PHONE | FACILITATOR,
+        PIN,
+        "person",
+        action=lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"]),
+    ),
+    # The phone, outside the tablecloth.
+    "sign_up": _phone(
+        {"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
+        lambda s, c, p, a: signups.sign_up(
+            s, c, _sender(p), topic_id=a["topic_id"], name=a["name"], contact=a["contact"]
+        ),
+    ),
+    "withdraw_signup": _phone(
+        {"topic_id": (int, True)}, lambda s, c, p, a: signups.withdraw(s, c, _sender(p), topic_id=a["topic_id"])
+    ),
+    "choose_host_table": _phone(
+        {"table_id": (int, False)}, lambda s, c, p, a: setup.choose_host_table(s, c, _sender(p), a["table_id"])
+    ),
+    "write_summary": _phone(
+        {"table_id": (int, True), "round": (int, True), "text": (str, True)},
+        lambda s, c, p, a: notes.write_summary(
+            s, c, _sender(p), table_id=a["table_id"], round_number=a["round"], text=a["text"]
+        ),
+    ),
+}

@@ -1,0 +1,131 @@
+"""The command and event catalogues and docs/protocol.md say the same, both ways: every command
+and event in the code is documented with its fields, roles and delivery, and nothing documented
+is missing from the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cafe.commands import COMMANDS
+from cafe.events import EVENTS
+
+PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text("utf-8")
+IDENT = re.compile(r"\w+")
+
+
+def section(title: str) -> str:
+    """The text of a `##`/`###` section, up to the next heading of any level."""
+    start = PROTOCOL.index(title)
+    rest = PROTOCOL[start + len(title) :]
+    end = re.search(r"^#{2,3} ", rest, re.M)
+    return rest[: end.start()] if end else rest
+
+
+def rows(text: str) -> list[list[str]]:
+    """The body rows of the markdown tables in `text`, as cells (escaped pipes kept whole)."""
+    found = []
+    for line in text.splitlines():
+        if line.startswith("| `"):
+            found.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return found
+
+
+def first_braces(text: str) -> str:
+    """The first balanced `{...}` in `text`, without its outer braces."""
+    start = text.index("{")
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start + 1 : i]
+    raise AssertionError(f"unbalanced braces in {text[:80]!r}")
+
+
+def top_level_fields(text: str) -> set[str]:
+    """The field names of a documented payload: `{a, b?: {c, d}, e: [f]}` -> {a, b, e}."""
+    body = first_braces(text)
+    parts, depth, current = [], 0, ""
+    for ch in body:
+        depth += {"{": 1, "[": 1, "(": 1, "}": -1, "]": -1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return {m.group(0) for part in parts if (m := IDENT.search(part.replace('"', "")))}
+
+
+def documented_commands() -> dict[str, tuple[str, set[str]]]:
+    """Command name -> (the roles' section it is documented in, its payload fields)."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    sections = {
+        "everyone": section("## Commands (client -> server, each with an ack)"),
+        "facilitator": section("### Facilitator commands"),
+        "phone": section("### Phone commands (the tablecloth)"),
+    }
+    for who, text in sections.items():
+        for cells in rows(text):
+            for name in re.findall(r"`(\w+)`", cells[0]):
+                found[f"{who}:{name}"] = (who, top_level_fields(cells[1]))
+    return found
+
+
+DOCUMENTED = documented_commands()
+
+
+def test_every_documented_command_is_in_the_catalogue_for_that_role() -> None:
+    for key, (who, _fields) in DOCUMENTED.items():
+        name = key.split(":", 1)[1]
+        assert name in COMMANDS, f"docs/protocol.md documents {name}, the catalogue has no such command"
+        roles = COMMANDS[name].roles
+        if who == "everyone":
+            assert roles == {"phone", "board", "facilitator"}, name
+        else:
+            assert who in roles, f"{name} is documented for the {who}, who may not send it"
+
+
+def test_every_command_in_the_catalogue_is_documented_for_each_of_its_roles() -> None:
+    for name, record in COMMANDS.items():
+        if f"everyone:{name}" in DOCUMENTED:
+            continue
+        for role in record.roles:
+            assert f"{role}:{name}" in DOCUMENTED, f"{name} ({role}) is not in docs/protocol.md's tables"
+
+
+@pytest.mark.parametrize("key", sorted(DOCUMENTED))
+def test_a_commands_documented_payload_has_exactly_its_fields(key: str) -> None:
+    name = key.split(":", 1)[1]
+    assert DOCUMENTED[key][1] == set(COMMANDS[name].spec)
+
+
+def documented_events() -> dict[str, list[str]]:
+    """Event type -> its row's cells in the event table."""
+    found = {}
+    for cells in rows(section("## Event types")):
+        for name in re.findall(r"`(\w+)`", cells[0]):
+            found[name] = cells
+    return found
+
+
+EVENT_ROWS = documented_events()
+DELIVERY = {"at once": "at_once", "batched": "batched", "presence (≤ 1 s)": "presence"}
+
+
+def test_the_event_table_and_the_catalogue_name_the_same_events() -> None:
+    assert set(EVENT_ROWS) == set(EVENTS)
+
+
+@pytest.mark.parametrize("name", sorted(EVENTS))
+def test_an_events_documented_payload_and_delivery_are_its_own(name: str) -> None:
+    cells = EVENT_ROWS[name]
+    assert top_level_fields(cells[1]) == set(EVENTS[name].fields)
+    if name == "note_withheld":  # never published, only made for replays
+        assert "replays only" in cells[3]
+    else:
+        assert DELIVERY[cells[3]] == EVENTS[name].delivery
+    # A personal event's row says what the person's own phones get.
+    assert ("own" in cells[2]) == (EVENTS[name].personal is not None), cells[2]
