@@ -6,7 +6,8 @@ holds events that arrive ahead of a gap for 400 ms and then asks `sync`, asks `s
 heartbeat shows a later `seq`, and treats a silent socket (no ping for ping interval +
 timeout) as gone, as socket.io-client does. A phone keeps an outbox of notes, each with the
 UUID the phone made, and re-sends the head of it until it is acknowledged. The raw Socket.IO
-client is the one `bench/live.py` uses (light enough for a hundred sockets in a test).
+client is tests/wire.py's, the one `bench/live.py` uses too (light enough for a hundred sockets
+in a test).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench.live import ConnectRefused, Sio, Stats
 from cafe.events import REDUCERS
+from tests.wire import ConnectRefused, Sio, Stats
 
 SYNC_DELAY_S = 0.4  # live.js SYNC_DELAY_MS
 NOTE_ACK_S = 5.0  # phone.js NOTE_ACK_MS

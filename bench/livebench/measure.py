@@ -1,0 +1,154 @@
+"""What a bench run measures and prints: progress on stderr, percentiles, /proc sampling, the one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tests.wire import Stats
+
+# The keys of the JSON line, in order (bench/README.md says what each means).
+FIELDS = (
+    "config",
+    "phones",
+    "processes",
+    "notes_per_s",
+    "connected",
+    "errors",
+    "delivered_pct",
+    "note_to_board_p50_ms",
+    "note_to_board_p99_ms",
+    "floor_p99_ms",
+    "ratio_p99",
+    "seats_to_all_p99_ms",
+    "server_rss_mb",
+    "server_cpu_pct",
+)
+
+
+def log(*parts: Any) -> None:
+    """Progress on stderr (stdout carries only the result lines)."""
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None without samples."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rounded(value: float | None, digits: int = 1) -> float | None:
+    """`value` rounded to `digits`; None stays None."""
+    return None if value is None else round(value, digits)
+
+
+# --------------------------------------------------------------------------------------------
+# /proc sampling
+
+
+class Sampler:
+    """RSS and CPU time of some processes (summed), read from /proc every half second."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+    PAGE = os.sysconf("SC_PAGE_SIZE")
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.peak_rss_mb = 0.0
+        self.marks: dict[str, tuple[float, float]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / self.TICK
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
+
+    def rss_mb(self) -> float:
+        total = 0
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    total += int(f.read().split()[1]) * self.PAGE
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / 2**20
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = (time.monotonic(), self.cpu_seconds())
+        self.peak_rss_mb = max(self.peak_rss_mb, self.rss_mb())
+
+    def cpu_pct(self, start: str, end: str) -> float | None:
+        if start not in self.marks or end not in self.marks:
+            return None
+        (t0, c0), (t1, c1) = self.marks[start], self.marks[end]
+        return 100.0 * (c1 - c0) / (t1 - t0) if t1 > t0 else None
+
+    async def run(self) -> None:
+        while True:
+            self.peak_rss_mb = max(self.peak_rss_mb, self.rss_mb())
+            await asyncio.sleep(0.5)
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.run())
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+# --------------------------------------------------------------------------------------------
+# The result line
+
+
+@dataclass
+class CafeResult:
+    """What the café half of a run measured."""
+
+    connected: int = 0
+    delivered_pct: float | None = None
+    p50: float | None = None
+    p99: float | None = None
+    seats_p99: float | None = None
+    rss_mb: float | None = None
+    cpu_pct: float | None = None
+    notes_ok: int = 0
+
+
+def result_line(
+    config: str, args: argparse.Namespace, stats: Stats, cafe: CafeResult | None, floor_p99: float | None
+) -> dict[str, Any]:
+    """The JSON line of one run: the keys of FIELDS, in that order."""
+    p99 = cafe.p99 if cafe else None
+    line = {
+        "config": config,
+        "phones": args.phones,
+        "processes": args.processes,
+        "notes_per_s": args.notes_per_s,
+        "connected": cafe.connected if cafe else 0,
+        "errors": stats.errors,
+        "delivered_pct": rounded(cafe.delivered_pct, 2) if cafe else None,
+        "note_to_board_p50_ms": rounded(cafe.p50) if cafe else None,
+        "note_to_board_p99_ms": rounded(p99),
+        "floor_p99_ms": rounded(floor_p99),
+        "ratio_p99": round(p99 / floor_p99, 2) if p99 is not None and floor_p99 else None,
+        "seats_to_all_p99_ms": rounded(cafe.seats_p99) if cafe else None,
+        "server_rss_mb": rounded(cafe.rss_mb) if cafe else None,
+        "server_cpu_pct": rounded(cafe.cpu_pct) if cafe else None,
+    }
+    assert tuple(line) == FIELDS
+    return line
