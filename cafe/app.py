@@ -43,6 +43,8 @@ class Connection:
     address: str = ""
     # The facilitator link's hash at connect: a rotated link ends the old sockets' rights.
     secret_hash: str | None = None
+    # The language refusals are worded in: `auth.lang`, else the handshake's page language.
+    lang: str = "en"
 
 
 @dataclass

@@ -15,7 +15,11 @@ MINUTE_MS = 60_000
 
 
 class ClockError(ValueError):
-    """A clock action that does not fit the café's current phase."""
+    """A clock action that does not fit the café's current phase; `code` names which."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -61,37 +65,37 @@ def expired(clock: Clock, now_ms: int) -> bool:
 def open_lobby(clock: Clock) -> Clock:
     """Draft -> lobby: phones see the lobby, the board shows the QR code."""
     if clock.status not in ("draft", "lobby"):
-        raise ClockError("The café has already started.")
+        raise ClockError("already_started", "The café has already started.")
     return Clock(status="lobby")
 
 
 def start_move(clock: Clock, number: int, move_ms: int, now_ms: int) -> Clock:
     """Begin the move to round `number`'s tables."""
     if clock.status in ("harvest", "closed"):
-        raise ClockError("The rounds are over.")
+        raise ClockError("rounds_over", "The rounds are over.")
     return Clock(status="running", current_round=number, phase="move", ends_at_ms=now_ms + move_ms)
 
 
 def start_discussion(clock: Clock, discuss_ms: int, now_ms: int) -> Clock:
     """End the move (on time or skipped) and start the current round's discussion."""
     if not (clock.running and clock.phase == "move"):
-        raise ClockError("There is no move under way to end.")
+        raise ClockError("no_move", "There is no move under way to end.")
     return replace(clock, phase="discuss", ends_at_ms=now_ms + discuss_ms, remaining_ms=None)
 
 
 def pause(clock: Clock, now_ms: int) -> Clock:
     """Freeze the countdown, keeping the time left."""
     if not clock.running:
-        raise ClockError("Nothing is running to pause.")
+        raise ClockError("nothing_to_pause", "Nothing is running to pause.")
     if clock.paused:
-        raise ClockError("The round is already paused.")
+        raise ClockError("already_paused", "The round is already paused.")
     return replace(clock, ends_at_ms=None, remaining_ms=remaining(clock, now_ms))
 
 
 def resume(clock: Clock, now_ms: int) -> Clock:
     """Restart a frozen countdown from the time it had left."""
     if not clock.paused:
-        raise ClockError("The round is not paused.")
+        raise ClockError("not_paused", "The round is not paused.")
     assert clock.remaining_ms is not None
     return replace(clock, ends_at_ms=now_ms + clock.remaining_ms, remaining_ms=None)
 
@@ -99,7 +103,7 @@ def resume(clock: Clock, now_ms: int) -> Clock:
 def extend(clock: Clock, delta_ms: int, now_ms: int) -> Clock:
     """Add (or with a negative delta, take away) time; never below zero left."""
     if not clock.running:
-        raise ClockError("Nothing is running to extend.")
+        raise ClockError("nothing_to_extend", "Nothing is running to extend.")
     left = remaining(clock, now_ms)
     assert left is not None
     new_left = max(0, left + delta_ms)
@@ -111,7 +115,7 @@ def extend(clock: Clock, delta_ms: int, now_ms: int) -> Clock:
 def harvest(clock: Clock) -> Clock:
     """Stop the rounds and gather the room's ideas."""
     if clock.status == "closed":
-        raise ClockError("The café is closed.")
+        raise ClockError("cafe_is_closed", "The café is closed.")
     return Clock(status="harvest", current_round=clock.current_round)
 
 

@@ -95,14 +95,14 @@ def _own(roles: frozenset[Role], spec: Spec, answer: Callable[[Call], Ack], lock
 def _sender(person: Participant | None) -> Participant:
     # A phone-only command always runs with the sender's row (`run` checks the role first).
     if person is None:
-        raise Forbidden("Only a participant's phone can do that.")
+        raise Forbidden("phone_only")
     return person
 
 
 def _cafe(session: Session, conn: Connection, lock: bool = False) -> Cafe:
     cafe = eventlog.lock_cafe(session, conn.cafe_id) if lock else session.get(Cafe, conn.cafe_id)
     if cafe is None:
-        raise NotFound("This café no longer exists.")
+        raise NotFound("cafe_gone")
     return cafe
 
 
@@ -114,7 +114,7 @@ def _locked(session: Session, conn: Connection, lock: Lock) -> tuple[Cafe, Parti
     cafe = _cafe(session, conn, lock=not by_person)
     person = session.get(Participant, conn.participant_id, with_for_update=by_person)
     if person is None or person.left_at_ms is not None:
-        raise Forbidden("This phone is no longer part of the café.", code="unknown_participant")
+        raise Forbidden("unknown_participant")
     return cafe, person
 
 
@@ -186,7 +186,7 @@ def _add_note(call: Call) -> Ack:
         existing = session.get(notes.Note, notes.parse_id(args["id"]))
         # A retry of a note already stored is answered without spending the rate budget.
         if existing is None and not rt.note_limiter.allow(writer.id):
-            raise Invalid("You're writing fast! Wait a moment before the next note.", code="rate_limited")
+            raise Invalid("writing_fast")
         written = notes.add_note(
             session,
             cafe,

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.support import NullTranslations, Translations
 from flask import Flask, Response, current_app, g, request
 from flask_babel import refresh
 
@@ -90,6 +91,28 @@ def panel_words(lang: str) -> Callable[..., str]:
         return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
     return word
+
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _server_catalogue(lang: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), [lang]) if lang != DEFAULT else NullTranslations()
+
+
+def words_in(lang: str) -> Callable[[str], str]:
+    """The server's sentences in `lang` (the gettext catalogues of cafe/translations), e.g. to
+    word a refusal for a socket; an unknown language or sentence stays English."""
+    return _server_catalogue(lang if lang in LANGUAGES else DEFAULT).gettext
+
+
+def request_language(asked: object = None) -> str:
+    """The language of this request or socket handshake: `asked` (a socket's `auth.lang`) when it
+    is one of the app's, else the page's usual choice (`?lang=`, the cookie, the browser's)."""
+    if isinstance(asked, str) and asked.split("-")[0] in LANGUAGES:
+        return asked.split("-")[0]
+    return select_locale()
 
 
 def _template_values() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy import select
 
-from cafe import wire
+from cafe import i18n, wire
 from cafe.app import Connection, Runtime, runtime
 from cafe.commands import COMMANDS, Ack, Call, Command, Spec, run
 from cafe.db import once_more_on_conflict
@@ -27,18 +27,17 @@ from cafe.services.errors import DomainError, Forbidden, Invalid
 
 log = logging.getLogger("cafe.realtime")
 
-# Over the command budget: nothing happened, the same answer wherever the budget is checked.
-RATE_LIMITED: Ack = {
-    "ok": False,
-    "error": {"code": "rate_limited", "message": "Too many requests: slow down a little."},
-}
+
+def refused(code: str, lang: str = "en", **params: object) -> Ack:
+    """The ack of a refused command, worded in `lang`."""
+    return {"ok": False, "error": DomainError(code, **params).as_dict(i18n.words_in(lang))}
 
 
 def _conn(rt: Runtime) -> Connection:
     """This socket's identity, fixed at connect."""
     conn = rt.connections.get(request.sid)  # type: ignore[attr-defined]
     if conn is None:
-        raise Forbidden("This connection is not signed in.", code="not_connected")
+        raise Forbidden("not_connected")
     return conn
 
 
@@ -50,28 +49,28 @@ def parse(payload: Any, spec: Spec) -> dict[str, Any]:
     if payload is None:
         payload = {}
     if payload == wire.TOO_DEEP:
-        raise Invalid("The payload is nested too deeply to read.", code="bad_payload")
+        raise Invalid("payload_too_deep")
     if not isinstance(payload, dict):
-        raise Invalid("The command's payload must be an object.", code="bad_payload")
+        raise Invalid("payload_not_object")
     unknown = sorted(set(payload) - set(spec))
     if unknown:
-        raise Invalid(f"Unknown field(s): {', '.join(map(str, unknown))[:200]}.", code="bad_payload")
+        raise Invalid("unknown_fields", fields=", ".join(map(str, unknown))[:200])
     out: dict[str, Any] = {}
     for name, (types, required) in spec.items():
         if name not in payload or payload[name] is None:
             if required:
-                raise Invalid(f"The field {name!r} is required.", code="bad_payload")
+                raise Invalid("field_required", field=name)
             out[name] = None
             continue
         value = payload[name]
         # bool is an int in Python; a JSON true must not pass as a number.
         if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-            raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
+            raise Invalid("field_type", field=name)
         if not isinstance(value, types):
-            raise Invalid(f"The field {name!r} has the wrong type.", code="bad_payload")
+            raise Invalid("field_type", field=name)
         # Beyond JavaScript's safe integers no client meant it, and the database cannot hold it.
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INT:
-            raise Invalid(f"The field {name!r} is out of range.", code="bad_payload")
+            raise Invalid("field_range", field=name)
         out[name] = value
     return out
 
@@ -84,36 +83,29 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
         try:
             rt = runtime()
             conn = rt.connections.get(request.sid)  # type: ignore[attr-defined]
+            lang = conn.lang if conn is not None else "en"
+            # Over the command budget: nothing happens.
             if conn is not None and not rt.guard.command(request.sid, conn.address):  # type: ignore[attr-defined]
-                return RATE_LIMITED
+                return refused("rate_limited", lang)
             return once_more_on_conflict(lambda: handler(*args))
         except DomainError as exc:
-            return {"ok": False, "error": exc.as_dict()}
+            return {"ok": False, "error": exc.as_dict(i18n.words_in(lang))}
         except Exception:  # the connection must survive anything a client sends
             log.exception("command %s failed", handler.__name__)
-            return {
-                "ok": False,
-                "error": {"code": "internal", "message": "Something went wrong on the server. Please try again."},
-            }
+            return refused("internal", lang)
 
     return wrapper
-
-
-# Who is told what when their role may not send a command.
-NOT_YOURS = {
-    frozenset({"facilitator"}): "Only the facilitator can do that.",
-}
 
 
 def _allowed(rt: Runtime, record: Command) -> Connection:
     """This socket's identity, if its role may send the command (a facilitator: on a live link)."""
     conn = _conn(rt)
     if conn.role not in record.roles or (conn.role == "phone" and conn.participant_id is None):
-        raise Forbidden(NOT_YOURS.get(record.roles, "Only a participant's phone can do that."))
+        raise Forbidden("facilitator_only" if record.roles == {"facilitator"} else "phone_only")
     if conn.role == "facilitator":
         current = _facilitator_hash(rt, conn.cafe_id)
         if current is None or current != conn.secret_hash:
-            raise Forbidden("This facilitator link has been replaced: open the new link.", code="link_rotated")
+            raise Forbidden("link_rotated")
     return conn
 
 
@@ -160,7 +152,7 @@ def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int |
     from an address that guessed too much is refused; a wrong link slows its own address for
     this café, more with each try (docs/security.md)."""
     if not isinstance(auth, dict):
-        raise Invalid("Connect with {cafe, role} and your token or secret.", code="bad_auth")
+        raise Invalid("bad_auth")
     role = auth.get("role")
     blocked = rt.guard.wrong_by_address.blocked(where)
     with rt.db.reading() as session:
@@ -171,13 +163,13 @@ def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int |
             except Forbidden:
                 key = (code, where)
                 if blocked or rt.guard.wrong_by_cafe.wait(key) > 0:
-                    raise Forbidden(THROTTLED, code="throttled") from None
+                    raise Forbidden("throttled") from None
                 rt.guard.wrong_by_cafe.fail(key)
                 raise
             rt.guard.wrong_by_cafe.succeed((code, where))
             return cafe, "facilitator", None
         if role not in ("board", "phone"):
-            raise Invalid("Unknown role: use phone, board or facilitator.", code="bad_auth")
+            raise Invalid("unknown_role")
         try:
             cafe = cafes.find_cafe(session, auth.get("cafe"))
             if role == "phone":
@@ -185,10 +177,10 @@ def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int |
                 return cafe, "phone", person.id
         except DomainError:
             if blocked:
-                raise Forbidden(THROTTLED, code="throttled") from None
+                raise Forbidden("throttled") from None
             raise
         if blocked:  # a board needs only the code: the very thing this address was guessing
-            raise Forbidden(THROTTLED, code="throttled")
+            raise Forbidden("throttled")
         return cafe, "board", None
 
 
@@ -267,11 +259,13 @@ def _refuse_oversize(socketio: SocketIO, rt: Runtime, eio_sid: str, data: str) -
     namespace, ack_id, name = head.group(1) or "/", int(head.group(2)), head.group(3)
     sid = server.manager.sid_from_eio_sid(eio_sid, namespace)
     where = rt.sessions.get(eio_sid, ("unknown", 0.0))[0]
+    conn = rt.connections.get(sid) if sid is not None else None
+    lang = conn.lang if conn is not None else "en"
     if sid is not None and not rt.guard.command(sid, where):
-        ack = RATE_LIMITED
+        ack = refused("rate_limited", lang)
     else:
         log.info("refused %s: %d characters, over the limit", name, len(data))
-        ack = {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
+        ack = refused("too_large", lang)
     server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace, data=[ack], id=ack_id))
 
 
@@ -297,17 +291,17 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
     def on_connect(auth: Any = None) -> None:
         rt = runtime()
         where = address()
+        lang = i18n.request_language(auth.get("lang") if isinstance(auth, dict) else None)
         try:
             cafe, role, participant_id = _authenticate(rt, auth, where)
         except DomainError as exc:
-            if exc.code in ("not_found", "forbidden", "unknown_participant"):
+            if exc.kind in ("not_found", "forbidden"):
                 rt.guard.wrong_by_address.record(where)
-            raise ConnectionRefusedError(exc.message, exc.as_dict()) from None
+            error = exc.as_dict(i18n.words_in(lang))
+            raise ConnectionRefusedError(error["message"], error) from None
         if not rt.guard.connect(where):
-            raise ConnectionRefusedError(
-                "Too many connections from this address.",
-                {"code": "too_many_connections", "message": "Too many connections from this address."},
-            )
+            error = refused("too_many_connections", lang)["error"]
+            raise ConnectionRefusedError(error["message"], error)
         rt.connections[request.sid] = Connection(  # type: ignore[attr-defined]
             cafe_id=cafe.id,
             code=cafe.code,
@@ -315,6 +309,7 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
             participant_id=participant_id,
             address=where,
             secret_hash=cafe.facilitator_hash if role == "facilitator" else None,
+            lang=lang,
         )
         join_room(room(cafe.id))
         join_room(room(cafe.id, role))
@@ -348,4 +343,5 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
     @command
     def on_unknown(event: str, *_args: Any) -> Ack:
         """Anything else is refused by name, and the connection stays up."""
-        return {"ok": False, "error": {"code": "unknown_command", "message": f"Unknown command {str(event)[:40]!r}."}}
+        conn = runtime().connections.get(request.sid)  # type: ignore[attr-defined]
+        return refused("unknown_command", conn.lang if conn is not None else "en", name=str(event)[:40])

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,19 +99,16 @@ def _may_create(rt: Runtime, key: str | None) -> None:
     else:  # an older browser, or a script: judge by a real Origin when there is one
         foreign = origin not in (None, "null") and origin.rstrip("/") != request.host_url.rstrip("/")
     if foreign and origin not in (rt.config.allowed_origins or []):
-        raise Forbidden(_("Cafés are created from this server's own start page."))
+        raise Forbidden("creation_elsewhere")
     if rt.config.open_creation:
         return
     wanted = rt.config.creation_key
     if not key or not wanted:
-        raise Forbidden(
-            _("Creating cafés is switched off on this server; ask its operator for the creation key."),
-            code="creation_closed",
-        )
+        raise Forbidden("creation_closed")
     _throttle()
     if not hmac.compare_digest(key.encode(), wanted.encode()):
         _wrong_guess()  # guessing the key costs like guessing a link
-        raise Forbidden(_("That creation key is not right."), code="wrong_creation_key")
+        raise Forbidden("wrong_creation_key")
 
 
 def _form_key() -> str | None:
@@ -138,7 +136,7 @@ def create_cafe() -> Any:
         with rt.db.transaction() as session:
             created = cafes.create_cafe(session, request.form.get("title"))
     except DomainError as exc:
-        return _home(exc.message, exc.http_status, title=request.form.get("title", ""))
+        return _home(_said(exc), exc.http_status, title=request.form.get("title", ""))
     return _created_page(rt, created)
 
 
@@ -148,7 +146,7 @@ def create_cafe_json() -> Any:
     rt = runtime()
     body = _json_body()
     if not isinstance(body, dict) or set(body) - {"title"}:
-        return _error(Invalid(_("Send a JSON object with the café's title."), code="bad_payload"))
+        return _error(Invalid("title_required"))
     try:
         _may_create(rt, _bearer())
         with rt.db.transaction() as session:
@@ -201,15 +199,15 @@ def join(code: str) -> Any:
     _throttle()
     body = _json_body()
     if not isinstance(body, dict):
-        return _error(Invalid(_("Please fill in the form and try again."), code="bad_payload"))
+        return _error(Invalid("join_form"))
     wanted = cafes.normalise_code(code)
     where = _address()
     key = ("passcode", wanted, where)
     if rt.guard.wrong_by_cafe.wait(key) > 0:
         # Only this address waits: someone with the right passcode elsewhere is not held back.
-        return _error(Throttled(_("Too many wrong passcodes from here: wait a moment, then try again.")))
+        return _error(Throttled("passcode_throttled"))
     if not rt.guard.joins_by_address.ready(where):
-        return _error(Throttled(_("Too many people joined from this network just now: wait a moment.")))
+        return _error(Throttled("joins_throttled"))
     try:
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
@@ -227,7 +225,7 @@ def join(code: str) -> Any:
             )
             person = participants.describe(joined.participant)
     except DomainError as exc:
-        if exc.code == "not_found":
+        if exc.kind == "not_found":
             _wrong_guess()
         if exc.code == "wrong_passcode":
             _wrong_guess()
@@ -247,7 +245,17 @@ def _json_body() -> Any:
 
 
 def _error(exc: DomainError) -> tuple[Response, int]:
-    return jsonify({"ok": False, "error": exc.as_dict()}), exc.http_status
+    return jsonify({"ok": False, "error": exc.as_dict(_words())}), exc.http_status
+
+
+def _words() -> Callable[[str], str]:
+    """The server's sentences in this page's language."""
+    return i18n.words_in(i18n.select_locale())
+
+
+def _said(exc: DomainError) -> str:
+    """A refusal's sentence in this page's language, for an HTML page."""
+    return str(exc.as_dict(_words())["message"])
 
 
 @bp.get("/b/<code>")
@@ -327,7 +335,7 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
             data = archive.collect(session, cafe) if kind != "template.json" else archive.template(session, cafe)
     except DomainError as exc:
         if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
-            return _error(Throttled(_("Too many wrong tries from this network: wait a minute.")))
+            return _error(Throttled("throttled"))
         _wrong_guess()
         guard.wrong_by_cafe.fail(key)
         return _error(exc)
@@ -368,11 +376,11 @@ def create_from_file() -> Any:
         _may_create(rt, _form_key())
         upload = request.files.get("file")
         if upload is None:
-            raise Invalid(_("Choose a template or export file."))
+            raise Invalid("choose_file")
         try:
             data = json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Invalid(_("That file is not a World Café template or export.")) from None
+            raise Invalid("not_a_template") from None
         try:
             with rt.db.transaction() as session:
                 # Every row goes through the rules a live command follows; one that breaks them
@@ -383,9 +391,9 @@ def create_from_file() -> Any:
                     created, _topics = archive.create_from_template(session, data, request.form.get("title") or None)
         except (KeyError, TypeError, AttributeError, ValueError):
             # A DomainError is none of these: it reaches the handler below with its own words.
-            raise Invalid(_("That file is not a World Café template or export.")) from None
+            raise Invalid("not_a_template") from None
     except DomainError as exc:
-        return _home(exc.message, exc.http_status, file_error=True)
+        return _home(_said(exc), exc.http_status, file_error=True)
     return _created_page(rt, created)
 
 

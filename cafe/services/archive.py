@@ -22,7 +22,7 @@ from cafe.models import (
     Vote,
     now_ms,
 )
-from cafe.services import cafes, notes, participants, setup, signups
+from cafe.services import cafes, notes, participants, settings, setup, signups
 from cafe.services.errors import Forbidden, Invalid
 from cafe.services.lookup import row_id
 from cafe.services.text import clean
@@ -214,7 +214,7 @@ def _rekey_translations(translations: Any, mapping: dict[Any, int]) -> dict[str,
 
 def _need(value: Any, kind: type, what: str) -> Any:
     if not isinstance(value, kind):
-        raise Invalid(f"This file is not a World Café export: {what} is missing or wrong.")
+        raise Invalid("export_field", what=what)
     return value
 
 
@@ -224,7 +224,7 @@ def create_from_template(
     """A new café (in the lobby) built from a template; returns it and topic index -> id."""
     design: dict[str, Any] = _need(spec, dict, "the file")
     if design.get("format") not in (TEMPLATE_FORMAT, FORMAT):
-        raise Invalid("This file is not a World Café template or export.")
+        raise Invalid("not_a_template")
     if design.get("format") == FORMAT:
         design = _template_of_export(design)
     created = cafes.create_cafe(session, title if title else design.get("title"))
@@ -233,7 +233,7 @@ def create_from_template(
         session,
         cafe,
         settings={
-            k: v for k, v in _need(design.get("settings", {}), dict, "settings").items() if k in setup.SETTING_TYPES
+            k: v for k, v in _need(design.get("settings", {}), dict, "settings").items() if k in settings.SETTINGS
         },
     )
     topic_ids: dict[int, int] = {}
@@ -310,7 +310,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
     """
     doc: dict[str, Any] = _need(data, dict, "the file")
     if doc.get("format") != FORMAT:
-        raise Invalid("This file is not a World Café export.")
+        raise Invalid("not_an_export")
     created, topic_ids = create_from_template(session, doc)
     cafe = created.cafe
     old_topics = {t["id"]: i for i, t in enumerate(doc["topics"])}
@@ -372,9 +372,9 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
     note_ids: dict[str, uuid.UUID] = {}
     for old in _rows_of(doc, "notes"):
         if old.get("table_id") not in table_map:
-            raise Invalid("This file is not a World Café export: a note is on a table it does not list.")
+            raise Invalid("export_note_table")
         if old.get("colour") not in notes.COLOURS:
-            raise Invalid(f"A note's colour is one of: {', '.join(notes.COLOURS)}.")
+            raise Invalid("note_colour", colours=", ".join(notes.COLOURS))
         new_id = uuid.uuid4()  # note ids are global: a copy needs its own
         note_ids[str(old.get("id"))] = new_id
         session.add(
@@ -448,7 +448,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
 def _rows_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     rows = data.get(key, [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise Invalid(f"This file is not a World Café export: its {key} are not a list of records.")
+        raise Invalid("export_records", key=key)
     return rows
 
 
@@ -462,7 +462,7 @@ def _instant(value: object) -> int:
 def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafes.CreatedCafe:
     """Day 2 from Day 1: the same design, and optionally each topic's top notes as starting points."""
     if not 0 <= carry_top_notes <= 10:
-        raise Invalid("Carry between 0 and 10 top notes per strategy area.")
+        raise Invalid("carry_range")
     created, topic_ids = create_from_template(session, template(session, cafe))
     if carry_top_notes:
         data = collect(session, cafe)
@@ -508,7 +508,7 @@ def duplicate(session: Session, cafe: Cafe, *, carry_top_notes: int = 0) -> cafe
 def delete_cafe(session: Session, cafe: Cafe, confirm: object) -> None:
     """Delete a café and everything in it; the facilitator confirms by typing its code."""
     if not isinstance(confirm, str) or cafes.normalise_code(confirm) != cafe.code:
-        raise Forbidden("Type the café's code to confirm deleting it and everything in it.", code="confirm_delete")
+        raise Forbidden("confirm_delete")
     # Children first: SQLite and PostgreSQL cascade alike, and hosts point back at people.
     for child in (Vote, Summary, Signup, Note, Seat, EventLog):
         session.execute(delete(child).where(child.cafe_id == cafe.id))

@@ -97,13 +97,13 @@ def find_cafe(session: Session, code: object) -> Cafe:
     wanted = normalise_code(code)
     cafe = session.scalar(select(Cafe).where(Cafe.code == wanted)) if wanted else None
     if cafe is None:
-        raise NotFound("There is no café with that code. Check the code on the screen.")
+        raise NotFound("cafe_not_found")
     return cafe
 
 
 def check_facilitator(session: Session, code: object, secret: object) -> Cafe:
     """The café, if `secret` is its facilitator secret; Forbidden otherwise (nothing revealed)."""
-    refusal = Forbidden("This facilitator link is not valid.")
+    refusal = Forbidden("wrong_facilitator_link")
     if not isinstance(secret, str) or not secret:
         raise refusal
     try:

@@ -1,55 +1,317 @@
-"""Domain errors: services raise them, the glue turns them into `{ok: false, error}`."""
+"""Domain errors: services raise them by code, the glue words them in the person's language.
+
+A refusal's `code` is the contract: stable, one meaning, one English sentence here with named
+placeholders (`{table}`, `{n}`). The glue sends `{code, kind, message, params}`: `kind` is the broad
+class (`invalid`, `not_found`, `forbidden`...), `message` the sentence in the socket's or the
+page's language (gettext, `cafe/translations`), `params` the raw values. String parameters that
+are words of the app (a field's name, "this round") are translated too; names people typed are
+not, as they are not in any catalogue.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+
+def N_(text: str) -> str:
+    """Mark a sentence for the translation catalogue (pybabel's default keyword); returns it."""
+    return text
+
+
+# code -> (kind, English sentence). Kinds are the broad classes a client may handle alike.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # The connection and the payload.
+    "not_connected": ("forbidden", N_("This connection is not signed in.")),
+    "phone_only": ("forbidden", N_("Only a participant's phone can do that.")),
+    "facilitator_only": ("forbidden", N_("Only the facilitator can do that.")),
+    "link_rotated": ("forbidden", N_("This facilitator link has been replaced: open the new link.")),
+    "wrong_facilitator_link": ("forbidden", N_("This facilitator link is not valid.")),
+    "bad_auth": ("bad_auth", N_("Connect with {{cafe, role}} and your token or secret.")),
+    "unknown_role": ("bad_auth", N_("Unknown role: use phone, board or facilitator.")),
+    "throttled": ("throttled", N_("Too many wrong tries from this network: wait a minute.")),
+    "too_many_connections": ("throttled", N_("Too many connections from this address.")),
+    "rate_limited": ("rate_limited", N_("Too many requests: slow down a little.")),
+    "writing_fast": ("rate_limited", N_("You're writing fast! Wait a moment before the next note.")),
+    "too_large": ("bad_payload", N_("That is too much to send at once.")),
+    "payload_too_deep": ("bad_payload", N_("The payload is nested too deeply to read.")),
+    "payload_not_object": ("bad_payload", N_("The command's payload must be an object.")),
+    "unknown_fields": ("bad_payload", N_("Unknown field(s): {fields}.")),
+    "field_required": ("bad_payload", N_("The field '{field}' is required.")),
+    "field_type": ("bad_payload", N_("The field '{field}' has the wrong type.")),
+    "field_range": ("bad_payload", N_("The field '{field}' is out of range.")),
+    "unknown_command": ("bad_payload", N_("Unknown command '{name}'.")),
+    "internal": ("internal", N_("Something went wrong on the server. Please try again.")),
+    # Cafés, links and joining.
+    "cafe_gone": ("not_found", N_("This café no longer exists.")),
+    "cafe_not_found": ("not_found", N_("There is no café with that code. Check the code on the screen.")),
+    "cafe_closed": ("forbidden", N_("This café has closed. Thank you for coming!")),
+    "cafe_locked": ("forbidden", N_("This café is not taking new people right now. Ask the facilitator.")),
+    "passcode_required": ("forbidden", N_("Type the passcode the facilitator gave the room.")),
+    "wrong_passcode": ("forbidden", N_("That passcode is not right. Check it with the facilitator.")),
+    "passcode_format": (
+        "invalid",
+        N_('A passcode is 6 to 12 digits, or two to five words (like "river tables"), easy to say out loud.'),
+    ),
+    "passcode_throttled": ("throttled", N_("Too many wrong passcodes from here: wait a moment, then try again.")),
+    "joins_throttled": ("throttled", N_("Too many people joined from this network just now: wait a moment.")),
+    "unknown_participant": ("forbidden", N_("This phone is no longer part of the café.")),
+    "participant_not_found": ("not_found", N_("There is no such participant in this café.")),
+    "join_form": ("bad_payload", N_("Please fill in the form and try again.")),
+    "anonymous_choice": ("invalid", N_("Choose whether to stay anonymous.")),
+    "checkboxes": ("invalid", N_("Tick the boxes or leave them empty.")),
+    "languages_list": ("invalid", N_('Languages come as a list, like ["es", "en"].')),
+    "too_many_languages": ("invalid", N_("Choose at most {n} languages.")),
+    "creation_elsewhere": ("forbidden", N_("Cafés are created from this server's own start page.")),
+    "creation_closed": (
+        "forbidden",
+        N_("Creating cafés is switched off on this server; ask its operator for the creation key."),
+    ),
+    "wrong_creation_key": ("forbidden", N_("That creation key is not right.")),
+    "title_required": ("bad_payload", N_("Send a JSON object with the café's title.")),
+    "confirm_delete": ("forbidden", N_("Type the café's code to confirm deleting it and everything in it.")),
+    # Files: templates and exports.
+    "choose_file": ("invalid", N_("Choose a template or export file.")),
+    "not_a_template": ("invalid", N_("This file is not a World Café template or export.")),
+    "not_an_export": ("invalid", N_("This file is not a World Café export.")),
+    "export_field": ("invalid", N_("This file is not a World Café export: {what} is missing or wrong.")),
+    "export_records": ("invalid", N_("This file is not a World Café export: its {key} are not a list of records.")),
+    "export_note_table": (
+        "invalid",
+        N_("This file is not a World Café export: a note is on a table it does not list."),
+    ),
+    "carry_range": ("invalid", N_("Carry between 0 and 10 top notes per strategy area.")),
+    # Text a person typed.
+    "not_text": ("invalid", N_("{field} must be text.")),
+    "not_text_characters": ("bad_payload", N_("{field} contains something that is not text.")),
+    "text_empty": ("invalid", N_("{field} cannot be empty.")),
+    "text_too_long": ("invalid", N_("{field} is {length} characters long; the limit is {limit}.")),
+    "translations_shape": ("invalid", N_('{what} in other languages come as {{"es": ...}}.')),
+    "translations_language": ("invalid", N_("{what}: {unknown} is not one of the app's languages ({languages}).")),
+    "area_translation_shape": (
+        "invalid",
+        N_("A strategy area's version in another language has a name and a description."),
+    ),
+    "round_translation_shape": (
+        "invalid",
+        N_("Round {number}'s question in another language has a question and per-topic questions."),
+    ),
+    # Notes, dots, summaries.
+    "note_id_missing": ("bad_payload", N_("A note needs an id made by the phone.")),
+    "note_id_invalid": ("bad_payload", N_("That note id is not a valid UUID.")),
+    "note_not_found": ("not_found", N_("That note is not on any tablecloth (it may have been deleted).")),
+    "note_conflict": ("conflict", N_("A different note with this id already exists.")),
+    "note_colour": ("invalid", N_("A note's colour is one of: {colours}.")),
+    "note_anonymous_choice": ("invalid", N_("Choose whether the note is anonymous.")),
+    "notes_in_round": ("invalid", N_("Notes are written during a round.")),
+    "round_not_started": ("not_found", N_("That round has not started yet.")),
+    "not_at_table": ("forbidden", N_("You were not at {table} in round {round}.")),
+    "not_your_note": ("forbidden", N_("You can only change your own notes.")),
+    "note_hidden": ("forbidden", N_("The facilitator has hidden this note.")),
+    "pinned_choice": ("invalid", N_("Pinned is yes or no.")),
+    "host_pins": ("forbidden", N_("Only this table's host can pin its notes.")),
+    "hidden_not_pinned": ("invalid", N_("A hidden note cannot be pinned.")),
+    "vote_phase": ("invalid", N_("Votes are for the round or for the harvest.")),
+    "harvest_dots_closed": ("invalid", N_("Harvest dots open when the harvest starts.")),
+    "dots_in_round": ("invalid", N_("Dots are given during a round.")),
+    "already_voted": ("conflict", N_("You already put a dot on this note.")),
+    "no_dots_left": (
+        "invalid",
+        N_("You have used all {n} of your dots {when}. Take one back to give it to another note."),
+    ),
+    "no_vote": ("invalid", N_("You have no dot on this note.")),
+    "earlier_dot": ("invalid", N_("You gave this dot in an earlier round; it stays there.")),
+    "host_summary": ("forbidden", N_("Only this table's host can write its summary.")),
+    "spotlight_which": ("bad_payload", N_("Choose a note to spotlight.")),
+    "hidden_not_spotlit": ("invalid", N_("A hidden note cannot be spotlighted.")),
+    # Working groups.
+    "signup_name": ("invalid", N_("Tell the working group your name so they can find you.")),
+    "signup_contact": ("invalid", N_("Leave an email address or a phone number, or nothing.")),
+    "already_signed_up": ("invalid", N_("You have already joined the {area} working group.")),
+    "not_signed_up": ("invalid", N_("You have not joined this working group.")),
+    # The clock.
+    "round_not_planned": ("invalid", N_("Round {number} is not planned yet: add it in the set-up.")),
+    "moved_on": ("conflict", N_("The café moved on in the meantime; the panel shows where it is now.")),
+    "seats_not_planned": ("invalid", N_("The seats for this round have not been planned.")),
+    "open_first": ("invalid", N_("Open the café first, so phones can join.")),
+    "no_rounds": ("invalid", N_("Plan at least one round in the set-up first.")),
+    "round_paused": ("invalid", N_("The round is paused: resume it first.")),
+    "round_under_way": ("invalid", N_("A round is already under way.")),
+    "no_discussion": ("invalid", N_("There is no discussion under way to end.")),
+    "extend_range": ("invalid", N_("Extend by a number of seconds between -3600 and 3600 (not 0).")),
+    "harvest_started": ("invalid", N_("The harvest has already started.")),
+    "already_closed": ("invalid", N_("The café is already closed.")),
+    "closed_no_announcement": ("invalid", N_("The café has closed: there is nobody left to tell.")),
+    "announcement_minutes": (
+        "invalid",
+        N_("An announcement stays between {low} and {high} minutes (or until you clear it)."),
+    ),
+    "already_started": ("invalid", N_("The café has already started.")),
+    "rounds_over": ("invalid", N_("The rounds are over.")),
+    "no_move": ("invalid", N_("There is no move under way to end.")),
+    "nothing_to_pause": ("invalid", N_("Nothing is running to pause.")),
+    "already_paused": ("invalid", N_("The round is already paused.")),
+    "not_paused": ("invalid", N_("The round is not paused.")),
+    "nothing_to_extend": ("invalid", N_("Nothing is running to extend.")),
+    "cafe_is_closed": ("invalid", N_("The café is closed.")),
+    # Seats.
+    "not_enough_seats": (
+        "conflict",
+        N_(
+            "{people} people need seats but the tables hold only {seats} ({missing} short). Add a table, then try again."  # noqa: E501
+        ),
+    ),
+    "plan_failed": ("invalid", N_("The seats cannot be planned: {detail}.")),
+    "seats_before_start": ("invalid", N_("Seats exist once the café has started.")),
+    "table_full": ("invalid", N_("{table} is full ({capacity} of {capacity}).")),
+    # The set-up.
+    "settings_object": ("invalid", N_("Settings must be an object.")),
+    "unknown_setting": ("invalid", N_("Unknown setting '{key}'.")),
+    "setting_type": ("invalid", N_("The setting {key} has the wrong type.")),
+    "board_language": (
+        "invalid",
+        N_("The board's language is one of {languages}, or null to follow the projector's browser."),
+    ),
+    "min_table_range": ("invalid", N_("A table needs at least {low} to {high} people.")),
+    "warning_range": ("invalid", N_("The warning comes {low} to {high} seconds before the end (0: no warning).")),
+    "dots_range": ("invalid", N_("Dots are between {low} and {high} per person.")),
+    "area_not_found": ("not_found", N_("There is no such strategy area in this café.")),
+    "table_not_found": ("not_found", N_("There is no such table in this café.")),
+    "colour_format": ("invalid", N_("A colour looks like #1f618d.")),
+    "capacity_range": ("invalid", N_("A table seats between {low} and {high} people.")),
+    "area_tables_range": ("invalid", N_("A strategy area starts with 0 to 20 tables.")),
+    "position_number": ("invalid", N_("The position is a whole number from 0.")),
+    "area_started": ("invalid", N_("Strategy areas cannot be removed once the café has started.")),
+    "table_label_taken": ("invalid", N_("There is already a table called {label}.")),
+    "table_occupied": ("invalid", N_("{table} has {n} people this round; move someone first.")),
+    "table_started": ("invalid", N_("Tables cannot be removed once the café has started; set its seats instead.")),
+    "sits_with_host": ("invalid", N_("{person} sits with the host of {table}: they cannot host another table.")),
+    "group_too_big": ("invalid", N_("{person} sits with {n} more, and {table} seats {capacity}.")),
+    "hosts_by_facilitator": ("forbidden", N_("The facilitator assigns the hosts in this café.")),
+    "hosts_before_start": ("invalid", N_("Hosts are chosen before the first round; ask the facilitator now.")),
+    "table_has_host": ("conflict", N_("{table} already has a host. Pick another table.")),
+    "duration_range": ("invalid", N_("{what} must be between {low} and {high}.")),
+    "rounds_range": ("invalid", N_("A café has between 1 and {n} rounds.")),
+    "rounds_started": ("invalid", N_("Round {n} has already started; keep at least {n} rounds.")),
+    "round_invalid": ("invalid", N_("Round {number} is not a valid round.")),
+    "question_unknown_area": ("invalid", N_("Round {number} has a question for an unknown strategy area.")),
+    "stays_seated_choice": ("invalid", N_("Stays seated is yes or no.")),
+    "left_choice": ("invalid", N_("Left is yes or no.")),
+    "choose_companions": ("invalid", N_("Choose the people who sit together.")),
+    "named_twice": ("invalid", N_("Someone is named twice: a person always sits with themselves.")),
+    "two_at_least": ("invalid", N_("Choose at least two people to sit together.")),
+    "companions_fit": (
+        "invalid",
+        N_("People who sit together share one table: at most {largest} here, and these are {n}."),
+    ),
+    "companions_no_table": ("invalid", N_("Add a table first: people who sit together share one.")),
+    "hosts_together": ("invalid", N_("They host {tables}: two hosts stay at two tables and cannot sit together.")),
+    "bulk_range": ("invalid", N_("Choose 1 to {n} people.")),
+}
+
+# Words of the app that fill a placeholder ("{field} cannot be empty."): translated with it.
+FRAGMENTS = (
+    N_("A contact"),
+    N_("A language"),
+    N_("A note"),
+    N_("A participant's name"),
+    N_("A sign-up's name"),
+    N_("A summary"),
+    N_("An organisation"),
+    N_("Organisation"),
+    N_("The announcement"),
+    N_("The café's title"),
+    N_("The contact"),
+    N_("The description"),
+    N_("The strategy area's name"),
+    N_("The summary"),
+    N_("The table's label"),
+    N_("Your name"),
+    N_("this round"),
+    N_("in the harvest"),
+    N_("A discussion"),
+    N_("A move"),
+    N_("Strategy areas"),
+    N_("Round questions"),
+    N_("An announcement"),
+)
+
+# The kind's HTTP status, for the JSON routes.
+HTTP_STATUS = {
+    "invalid": 400,
+    "bad_payload": 400,
+    "bad_auth": 400,
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "throttled": 429,
+    "rate_limited": 429,
+    "internal": 500,
+}
+
+Words = Callable[[str], str]
+
+
+def _english(text: str) -> str:
+    return text
+
+
+def word(code: str, params: Mapping[str, object], words: Words = _english) -> str:
+    """The sentence of `code` with its placeholders filled, in the language `words` translates to."""
+    template = MESSAGES[code][1]
+    said = {k: words(v) if isinstance(v, str) else v for k, v in params.items()}
+    try:
+        return words(template).format(**said)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: say it in English
+        return template.format(**params)
+
 
 class DomainError(Exception):
-    """A rule said no; `code` is for programs, `message` is for the person."""
+    """A rule said no, by a code of `MESSAGES` and the values its sentence names."""
 
-    code = "invalid"
-    http_status = 400
+    def __init__(self, code: str, **params: object) -> None:
+        if code not in MESSAGES:
+            raise KeyError(f"undeclared error code {code!r}")
+        self.code = code
+        self.params = params
+        self.message = word(code, params)
+        super().__init__(self.message)
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
+    @property
+    def kind(self) -> str:
+        """The broad class of the refusal (`invalid`, `not_found`, `forbidden`...)."""
+        return MESSAGES[self.code][0]
 
-    def as_dict(self) -> dict[str, str]:
-        """The `error` object of a refused command."""
-        return {"code": self.code, "message": self.message}
+    @property
+    def http_status(self) -> int:
+        """The HTTP status of this refusal on a JSON route."""
+        return HTTP_STATUS.get(self.kind, 400)
+
+    def as_dict(self, words: Words = _english) -> dict[str, object]:
+        """The `error` object of a refused command, worded by `words` (English by default)."""
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "message": word(self.code, self.params, words),
+            "params": self.params,
+        }
 
 
+# The classes say at the raise site what sort of refusal it is; the code decides the rest.
 class Invalid(DomainError):
     """The input breaks a rule (too long, empty, wrong type)."""
-
-    code = "invalid"
-    http_status = 400
 
 
 class NotFound(DomainError):
     """No such café, table, note..."""
 
-    code = "not_found"
-    http_status = 404
-
 
 class Forbidden(DomainError):
     """The caller may not do this (wrong secret, someone else's note)."""
-
-    code = "forbidden"
-    http_status = 403
 
 
 class Conflict(DomainError):
     """The request clashes with what is stored (same note id, different text)."""
 
-    code = "conflict"
-    http_status = 409
-
 
 class Throttled(DomainError):
     """Too many tries from here just now: wait, then try again."""
-
-    code = "throttled"
-    http_status = 429

@@ -33,7 +33,7 @@ def participant(session: Session, cafe: Cafe, participant_id: object) -> Partici
     """A participant of this café (not one who left), or NotFound."""
     person = get_row(session, Participant, participant_id)
     if person is None or person.cafe_id != cafe.id or person.left_at_ms is not None:
-        raise NotFound("There is no such participant in this café.")
+        raise NotFound("participant_not_found")
     return person
 
 

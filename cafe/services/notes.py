@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
-from cafe.services import eventlog, spotlight
+from cafe.services import eventlog, settings, spotlight
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.lookup import get_row
 from cafe.services.text import clean
@@ -80,25 +80,25 @@ def view(session: Session, note: Note) -> dict[str, Any]:
 def parse_id(value: object) -> uuid.UUID:
     """A note id as the phone made it (a UUID string)."""
     if not isinstance(value, str) or len(value) > 40:
-        raise Invalid("A note needs an id made by the phone.", code="bad_payload")
+        raise Invalid("note_id_missing")
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise Invalid("That note id is not a valid UUID.", code="bad_payload") from None
+        raise Invalid("note_id_invalid") from None
 
 
 def _colour(value: object) -> str:
     if value is None:
         return COLOURS[0]
     if value not in COLOURS:
-        raise Invalid(f"A note's colour is one of: {', '.join(COLOURS)}.")
+        raise Invalid("note_colour", colours=", ".join(COLOURS))
     return str(value)
 
 
 def _note(session: Session, cafe: Cafe, note_id: object) -> Note:
     note = session.get(Note, parse_id(note_id))
     if note is None or note.cafe_id != cafe.id or note.deleted:
-        raise NotFound("That note is not on any tablecloth (it may have been deleted).")
+        raise NotFound("note_not_found")
     return note
 
 
@@ -125,7 +125,7 @@ def add_note(
     body = clean(text, field="A note", max_length=NOTE_MAX, multiline=True)
     shade = _colour(colour)
     if not isinstance(anonymous, bool):
-        raise Invalid("Choose whether the note is anonymous.")
+        raise Invalid("note_anonymous_choice")
     existing = session.get(Note, nid)
     if existing is not None:
         same_round = (
@@ -143,20 +143,20 @@ def add_note(
             and same_round
         )
         if not same:
-            raise Conflict("A different note with this id already exists.")
+            raise Conflict("note_conflict")
         return Written(view(session, existing), [], duplicate=True)
     if cafe.status == "closed":
-        raise Forbidden("The café has closed; the tablecloths are put away.", code="cafe_closed")
+        raise Forbidden("cafe_closed")
     table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("That table is not in this café.")
+        raise NotFound("table_not_found")
     if not isinstance(round_number, int) or isinstance(round_number, bool):
-        raise Invalid("Notes are written during a round.")
+        raise Invalid("notes_in_round")
     rnd = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number))
     if rnd is None or rnd.started_at_ms is None:
-        raise NotFound("That round has not started: notes open when it does.")
+        raise NotFound("round_not_started")
     if not _seated_at(session, person, table.id, rnd.id):
-        raise Forbidden(f"You were not at {table.label} in round {round_number}.")
+        raise Forbidden("not_at_table", table=table.label, round=round_number)
     now = now_ms()
     note = Note(
         id=nid,
@@ -179,9 +179,9 @@ def add_note(
 def _own(session: Session, cafe: Cafe, person: Participant, note_id: object) -> Note:
     note = _note(session, cafe, note_id)
     if note.author_id != person.id:
-        raise Forbidden("You can only change your own notes.")
+        raise Forbidden("not_your_note")
     if note.hidden:
-        raise Forbidden("The facilitator has hidden this note.")
+        raise Forbidden("note_hidden")
     return note
 
 
@@ -243,12 +243,12 @@ def _host_of(session: Session, person: Participant, table_id: int) -> bool:
 def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: object, pinned: object) -> list[Event]:
     """A table's host (or the facilitator, person None) marks a key insight."""
     if not isinstance(pinned, bool):
-        raise Invalid("Pinned is yes or no.")
+        raise Invalid("pinned_choice")
     note = _note(session, cafe, note_id)
     if person is not None and not _host_of(session, person, note.table_id):
-        raise Forbidden("Only this table's host can pin its notes.")
+        raise Forbidden("host_pins")
     if note.hidden:
-        raise Invalid("A hidden note cannot be pinned.")
+        raise Invalid("hidden_not_pinned")
     if note.pinned == pinned:
         return []
     note.pinned = pinned
@@ -257,7 +257,7 @@ def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: 
 
 def _budget(cafe: Cafe, phase: str) -> int:
     key = "dots_per_round" if phase == "round" else "harvest_dots"
-    return int(cafe.settings.get(key, 3 if phase == "round" else 5))
+    return int(settings.value(cafe.settings, key))
 
 
 def vote(
@@ -265,14 +265,14 @@ def vote(
 ) -> list[Event]:
     """Put a dot on a note (or take it back): one per note, N per round or in the harvest."""
     if phase not in ("round", "harvest"):
-        raise Invalid("Votes are for the round or for the harvest.")
+        raise Invalid("vote_phase")
     note = _note(session, cafe, note_id)
     if note.hidden:
-        raise NotFound("That note is not on any tablecloth.")
+        raise NotFound("note_not_found")
     if phase == "harvest" and cafe.status != "harvest":
-        raise Invalid("Harvest dots open when the harvest starts.")
+        raise Invalid("harvest_dots_closed")
     if phase == "round" and (cafe.status != "running" or cafe.current_round is None):
-        raise Invalid("Dots are given during a round.")
+        raise Invalid("dots_in_round")
     round_id = None
     if phase == "round":
         round_id = session.scalar(select(Round.id).where(Round.cafe_id == cafe.id, Round.number == cafe.current_round))
@@ -281,7 +281,7 @@ def vote(
     )
     if add:
         if mine is not None:
-            raise Conflict("You already put a dot on this note.", code="already_voted")
+            raise Conflict("already_voted")
         used = (
             session.scalar(
                 select(func.count(Vote.id)).where(
@@ -295,16 +295,13 @@ def vote(
         budget = _budget(cafe, phase)
         if used >= budget:
             when = "this round" if phase == "round" else "in the harvest"
-            raise Invalid(
-                f"You have used all {budget} of your dots {when}. Take one back to give it to another note.",
-                code="no_dots_left",
-            )
+            raise Invalid("no_dots_left", n=budget, when=when)
         session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id, phase=phase, round_id=round_id))
     else:
         if mine is None:
-            raise Invalid("You have no dot on this note.", code="no_vote")
+            raise Invalid("no_vote")
         if mine.round_id != round_id:
-            raise Invalid("You gave this dot in an earlier round; it stays there.", code="earlier_dot")
+            raise Invalid("earlier_dot")
         session.delete(mine)
     session.flush()
 
@@ -331,16 +328,16 @@ def write_summary(
     """A table's host sums up a round (shown to the next round's newcomers, kept for the harvest)."""
     table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("That table is not in this café.")
+        raise NotFound("table_not_found")
     if not _host_of(session, person, table.id):
-        raise Forbidden("Only this table's host can write its summary.")
+        raise Forbidden("host_summary")
     rnd = (
         session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number))
         if isinstance(round_number, int) and not isinstance(round_number, bool)
         else None
     )
     if rnd is None or rnd.started_at_ms is None:
-        raise NotFound("That round has not started.")
+        raise NotFound("round_not_started")
     body = clean(text, field="The summary", max_length=SUMMARY_MAX, multiline=True)
     summary = session.scalar(select(Summary).where(Summary.table_id == table.id, Summary.round_id == rnd.id))
     if summary is None:

@@ -71,9 +71,9 @@ def clean_languages(value: object) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid('Languages come as a list, like ["es", "en"].')
+        raise Invalid("languages_list")
     if len(value) > SPOKEN_MAX:
-        raise Invalid(f"Choose at most {SPOKEN_MAX} languages.")
+        raise Invalid("too_many_languages", n=SPOKEN_MAX)
     kept: list[str] = []
     keys: set[str] = set()
     for item in value:
@@ -141,21 +141,21 @@ def passcode_of(value: object) -> str:
         said = spoken_form(value)
         if (said.isdigit() and 6 <= len(said) <= 12) or (_WORDS.fullmatch(said) and len(said) <= 40):
             return said
-    raise Invalid('A passcode is 6 to 12 digits, or two to five words (like "river tables"), easy to say out loud.')
+    raise Invalid("passcode_format")
 
 
 def check_access(cafe: Cafe, passcode: object) -> None:
     """A locked café takes nobody new; a café with a passcode wants the one said in the room."""
     if cafe.status == "closed":
-        raise Forbidden("This café has closed. Thank you for coming!", code="cafe_closed")
+        raise Forbidden("cafe_closed")
     if cafe.settings.get("locked"):
-        raise Forbidden("This café is not taking new people right now. Ask the facilitator.", code="cafe_locked")
+        raise Forbidden("cafe_locked")
     expected = cafe.settings.get("passcode")
     if expected:
         if not isinstance(passcode, str) or not passcode.strip():
-            raise Forbidden("Type the passcode the facilitator gave the room.", code="passcode_required")
+            raise Forbidden("passcode_required")
         if not hmac.compare_digest(spoken_form(passcode).encode(), spoken_form(str(expected)).encode()):
-            raise Forbidden("That passcode is not right. Check it with the facilitator.", code="wrong_passcode")
+            raise Forbidden("wrong_passcode")
 
 
 def join(
@@ -174,9 +174,9 @@ def join(
     """Add someone to a café; anonymous people get a friendly placeholder name."""
     check_access(cafe, passcode)
     if not isinstance(anonymous, bool):
-        raise Invalid("Choose whether to stay anonymous.")
+        raise Invalid("anonymous_choice")
     if not isinstance(stays_seated, bool) or not isinstance(with_companion, bool):
-        raise Invalid("Tick the boxes or leave them empty.")
+        raise Invalid("checkboxes")
     spoken = clean_languages(languages)
     org = clean(organisation, field="Organisation", max_length=ORGANISATION_MAX, required=False)
     if anonymous:
@@ -214,7 +214,7 @@ def join(
 
 def authenticate(session: Session, cafe: Cafe, token: object) -> Participant:
     """The participant whose phone holds `token` in this café; Forbidden otherwise."""
-    refusal = Forbidden("This phone is not signed in to this café. Please join again.", code="unknown_participant")
+    refusal = Forbidden("unknown_participant")
     if not isinstance(token, str) or not token or len(token) > 100:
         raise refusal
     person = session.scalar(select(Participant).where(Participant.token_hash == hash_secret(token)))

@@ -15,7 +15,7 @@ from cafe import clock
 from cafe.clock import Clock, ClockError
 from cafe.events import Event
 from cafe.models import Cafe, Round, now_ms
-from cafe.services import eventlog, seating, spotlight
+from cafe.services import eventlog, seating, settings, spotlight
 from cafe.services.errors import Conflict, Invalid
 from cafe.services.text import clean
 from cafe.services.views import announcement, clock_of, set_clock
@@ -27,14 +27,14 @@ Seats = seating.Seats
 def _round(session: Session, cafe: Cafe, number: int) -> Round:
     row = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == number))
     if row is None:
-        raise Invalid(f"Round {number} is not planned yet: add it in the set-up.")
+        raise Invalid("round_not_planned", number=number)
     return row
 
 
 def _check(cafe: Cafe, expected: Clock | None) -> Clock:
     current = clock_of(cafe)
     if expected is not None and current != expected:
-        raise Conflict("The café moved on in the meantime; the panel shows where it is now.", code="moved_on")
+        raise Conflict("moved_on")
     return current
 
 
@@ -74,14 +74,14 @@ def open_cafe(session: Session, cafe: Cafe) -> list[Event]:
     try:
         new = clock.open_lobby(clock_of(cafe))
     except ClockError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(exc.code) from None
     return _clock_event(session, cafe, "cafe_opened", new)
 
 
 def _begin_move(session: Session, cafe: Cafe, number: int, seats: Seats | None, now: int) -> list[Event]:
     rnd = _round(session, cafe, number)
     if seats is None:
-        raise Invalid("The seats for this round have not been planned.")
+        raise Invalid("seats_not_planned")
     seated = seating.write_round(session, cafe, number, seats)
     new = clock.start_move(clock_of(cafe), number, rnd.move_seconds * 1000, now)
     rnd.started_at_ms = now
@@ -95,10 +95,10 @@ def start_round(
     now = now_ms() if now is None else now
     current = _check(cafe, expected)
     if current.status == "draft":
-        raise Invalid("Open the café first, so phones can join.")
+        raise Invalid("open_first")
     if current.status == "lobby":
         if seating.total_rounds(session, cafe) == 0:
-            raise Invalid("Plan at least one round in the set-up first.")
+            raise Invalid("no_rounds")
         return _begin_move(session, cafe, 1, seats, now)
     if current.running and current.phase == "move" and not current.paused:
         assert current.current_round is not None
@@ -106,8 +106,8 @@ def start_round(
         new = clock.start_discussion(current, rnd.discuss_seconds * 1000, now)
         return _clock_event(session, cafe, "round_started", new)
     if current.paused:
-        raise Invalid("The round is paused: resume it first.")
-    raise Invalid("A round is already under way.")
+        raise Invalid("round_paused")
+    raise Invalid("round_under_way")
 
 
 def end_round(
@@ -117,7 +117,7 @@ def end_round(
     now = now_ms() if now is None else now
     current = _check(cafe, expected)
     if not (current.running and current.phase == "discuss"):
-        raise Invalid("There is no discussion under way to end.")
+        raise Invalid("no_discussion")
     assert current.current_round is not None
     rnd = _round(session, cafe, current.current_round)
     rnd.ended_at_ms = now
@@ -132,7 +132,7 @@ def due(cafe: Cafe, now: int) -> bool:
     if not clock.expired(current, now):
         return False
     # A discussion ends by itself only with auto-advance; a move always does.
-    return current.phase == "move" or bool(cafe.settings.get("auto_advance", True))
+    return current.phase == "move" or bool(settings.value(cafe.settings, "auto_advance"))
 
 
 def advance(
@@ -153,7 +153,7 @@ def pause(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Event
     try:
         new = clock.pause(clock_of(cafe), now_ms() if now is None else now)
     except ClockError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(exc.code) from None
     return _clock_event(session, cafe, "round_paused", new)
 
 
@@ -162,18 +162,18 @@ def resume(session: Session, cafe: Cafe, *, now: int | None = None) -> list[Even
     try:
         new = clock.resume(clock_of(cafe), now_ms() if now is None else now)
     except ClockError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(exc.code) from None
     return _clock_event(session, cafe, "round_resumed", new)
 
 
 def extend(session: Session, cafe: Cafe, seconds: object, *, now: int | None = None) -> list[Event]:
     """Add or take away time (the panel's +1 min / -1 min)."""
     if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds == 0 or not -3600 <= seconds <= 3600:
-        raise Invalid("Extend by a number of seconds between -3600 and 3600 (not 0).")
+        raise Invalid("extend_range")
     try:
         new = clock.extend(clock_of(cafe), seconds * 1000, now_ms() if now is None else now)
     except ClockError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(exc.code) from None
     return _clock_event(session, cafe, "round_extended", new)
 
 
@@ -181,11 +181,11 @@ def start_harvest(session: Session, cafe: Cafe) -> list[Event]:
     """Stop the rounds and move on to the harvest."""
     current = clock_of(cafe)
     if current.status == "harvest":
-        raise Invalid("The harvest has already started.")
+        raise Invalid("harvest_started")
     try:
         new = clock.harvest(current)
     except ClockError as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(exc.code) from None
     if current.running and current.current_round is not None:
         _round(session, cafe, current.current_round).ended_at_ms = now_ms()
     return _clock_event(session, cafe, "harvest_started", new)
@@ -194,7 +194,7 @@ def start_harvest(session: Session, cafe: Cafe) -> list[Event]:
 def close_cafe(session: Session, cafe: Cafe) -> list[Event]:
     """The café is over: nothing runs and nobody new joins."""
     if cafe.status == "closed":
-        raise Invalid("The café is already closed.")
+        raise Invalid("already_closed")
     return _clock_event(session, cafe, "cafe_closed", clock.close(clock_of(cafe)))
 
 
@@ -212,11 +212,11 @@ def announce(
 ) -> list[Event]:
     """A message to every phone and the board (replacing any other), for `minutes` or until cleared."""
     if cafe.status == "closed":
-        raise Invalid("The café has closed: there is nobody left to tell.")
+        raise Invalid("closed_no_announcement")
     if minutes is not None:
         low, high = ANNOUNCEMENT_MINUTES
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not low <= minutes <= high:
-            raise Invalid(f"An announcement stays between {low} and {high} minutes (or until you clear it).")
+            raise Invalid("announcement_minutes", low=low, high=high)
     text = clean(text, field="The announcement", max_length=280)
     versions = text_translations(translations, "The announcement", 280)
     now = now_ms() if now is None else now

@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 from cafe import rotation
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, in_the_room
-from cafe.services import eventlog
+from cafe.services import eventlog, settings
 from cafe.services.errors import DomainError, Invalid, NotFound
 from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.participants import language_key
 
 # "At least N people at a table" when the facilitator has not said.
-DEFAULT_MIN_TABLE = 3
 
 Planner = Callable[[rotation.Problem], rotation.Plan]
 Seats = dict[int, int]
@@ -25,14 +24,11 @@ Seats = dict[int, int]
 class NotEnoughSeats(DomainError):
     """More people than seats: the facilitator must add a table."""
 
-    code = "not_enough_seats"
-    http_status = 409
-
 
 def _round(session: Session, cafe: Cafe, number: int) -> Round:
     row = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == number))
     if row is None:
-        raise Invalid(f"Round {number} is not planned: add it in the set-up.")
+        raise Invalid("round_not_planned", number=number)
     return row
 
 
@@ -86,8 +82,9 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
 
 def min_table_size(cafe: Cafe) -> int:
     """The fewest people a used table should have (the café's setting, else 3)."""
-    value = cafe.settings.get("min_table_size", DEFAULT_MIN_TABLE)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else DEFAULT_MIN_TABLE
+    default: int = settings.SETTINGS["min_table_size"].default
+    value = settings.value(cafe.settings, "min_table_size")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else default
 
 
 def spoken(person: Participant) -> tuple[str, ...]:
@@ -111,10 +108,10 @@ def plan_all(problem: rotation.Problem, planner: Planner) -> rotation.Plan:
     try:
         return planner(problem)
     except rotation.NotEnoughSeats as exc:
-        raise NotEnoughSeats(f"{exc}. Add a table, then try again.") from None
+        raise NotEnoughSeats("not_enough_seats", people=exc.people, seats=exc.seats, missing=exc.missing) from None
     except ValueError as exc:
         # The set-up checks prevent these; a combination they missed still gets words.
-        raise Invalid(f"The seats cannot be planned: {exc}.") from None
+        raise Invalid("plan_failed", detail=str(exc)) from None
 
 
 def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int, int]) -> Event:
@@ -235,17 +232,17 @@ def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list
 def move_participant(session: Session, cafe: Cafe, participant_id: object, table_id: object) -> list[Event]:
     """The facilitator moves someone to another table for this round."""
     if cafe.status != "running" or cafe.current_round is None:
-        raise Invalid("Seats exist once the café has started.")
+        raise Invalid("seats_before_start")
     person = participant(session, cafe, participant_id)
     table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("There is no such table in this café.")
+        raise NotFound("table_not_found")
     rnd = _round(session, cafe, cafe.current_round)
     seat = session.scalar(select(Seat).where(Seat.round_id == rnd.id, Seat.participant_id == person.id))
     if seat is not None and seat.table_id == table.id:
         return []
     if occupancy(session, cafe).get(table.id, 0) >= table.capacity:
-        raise Invalid(f"{table.label} is full ({table.capacity} of {table.capacity}).")
+        raise Invalid("table_full", table=table.label, capacity=table.capacity)
     if seat is None:
         session.add(Seat(cafe_id=cafe.id, round_id=rnd.id, participant_id=person.id, table_id=table.id))
     else:

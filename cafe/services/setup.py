@@ -15,6 +15,7 @@ from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.palette import colour_for
 from cafe.services.participants import LANGUAGES, clean_languages, counts, describe, passcode_of
+from cafe.services.settings import SETTINGS
 from cafe.services.text import clean
 from cafe.services.views import public_settings, round_view, table_view, topic_view
 from cafe.services.words import round_translations, topic_translations
@@ -24,32 +25,6 @@ MAX_ROUNDS = 12
 DISCUSS_RANGE = (60, 2 * 3600)
 MOVE_RANGE = (10, 30 * 60)
 CAPACITY_RANGE = (1, 50)
-SETTING_TYPES: dict[str, type] = {
-    "dots_per_round": int,
-    "harvest_dots": int,
-    "auto_advance": bool,
-    "final_round_home": bool,
-    "locked": bool,
-    "passcode": str,
-    "hosts_choose": bool,
-    "board_language": str,
-    "min_table_size": int,
-    "warning_seconds": int,
-    "chime": bool,
-    "approve_joins": bool,
-}
-# "At least N people at a table", hosts included; unset means the default.
-MIN_TABLE_RANGE = (1, 10)
-# The "time is nearly up" warning before a discussion ends (0: none); unset means 120.
-WARNING_RANGE = (0, 900)
-DOTS_RANGE = (0, 20)
-# Each whole-number setting's range and what the facilitator is told when outside it.
-INT_SETTINGS: dict[str, tuple[tuple[int, int], str]] = {
-    "min_table_size": (MIN_TABLE_RANGE, "A table needs at least {low} to {high} people."),
-    "warning_seconds": (WARNING_RANGE, "The warning comes {low} to {high} seconds before the end (0: no warning)."),
-    "dots_per_round": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
-    "harvest_dots": (DOTS_RANGE, "Dots are between {low} and {high} per person."),
-}
 
 
 def _started(cafe: Cafe) -> bool:
@@ -59,14 +34,14 @@ def _started(cafe: Cafe) -> bool:
 def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
     topic = get_row(session, Topic, topic_id)
     if topic is None or topic.cafe_id != cafe.id:
-        raise NotFound("There is no such strategy area in this café.")
+        raise NotFound("area_not_found")
     return topic
 
 
 def _table(session: Session, cafe: Cafe, table_id: object) -> CafeTable:
     table = get_row(session, CafeTable, table_id)
     if table is None or table.cafe_id != cafe.id:
-        raise NotFound("There is no such table in this café.")
+        raise NotFound("table_not_found")
     return table
 
 
@@ -74,14 +49,14 @@ def _colour(value: object, default: str) -> str:
     if value is None:
         return default
     if not isinstance(value, str) or not COLOUR.match(value):
-        raise Invalid("A colour looks like #1f618d.")
+        raise Invalid("colour_format")
     return value.lower()
 
 
 def _capacity(value: object) -> int:
     low, high = CAPACITY_RANGE
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise Invalid(f"A table seats between {low} and {high} people.")
+        raise Invalid("capacity_range", low=low, high=high)
     return value
 
 
@@ -91,12 +66,12 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None, settings:
         cafe.title = clean(title, field="The café's title", max_length=120)
     if settings is not None:
         if not isinstance(settings, dict):
-            raise Invalid("Settings must be an object.")
+            raise Invalid("settings_object")
         merged = dict(cafe.settings)
         for key, value in settings.items():
-            kind = SETTING_TYPES.get(key)
-            if kind is None:
-                raise Invalid(f"Unknown setting {str(key)[:40]!r}.")
+            schema = SETTINGS.get(key)
+            if schema is None:
+                raise Invalid("unknown_setting", key=str(key)[:40])
             if key == "passcode":
                 if value in (None, ""):
                     merged.pop("passcode", None)
@@ -109,19 +84,15 @@ def update_cafe(session: Session, cafe: Cafe, *, title: object = None, settings:
                     merged.pop("board_language", None)
                     continue
                 if not isinstance(value, str) or value not in LANGUAGES:
-                    raise Invalid(
-                        "The board's language is one of "
-                        + ", ".join(LANGUAGES)
-                        + ", or null to follow the projector's browser."
-                    )
+                    raise Invalid("board_language", languages=", ".join(LANGUAGES))
                 merged["board_language"] = value
                 continue
-            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise Invalid(f"The setting {key} has the wrong type.")
-            if key in INT_SETTINGS and isinstance(value, int):
-                (low, high), message = INT_SETTINGS[key]
+            if not isinstance(value, schema.type) or (schema.type is int and isinstance(value, bool)):
+                raise Invalid("setting_type", key=key)
+            if schema.range is not None and isinstance(value, int):
+                low, high = schema.range
                 if not low <= value <= high:
-                    raise Invalid(message.format(low=low, high=high))
+                    raise Invalid(schema.refusal, low=low, high=high)
             merged[key] = value
         cafe.settings = merged
     return [
@@ -146,7 +117,7 @@ def _new_table(session: Session, cafe: Cafe, topic: Topic, label: object, capaci
     else:
         text = clean(label, field="The table's label", max_length=40)
         if text in taken:
-            raise Invalid(f"There is already a table called {text}.")
+            raise Invalid("table_label_taken", label=text)
     position = (
         session.scalar(select(func.coalesce(func.max(CafeTable.position), 0)).where(CafeTable.cafe_id == cafe.id)) or 0
     )
@@ -175,7 +146,7 @@ def add_topic(
 ) -> list[Event]:
     """A new strategy area (also mid-café: it joins the plan from the next round)."""
     if not isinstance(tables, int) or isinstance(tables, bool) or not 0 <= tables <= 20:
-        raise Invalid("A strategy area starts with 0 to 20 tables.")
+        raise Invalid("area_tables_range")
     existing = session.scalar(select(func.count(Topic.id)).where(Topic.cafe_id == cafe.id)) or 0
     topic = Topic(
         cafe_id=cafe.id,
@@ -217,7 +188,7 @@ def update_topic(
         topic.colour = _colour(colour, topic.colour)
     if position is not None:
         if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= 1000:
-            raise Invalid("The position is a whole number from 0.")
+            raise Invalid("position_number")
         topic.position = position
     return [eventlog.append(session, cafe.id, "topic_updated", {"topic": topic_view(topic)})]
 
@@ -226,7 +197,7 @@ def remove_topic(session: Session, cafe: Cafe, topic_id: object) -> list[Event]:
     """Remove a strategy area and its tables, before the café starts."""
     topic = _topic(session, cafe, topic_id)
     if _started(cafe):
-        raise Invalid("Strategy areas cannot be removed once the café has started.")
+        raise Invalid("area_started")
     for table in session.scalars(select(CafeTable).where(CafeTable.topic_id == topic.id)):
         session.delete(table)
     session.delete(topic)
@@ -253,13 +224,13 @@ def update_table(
             select(CafeTable.id).where(CafeTable.cafe_id == cafe.id, CafeTable.label == text, CafeTable.id != table.id)
         )
         if clash is not None:
-            raise Invalid(f"There is already a table called {text}.")
+            raise Invalid("table_label_taken", label=text)
         table.label = text
     if capacity is not None:
         seats = _capacity(capacity)
         sitting = occupancy(session, cafe).get(table.id, 0)
         if seats < sitting:
-            raise Invalid(f"{table.label} has {sitting} people this round; move someone first.")
+            raise Invalid("table_occupied", table=table.label, n=sitting)
         table.capacity = seats
     return [eventlog.append(session, cafe.id, "table_updated", {"table": table_view(table)})]
 
@@ -268,7 +239,7 @@ def remove_table(session: Session, cafe: Cafe, table_id: object) -> list[Event]:
     """Remove a table before the café starts."""
     table = _table(session, cafe, table_id)
     if _started(cafe):
-        raise Invalid("Tables cannot be removed once the café has started; set its seats instead.")
+        raise Invalid("table_started")
     session.delete(table)
     session.flush()
     return [eventlog.append(session, cafe.id, "table_removed", {"table_id": table.id})]
@@ -291,10 +262,14 @@ def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: obj
             )
         )
         if hosting is not None:
-            raise Invalid(f"{person.display_name} sits with the host of {hosting}: they cannot host another table.")
+            raise Invalid("sits_with_host", person=person.display_name, table=hosting)
         if len(group) > table.capacity:
             raise Invalid(
-                f"{person.display_name} sits with {len(group) - 1} more, and {table.label} seats {table.capacity}."
+                "group_too_big",
+                person=person.display_name,
+                n=len(group) - 1,
+                table=table.label,
+                capacity=table.capacity,
             )
         for other in session.scalars(
             select(CafeTable).where(
@@ -311,9 +286,9 @@ def set_host(session: Session, cafe: Cafe, table_id: object, participant_id: obj
 def choose_host_table(session: Session, cafe: Cafe, person: Participant, table_id: object) -> list[Event]:
     """A host picks their own table on their phone (or, with None, stops hosting), before round 1."""
     if not cafe.settings.get("hosts_choose"):
-        raise Forbidden("The facilitator assigns the hosts in this café.")
+        raise Forbidden("hosts_by_facilitator")
     if cafe.status not in ("draft", "lobby") or cafe.current_round:
-        raise Invalid("Hosts are chosen before the first round; ask the facilitator now.")
+        raise Invalid("hosts_before_start")
     if table_id is None:
         mine = session.scalars(
             select(CafeTable).where(CafeTable.cafe_id == cafe.id, CafeTable.host_id == person.id)
@@ -326,13 +301,13 @@ def choose_host_table(session: Session, cafe: Cafe, person: Participant, table_i
     if table.host_id == person.id:
         return []
     if table.host_id is not None:
-        raise Conflict(f"{table.label} already has a host. Pick another table.", code="table_has_host")
+        raise Conflict("table_has_host", table=table.label)
     return set_host(session, cafe, table.id, person.id)
 
 
 def _duration(value: object, low: int, high: int, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise Invalid(f"{what} must be between {_minutes(low)} and {_minutes(high)}.")
+        raise Invalid("duration_range", what=what, low=_minutes(low), high=_minutes(high))
     return value
 
 
@@ -343,10 +318,10 @@ def _minutes(seconds: int) -> str:
 def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
     """Replace the plan of rounds: questions (one for all, or per topic) and durations."""
     if not isinstance(rounds, list) or not 1 <= len(rounds) <= MAX_ROUNDS:
-        raise Invalid(f"A café has between 1 and {MAX_ROUNDS} rounds.")
+        raise Invalid("rounds_range", n=MAX_ROUNDS)
     started = cafe.current_round or 0
     if len(rounds) < started:
-        raise Invalid(f"Round {started} has already started; keep at least {started} rounds.")
+        raise Invalid("rounds_started", n=started)
     topic_ids = {str(t) for t in session.scalars(select(Topic.id).where(Topic.cafe_id == cafe.id))}
     cleaned: list[dict[str, Any]] = []
     for number, spec in enumerate(rounds, start=1):
@@ -357,10 +332,10 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
             "move_seconds",
             "translations",
         }:
-            raise Invalid(f"Round {number} is not a valid round.")
+            raise Invalid("round_invalid", number=number)
         per_topic = spec.get("topic_questions") or {}
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
-            raise Invalid(f"Round {number} has a question for an unknown strategy area.")
+            raise Invalid("question_unknown_area", number=number)
         cleaned.append(
             {
                 "question": clean(spec.get("question"), field=f"Round {number}'s question", max_length=280),
@@ -369,10 +344,8 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
                     for k, v in per_topic.items()
                     if v not in (None, "")
                 },
-                "discuss_seconds": _duration(
-                    spec.get("discuss_seconds"), *DISCUSS_RANGE, f"Round {number}'s discussion"
-                ),
-                "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE, f"Round {number}'s move"),
+                "discuss_seconds": _duration(spec.get("discuss_seconds"), *DISCUSS_RANGE, "A discussion"),
+                "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE, "A move"),
                 "translations": round_translations(spec.get("translations"), number, topic_ids),
             }
         )
@@ -406,10 +379,10 @@ def set_participant(
     """Mark someone as needing to stay seated, set their languages, or mark them gone (or back)."""
     person = get_row(session, Participant, participant_id)
     if person is None or person.cafe_id != cafe.id:
-        raise NotFound("There is no such participant in this café.")
+        raise NotFound("participant_not_found")
     events: list[Event] = []
     if stays_seated is not None and not isinstance(stays_seated, bool):
-        raise Invalid("Stays seated is yes or no.")
+        raise Invalid("stays_seated_choice")
     spoken = clean_languages(languages) if languages is not None else None
     if stays_seated is not None or spoken is not None:
         if stays_seated is not None:
@@ -435,7 +408,7 @@ def set_participant(
         person.left_at_ms = None
         events += _arrives(session, cafe, person)
     elif left is not None and not isinstance(left, bool):
-        raise Invalid("Left is yes or no.")
+        raise Invalid("left_choice")
     return events
 
 
@@ -483,11 +456,11 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
     if not isinstance(participant_ids, list) or not all(
         isinstance(x, int) and not isinstance(x, bool) for x in participant_ids
     ):
-        raise Invalid("Choose the people who sit together.")
+        raise Invalid("choose_companions")
     if len(set(participant_ids)) != len(participant_ids):
-        raise Invalid("Someone is named twice: a person always sits with themselves.")
+        raise Invalid("named_twice")
     if len(participant_ids) < 2:
-        raise Invalid("Choose at least two people to sit together.")
+        raise Invalid("two_at_least")
     people = [participant(session, cafe, pid) for pid in participant_ids]
     everyone = {p.id: p for p in people}
     for p in people:
@@ -495,11 +468,9 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
             everyone.setdefault(other.id, other)
     largest = session.scalar(select(func.max(CafeTable.capacity)).where(CafeTable.cafe_id == cafe.id)) or 0
     if len(everyone) > largest:
-        raise Invalid(
-            f"People who sit together share one table: at most {largest} here, and these are {len(everyone)}."
-            if largest
-            else "Add a table first: people who sit together share one."
-        )
+        if largest:
+            raise Invalid("companions_fit", largest=largest, n=len(everyone))
+        raise Invalid("companions_no_table")
     hosting = session.execute(
         select(CafeTable.label, CafeTable.host_id).where(
             CafeTable.cafe_id == cafe.id, CafeTable.host_id.in_(list(everyone))
@@ -507,7 +478,7 @@ def link_companions(session: Session, cafe: Cafe, participant_ids: object) -> li
     ).all()
     if len(hosting) > 1:
         labels = " and ".join(sorted(label for label, _ in hosting))
-        raise Invalid(f"They host {labels}: two hosts stay at two tables and cannot sit together.")
+        raise Invalid("hosts_together", tables=labels)
     group = min(everyone)
     changed = [p for p in everyone.values() if p.companion_group != group]
     for p in changed:
@@ -534,7 +505,7 @@ def _people_listed(session: Session, cafe: Cafe, participant_ids: object) -> lis
         or len(participant_ids) > BULK_MAX
         or not all(isinstance(x, int) and not isinstance(x, bool) for x in participant_ids)
     ):
-        raise Invalid(f"Choose 1 to {BULK_MAX} people.")
+        raise Invalid("bulk_range", n=BULK_MAX)
     return [participant(session, cafe, pid) for pid in dict.fromkeys(participant_ids)]
 
 

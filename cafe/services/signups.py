@@ -29,7 +29,7 @@ def signup_view(signup: Signup) -> dict[str, Any]:
 def _topic(session: Session, cafe: Cafe, topic_id: object) -> Topic:
     topic = get_row(session, Topic, topic_id)
     if topic is None or topic.cafe_id != cafe.id:
-        raise NotFound("There is no such strategy area in this café.")
+        raise NotFound("area_not_found")
     return topic
 
 
@@ -38,19 +38,19 @@ def sign_up(
 ) -> list[Event]:
     """Join a topic's working group (once per topic), with an optional contact."""
     if cafe.status == "closed":
-        raise Forbidden("The café has closed.", code="cafe_closed")
+        raise Forbidden("cafe_closed")
     topic = _topic(session, cafe, topic_id)
     who = clean(name, field="Your name", max_length=40, required=False) or (
         "" if person.anonymous else person.display_name
     )
     if not who:
-        raise Invalid("Tell the working group your name so they can find you.")
+        raise Invalid("signup_name")
     reach = clean(contact, field="The contact", max_length=CONTACT_MAX, required=False) or None
     if reach is not None and not ("@" in reach or sum(ch.isdigit() for ch in reach) >= 6):
-        raise Invalid("Leave an email address or a phone number, or nothing.")
+        raise Invalid("signup_contact")
     existing = session.scalar(select(Signup).where(Signup.topic_id == topic.id, Signup.participant_id == person.id))
     if existing is not None:
-        raise Invalid(f"You have already joined the {topic.name} working group.", code="already_signed_up")
+        raise Invalid("already_signed_up", area=topic.name)
     signup = Signup(cafe_id=cafe.id, topic_id=topic.id, participant_id=person.id, name=who, contact=reach)
     session.add(signup)
     session.flush()
@@ -62,7 +62,7 @@ def withdraw(session: Session, cafe: Cafe, person: Participant, *, topic_id: obj
     topic = _topic(session, cafe, topic_id)
     signup = session.scalar(select(Signup).where(Signup.topic_id == topic.id, Signup.participant_id == person.id))
     if signup is None:
-        raise Invalid("You have not joined this working group.", code="not_signed_up")
+        raise Invalid("not_signed_up")
     session.delete(signup)
     return [eventlog.append(session, cafe.id, "signup_removed", {"signup_id": signup.id})]
 

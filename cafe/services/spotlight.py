@@ -29,16 +29,16 @@ def spotlight(session: Session, cafe: Cafe, note_id: object) -> list[Event]:
         cafe.spotlight_note_id = None
         return [_event(session, cafe)]
     if not isinstance(note_id, str) or len(note_id) > 40:
-        raise Invalid("Choose a note to spotlight.", code="bad_payload")
+        raise Invalid("spotlight_which")
     try:
         nid = uuid.UUID(note_id)
     except ValueError:
-        raise Invalid("That note id is not a valid UUID.", code="bad_payload") from None
+        raise Invalid("note_id_invalid") from None
     note = session.get(Note, nid)
     if note is None or note.cafe_id != cafe.id or note.deleted:
-        raise NotFound("That note is not on any tablecloth (it may have been deleted).")
+        raise NotFound("note_not_found")
     if note.hidden:
-        raise Invalid("A hidden note cannot be spotlighted.")
+        raise Invalid("hidden_not_spotlit")
     if cafe.spotlight_note_id == nid:
         return []
     cafe.spotlight_note_id = nid

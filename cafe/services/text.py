@@ -31,10 +31,10 @@ def clean(value: object, *, field: str, max_length: int, required: bool = True, 
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid(f"{field} must be text.")
+        raise Invalid("not_text", field=field)
     if any(unicodedata.category(ch) == "Cs" for ch in value):
         # A lone surrogate is not a character: no keyboard types it, and no database stores it.
-        raise Invalid(f"{field} contains something that is not text.", code="bad_payload")
+        raise Invalid("not_text_characters", field=field)
     text = unicodedata.normalize("NFC", value)
     kept = []
     for ch in text:
@@ -53,7 +53,7 @@ def clean(value: object, *, field: str, max_length: int, required: bool = True, 
     else:
         text = " ".join(text.split())
     if required and not text:
-        raise Invalid(f"{field} cannot be empty.")
+        raise Invalid("text_empty", field=field)
     if len(text) > max_length:
-        raise Invalid(f"{field} is {len(text)} characters long; the limit is {max_length}.")
+        raise Invalid("text_too_long", field=field, length=len(text), limit=max_length)
     return text

@@ -6,6 +6,7 @@ from typing import Any
 
 from cafe.clock import Clock
 from cafe.models import Cafe, CafeTable, Round, Topic
+from cafe.services.settings import with_defaults
 
 
 def clock_of(cafe: Cafe) -> Clock:
@@ -31,15 +32,15 @@ def set_clock(cafe: Cafe, clock: Clock) -> dict[str, Any]:
 
 def public_settings(cafe: Cafe) -> dict[str, Any]:
     """The café's settings as clients see them (events project the passcode away but for the facilitator)."""
-    return {k: v for k, v in cafe.settings.items() if k != "demo"}
+    return with_defaults(cafe.settings)
 
 
 def settings_for(cafe: Cafe, role: str) -> dict[str, Any]:
     """Settings in a role's snapshot: only the facilitator sees the room's passcode."""
-    settings = public_settings(cafe)
+    shown = public_settings(cafe)
     if role != "facilitator":
-        settings.pop("passcode", None)
-    return settings
+        shown.pop("passcode", None)
+    return shown
 
 
 def announcement(cafe: Cafe) -> dict[str, Any] | None:

@@ -21,19 +21,19 @@ def _languages(value: object, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Invalid(f'{what} in other languages come as {{"es": ...}}.')
+        raise Invalid("translations_shape", what=what)
     unknown = sorted(str(k)[:10] for k in value if k not in LANGUAGES)
     if unknown:
-        raise Invalid(f"{what}: {', '.join(unknown)} is not one of the app's languages ({', '.join(LANGUAGES)}).")
+        raise Invalid("translations_language", what=what, unknown=", ".join(unknown), languages=", ".join(LANGUAGES))
     return value
 
 
 def topic_translations(value: object) -> Translations:
     """{lang: {name?, description?}} for a strategy area; empty versions are dropped."""
     out: Translations = {}
-    for lang, spec in sorted(_languages(value, "Strategy area names").items()):
+    for lang, spec in sorted(_languages(value, "Strategy areas").items()):
         if not isinstance(spec, dict) or set(spec) - {"name", "description"}:
-            raise Invalid("A strategy area's version in another language has a name and a description.")
+            raise Invalid("area_translation_shape")
         kept = {
             "name": clean(spec.get("name"), field="The strategy area's name", max_length=80, required=False),
             "description": clean(spec.get("description"), field="The description", max_length=280, required=False),
@@ -47,12 +47,12 @@ def topic_translations(value: object) -> Translations:
 def round_translations(value: object, number: int, topic_ids: set[str]) -> Translations:
     """{lang: {question?, topic_questions?: {"<topic id>": question}}} for one round."""
     out: Translations = {}
-    for lang, spec in sorted(_languages(value, f"Round {number}'s questions").items()):
+    for lang, spec in sorted(_languages(value, "Round questions").items()):
         if not isinstance(spec, dict) or set(spec) - {"question", "topic_questions"}:
-            raise Invalid(f"Round {number}'s question in another language has a question and per-topic questions.")
+            raise Invalid("round_translation_shape", number=number)
         per_topic = spec.get("topic_questions") or {}
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
-            raise Invalid(f"Round {number} has a question for an unknown strategy area.")
+            raise Invalid("question_unknown_area", number=number)
         kept: dict[str, Any] = {}
         question = clean(spec.get("question"), field=f"Round {number}'s question", max_length=280, required=False)
         if question:

@@ -238,7 +238,7 @@ def test_the_preview_shows_a_refusal_when_seats_are_missing(browser: Any, live_s
         join_room(live_server, [(f"Guest {i}", {}) for i in range(11)])
         card = seating_card(page)
         expect(card).to_have_attribute("data-kind", "warn")
-        expect(card.locator("#next-seating-lead")).to_contain_text("1 seat missing")
+        expect(card.locator("#next-seating-lead")).to_contain_text("(1 short)")
         shot(page, "panel-next-seating-refused-1280x800")
     finally:
         fac.close()

@@ -49,7 +49,7 @@ def test_a_lone_surrogate_in_a_join_name_is_a_clear_refusal_not_a_crash(
         body = {"name": "Ana", field: LONE}
         response = client.post(f"/api/cafes/{cafe.code}/participants", json=body)
         assert response.status_code == 400, field
-        assert response.get_json()["error"]["code"] == "bad_payload"
+        assert response.get_json()["error"]["kind"] == "bad_payload"
     response = client.post(f"/api/cafes/{cafe.code}/participants", json={"name": "Ana", "languages": [LONE]})
     assert response.status_code == 400
     assert "Traceback" not in caplog.text
@@ -79,7 +79,7 @@ def test_a_lone_surrogate_in_a_note_an_announcement_or_a_sign_up_is_refused(
         ),
     ]
     for ack in refusals:
-        assert ack["ok"] is False and ack["error"]["code"] == "bad_payload", ack
+        assert ack["ok"] is False and ack["error"]["kind"] == "bad_payload", ack
     assert state_of(facilitator)["seq"] == seq
     assert "Traceback" not in caplog.text and "internal" not in caplog.text
 
@@ -92,7 +92,7 @@ def test_json_nested_twenty_thousand_deep_gets_bad_payload_over_http(
 ) -> None:
     response = client.post(f"/api/cafes/{cafe.code}/participants", data=deep_json(), content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "bad_payload"
+    assert response.get_json()["error"]["kind"] == "bad_payload"
     # The other JSON the server reads: an imported café file.
     for content in (
         deep_json(),

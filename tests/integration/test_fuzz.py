@@ -169,7 +169,7 @@ def test_random_payloads_never_break_a_command(
             ack = sock.emit(command, payload, callback=True)
             assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), ack
             if not ack["ok"]:
-                assert set(ack["error"]) == {"code", "message"} and ack["error"]["message"]
+                assert set(ack["error"]) == {"code", "kind", "message", "params"} and ack["error"]["message"]
                 assert ack["error"]["code"] != "internal", (payload, ack)
                 seen_codes.add(ack["error"]["code"])
             answered.append(1)

@@ -162,7 +162,7 @@ def test_sign_ups_are_once_per_topic_and_can_be_withdrawn(
     again = phone.emit("sign_up", {"topic_id": topic}, callback=True)
     assert again["error"]["code"] == "already_signed_up"
     bad = phone.emit("sign_up", {"topic_id": topic + 100}, callback=True)
-    assert bad["error"]["code"] == "not_found"
+    assert bad["error"]["kind"] == "not_found"
     weird = phone.emit(
         "sign_up", {"topic_id": state_of(facilitator)["topics"][2]["id"], "contact": "call me maybe"}, callback=True
     )

@@ -199,7 +199,15 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
         big = phones["Wei"].call(
             "add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 1, "text": "很" * 40_000}
         )
-        assert big == {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
+        assert big == {
+            "ok": False,
+            "error": {
+                "code": "too_large",
+                "kind": "bad_payload",
+                "message": "That is too much to send at once.",
+                "params": {},
+            },
+        }
         assert phones["Wei"].sio.connected
         assert phones["Wei"].ok("sync", {"since": None})["state"]
 
@@ -232,7 +240,7 @@ def test_creating_a_cafe_by_json_refuses_what_the_form_refuses(server: Server) -
         response = requests.post(url, json=body, timeout=10)
         assert response.status_code == 400, (body, response.text)
         error = response.json()["error"]
-        assert error["code"] in ("bad_payload", "invalid") and error["message"]
+        assert error["kind"] in ("bad_payload", "invalid") and error["message"]
     # A page on another site cannot make its visitors' browsers create cafés here.
     response = requests.post(
         url,
@@ -240,7 +248,7 @@ def test_creating_a_cafe_by_json_refuses_what_the_form_refuses(server: Server) -
         timeout=10,
         headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
     )
-    assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 403 and response.json()["error"]["kind"] == "forbidden"
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_a_thousand_languages_are_refused_and_nothing_is_written(
         response = client.post(f"/api/cafes/{cafe.code}/participants", json={"name": "Ana", "languages": languages})
         assert response.status_code == 400, languages
         error = response.get_json()["error"]
-        assert error["code"] == "invalid" and error["message"]
+        assert error["kind"] == "invalid" and error["message"]
     assert people_in(app) == before
 
 
@@ -136,7 +136,7 @@ def test_bad_companion_links_are_refused_and_change_nothing(
     for why, ids in refusals.items():
         ack = facilitator.emit("link_companions", {"participant_ids": ids}, callback=True)
         assert not ack["ok"], why
-        assert ack["error"]["code"] in ("invalid", "not_found", "bad_payload"), why
+        assert ack["error"]["kind"] in ("invalid", "not_found", "bad_payload"), why
         assert ack["error"]["message"], why
     assert state_of(facilitator)["seq"] == seq
 
@@ -166,7 +166,7 @@ def test_a_host_cannot_host_a_table_too_small_for_the_people_they_sit_with(
 def test_the_minimum_table_size_is_a_checked_setting(facilitator: SocketIOTestClient) -> None:
     for bad in (0, 11, "3", True, 2.5):
         ack = facilitator.emit("update_cafe", {"settings": {"min_table_size": bad}}, callback=True)
-        assert not ack["ok"] and ack["error"]["code"] == "invalid", bad
+        assert not ack["ok"] and ack["error"]["kind"] == "invalid", bad
     ack = facilitator.emit("update_cafe", {"settings": {"min_table_size": 4}}, callback=True)
     assert ack["ok"]
     assert state_of(facilitator)["cafe"]["settings"]["min_table_size"] == 4
@@ -245,7 +245,7 @@ def test_there_is_nothing_to_preview_during_a_move_or_after_the_rounds(
 def test_the_preview_is_for_the_facilitator_only(phone: SocketIOTestClient, board: SocketIOTestClient) -> None:
     for sock in (phone, board):
         ack = sock.emit("plan_preview", {}, callback=True)
-        assert not ack["ok"] and ack["error"]["code"] == "forbidden"
+        assert not ack["ok"] and ack["error"]["kind"] == "forbidden"
 
 
 def test_the_preview_says_when_seats_are_missing(facilitator: SocketIOTestClient, join: Join) -> None:
@@ -253,4 +253,4 @@ def test_the_preview_says_when_seats_are_missing(facilitator: SocketIOTestClient
         join(f"P{i}")
     ack = facilitator.emit("plan_preview", {}, callback=True)
     assert not ack["ok"] and ack["error"]["code"] == "not_enough_seats"
-    assert "1 seat missing" in ack["error"]["message"]
+    assert "(1 short)" in ack["error"]["message"] and ack["error"]["params"]["missing"] == 1

@@ -120,7 +120,7 @@ def test_closing_the_cafe_ends_the_announcement_and_nothing_more_can_be_announce
     ok(facilitator, "close_cafe")
     assert [e["type"] for e in events_of(board)] == ["announcement_cleared", "cafe_closed"]
     ack = facilitator.emit("announce", {"text": "Still here?"}, callback=True)
-    assert not ack["ok"] and ack["error"]["code"] == "invalid"
+    assert not ack["ok"] and ack["error"]["kind"] == "invalid"
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_a_wrong_announcement_is_refused_and_changes_nothing(
 ) -> None:
     seq = state_of(facilitator)["seq"]
     ack = facilitator.emit("announce", payload, callback=True)
-    assert not ack["ok"] and ack["error"]["code"] in ("invalid", "bad_payload") and ack["error"]["message"]
+    assert not ack["ok"] and ack["error"]["kind"] in ("invalid", "bad_payload") and ack["error"]["message"]
     assert state_of(facilitator)["seq"] == seq
 
 
@@ -290,7 +290,7 @@ def test_new_strategy_areas_take_distinct_colours(facilitator: SocketIOTestClien
 )
 def test_the_time_cue_settings_are_checked(facilitator: SocketIOTestClient, setting: str, bad: Any) -> None:
     ack = facilitator.emit("update_cafe", {"settings": {setting: bad}}, callback=True)
-    assert not ack["ok"] and ack["error"]["code"] == "invalid"
+    assert not ack["ok"] and ack["error"]["kind"] == "invalid"
     ok(facilitator, "update_cafe", {"settings": {"warning_seconds": 0, "chime": False}})
     settings = state_of(facilitator)["cafe"]["settings"]
     assert (settings["warning_seconds"], settings["chime"]) == (0, False)

@@ -82,7 +82,7 @@ def test_guessing_a_facilitator_link_never_locks_out_the_facilitator(
         environ_base={"REMOTE_ADDR": guessers[1]},
         headers={"Authorization": "Bearer nope"},
     )
-    assert wrong.status_code == 429 and wrong.get_json()["error"]["code"] == "throttled"
+    assert wrong.status_code == 429 and wrong.get_json()["error"]["kind"] == "throttled"
 
 
 def test_each_wrong_link_from_one_address_waits_longer_than_the_last() -> None:
@@ -124,10 +124,10 @@ def test_wrong_passcodes_slow_the_guesser_not_the_room(
     url = f"/api/cafes/{cafe.code}/participants"
     guesser = {"REMOTE_ADDR": "10.0.0.66"}
     codes = [
-        client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base=guesser).get_json()["error"]["code"]
+        client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base=guesser).get_json()["error"]["kind"]
         for i in range(30)
     ]
-    assert codes[:10] == ["wrong_passcode"] * 10 and codes[-1] == "throttled"
+    assert codes[:10] == ["forbidden"] * 10 and codes[-1] == "throttled"
     # 90 wrong passcodes from three addresses do not keep anyone else out.
     for i in range(90):
         client.post(url, json={"name": "A", "passcode": f"{i:06d}"}, environ_base={"REMOTE_ADDR": f"10.0.1.{i % 3}"})
@@ -237,7 +237,7 @@ def test_the_facilitator_removes_many_at_once_and_can_ask_to_let_people_in(
     assert state["counts"]["joined"] == 1 and str(waiting["id"]) in state["seating"]["seats"]
     for bad in ([], ["x"], [True], list(range(1, 502))):
         ack = facilitator.emit("remove_participants", {"participant_ids": bad}, callback=True)
-        assert not ack["ok"] and ack["error"]["code"] in ("invalid", "not_found")
+        assert not ack["ok"] and ack["error"]["kind"] in ("invalid", "not_found")
 
 
 def test_a_phone_waiting_to_be_let_in_learns_it_is_in_and_keeps_up(

@@ -129,7 +129,15 @@ def test_a_message_over_the_size_limit_is_answered_too_large_and_only_one_past_t
     big.connect(server.url, auth={"cafe": server.code, "role": "board"}, transports=["websocket"], wait_timeout=5)
     # Over CAFE_MAX_PAYLOAD_BYTES (64 KB): a clear refusal, unread, and the socket stays.
     ack = big.call("clock", {"t0": 1, "pad": "x" * 200_000}, timeout=10)
-    assert ack == {"ok": False, "error": {"code": "too_large", "message": "That is too much to send at once."}}
+    assert ack == {
+        "ok": False,
+        "error": {
+            "code": "too_large",
+            "kind": "bad_payload",
+            "message": "That is too much to send at once.",
+            "params": {},
+        },
+    }
     assert big.connected and big.call("clock", {"t0": 1}, timeout=10)["ok"]
     # Past the wall (16 times the limit), Engine.IO itself closes the socket; nothing ran.
     ws = big.eio.ws

@@ -11,6 +11,7 @@ import pytest
 
 from cafe.commands import COMMANDS
 from cafe.events import EVENTS
+from cafe.services.errors import MESSAGES
 
 PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text("utf-8")
 IDENT = re.compile(r"\w+")
@@ -129,3 +130,24 @@ def test_an_events_documented_payload_and_delivery_are_its_own(name: str) -> Non
         assert DELIVERY[cells[3]] == EVENTS[name].delivery
     # A personal event's row says what the person's own phones get.
     assert ("own" in cells[2]) == (EVENTS[name].personal is not None), cells[2]
+
+
+def documented_refusals() -> dict[str, tuple[str, str]]:
+    """Error code -> (kind, English sentence), from the Refusals table."""
+    found = {}
+    for cells in rows(section("## Refusals")):
+        found[cells[0].strip("`")] = (cells[1].strip("`"), cells[2].replace("\\|", "|"))
+    return found
+
+
+def test_the_refusals_table_and_the_error_catalogue_say_the_same_both_ways() -> None:
+    assert documented_refusals() == MESSAGES
+
+
+def test_every_refusal_a_command_table_names_is_a_code_or_a_kind() -> None:
+    # A refusal may mention a command by name ("an `unvote` for a dot given earlier").
+    known = set(MESSAGES) | {kind for kind, _ in MESSAGES.values()} | set(COMMANDS)
+    for title in ("### Facilitator commands", "### Phone commands (the tablecloth)"):
+        for cells in rows(section(title)):
+            for name in re.findall(r"`([a-z_]+)`", cells[-1]):
+                assert name in known, f"{cells[0]} names the refusal {name}, which the server never gives"

@@ -81,7 +81,7 @@ def test_an_anonymous_note_carries_no_author_anywhere(talking: Small) -> None:
     [
         ({"text": "   "}, Invalid, "cannot be empty"),
         ({"text": "x" * 281}, Invalid, "limit is 280"),
-        ({"table_id": 99999}, NotFound, "not in this café"),
+        ({"table_id": 99999}, NotFound, "no such table in this café"),
         ({"round_number": 2}, NotFound, "has not started"),
         ({"round_number": "one"}, Invalid, "during a round"),
         ({"note_id": "not-a-uuid"}, Invalid, "UUID"),

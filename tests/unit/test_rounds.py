@@ -60,7 +60,11 @@ def test_too_few_seats_says_how_many_are_missing(small: Small) -> None:
     small.do(lambda s, c: [arrivals.arrive(s, c, name=f"Extra {i}") for i in range(8)])
     with pytest.raises(seating.NotEnoughSeats) as caught:
         small.seated("start_round")
-    assert "2 seats missing" in caught.value.message and "Add a table" in caught.value.message
+    assert (
+        "(2 short)" in caught.value.message
+        and caught.value.params["missing"] == 2
+        and "Add a table" in caught.value.message
+    )
     assert caught.value.code == "not_enough_seats"
     assert small.clock().status == "lobby"
 
@@ -124,7 +128,7 @@ def test_the_scheduler_reports_a_blocked_round_once(small: Small) -> None:
     small.do(lambda s, c: [arrivals.arrive(s, c, name=f"Late {i}") for i in range(8)])
     scheduler = Scheduler(runtime(small.app))
     [blocked] = scheduler.tick(NOW + 700_000)
-    assert blocked.type == "advance_blocked" and "seats missing" in blocked.data["message"]
+    assert blocked.type == "advance_blocked" and "short" in blocked.data["message"]
     assert scheduler.tick(NOW + 701_000) == []
 
 
