@@ -1,6 +1,6 @@
 """Simulated phones, boards and panels for fault tests: many raw Socket.IO clients in one asyncio loop.
 
-Each `SimClient` behaves like `static/js/live.js` (and a phone like `static/js/phone.js`):
+Each `SimClient` behaves like `static/js/live.js` (and a phone's outbox like `static/js/outbox.js`):
 it reconnects by itself, asks `sync` after every connect, applies events in `seq` order,
 holds events that arrive ahead of a gap for 400 ms and then asks `sync`, asks `sync` when a
 heartbeat shows a later `seq`, and treats a silent socket (no ping for ping interval +
@@ -24,9 +24,9 @@ from cafe.events import REDUCERS
 from tests.wire import ConnectRefused, Sio, Stats
 
 SYNC_DELAY_S = 0.4  # live.js SYNC_DELAY_MS
-NOTE_ACK_S = 5.0  # phone.js NOTE_ACK_MS
-RETRY_S = 3.0  # phone.js RETRY_MS
-RATE_RETRY_S = 1.5  # phone.js RATE_RETRY_MS
+NOTE_ACK_S = 5.0  # outbox.js NOTE_ACK_MS
+RETRY_S = 3.0  # outbox.js RETRY_MS
+RATE_RETRY_S = 1.5  # outbox.js RATE_RETRY_MS
 TRANSIENT = {"timeout", "internal", "rate_limited"}
 
 
@@ -121,7 +121,7 @@ class SimClient:
                     sio.closing = True
                     sio.ws.abort()  # no ping for too long: the client gives up the socket
                     break
-                if time.monotonic() > next_flush:  # phone.js: setInterval(flush, RETRY_MS)
+                if time.monotonic() > next_flush:  # phone.js: setInterval(outbox.flush, RETRY_MS)
                     next_flush += RETRY_S
                     if self.outbox:
                         self.spawn(self.flush())
@@ -232,7 +232,7 @@ class SimClient:
             if self.state is not None:
                 self.drain()
 
-    # --- the phone's outbox (phone.js) -------------------------------------------------------
+    # --- the phone's outbox (outbox.js) ------------------------------------------------------
 
     def write(self, table_id: int, round_number: int, text: str) -> dict[str, Any]:
         """Type a note: it goes to the outbox with a UUID made here, then the outbox flushes."""

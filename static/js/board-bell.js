@@ -6,16 +6,14 @@
 // full-screen button, say). No words here: board.js says them.
 // Every chime that starts its oscillators counts in `window.boardChimes` and leaves a
 // performance.mark('board-chime'): tests, and anyone in the console, can see that it rang.
+import { getItem, setItem } from './storage.js';
+
 const KEY = 'cafe-board-bell';
 const NOTES = [[659.25, 0], [523.25, 0.32]];   // E5 then C5: "ding-dong"
 const PARTIALS = [[1, 0.45], [2.76, 0.1]];     // the strike and a bell-like overtone
 const DECAY_S = 1.6;
 
 let context = null;
-
-function store() {
-  try { return window.localStorage; } catch (e) { return null; }
-}
 
 function audioClass() { return window.AudioContext || window.webkitAudioContext || null; }
 
@@ -53,19 +51,14 @@ export const bell = {
   supported() { return !!audioClass(); },
   // 'on', 'off', or null (never asked).
   choice() {
-    const s = store();
-    const value = s && s.getItem(KEY);
+    const value = getItem(KEY);
     return value === 'on' || value === 'off' ? value : null;
   },
   allow() {
-    const s = store();
-    if (s) s.setItem(KEY, 'on');
+    setItem(KEY, 'on');
     wake();
   },
-  refuse() {
-    const s = store();
-    if (s) s.setItem(KEY, 'off');
-  },
+  refuse() { setItem(KEY, 'off'); },
   // Ring now; false when it cannot (not allowed, or the browser still holds the audio back).
   chime() {
     if (this.choice() !== 'on' || !context) return false;

@@ -8,11 +8,10 @@
 // announcement takes a row of its own and ends when cleared, at its `until` (on this board's
 // clock, corrected by the server's) and when the café closes; a spotlight never hides the seat
 // map of a move. Time cues: a "N minutes left" warning and a chime when a phase's time runs out.
-import {
-  connectLive, baseReducers, showDeleted, remainingMs, formatMs, isPaused,
-} from './live.js';
+import { connectLive, baseReducers, showDeleted, isPaused } from './live.js';
 import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, useLanguage } from './i18n.js';
+import { showCountdown, phaseLabel, showStatus } from './ui.js';
 import {
   NotesColumns, renderHarvest, renderSpotlight, spotlitNote, said, areaLabel, fitNames, boardLanguage,
   areaNumbers, MAX_COLUMNS,
@@ -48,23 +47,9 @@ function announcementText(state) {
 // A draft or closed café shows no way to join (no QR code, no code, no address).
 function joinable(state) { return !['draft', 'closed'].includes(state.cafe.status); }
 
-// "Round 2 of 4 · Discussion" in the board's language.
-function phaseText(state) {
-  const c = state.cafe;
-  const head = t('Round {round} of {rounds}',
-    { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round || 0) });
-  let part = c.phase === 'move' ? t('Moving') : t('Discussion');
-  if (isPaused(state)) part = t('Paused');
-  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = t("Time's up");
-  return `${head} · ${part}`;
-}
-
 function showConnection(status) {
   connection = status;
-  const node = $('conn');
-  node.hidden = status === 'online';
-  node.textContent = status === 'online' ? '' : t('Reconnecting…');
-  node.dataset.status = status;
+  showStatus($('conn'), status);
 }
 
 // --- the facilitator changes the board's language ----------------------------------------------
@@ -347,17 +332,9 @@ function scheduleRender() {
 function tick() {
   const state = live && live.state;
   if (!state) return;
-  const node = $('countdown');
-  const ms = remainingMs(state, live);
-  // Write only what changed: a text node replaced four times a second costs a layout each time.
-  const text = formatMs(ms);
-  if (node.textContent !== text) node.textContent = text;
-  node.hidden = ms === null;
-  node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
-  const mode = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
-  if (node.dataset.state !== mode) node.dataset.state = mode;
+  const ms = showCountdown([$('countdown')], state, live);
   if (state.cafe.status === 'running' && state.cafe.phase) {
-    const label = phaseText(state);
+    const label = phaseLabel(state, live);
     if ($('phase-label').textContent !== label) setText('phase-label', label);
   }
   const warning = warningText(state, ms);

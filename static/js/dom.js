@@ -17,6 +17,9 @@ export function el(tag, attrs = {}, ...children) {
 
 export function setText(id, text) { const n = $(id); if (n) n.textContent = text; }
 
+// A line shown only while it has something to say (an error under a form).
+export function sayLine(node, text) { node.textContent = text || ''; node.hidden = !text; }
+
 export function plural(n, one, many) { return n === 1 ? one : many; }
 
 // Black or white text, whichever reads better on a background colour (WCAG luminance).

@@ -5,11 +5,10 @@
 // Every change is a protocol command; the panel only shows what the server's events say.
 // Every word goes through t()/tn() (static/js/i18n.js) and the panel's own catalogue,
 // static/i18n/panel/<lang>.json, which the server puts in the body's data-words.
-import {
-  connectLive, baseReducers, showDeleted, remainingMs, formatMs, isPaused, isRunning,
-} from './live.js';
+import { connectLive, baseReducers, showDeleted, isPaused, isRunning } from './live.js';
 import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, lang } from './i18n.js';
+import { showCountdown, phaseLabel, showStatus, sendFrom } from './ui.js';
 import { describePreview, languageName, nameList } from './seating-words.js';
 
 const code = document.body.dataset.code;
@@ -101,23 +100,6 @@ function away(name) { return t('{name} (away)', { name }); }
 function hostOptions(state) {
   return [{ value: '', label: t('— no host —') },
     ...(state.participants || []).map((p) => ({ value: String(p.id), label: p.present ? p.name : away(p.name) }))];
-}
-
-// "Round 2 of 4 · Discussion" and friends, in the panel's language.
-function phaseText(state) {
-  const c = state.cafe;
-  if (!isRunning(state)) return '';
-  const head = t('Round {round} of {rounds}', { round: c.current_round, rounds: Math.max(state.rounds.length, c.current_round) });
-  let part = c.phase === 'move' ? t('Moving') : t('Discussion');
-  if (isPaused(state)) part = t('Paused');
-  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = t("Time's up");
-  return `${head} · ${part}`;
-}
-
-function showConnection(node, status) {
-  node.hidden = status === 'online';
-  node.textContent = status === 'online' ? '' : t('Reconnecting…');
-  node.dataset.status = status;
 }
 
 // A wall-clock time of the server's (UTC ms), on this laptop's clock: "14:35".
@@ -262,18 +244,9 @@ async function run(command, payload = {}) {
 // A run button is held while its command is on its way: a double click on "+1 min" adds one
 // minute, a double click on "Start round 1" does not also skip the move. (aria-disabled, not
 // disabled: the keyboard focus stays on the button.)
-const busy = new Set();
 function onRun(id, action) {
   const button = $(id);
-  button.addEventListener('click', async () => {
-    if (busy.has(id)) return;
-    busy.add(id);
-    button.setAttribute('aria-disabled', 'true');
-    try { await action(); } finally {
-      busy.delete(id);
-      button.removeAttribute('aria-disabled');
-    }
-  });
+  button.addEventListener('click', () => sendFrom(button, action, { aria: true }));
 }
 
 function wireRun() {
@@ -366,8 +339,8 @@ async function requestPreview() {
   else if (live.state && phaseKey(live.state) === key) { preview.ack = ack; preview.key = key; }
   else preview.again = true;   // the phase moved on while the server planned: ask about the new one
   if (preview.again) { preview.again = false; schedulePreview(); }
-  // The whole panel: the seat map shows round 1's empty tables, and render keeps the focus.
-  if (live.state) render(live.state, []);
+  // The seat map shows round 1's empty tables from the answer too.
+  redrawSoon(['preview', 'seats']);
 }
 
 function previewPending() { return preview.inFlight || preview.timer !== null; }
@@ -620,12 +593,9 @@ function wireLive() {
     }
   });
   $('announce-clear').addEventListener('click', async () => {
-    const button = $('announce-clear');
-    if (button.getAttribute('aria-disabled') === 'true') return;
-    button.setAttribute('aria-disabled', 'true');
-    const ack = await send('clear_announcement', {}, $('announce-msg'), t('Cleared from every phone and the board.'));
-    button.removeAttribute('aria-disabled');
-    if (ack.ok) text.focus();   // the box with the Clear button goes: the keyboard lands on the next words
+    const ack = await sendFrom($('announce-clear'),
+      () => send('clear_announcement', {}, $('announce-msg'), t('Cleared from every phone and the board.')), { aria: true });
+    if (ack && ack.ok) text.focus();   // the box with the Clear button goes: the keyboard lands on the next words
   });
 }
 
@@ -1287,13 +1257,9 @@ function renderNotes(state) {
     const button = el('button', { type: 'button', class: `btn btn-small ${n.hidden ? '' : 'btn-danger'}`,
       id: `${n.hidden ? 'restore' : 'hide'}-${n.id}`, text: n.hidden ? t('Restore') : t('Hide'),
       'aria-label': n.hidden ? t('Restore the note “{note}”', { note: quote }) : t('Hide the note “{note}”', { note: quote }) });
-    button.addEventListener('click', async () => {
-      button.disabled = true;
-      await send(n.hidden ? 'restore_note' : 'hide_note', { id: n.id }, $('notes-msg'),
-        n.hidden ? t('Restored: the note is back on the phones and the board.')
-          : t('Hidden from every phone and the board.'));
-      button.disabled = false;
-    });
+    button.addEventListener('click', () => sendFrom(button, () => send(n.hidden ? 'restore_note' : 'hide_note',
+      { id: n.id }, $('notes-msg'), n.hidden ? t('Restored: the note is back on the phones and the board.')
+        : t('Hidden from every phone and the board.'))));
     const author = n.author_name || t('Anonymous');
     return el('tr', { class: n.hidden ? 'is-hidden' : '', 'data-id': n.id },
       el('td', { class: 'notes-text' },
@@ -1321,12 +1287,8 @@ function spotlightButton(state, note) {
     'aria-label': on ? t('On the board: “{note}” — press to take it off', { note: quote })
       : t('Spotlight “{note}”: show it large on the board', { note: quote }),
   });
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    await send('spotlight', { note_id: on ? null : note.id }, $('notes-msg'),
-      on ? t('Taken off the board.') : t('On the board, large, until you take it off.'));
-    button.disabled = false;
-  });
+  button.addEventListener('click', () => sendFrom(button, () => send('spotlight', { note_id: on ? null : note.id },
+    $('notes-msg'), on ? t('Taken off the board.') : t('On the board, large, until you take it off.'))));
   return button;
 }
 
@@ -1495,11 +1457,9 @@ function wireHarvest() {
   $('duplicate-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const carry = Number($('carry-notes').value || 0);
-    $('duplicate-button').disabled = true;
-    const ack = await send('duplicate_cafe', { carry_top_notes: carry }, $('duplicate-msg'),
-      t('Day 2 is ready: open its link to check it. This café is unchanged.'));
-    $('duplicate-button').disabled = false;
-    if (!ack.ok) return;
+    const ack = await sendFrom($('duplicate-button'), () => send('duplicate_cafe', { carry_top_notes: carry },
+      $('duplicate-msg'), t('Day 2 is ready: open its link to check it. This café is unchanged.')));
+    if (!ack || !ack.ok) return;
     setText('duplicate-code', ack.code);
     const link = $('duplicate-link');
     link.href = ack.facilitator_url;
@@ -1517,39 +1477,112 @@ function wireHarvest() {
       $('delete-confirm').focus();
       return;
     }
-    $('delete-button').disabled = true;
-    const ack = await send('delete_cafe', { confirm: typed }, $('delete-msg'));
-    $('delete-button').disabled = false;
-    if (ack.ok) showGone();
+    const ack = await sendFrom($('delete-button'), () => send('delete_cafe', { confirm: typed }, $('delete-msg')));
+    if (ack && ack.ok) showGone();
   });
 }
 
-// --- the whole panel ------------------------------------------------------------------------
+// --- the whole panel: each event redraws the sections it changes, once per frame --------------
 
-function render(state, changed) {
+// The panel's sections, in the order they are drawn.
+const SECTIONS = {
+  run: renderRun, preview: renderPreview, seats: renderSeatMap, live: renderLive, cafe: renderCafeForm,
+  topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest,
+};
+const ALL = Object.keys(SECTIONS);
+// Who is here, and how they are (names, presence, languages, companions): the seat map and its
+// counts, the live lists (move, waiting, people) and the hosts' lists in the set-up.
+const PEOPLE = ['seats', 'live', 'topics'];
+// Topics and tables are named or counted by every section but the run bar and the café form.
+const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest'];
+const NOTES = ['notes', 'harvest'];
+// What each event changes on the panel (its reducer in live.js, and what each section reads).
+// A snapshot, a phase change, a change of the café itself, and any event not listed here redraw
+// everything: when in doubt, a section is drawn again. Events that change the next seating
+// (PLAN_EVENTS) redraw the preview too.
+const REDRAWS = {
+  cafe_created: [],
+  participant_joined: PEOPLE,
+  participant_updated: PEOPLE,
+  participant_left: PEOPLE,
+  participant_connected: PEOPLE,
+  participant_disconnected: PEOPLE,
+  topic_added: ROOM,
+  topic_updated: ROOM,
+  topic_removed: ROOM,
+  table_added: ROOM,
+  table_updated: ROOM,
+  table_removed: ROOM,
+  rounds_updated: ['run', 'rounds'],
+  seats_assigned: ['seats', 'live'],
+  participant_seated: ['seats', 'live'],
+  announcement_made: ['live'],
+  announcement_cleared: ['live'],
+  advance_blocked: ['run'],
+  note_added: NOTES,
+  note_edited: NOTES,
+  note_restored: NOTES,
+  note_deleted: NOTES,
+  note_hidden: NOTES,
+  note_withheld: NOTES,
+  note_pinned: NOTES,
+  note_spotlighted: NOTES,
+  note_voted: NOTES,
+  summary_written: [],           // the panel shows no summaries
+  signup_added: ['harvest'],
+  signup_removed: ['harvest'],
+  round_paused: ['run'],         // the clock's state only: pause or resume, and the hint
+  round_resumed: ['run'],
+  round_extended: ['run'],
+};
+const PHASE_EVENTS = ['move_started', 'round_started', 'harvest_started', 'cafe_closed'];
+
+const redraw = { sections: new Set(), events: [], frame: 0 };
+
+// Events come in bursts (a busy room, a sync after a reconnect): the sections they change are
+// collected and drawn once, on the next frame.
+function redrawSoon(sections, events = []) {
+  for (const name of sections) redraw.sections.add(name);
+  redraw.events.push(...events);
+  if (!redraw.frame) redraw.frame = requestAnimationFrame(redrawNow);
+}
+
+function onEvents(state, events) {
+  const sections = new Set();
+  for (const ev of events) {
+    for (const name of REDRAWS[ev.type] || ALL) sections.add(name);
+    if (PLAN_EVENTS.has(ev.type)) sections.add('preview');
+  }
+  redrawSoon(sections, events);
+}
+
+function redrawNow() {
+  cancelAnimationFrame(redraw.frame);
+  redraw.frame = 0;
+  const sections = redraw.sections;
+  const events = redraw.events;
+  redraw.sections = new Set();
+  redraw.events = [];
+  if (live && live.state) render(live.state, sections, events);
+}
+
+function render(state, sections, changed) {
   if (gone) return;
   $('panel').hidden = false;
   document.body.dataset.status = state.cafe.status;
   setText('cafe-title', state.cafe.title);
   const active = document.activeElement && document.activeElement.id;
-  renderRun(state);
-  renderPreview(state);
-  renderSeatMap(state);
-  renderLive(state);
-  renderCafeForm(state);
-  renderTopics(state);
-  renderRounds(state);
-  renderNotes(state);
-  renderHarvest(state);
-  for (const ev of changed || []) {
+  // A change to the next seating asks for it again first, so the preview says "updating…".
+  if (changed.some((ev) => PLAN_EVENTS.has(ev.type))) schedulePreview();
+  for (const name of ALL) if (sections.has(name)) SECTIONS[name](state);
+  for (const ev of changed) {
     if (ev.type === 'advance_blocked') showRunError(ev.data.message, true);
-    if (['move_started', 'round_started', 'harvest_started', 'cafe_closed'].includes(ev.type)) showRunError('');
+    if (PHASE_EVENTS.includes(ev.type)) showRunError('');
   }
-  if ((changed || []).some((ev) => PLAN_EVENTS.has(ev.type))) schedulePreview();
   // Rebuilt rows get their focus back, so the keyboard never loses its place.
   if (active && $(active) && document.activeElement !== $(active)) $(active).focus();
   // The phase's event drew the new layout: show what the click did (once more, after the ack).
-  if (revealing && (changed || []).some((ev) => PLAN_EVENTS.has(ev.type) || ev.type === 'cafe_opened')) {
+  if (revealing && changed.some((ev) => PLAN_EVENTS.has(ev.type) || ev.type === 'cafe_opened')) {
     if (Date.now() < revealing.until) { const { id } = revealing; requestAnimationFrame(() => reveal(id)); }
     revealing = null;
   }
@@ -1560,13 +1593,8 @@ let lastSecond = -1;
 function tick() {
   const state = live && live.state;
   if (!state) return;
-  const node = $('countdown');
-  const ms = remainingMs(state, live);
-  node.textContent = ms === null ? '' : formatMs(ms);
-  node.hidden = ms === null;
-  node.dataset.remainingMs = ms === null ? '' : String(Math.round(ms));
-  node.dataset.state = isPaused(state) ? 'paused' : (ms === 0 ? 'up' : 'running');
-  if (isRunning(state)) setText('phase-label', phaseText(state));
+  showCountdown([$('countdown')], state, live);
+  if (isRunning(state)) setText('phase-label', phaseLabel(state, live));
   // The announcement's end, once a second: it goes at `until` even before the server says so.
   const second = Math.floor(Date.now() / 1000);
   if (second !== lastSecond) { lastSecond = second; renderAnnouncement(state); }
@@ -1593,10 +1621,11 @@ if (!secret) {
   live = connectLive({
     auth,
     reducers: baseReducers,
-    // A snapshot (the first, or after a long reconnect) may change anything: ask at once.
-    onState: (state) => { render(state, []); schedulePreview(0); },
-    onChange: render,
-    onStatus: (s) => { if (!linkReplaced && !gone) showConnection($('conn'), s); },
+    // A snapshot (the first, or after a long reconnect) may change anything: draw it all now,
+    // and ask for the next seating at once.
+    onState: () => { redraw.sections = new Set(ALL); redrawNow(); schedulePreview(0); },
+    onChange: onEvents,
+    onStatus: (s) => { if (!linkReplaced && !gone) showStatus($('conn'), s); },
     onRefused: () => { live.socket.disconnect(); if (!linkReplaced) denied(); },
     onDeleted: showGone,
   });

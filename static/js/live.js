@@ -280,43 +280,6 @@ export function remainingMs(state, live) {
   return Math.max(0, state.cafe.ends_at_ms - live.serverNow());
 }
 
-// 754000 -> "12:34"; rounds up, so "0:00" means the time is really up.
-export function formatMs(ms) {
-  if (ms === null || ms === undefined) return '';
-  const total = Math.ceil(Math.max(0, ms) / 1000);
-  const m = Math.floor(total / 60);
-  const s = total % 60;
-  return `${m}:${String(s).padStart(2, '0')}`;
-}
-
-// The question of a round for one topic: its override, else the round's question.
-export function questionFor(state, number, topicId) {
-  const round = (state.rounds || []).find((r) => r.number === number);
-  if (!round) return '';
-  const own = topicId !== undefined && topicId !== null && round.topic_questions
-    ? round.topic_questions[String(topicId)] : '';
-  return own || round.question || '';
-}
-
-// "Round 2 of 4 · Discussion" and friends.
-export function phaseLabel(state, live) {
-  const c = state.cafe;
-  if (!isRunning(state)) return '';
-  const n = state.rounds.length;
-  const head = `Round ${c.current_round} of ${Math.max(n, c.current_round)}`;
-  let part = c.phase === 'move' ? 'Moving' : 'Discussion';
-  if (isPaused(state)) part = 'Paused';
-  else if (c.phase === 'discuss' && remainingMs(state, live) === 0) part = "Time's up";
-  return `${head} · ${part}`;
-}
-
-export function showStatus(node, status) {
-  if (!node) return;
-  node.hidden = status === 'online';
-  node.textContent = status === 'online' ? '' : 'Reconnecting…';
-  node.dataset.status = status;
-}
-
 // A deleted café, for a surface without its own screen for it: everything else is hidden
 // (not removed, so the surface's timers keep finding their nodes) and one notice stays.
 export function showDeleted(text = 'Everything in it, notes and names included, has been removed.',

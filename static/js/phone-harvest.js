@@ -1,9 +1,10 @@
 // The harvest on the phone: every table's notes by topic, café-wide dots, working groups.
 // It comes at the end of a café, so phone.js loads it then, not with the page: the cheapest
 // phone's first load stays small. phone.js passes what it shares (`ctx`).
-import { $, el } from './dom.js';
+import { $, el, sayLine } from './dom.js';
 import { t, tn, tableLabel } from './i18n.js';
 import { noteOrder } from './live.js';
+import { sendFrom } from './ui.js';
 
 const harvestParts = new Map();    // topic id -> its harvest section (kept, so typing survives)
 let ctx = null;
@@ -81,7 +82,7 @@ function makeHarvestTopic(topicId) {
     el('h3', { text: t('Notes') }), p.notes, p.empty,
     el('div', { class: 'group-box' }, p.form, p.inBox, p.people));
 
-  const fail = (text) => { p.error.textContent = text; p.error.hidden = !text; };
+  const fail = (text) => sayLine(p.error, text);
   p.nameInput.addEventListener('input', () => { p.nameInput.dataset.dirty = '1'; fail(''); });
   p.contact.addEventListener('input', () => fail(''));
   p.form.addEventListener('submit', async (event) => {
@@ -90,12 +91,10 @@ function makeHarvestTopic(topicId) {
     const contact = p.contact.value.trim();
     if (!name) { fail(t('Type your name, so the working group can find you.')); p.nameInput.focus(); return; }
     if (!ctx.online()) { fail(t("You're offline — try again when you're back.")); return; }
-    p.join.disabled = true;
     const payload = { topic_id: topicId, name };
     if (contact) payload.contact = contact;
-    const ack = await ctx.send('sign_up', payload);
-    p.join.disabled = false;
-    if (!ack || !ack.ok) { fail(ctx.refusal(ack)); return; }
+    const ack = await sendFrom(p.join, () => ctx.send('sign_up', payload), { refused: (no) => fail(ctx.refusal(no)) });
+    if (!ack || !ack.ok) return;
     // The contact goes to the facilitator only; this phone does not keep it on screen.
     p.contact.value = '';
     delete p.nameInput.dataset.dirty;
@@ -104,10 +103,8 @@ function makeHarvestTopic(topicId) {
   });
   p.leave.addEventListener('click', async () => {
     if (!ctx.online()) { ctx.toast(t("You're offline — try again when you're back.")); return; }
-    p.leave.disabled = true;
-    const ack = await ctx.send('withdraw_signup', { topic_id: topicId });
-    p.leave.disabled = false;
-    if (!ack || !ack.ok) ctx.toast(ctx.refusal(ack));
+    await sendFrom(p.leave, () => ctx.send('withdraw_signup', { topic_id: topicId }),
+      { refused: (no) => ctx.toast(ctx.refusal(no)) });
     ctx.rerender();
   });
   return p;
