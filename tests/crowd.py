@@ -275,7 +275,9 @@ class SimClient:
                     self.outbox.remove(item)
                     self.acked[item["id"]] = ack
                     continue
-                code = (ack or {}).get("error", {}).get("code", "timeout")
+                error = (ack or {}).get("error", {})
+                # By kind, as outbox.js: the note limiter's code is writing_fast, a rate_limited.
+                code = error.get("kind") or error.get("code", "timeout")
                 if code == "rate_limited":
                     self._retry_in(RATE_RETRY_S)
                     break

@@ -105,8 +105,9 @@ export function openOutbox(code, { send, online, seq, refusal, after }) {
           continue;
         }
         const codeName = (ack && ack.error && ack.error.code) || 'timeout';
-        if (codeName === 'rate_limited') { scheduleRetry(RATE_RETRY_MS); break; }
-        if (TRANSIENT.has(codeName)) break;   // try again on reconnect or in a few seconds
+        const kind = (ack && ack.error && ack.error.kind) || codeName;   // writing_fast is a rate_limited
+        if (kind === 'rate_limited') { scheduleRetry(RATE_RETRY_MS); break; }
+        if (TRANSIENT.has(kind)) break;   // try again on reconnect or in a few seconds
         update(item.id, { error: { code: codeName, message: refusal(ack) } });
         changed = true;
       }

@@ -187,6 +187,36 @@ def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
     board_ctx.close()
 
 
+def test_more_notes_than_the_rate_allows_wait_their_turn_and_all_arrive(browser: Any, live_server: Server) -> None:
+    # Eight notes typed offline leave at once when the network is back: past the burst of 5 the
+    # server answers writing_fast (kind rate_limited), and the outbox tries again shortly
+    # instead of marking them failed. A Kreyòl phone, so the refusals come worded in Kreyòl.
+    ctx = browser.new_context(**PHONE, locale="ht")
+    phone = ctx.new_page()
+    phone.goto(f"{live_server.url}/j/{live_server.code}")
+    phone.fill("#name", "Jean")
+    phone.click("#join-button")
+    phone.wait_for_selector("#lobby:not([hidden])")
+    fac = facilitator(live_server)
+    try:
+        start_discussion(fac)
+    finally:
+        fac.close()
+    expect(phone.locator("#cloth")).to_be_visible()
+    ctx.set_offline(True)
+    expect(phone.locator("#offline")).to_be_visible()
+    texts = [f"Lide {n}: yon jaden kominotè" for n in range(1, 9)]
+    for text in texts:
+        post(phone, text)
+    expect(phone.locator("#notes li[data-pending=sending]")).to_have_count(8)
+    ctx.set_offline(False)
+    expect(phone.locator("#notes li[data-pending]")).to_have_count(0, timeout=30_000)
+    expect(phone.locator("#notes li .note-text")).to_have_text(list(reversed(texts)))
+    rows = note_rows(live_server)
+    assert sorted(t for t, _ in rows) == sorted(texts) and len(rows) == 8
+    ctx.close()
+
+
 # --- moderation ----------------------------------------------------------------------------------
 
 
