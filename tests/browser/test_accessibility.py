@@ -33,8 +33,17 @@ def axe_source() -> str:
 
 def violations(page: Any, where: str) -> list[dict[str, Any]]:
     """axe's WCAG 2.1 A/AA violations on the page as it is now (page.evaluate is not bound by CSP)."""
-    # A note fading in is half transparent for a moment: judge the screen people read.
-    page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
+    # A note fading in is half transparent for a moment: judge the screen people read. An
+    # animation cut short by a redraw rejects `finished`, and the redraw may start new ones.
+    page.evaluate(
+        """async () => {
+            for (let i = 0; i < 20; i += 1) {
+                const running = document.getAnimations().filter((a) => a.playState === 'running');
+                if (!running.length) return;
+                await Promise.allSettled(running.map((a) => a.finished));
+            }
+        }"""
+    )
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
