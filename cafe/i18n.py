@@ -15,6 +15,8 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, Response, current_app, g, request
 from flask_babel import refresh
 
+from cafe.services.errors import Words
+
 # Language code -> its own name, in the order the phone's switcher offers them.
 LANGUAGES: dict[str, str] = {
     "en": "English",
@@ -101,10 +103,10 @@ def _server_catalogue(lang: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [lang]) if lang != DEFAULT else NullTranslations()
 
 
-def words_in(lang: str) -> Callable[[str], str]:
-    """The server's sentences in `lang` (the gettext catalogues of cafe/translations), e.g. to
-    word a refusal for a socket; an unknown language or sentence stays English."""
-    return _server_catalogue(lang if lang in LANGUAGES else DEFAULT).gettext
+def words_in(lang: str) -> Words:
+    """The server's sentences in `lang` (the gettext catalogues of cafe/translations, with their
+    plural forms), e.g. to word a refusal for a socket; an unknown language or sentence stays English."""
+    return _server_catalogue(lang if lang in LANGUAGES else DEFAULT)
 
 
 def request_language(asked: object = None) -> str:

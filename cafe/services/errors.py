@@ -4,13 +4,16 @@ A refusal's `code` is the contract: stable, one meaning, one English sentence he
 placeholders (`{table}`, `{n}`). The glue sends `{code, kind, message, params}`: `kind` is the broad
 class (`invalid`, `not_found`, `forbidden`...), `message` the sentence in the socket's or the
 page's language (gettext, `cafe/translations`), `params` the raw values. String parameters that
-are words of the app (a field's name, "this round") are translated too; names people typed are
+are words of the app (a field's name, a table label the server made) are translated too; names people typed are
 not, as they are not in any catalogue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 
 def N_(text: str) -> str:
@@ -18,8 +21,31 @@ def N_(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Plural:
+    """A sentence said by number: the English `one` and `other` forms, chosen by the param `count`
+    (each language has its own forms: Chinese one, Spanish three)."""
+
+    one: str
+    other: str
+    count: str = "n"
+
+
+def NP_(one: str, other: str, count: str = "n") -> Plural:
+    """Mark a sentence with a count for the catalogue (pybabel -k NP_:1,2); returns it."""
+    return Plural(one, other, count)
+
+
+Sentence = str | Plural
+
+
+def english(sentence: Sentence) -> str:
+    """The sentence as documented: its `other` form when it has a count."""
+    return sentence.other if isinstance(sentence, Plural) else sentence
+
+
 # code -> (kind, English sentence). Kinds are the broad classes a client may handle alike.
-MESSAGES: dict[str, tuple[str, str]] = {
+MESSAGES: dict[str, tuple[str, Sentence]] = {
     # The connection and the payload.
     "not_connected": ("forbidden", N_("This connection is not signed in.")),
     "phone_only": ("forbidden", N_("Only a participant's phone can do that.")),
@@ -116,7 +142,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "already_voted": ("conflict", N_("You already put a dot on this note.")),
     "no_dots_left": (
         "invalid",
-        N_("You have used all {n} of your dots {when}. Take one back to give it to another note."),
+        NP_(
+            "You have used your only dot this round. Take it back to give it to another note.",
+            "You have used all {n} of your dots this round. Take one back to give it to another note.",
+        ),
+    ),
+    "no_harvest_dots_left": (
+        "invalid",
+        NP_(
+            "You have used your only dot in the harvest. Take it back to give it to another note.",
+            "You have used all {n} of your dots in the harvest. Take one back to give it to another note.",
+        ),
     ),
     "no_vote": ("invalid", N_("You have no dot on this note.")),
     "earlier_dot": ("invalid", N_("You gave this dot in an earlier round; it stays there.")),
@@ -182,16 +218,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "position_number": ("invalid", N_("The position is a whole number from 0.")),
     "area_started": ("invalid", N_("Strategy areas cannot be removed once the café has started.")),
     "table_label_taken": ("invalid", N_("There is already a table called {label}.")),
-    "table_occupied": ("invalid", N_("{table} has {n} people this round; move someone first.")),
+    "table_occupied": (
+        "invalid",
+        NP_(
+            "{table} has {n} person this round; move them first.",
+            "{table} has {n} people this round; move someone first.",
+        ),
+    ),
     "table_started": ("invalid", N_("Tables cannot be removed once the café has started; set its seats instead.")),
     "sits_with_host": ("invalid", N_("{person} sits with the host of {table}: they cannot host another table.")),
-    "group_too_big": ("invalid", N_("{person} sits with {n} more, and {table} seats {capacity}.")),
+    "group_too_big": (
+        "invalid",
+        NP_(
+            "{person} sits with {n} other person, and {table} seats {capacity}.",
+            "{person} sits with {n} others, and {table} seats {capacity}.",
+        ),
+    ),
     "hosts_by_facilitator": ("forbidden", N_("The facilitator assigns the hosts in this café.")),
     "hosts_before_start": ("invalid", N_("Hosts are chosen before the first round; ask the facilitator now.")),
     "table_has_host": ("conflict", N_("{table} already has a host. Pick another table.")),
-    "duration_range": ("invalid", N_("{what} must be between {low} and {high}.")),
+    "discussion_range": ("invalid", N_("A discussion lasts {low} to {high} minutes.")),
+    "move_range": ("invalid", N_("A move lasts {low} seconds to {high} minutes.")),
     "rounds_range": ("invalid", N_("A café has between 1 and {n} rounds.")),
-    "rounds_started": ("invalid", N_("Round {n} has already started; keep at least {n} rounds.")),
+    "rounds_started": (
+        "invalid",
+        NP_(
+            "Round {n} has already started; keep at least {n} round.",
+            "Round {n} has already started; keep at least {n} rounds.",
+        ),
+    ),
     "round_invalid": ("invalid", N_("Round {number} is not a valid round.")),
     "question_unknown_area": ("invalid", N_("Round {number} has a question for an unknown strategy area.")),
     "stays_seated_choice": ("invalid", N_("Stays seated is yes or no.")),
@@ -226,10 +281,8 @@ FRAGMENTS = (
     N_("The summary"),
     N_("The table's label"),
     N_("Your name"),
-    N_("this round"),
-    N_("in the harvest"),
-    N_("A discussion"),
-    N_("A move"),
+    N_("The question of round {number}"),
+    N_("Table {n}"),
     N_("Strategy areas"),
     N_("Round questions"),
     N_("An announcement"),
@@ -248,21 +301,61 @@ HTTP_STATUS = {
     "internal": 500,
 }
 
-Words = Callable[[str], str]
+
+class Words(Protocol):
+    """A language's catalogue: gettext's two calls (babel's Translations and NullTranslations)."""
+
+    def gettext(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
 
-def _english(text: str) -> str:
-    return text
+class _English:
+    def gettext(self, message: str) -> str:
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural
 
 
-def word(code: str, params: Mapping[str, object], words: Words = _english) -> str:
+ENGLISH: Words = _English()
+_FRAGMENTS = frozenset(FRAGMENTS)
+# The server names tables "Table 7" in English; the sentence says it in its own language.
+_TABLE_LABEL = re.compile(r"^Table (\d+)$")
+
+
+def _fill(value: object, params: Mapping[str, object], words: Words) -> object:
+    """A param as the sentence says it: the app's own words translated (with their own
+    placeholders filled from the other params); names people typed as they are."""
+    if not isinstance(value, str):
+        return value
+    label = _TABLE_LABEL.match(value)
+    if label:
+        return words.gettext("Table {n}").format(n=label.group(1))
+    if value in _FRAGMENTS:
+        try:
+            return words.gettext(value).format(**params)
+        except (KeyError, IndexError, ValueError):
+            return value.format(**params)
+    return value
+
+
+def _template(sentence: Sentence, params: Mapping[str, object], words: Words) -> str:
+    if isinstance(sentence, Plural):
+        count = params.get(sentence.count)
+        n = count if isinstance(count, int) else 0
+        return words.ngettext(sentence.one, sentence.other, n)
+    return words.gettext(sentence)
+
+
+def word(code: str, params: Mapping[str, object], words: Words = ENGLISH) -> str:
     """The sentence of `code` with its placeholders filled, in the language `words` translates to."""
-    template = MESSAGES[code][1]
-    said = {k: words(v) if isinstance(v, str) else v for k, v in params.items()}
+    sentence = MESSAGES[code][1]
+    said = {k: _fill(v, params, words) for k, v in params.items()}
     try:
-        return words(template).format(**said)
+        return _template(sentence, params, words).format(**said)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: say it in English
-        return template.format(**params)
+        return _template(sentence, params, ENGLISH).format(**{k: _fill(v, params, ENGLISH) for k, v in params.items()})
 
 
 class DomainError(Exception):
@@ -286,7 +379,7 @@ class DomainError(Exception):
         """The HTTP status of this refusal on a JSON route."""
         return HTTP_STATUS.get(self.kind, 400)
 
-    def as_dict(self, words: Words = _english) -> dict[str, object]:
+    def as_dict(self, words: Words = ENGLISH) -> dict[str, object]:
         """The `error` object of a refused command, worded by `words` (English by default)."""
         return {
             "code": self.code,

@@ -294,8 +294,7 @@ def vote(
         )
         budget = _budget(cafe, phase)
         if used >= budget:
-            when = "this round" if phase == "round" else "in the harvest"
-            raise Invalid("no_dots_left", n=budget, when=when)
+            raise Invalid("no_dots_left" if phase == "round" else "no_harvest_dots_left", n=budget)
         session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id, phase=phase, round_id=round_id))
     else:
         if mine is None:

@@ -305,14 +305,12 @@ def choose_host_table(session: Session, cafe: Cafe, person: Participant, table_i
     return set_host(session, cafe, table.id, person.id)
 
 
-def _duration(value: object, low: int, high: int, what: str) -> int:
+def _duration(value: object, allowed: tuple[int, int], code: str) -> int:
+    low, high = allowed
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise Invalid("duration_range", what=what, low=_minutes(low), high=_minutes(high))
+        # The sentences say the bounds in the units a person thinks in (the range's own).
+        raise Invalid(code, low=low // 60 if code == "discussion_range" else low, high=high // 60)
     return value
-
-
-def _minutes(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 60 else ("1 minute" if seconds == 60 else f"{seconds // 60} minutes")
 
 
 def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
@@ -338,14 +336,21 @@ def set_rounds(session: Session, cafe: Cafe, rounds: object) -> list[Event]:
             raise Invalid("question_unknown_area", number=number)
         cleaned.append(
             {
-                "question": clean(spec.get("question"), field=f"Round {number}'s question", max_length=280),
+                "question": clean(
+                    spec.get("question"),
+                    field="The question of round {number}",
+                    field_values={"number": number},
+                    max_length=280,
+                ),
                 "topic_questions": {
-                    str(k): clean(v, field=f"Round {number}'s question", max_length=280)
+                    str(k): clean(
+                        v, field="The question of round {number}", field_values={"number": number}, max_length=280
+                    )
                     for k, v in per_topic.items()
                     if v not in (None, "")
                 },
-                "discuss_seconds": _duration(spec.get("discuss_seconds"), *DISCUSS_RANGE, "A discussion"),
-                "move_seconds": _duration(spec.get("move_seconds"), *MOVE_RANGE, "A move"),
+                "discuss_seconds": _duration(spec.get("discuss_seconds"), DISCUSS_RANGE, "discussion_range"),
+                "move_seconds": _duration(spec.get("move_seconds"), MOVE_RANGE, "move_range"),
                 "translations": round_translations(spec.get("translations"), number, topic_ids),
             }
         )

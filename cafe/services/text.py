@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 
 from cafe.services.errors import Invalid
 
@@ -26,15 +27,25 @@ _INVISIBLE = {
 }
 
 
-def clean(value: object, *, field: str, max_length: int, required: bool = True, multiline: bool = False) -> str:
-    """Normalise a typed string and enforce its length, with a message a person understands."""
+def clean(
+    value: object,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
+    field_values: Mapping[str, object] | None = None,
+) -> str:
+    """Normalise a typed string and enforce its length, with a message a person understands.
+    `field` is one of the app's FRAGMENTS; `field_values` fill its own placeholders."""
+    values = dict(field_values or {})
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid("not_text", field=field)
+        raise Invalid("not_text", field=field, **values)
     if any(unicodedata.category(ch) == "Cs" for ch in value):
         # A lone surrogate is not a character: no keyboard types it, and no database stores it.
-        raise Invalid("not_text_characters", field=field)
+        raise Invalid("not_text_characters", field=field, **values)
     text = unicodedata.normalize("NFC", value)
     kept = []
     for ch in text:
@@ -53,7 +64,7 @@ def clean(value: object, *, field: str, max_length: int, required: bool = True, 
     else:
         text = " ".join(text.split())
     if required and not text:
-        raise Invalid("text_empty", field=field)
+        raise Invalid("text_empty", field=field, **values)
     if len(text) > max_length:
-        raise Invalid("text_too_long", field=field, length=len(text), limit=max_length)
+        raise Invalid("text_too_long", field=field, length=len(text), limit=max_length, **values)
     return text

@@ -54,11 +54,17 @@ def round_translations(value: object, number: int, topic_ids: set[str]) -> Trans
         if not isinstance(per_topic, dict) or set(map(str, per_topic)) - topic_ids:
             raise Invalid("question_unknown_area", number=number)
         kept: dict[str, Any] = {}
-        question = clean(spec.get("question"), field=f"Round {number}'s question", max_length=280, required=False)
+        question = clean(
+            spec.get("question"),
+            field="The question of round {number}",
+            field_values={"number": number},
+            max_length=280,
+            required=False,
+        )
         if question:
             kept["question"] = question
         questions = {
-            str(k): clean(v, field=f"Round {number}'s question", max_length=280)
+            str(k): clean(v, field="The question of round {number}", field_values={"number": number}, max_length=280)
             for k, v in per_topic.items()
             if v not in (None, "")
         }

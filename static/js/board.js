@@ -30,7 +30,6 @@ const columns = new NotesColumns($('run-notes'));
 // A typed question in the language's quotation marks.
 function quoted(text) { return t('“{question}”', { question: text }); }
 
-const DEFAULT_WARNING_SECONDS = 120;   // settings.warning_seconds when unset; 0: no warning
 const LONG_ANNOUNCEMENT = 120;         // characters: above this the announcement is set smaller
 
 // The announcement on screen now, in the board's language, or null: none, cleared, past its
@@ -268,8 +267,7 @@ function followPhase(state) {
 function warningText(state, ms) {
   const c = state.cafe;
   if (c.status !== 'running' || c.phase !== 'discuss' || isPaused(state) || !ms) return '';
-  const setting = c.settings && c.settings.warning_seconds;
-  const seconds = Number.isInteger(setting) ? setting : DEFAULT_WARNING_SECONDS;
+  const seconds = Number(c.settings.warning_seconds);   // 0: no warning
   if (seconds <= 0 || ms > seconds * 1000) return '';
   const minutes = Math.ceil(ms / 60000);
   return tn(minutes, '{n} minutes left');

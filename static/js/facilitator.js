@@ -857,15 +857,13 @@ function wireWaiting() {
 
 // --- set-up: café, topics and tables, rounds ----------------------------------------------
 
-const DEFAULT_MIN_TABLE = 3;      // a café without settings.min_table_size seats at least 3 a table
-const DEFAULT_WARNING_S = 120;    // ...and warns 2 minutes before a discussion ends
 const WARNING_MAX_S = 900;
 
 function renderCafeForm(state) {
-  const s = state.cafe.settings || {};
+  const s = state.cafe.settings;   // every setting, with its default (cafe/services/settings.py)
   setField($('cafe-title-input'), state.cafe.title);
   setField($('dots-input'), s.dots_per_round);
-  setField($('harvest-dots-input'), s.harvest_dots ?? 5);
+  setField($('harvest-dots-input'), s.harvest_dots);
   setField($('lock-cafe'), s.locked);
   setField($('approve-joins'), s.approve_joins);
   setField($('passcode-input'), s.passcode || '');
@@ -873,9 +871,9 @@ function renderCafeForm(state) {
   setField($('final-home'), s.final_round_home);
   setField($('hosts-choose'), s.hosts_choose);
   setField($('board-language'), s.board_language || '');
-  setField($('min-table-input'), s.min_table_size ?? DEFAULT_MIN_TABLE);
-  setField($('warning-input'), String((s.warning_seconds ?? DEFAULT_WARNING_S) / 60));
-  setField($('chime-input'), s.chime ?? true);
+  setField($('min-table-input'), s.min_table_size);
+  setField($('warning-input'), String(s.warning_seconds / 60));
+  setField($('chime-input'), s.chime);
 }
 
 function wireCafeForm() {

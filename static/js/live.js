@@ -15,6 +15,8 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
   let syncing = false;
   let gone = false;          // the café was deleted: nothing to reconnect to
 
+  // The server words refusals in the page's language (the same object: a reconnect reads it again).
+  if (auth && !auth.lang) auth.lang = (document.documentElement.lang || 'en').split('-')[0];
   const socket = io({ auth, reconnectionDelay: 500, reconnectionDelayMax: 4000 });
 
   function setStatus(s) { if (onStatus) onStatus(s); }

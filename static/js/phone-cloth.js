@@ -24,7 +24,7 @@ export function composing() { return cloth.composing; }
 
 // My round dots: how many there are, how many are left, which notes have one.
 function dotsInfo(state) {
-  const budget = Number((state.cafe.settings || {}).dots_per_round ?? 3);
+  const budget = Number(state.cafe.settings.dots_per_round);   // every setting comes with its default
   const round = state.cafe.current_round;
   const votes = (state.my_votes || []).filter((v) => v.phase === 'round');
   const used = votes.filter((v) => v.round === round).length;

@@ -11,15 +11,6 @@ const SPOKEN_MAX = 8;
 const SPOKEN_LENGTH = 30;
 let ctx = null;
 
-// Why the café said no to joining, in the phone's language (the server's words are English).
-const JOIN_REFUSALS = {
-  cafe_closed: () => t('This café has closed. Thank you for coming!'),
-  cafe_locked: () => t('This café is not taking new people right now. Ask the facilitator.'),
-  passcode_required: () => t('Type the passcode the facilitator gave the room.'),
-  wrong_passcode: () => t('That passcode is not right. Check it with the facilitator.'),
-  throttled: () => t('Too many tries from here: wait a minute, then try again.'),
-};
-
 function spokenLanguages() {
   const ticked = [...document.querySelectorAll('input[name=speaks]:checked')].map((box) => box.value);
   const typed = $('other-languages').value.split(/[,，、;；\n]/).map((word) => word.trim()).filter(Boolean);
@@ -32,9 +23,9 @@ function spokenLanguages() {
   });
 }
 
+// Why the café said no to joining, as the server said it (in the page's language).
 function joinRefusal(why) {
-  const say = JOIN_REFUSALS[why.code];
-  return say ? say() : (why.message || t('That did not work. Please try again.'));
+  return why.message || t('That did not work. Please try again.');
 }
 
 export function showJoin(message) {

@@ -26,7 +26,6 @@ const DRAFT_KEY = KEY('draft');
 const NOTICED_KEY = KEY('noticed');  // the last event a notice was made of: a replay never repeats it
 const TEXT_SIZE_KEY = 'cafe:text-size';   // one choice for every café on this phone
 const TICK_MS = 250;
-const WARN_SECONDS = 120;           // settings.warning_seconds when the facilitator left it unset
 const LANG = lang.split('-')[0];    // zh-Hans -> zh: the facilitator's versions are keyed by code
 
 // The connection, and what is shown until it has a state.
@@ -113,59 +112,11 @@ async function act(noteId, command, payload) {
   return ack;
 }
 
-// Why the café refused a command, in the phone's language (the server's words are English).
-const REFUSALS = {
-  timeout: () => t("No connection right now — try again when you're back online."),
-  rate_limited: () => t('Too many requests: slow down a little.'),
-  no_dots_left: () => {   // the budget as the server counts it (the same defaults)
-    const c = (current() || {}).cafe || {};
-    const harvest = c.status === 'harvest';
-    const n = Number((c.settings || {})[harvest ? 'harvest_dots' : 'dots_per_round'] ?? (harvest ? 5 : 3));
-    return harvest
-      ? tn(n, 'You have used all {n} of your dots in the harvest. Take one back to give it to another note.')
-      : tn(n, 'You have used all {n} of your dots this round. Take one back to give it to another note.');
-  },
-  already_voted: () => t('You already put a dot on this note.'),
-  no_vote: () => t('You have no dot on this note.'),
-  earlier_dot: () => t('You gave this dot in an earlier round; it stays there.'),
-  table_has_host: () => t('That table already has a host. Pick another table.'),
-  already_signed_up: () => t('You have already joined this working group.'),
-  not_signed_up: () => t('You have not joined this working group.'),
-  unknown_participant: () => t('This phone is no longer part of the café.'),
-  cafe_closed: () => t('This café has closed. Thank you for coming!'),
-  bad_payload: () => t('The café could not read what this phone sent. Reload the page and try again.'),
-  internal: () => t('Something went wrong on the server. Please try again.'),
-};
-
-// Codes said with many messages (invalid, not_found, forbidden): the ones a phone can get are
-// translated word for word (the English is the key); any other keeps the server's English.
-const SERVER_SAYS = new Set([
-  'That note is not on any tablecloth (it may have been deleted).',
-  'That note is not on any tablecloth.',
-  'That table is not in this café.',
-  'There is no such table in this café.',
-  'There is no such strategy area in this café.',
-  'That round has not started: notes open when it does.',
-  'That round has not started.',
-  'The facilitator has hidden this note.',
-  'You can only change your own notes.',
-  "Only this table's host can pin its notes.",
-  "Only this table's host can write its summary.",
-  'A hidden note cannot be pinned.',
-  'Dots are given during a round.',
-  'Harvest dots open when the harvest starts.',
-  'The facilitator assigns the hosts in this café.',
-  'Hosts are chosen before the first round; ask the facilitator now.',
-  'Tell the working group your name so they can find you.',
-  'Leave an email address or a phone number, or nothing.',
-]);
-
+// Why the café refused a command: the server says it in this phone's language (`auth.lang`);
+// only "no connection" never reached the server, so the phone says it itself.
 function refusal(ack) {
   const error = ack && ack.error;
-  if (!error) return t('That did not work. Please try again.');
-  const say = REFUSALS[error.code];
-  if (say) return say();
-  if (SERVER_SAYS.has(error.message)) return t(error.message);
+  if (!error || error.code === 'timeout') return t("No connection right now — try again when you're back online.");
   return error.message || t('That did not work. Please try again.');
 }
 
@@ -375,7 +326,7 @@ function renderSeat(state, seat) {
 // --- the harvest: its code comes when the harvest starts (phone-harvest.js) ---------------------
 
 function harvestDots(state) {
-  const budget = Number((state.cafe.settings || {}).harvest_dots ?? 5);
+  const budget = Number(state.cafe.settings.harvest_dots);   // every setting comes with its default
   const votes = (state.my_votes || []).filter((v) => v.phase === 'harvest');
   return { budget, left: Math.max(0, budget - votes.length), voted: new Set(votes.map((v) => v.note_id)) };
 }
@@ -405,7 +356,7 @@ function tick() {
 
   // "Time is nearly up", once per discussion, at settings.warning_seconds before its end (0: never).
   // Time given back by the facilitator (+5 min) makes the next approach warn again.
-  const warnMs = 1000 * Number((c.settings || {}).warning_seconds ?? WARN_SECONDS);
+  const warnMs = 1000 * Number(c.settings.warning_seconds);
   const near = c.phase === 'discuss' && ms !== null && ms > 0 && ms <= warnMs;
   if (near && !paused && view.warnedFor !== c.current_round) {
     view.warnedFor = c.current_round;

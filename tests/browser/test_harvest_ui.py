@@ -178,7 +178,7 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         assert fac.call("update_cafe", {"settings": {"harvest_dots": 1}})["ok"]
         expect(phone.locator("#harvest-dots")).to_contain_text("All 1 dot given")
         phone.click(f"#hdot-{second['id']}")
-        expect(phone.locator("#toast")).to_contain_text("You have used all 1 of your dots in the harvest")
+        expect(phone.locator("#toast")).to_contain_text("You have used your only dot in the harvest")
         expect(phone.locator(f"#hdot-{second['id']}")).to_have_attribute("aria-pressed", "false")
 
         # The exports, each downloaded from the panel with the secret in a header.

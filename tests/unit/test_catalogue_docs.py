@@ -11,7 +11,7 @@ import pytest
 
 from cafe.commands import COMMANDS
 from cafe.events import EVENTS
-from cafe.services.errors import MESSAGES
+from cafe.services.errors import MESSAGES, english
 
 PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text("utf-8")
 IDENT = re.compile(r"\w+")
@@ -141,7 +141,7 @@ def documented_refusals() -> dict[str, tuple[str, str]]:
 
 
 def test_the_refusals_table_and_the_error_catalogue_say_the_same_both_ways() -> None:
-    assert documented_refusals() == MESSAGES
+    assert documented_refusals() == {code: (kind, english(sentence)) for code, (kind, sentence) in MESSAGES.items()}
 
 
 def test_every_refusal_a_command_table_names_is_a_code_or_a_kind() -> None:

@@ -15,9 +15,10 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from cafe.i18n import LANGUAGES
+from cafe.i18n import LANGUAGES, words_in
 from cafe.services import participants
-from cafe.services.errors import FRAGMENTS, MESSAGES
+from cafe.services.errors import FRAGMENTS, MESSAGES, Plural, english
+from cafe.services.errors import word as refusal_words
 from tests.catalogues import check_translated
 from tests.conftest import events_of, state_of
 
@@ -65,25 +66,9 @@ def script_keys() -> set[str]:
     return keys
 
 
-QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
-PHONE = ROOT / "static" / "js" / "phone.js"
-
-
-def phone_block(name: str) -> str:
-    """The body of `const NAME = ...;` in phone.js (a table of refusals)."""
-    match = re.search(rf"^const {name} = (.*?)^\S", PHONE.read_text("utf-8"), re.S | re.M)
-    assert match, f"phone.js has no {name}"
-    return match.group(1)
-
-
-def server_words() -> set[str]:
-    """The server's own messages the phone translates word for word (SERVER_SAYS)."""
-    return {a or b for a, b in QUOTED.findall(phone_block("SERVER_SAYS"))}
-
-
-def refusal_codes() -> set[str]:
-    """The error codes the phone says in its own words (REFUSALS)."""
-    return set(re.findall(r"^  (\w+): \(\) =>", phone_block("REFUSALS"), re.M))
+def plain(value: Any) -> Any:
+    """A message's id or string as one hashable shape (plural forms come as lists or tuples)."""
+    return value if isinstance(value, str) else tuple(value)
 
 
 def template_messages() -> set[str]:
@@ -97,12 +82,12 @@ def template_messages() -> set[str]:
 
 
 def test_every_key_the_phone_and_board_scripts_use_is_in_the_english_catalogue() -> None:
-    missing = (script_keys() | server_words()) - set(load("en"))
+    missing = script_keys() - set(load("en"))
     assert not missing, f"add to static/i18n/en.json (and every language): {sorted(missing)}"
 
 
 def test_the_english_catalogue_has_no_key_the_scripts_no_longer_use() -> None:
-    unused = set(load("en")) - script_keys() - server_words()
+    unused = set(load("en")) - script_keys()
     assert not unused, sorted(unused)
 
 
@@ -116,12 +101,12 @@ def test_every_word_of_the_phone_and_board_pages_is_translated_on_the_server(lan
     folder = TRANSLATIONS / lang / "LC_MESSAGES"
     with open(folder / "messages.po", "rb") as po:
         catalog = read_po(po, locale=lang)
-    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-    missing = sorted(template_messages() - set(translated))
+    translated = {plain(m.id): plain(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(template_messages() - {key if isinstance(key, str) else key[0] for key in translated})
     assert not missing, f"{lang}: {missing}"
     # The compiled catalogue Flask-Babel reads matches its source.
     with open(folder / "messages.mo", "rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+        compiled = {plain(m.id): plain(m.string) for m in read_mo(mo) if m.id}
     assert compiled == translated, f"{lang}: messages.mo is stale; compile messages.po again"
 
 
@@ -154,12 +139,51 @@ def test_an_unknown_language_falls_back_to_english(client: Any, cafe: Any) -> No
 @pytest.mark.parametrize("lang", OTHERS)
 def test_every_refusal_and_the_words_that_fill_it_are_translated_with_their_placeholders(lang: str) -> None:
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as po:
-        catalog = {m.id: m for m in read_po(po, locale=lang) if m.id}
+        catalog = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in read_po(po, locale=lang) if m.id}
     placeholder = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
-    for english in [text for _kind, text in MESSAGES.values()] + list(FRAGMENTS):
-        found = catalog.get(english)
-        assert found is not None and found.string and not found.fuzzy, f"{lang}: no translation of {english!r}"
-        assert set(placeholder.findall(found.string)) == set(placeholder.findall(english)), (lang, english)
+    sentences = [sentence for _kind, sentence in MESSAGES.values()] + list(FRAGMENTS)
+    for sentence in sentences:
+        key = sentence.one if isinstance(sentence, Plural) else sentence
+        found = catalog.get(key)
+        assert found is not None and not found.fuzzy, f"{lang}: no translation of {key!r}"
+        forms = list(found.string) if isinstance(found.string, tuple) else [found.string]
+        assert all(forms), f"{lang}: a form of {key!r} is empty"
+        # A sentence with a count has every form the language has; each keeps the placeholders
+        # (a language may drop {n} where its singular says "your only dot", as English does).
+        assert isinstance(found.id, tuple) == isinstance(sentence, Plural), (lang, key)
+        wanted = set(placeholder.findall(english(sentence)))
+        for form in forms:
+            assert set(placeholder.findall(form)) <= wanted, (lang, key, form)
+            assert set(placeholder.findall(form)) >= wanted - {"n"}, (lang, key, form)
+
+
+def test_every_field_the_services_name_is_a_fragment_that_gets_translated() -> None:
+    # "{field} cannot be empty." is said in the person's language only if its field is a FRAGMENT.
+    named = set()
+    for path in (Path(__file__).resolve().parents[2] / "cafe").rglob("*.py"):
+        named |= set(re.findall(r"\bfield=\"([^\"]+)\"", path.read_text("utf-8")))
+    assert named and named <= set(FRAGMENTS), named - set(FRAGMENTS)
+
+
+def test_a_refusal_with_a_count_takes_the_languages_own_form() -> None:
+    spanish, chinese = words_in("es"), words_in("zh")
+    assert refusal_words("no_dots_left", {"n": 1}, spanish).startswith("Ya usaste tu único punto de esta ronda")
+    assert refusal_words("no_dots_left", {"n": 3}, spanish).startswith("Ya usaste tus 3 puntos de esta ronda")
+    assert refusal_words("no_harvest_dots_left", {"n": 1}) == (
+        "You have used your only dot in the harvest. Take it back to give it to another note."
+    )
+    assert refusal_words("no_harvest_dots_left", {"n": 1}, chinese).startswith("你的 1 个收获点")
+
+
+def test_the_apps_own_words_in_a_sentence_are_translated_and_typed_names_are_not() -> None:
+    spanish = words_in("es")
+    said = refusal_words(
+        "text_too_long", {"field": "The question of round {number}", "number": 2, "length": 300, "limit": 280}, spanish
+    )
+    assert said == "La pregunta de la ronda 2: tiene 300 caracteres; el máximo es 280."
+    assert refusal_words("table_has_host", {"table": "Table 7"}, spanish).startswith("Mesa 7 ya tiene anfitrión")
+    # A table a facilitator named, or a name with braces, stays as typed.
+    assert refusal_words("table_has_host", {"table": "Table of {n}"}, spanish).startswith("Table of {n} ya tiene")
 
 
 def test_the_board_scripts_words_are_checked_too() -> None:

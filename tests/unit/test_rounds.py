@@ -185,14 +185,14 @@ def test_a_host_hosts_one_table_at_most(small: Small) -> None:
     ("rounds_spec", "message"),
     [
         ([], "between 1 and 12 rounds"),
-        ([{"question": "Q", "discuss_seconds": 10, "move_seconds": 60}], "between 1 minute and 120 minutes"),
-        ([{"question": "Q", "discuss_seconds": 600, "move_seconds": -5}], "move must be between"),
-        ([{"question": " ", "discuss_seconds": 600, "move_seconds": 60}], "question cannot be empty"),
+        ([{"question": "Q", "discuss_seconds": 10, "move_seconds": 60}], "A discussion lasts 1 to 120 minutes"),
+        ([{"question": "Q", "discuss_seconds": 600, "move_seconds": -5}], "A move lasts 10 seconds to 30 minutes"),
+        ([{"question": " ", "discuss_seconds": 600, "move_seconds": 60}], "The question of round 1 cannot be empty"),
         (
             [{"question": "Q", "discuss_seconds": 600, "move_seconds": 60, "topic_questions": {"999": "Q?"}}],
             "unknown strategy area",
         ),
-        ([{"question": "Q", "discuss_seconds": "ten", "move_seconds": 60}], "discussion must be"),
+        ([{"question": "Q", "discuss_seconds": "ten", "move_seconds": 60}], "A discussion lasts 1 to 120 minutes"),
     ],
 )
 def test_bad_round_plans_are_refused_with_a_reason(small: Small, rounds_spec: Any, message: str) -> None:
