@@ -33,18 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.server import Server, facilitator_and_phones  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 # Registered before any of the page's scripts: long tasks and frame gaps from the first moment.
 PROBE = """
@@ -186,7 +176,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=28)
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=chromium_path())
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -33,19 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.server import LiveClient, Server  # noqa: E402
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TARGET_S = 5.0
 
 # Runs before the page's own scripts: notes when each screen first shows, and when Join is tapped.
@@ -138,7 +129,7 @@ def main() -> None:
     parser.add_argument("--kbps", type=int, default=400, help="kbit/s each way")
     parser.add_argument("--latency", type=int, default=400, help="added round trip, ms")
     args = parser.parse_args()
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = chromium_path()
     if path is None:
         sys.exit("chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright

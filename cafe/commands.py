@@ -51,6 +51,8 @@ Spec = dict[str, tuple[type | tuple[type, ...], bool]]
 Lock = Literal["cafe", "person", "seats", "read", "own"]
 # A service call under the command's lock: the events it appended (published on commit).
 Action = Callable[[Session, Cafe, Participant | None, dict[str, Any]], list[Event]]
+# A phone's service call: always with the sender's own row.
+PhoneAction = Callable[[Session, Cafe, Participant, dict[str, Any]], list[Event]]
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,28 @@ class Call:
     args: dict[str, Any]
 
 
+def _done(events: list[Event]) -> Ack:
+    """The ack of a command that changed the café: `{ok, seq}` of its last event."""
+    return {"ok": True, "seq": events[-1].seq if events else None}
+
+
 @dataclass(frozen=True)
 class Command:
-    """A command's record: the roles that may send it, its payload, its lock, what it does."""
+    """A command's record: the roles that may send it, its payload, its lock, what it does
+    (an `action` under the lock, an `answer` that runs it whole, or the seats' `transition`),
+    and what its ack says of the events it made."""
 
     roles: frozenset[Role]
     spec: Spec
     lock: Lock
     action: Action | None = None
     answer: Callable[[Call], Ack] | None = None
+    ack: Callable[[list[Event]], Ack] = _done
+
+    def __post_init__(self) -> None:
+        ways = (self.action is not None) + (self.answer is not None) + (self.lock == "seats")
+        if ways != 1:
+            raise TypeError("a command has exactly one of: an action, an answer, the seats lock")
 
 
 FACILITATOR = frozenset({"facilitator"})
@@ -80,12 +95,15 @@ PHONE = frozenset({"phone"})
 EVERYONE = frozenset(ROLES)
 
 
-def _facilitator(spec: Spec, action: Action, lock: Lock = "cafe") -> Command:
-    return Command(FACILITATOR, spec, lock, action=action)
+def _facilitator(spec: Spec, action: Action, lock: Lock = "cafe", ack: Callable[[list[Event]], Ack] = _done) -> Command:
+    return Command(FACILITATOR, spec, lock, action=action, ack=ack)
 
 
-def _phone(spec: Spec, action: Action, lock: Lock = "cafe") -> Command:
-    return Command(PHONE, spec, lock, action=action)
+def _phone(spec: Spec, action: PhoneAction, lock: Lock = "cafe") -> Command:
+    def with_sender(session: Session, cafe: Cafe, person: Participant | None, args: dict[str, Any]) -> list[Event]:
+        return action(session, cafe, _sender(person), args)
+
+    return Command(PHONE, spec, lock, action=with_sender)
 
 
 def _own(roles: frozenset[Role], spec: Spec, answer: Callable[[Call], Ack], lock: Lock = "own") -> Command:
@@ -118,33 +136,29 @@ def _locked(session: Session, conn: Connection, lock: Lock) -> tuple[Cafe, Parti
     return cafe, person
 
 
-def _done(events: list[Event]) -> Ack:
-    return {"ok": True, "seq": events[-1].seq if events else None}
+# What a command that creates something made, by id, so a client need not search for it.
+def _made_ids(events: list[Event], kind: str) -> list[int]:
+    return [int(e.data[kind]["id"]) for e in events if e.type == f"{kind}_added"]
 
 
-def _created(name: str, events: list[Event]) -> Ack:
-    """What a command that creates something made, by id, so a client need not search for it."""
-    ack = _done(events)
-    tables = [e.data["table"]["id"] for e in events if e.type == "table_added"]
-    if name == "add_topic":
-        topic = next(e.data["topic"]["id"] for e in events if e.type == "topic_added")
-        ack.update(topic_id=topic, table_ids=tables)
-    elif name == "add_table":
-        ack["table_id"] = tables[0]
-    return ack
+def _topic_added(events: list[Event]) -> Ack:
+    return {**_done(events), "topic_id": _made_ids(events, "topic")[0], "table_ids": _made_ids(events, "table")}
+
+
+def _table_added(events: list[Event]) -> Ack:
+    return {**_done(events), "table_id": _made_ids(events, "table")[0]}
 
 
 def run(name: str, command: Command, call: Call) -> Ack:
     """Run a command whose sender and payload are checked, under its lock policy."""
     if command.answer is not None:
         return command.answer(call)
-    if command.lock == "seats":
-        return _done(transition(call.rt, call.conn.cafe_id, name))
-    assert command.action is not None  # every record has an action or an answer
+    if command.action is None:  # the seats lock: plan outside, write if the café has not moved
+        return command.ack(transition(call.rt, call.conn.cafe_id, name))
     with call.rt.db.transaction() as session:
         cafe, person = _locked(session, call.conn, command.lock)
         events = command.action(session, cafe, person, call.args)
-    return _created(name, events)
+    return command.ack(events)
 
 
 # --- commands with their own answer ----------------------------------------------------------
@@ -290,6 +304,7 @@ COMMANDS: dict[str, Command] = {
             capacity=a["capacity"],
             translations=a["translations"],
         ),
+        ack=_topic_added,
     ),
     "update_topic": _facilitator(
         {
@@ -315,6 +330,7 @@ COMMANDS: dict[str, Command] = {
     "add_table": _facilitator(
         {"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
         lambda s, c, p, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"], capacity=a["capacity"]),
+        ack=_table_added,
     ),
     "update_table": _facilitator(
         {"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
@@ -388,18 +404,18 @@ COMMANDS: dict[str, Command] = {
     ),
     "edit_note": _phone(
         {"id": (str, True), "text": (str, False), "colour": (str, False)},
-        lambda s, c, p, a: notes.edit_note(s, c, _sender(p), a["id"], text=a["text"], colour=a["colour"]),
+        lambda s, c, p, a: notes.edit_note(s, c, p, a["id"], text=a["text"], colour=a["colour"]),
         lock="person",
     ),
-    "delete_note": _phone(NOTE_ID, lambda s, c, p, a: notes.delete_note(s, c, _sender(p), a["id"]), lock="person"),
+    "delete_note": _phone(NOTE_ID, lambda s, c, p, a: notes.delete_note(s, c, p, a["id"]), lock="person"),
     "vote": _phone(
         {"note_id": (str, True), "phase": (str, False)},
-        lambda s, c, p, a: notes.vote(s, c, _sender(p), a["note_id"], phase=a["phase"] or "round"),
+        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round"),
         lock="person",
     ),
     "unvote": _phone(
         {"note_id": (str, True), "phase": (str, False)},
-        lambda s, c, p, a: notes.vote(s, c, _sender(p), a["note_id"], phase=a["phase"] or "round", add=False),
+        lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round", add=False),
         lock="person",
     ),
     "pin_note": Command(
@@ -411,20 +427,18 @@ COMMANDS: dict[str, Command] = {
     # The phone, outside the tablecloth.
     "sign_up": _phone(
         {"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
-        lambda s, c, p, a: signups.sign_up(
-            s, c, _sender(p), topic_id=a["topic_id"], name=a["name"], contact=a["contact"]
-        ),
+        lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"], contact=a["contact"]),
     ),
     "withdraw_signup": _phone(
-        {"topic_id": (int, True)}, lambda s, c, p, a: signups.withdraw(s, c, _sender(p), topic_id=a["topic_id"])
+        {"topic_id": (int, True)}, lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"])
     ),
     "choose_host_table": _phone(
-        {"table_id": (int, False)}, lambda s, c, p, a: setup.choose_host_table(s, c, _sender(p), a["table_id"])
+        {"table_id": (int, False)}, lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"])
     ),
     "write_summary": _phone(
         {"table_id": (int, True), "round": (int, True), "text": (str, True)},
         lambda s, c, p, a: notes.write_summary(
-            s, c, _sender(p), table_id=a["table_id"], round_number=a["round"], text=a["text"]
+            s, c, p, table_id=a["table_id"], round_number=a["round"], text=a["text"]
         ),
     ),
 }

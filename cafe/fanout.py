@@ -120,7 +120,9 @@ class Fanout:
     def _emit_personal(self, event: Event) -> None:
         # One small message per participant instead of the whole map to every phone.
         personal = event.spec.personal
-        assert personal is not None  # only personal events are held as events
+        if personal is None:  # `publish` holds only personal events whole; any other goes to the room
+            self.socketio.emit("event", event.for_role("phone"), to=room(event.cafe_id, "phone"))
+            return
         for participant_id in personal.recipients(event.data):
             self.socketio.emit(
                 "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)

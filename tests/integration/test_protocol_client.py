@@ -150,8 +150,10 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
         ids = {name: j["participant"]["id"] for name, j in joined.items()}
         host_table = land["table_ids"][0]
         fac.ok("set_host", {"table_id": host_table, "participant_id": ids["Ana"]})
+        # Each phone asks for its refusals in its person's first language (auth.lang).
+        first = dict(people)
         phones = {
-            name: Client(server.url, {"cafe": code, "role": "phone", "token": j["token"]})
+            name: Client(server.url, {"cafe": code, "role": "phone", "token": j["token"], "lang": first[name][0]})
             for name, j in joined.items()
             if name != "Quiet"
         }
@@ -204,7 +206,7 @@ def test_a_client_written_from_the_protocol_alone_creates_sets_up_and_runs_a_mes
             "error": {
                 "code": "too_large",
                 "kind": "bad_payload",
-                "message": "That is too much to send at once.",
+                "message": "一次发送的内容太多了。",
                 "params": {},
             },
         }

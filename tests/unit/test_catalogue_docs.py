@@ -151,3 +151,13 @@ def test_every_refusal_a_command_table_names_is_a_code_or_a_kind() -> None:
         for cells in rows(section(title)):
             for name in re.findall(r"`([a-z_]+)`", cells[-1]):
                 assert name in known, f"{cells[0]} names the refusal {name}, which the server never gives"
+
+
+def test_a_command_record_does_exactly_one_thing() -> None:
+    from cafe.commands import Command
+
+    with pytest.raises(TypeError):
+        Command(frozenset({"phone"}), {}, "cafe")  # neither an action nor an answer
+    with pytest.raises(TypeError):
+        Command(frozenset({"phone"}), {}, "seats", action=lambda s, c, p, a: [])  # seats and an action
+    assert all((c.action is not None) + (c.answer is not None) + (c.lock == "seats") == 1 for c in COMMANDS.values())
