@@ -32,6 +32,7 @@ from cafe.links import cafe_links, here_base, join_url
 from cafe.models import Cafe, Participant, now_ms
 from cafe.services import (
     archive,
+    attendees,
     cafes,
     eventlog,
     notes,
@@ -357,6 +358,12 @@ COMMANDS: dict[str, Command] = {
         PEOPLE, lambda s, c, p, a: setup.remove_participants(s, c, a["participant_ids"])
     ),
     "admit_participants": _facilitator(PEOPLE, lambda s, c, p, a: setup.admit_participants(s, c, a["participant_ids"])),
+    # The door: people registered beforehand arrive; people not on the list walk in.
+    "check_in": _facilitator(PEOPLE, lambda s, c, p, a: attendees.check_in(s, c, a["participant_ids"])),
+    "add_walk_in": _facilitator(
+        {"name": (str, True), "languages": (list, False)},
+        lambda s, c, p, a: attendees.walk_in(s, c, a["name"], a["languages"]),
+    ),
     "link_companions": _facilitator(PEOPLE, lambda s, c, p, a: setup.link_companions(s, c, a["participant_ids"])),
     "unlink_companion": _facilitator(
         {"participant_id": (int, True)}, lambda s, c, p, a: setup.unlink_companion(s, c, a["participant_id"])

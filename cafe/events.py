@@ -83,12 +83,16 @@ def _everything(data: Payload) -> Payload:
 
 
 # What phones and the board may know of a participant: never the organisation.
-PUBLIC_PERSON_FIELDS = ("id", "name", "anonymous", "present", "admitted")
+PUBLIC_PERSON_FIELDS = ("id", "name", "anonymous", "present", "admitted", "arrived")
+
+
+# Fields added later: an event stored before them is replayed with the value they always had.
+_PERSON_DEFAULTS = {"arrived": True}
 
 
 def public_person(person: Payload) -> Payload:
     """A participant as phones and the board see them."""
-    return {k: person[k] for k in PUBLIC_PERSON_FIELDS}
+    return {k: person[k] if k in person else _PERSON_DEFAULTS[k] for k in PUBLIC_PERSON_FIELDS}
 
 
 def _public_participant(data: Payload) -> Payload:

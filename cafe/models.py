@@ -68,6 +68,9 @@ class Cafe(Base):
     # ever soft-deleted, and hiding or deleting the note clears it).
     spotlight_note_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     facilitator_hash: Mapped[str] = mapped_column(String(64))
+    # The key personal links are made from (an attendee list's badges can be printed again);
+    # made on the first import, replaced when the facilitator renews the personal links.
+    people_key: Mapped[str | None] = mapped_column(String(64), default=None)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
@@ -141,6 +144,13 @@ class Participant(Base):
     # False while the facilitator has not let them in (setting `approve_joins`): not counted,
     # not seated, not on the board.
     admitted: Mapped[bool] = mapped_column(Boolean, default=True)
+    # From an attendee list: an email or phone number (facilitator only), a role ("participant",
+    # "interpreter", "helper"; hosts are their table's `host_id`), and whether they have arrived.
+    # A registered person is in the café but not in the room until checked in.
+    contact: Mapped[str | None] = mapped_column(String(120), default=None)
+    role: Mapped[str] = mapped_column(String(20), default="participant")
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    arrived: Mapped[bool] = mapped_column(Boolean, default=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Open sockets of this participant; present means at least one.
     connections: Mapped[int] = mapped_column(Integer, default=0)
@@ -155,8 +165,9 @@ class Participant(Base):
 
 
 def in_the_room() -> ColumnElement[bool]:
-    """The people a café counts and seats: not marked as left, and let in (`approve_joins`)."""
-    return and_(Participant.left_at_ms.is_(None), Participant.admitted.is_(True))
+    """The people a café counts and seats: not marked as left, let in (`approve_joins`), and
+    arrived (someone registered beforehand counts from their check-in)."""
+    return and_(Participant.left_at_ms.is_(None), Participant.admitted.is_(True), Participant.arrived.is_(True))
 
 
 class Seat(Base):

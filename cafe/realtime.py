@@ -22,7 +22,7 @@ from cafe.commands import COMMANDS, Ack, Call, Command, Spec, run
 from cafe.db import once_more_on_conflict
 from cafe.events import Role, person_room, room
 from cafe.models import Cafe, now_ms
-from cafe.services import cafes, eventlog, participants
+from cafe.services import attendees, cafes, eventlog, participants
 from cafe.services.errors import DomainError, Forbidden, Invalid
 
 log = logging.getLogger("cafe.realtime")
@@ -322,6 +322,8 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
         if participant_id is not None:
             with rt.db.transaction() as session:  # its commit publishes the presence change
                 participants.connected(session, participant_id)
+                # Someone registered beforehand whose phone opened their personal link: here now.
+                attendees.arrive_by_phone(session, participant_id)
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from markupsafe import Markup
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
 from cafe.links import cafe_links, here_base, join_url
-from cafe.services import archive, arrivals, cafes, participants
-from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled
+from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants
+from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled, Words
 
 bp = Blueprint("web", __name__)
 
@@ -248,7 +247,7 @@ def _error(exc: DomainError) -> tuple[Response, int]:
     return jsonify({"ok": False, "error": exc.as_dict(_words())}), exc.http_status
 
 
-def _words() -> Callable[[str], str]:
+def _words() -> Words:
     """The server's sentences in this page's language."""
     return i18n.words_in(i18n.select_locale())
 
@@ -294,6 +293,16 @@ def facilitator(code: str) -> str:
     )
 
 
+@bp.get("/f/<code>/door")
+def door(code: str) -> str:
+    """The helpers' check-in screen at the door (phone-sized); the secret is in the URL fragment."""
+    cafe = _cafe_or_404(code)
+    lang = i18n.select_locale()
+    return render_template(
+        "facilitator/door.html", cafe=cafe, words=i18n.catalogue(lang, "panel"), w=i18n.panel_words(lang)
+    )
+
+
 @bp.get("/qr/<code>.svg")
 def qr(code: str) -> Response:
     """An SVG QR code of the café's join URL."""
@@ -312,11 +321,75 @@ EXPORTS = {
     "report.md": ("text/markdown", "report"),
     "report.html": ("text/html", "report"),
     "template.json": ("application/json", "template"),
+    "attendees.csv": ("text/csv", "attendees"),
+    "personal-links.csv": ("text/csv", "personal-links"),
 }
+ATTENDEE_EXPORTS = ("attendees.csv", "personal-links.csv")
+
+
+def _attendee_export(session: Any, cafe: Any, kind: str) -> Response:
+    """The attendee list in its import format, or everyone registered with their personal link."""
+    if kind == "attendees.csv":
+        body = attendees.export_list(session, cafe)
+    else:
+        body = attendees.personal_links(session, cafe, join_url(runtime(), cafe.code))
+    mimetype, stem = EXPORTS[kind]
+    # A BOM, so that a spreadsheet opens the names in UTF-8.
+    response = Response("\ufeff" + body, mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{cafe.code}-{stem}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/f/<code>/attendees")
+def import_attendees(code: str) -> Any:
+    """An attendee list (CSV in the body): a preview of what it changes, row errors included;
+    with `?confirm=1` its good rows are written, all at once or not at all."""
+    rt = runtime()
+    # A list of 2,000 people is bigger than any command: the file limit applies, as for imports.
+    request.max_content_length = attendees.MAX_BYTES
+    data = request.get_data(cache=False)
+    confirm = request.args.get("confirm") == "1"
+    words = _words()
+    try:
+        if confirm:
+            with rt.db.transaction() as session:
+                cafe = _as_facilitator(session, code)
+                eventlog.lock_cafe(session, cafe.id)
+                reading, _events = attendees.import_list(session, cafe, data)
+        else:
+            with rt.db.reading() as session:
+                cafe = _as_facilitator(session, code)
+                reading = attendees.read(session, cafe, data)
+    except DomainError as exc:
+        return _error(exc)
+    return jsonify(
+        {
+            "ok": True,
+            "imported": confirm,
+            **reading.summary(),
+            "errors": [exc.as_dict(words) for exc in reading.errors],
+        }
+    )
 
 
 def _report_css() -> str:
     return (Path(current_app.static_folder or "") / "css" / "report.css").read_text()
+
+
+def _as_facilitator(session: Any, code: str) -> Any:
+    """The café whose facilitator secret came in `Authorization: Bearer` (never in the URL). The
+    right secret always passes, checked before any throttle; a wrong one counts as a guess."""
+    guard = runtime().guard
+    key = (cafes.normalise_code(code), _address())
+    try:
+        return cafes.check_facilitator(session, code, _bearer() or "")
+    except DomainError:
+        if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
+            raise Throttled("throttled") from None
+        _wrong_guess()
+        guard.wrong_by_cafe.fail(key)
+        raise
 
 
 @bp.get("/f/<code>/export/<kind>")
@@ -324,20 +397,13 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
     """Facilitator exports; the secret comes in `Authorization: Bearer`, never in the URL."""
     if kind not in EXPORTS:
         abort(404)
-    header = request.headers.get("Authorization", "")
-    secret = header[7:] if header.startswith("Bearer ") else ""
-    guard = runtime().guard
-    key = (cafes.normalise_code(code), _address())
     try:
-        # The right secret always gets its export, checked before any throttle.
         with runtime().db.reading() as session:
-            cafe = cafes.check_facilitator(session, code, secret)
+            cafe = _as_facilitator(session, code)
+            if kind in ATTENDEE_EXPORTS:
+                return _attendee_export(session, cafe, kind)
             data = archive.collect(session, cafe) if kind != "template.json" else archive.template(session, cafe)
     except DomainError as exc:
-        if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
-            return _error(Throttled("throttled"))
-        _wrong_guess()
-        guard.wrong_by_cafe.fail(key)
         return _error(exc)
     mimetype, stem = EXPORTS[kind]
     if kind == "notes.csv":

@@ -261,6 +261,23 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "companions_no_table": ("invalid", N_("Add a table first: people who sit together share one.")),
     "hosts_together": ("invalid", N_("They host {tables}: two hosts stay at two tables and cannot sit together.")),
     "bulk_range": ("invalid", N_("Choose 1 to {n} people.")),
+    # Attendee lists (a CSV from the organiser) and the door.
+    "list_too_big": ("invalid", N_("A list has at most {n} people (and 1 MB).")),
+    "list_not_csv": ("invalid", N_("This file is not a list of people in CSV: save it as CSV (UTF-8) and try again.")),
+    "list_no_name_column": ("invalid", N_("The first row names the columns, and one of them is “name”.")),
+    "row_no_name": ("invalid", N_("Row {row}: no name.")),
+    "row_too_long": ("invalid", N_("Row {row}: {field} is {length} characters long; the limit is {limit}.")),
+    "row_language": ("invalid", N_("Row {row}: “{language}” is too long for a language.")),
+    "row_languages": ("invalid", N_("Row {row}: at most {n} languages.")),
+    "row_yes_no": ("invalid", N_("Row {row}: “{value}” under “stays seated” is not yes or no.")),
+    "row_no_table": ("invalid", N_("Row {row}: there is no table “{table}” in this café.")),
+    "row_role": (
+        "invalid",
+        N_("Row {row}: “{value}” is not a role: write participant, host of table N, interpreter or helper."),
+    ),
+    "row_twice": ("invalid", N_("Row {row}: {name} is already on row {first}.")),
+    "row_sits_with": ("invalid", N_("Row {row}: sits with {name}, who is not on the list.")),
+    "row_host_twice": ("invalid", N_("Row {row}: that table already has a host, on row {first}.")),
 }
 
 # Words of the app that fill a placeholder ("{field} cannot be empty."): translated with it.

@@ -119,6 +119,10 @@ def describe(person: Participant) -> dict[str, Any]:
         "companion_group": person.companion_group,
         "wants_companion": person.wants_companion,
         "admitted": person.admitted,
+        "arrived": person.arrived,
+        "registered": person.registered,
+        "role": person.role,
+        "contact": person.contact,
     }
 
 

@@ -185,7 +185,7 @@ def _companions(session: Session, pid: int) -> list[int]:
 
 def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
     """Someone joined mid-café: a seat this round at a table where a conversation is going on."""
-    if cafe.status != "running" or cafe.current_round is None or not person.admitted:
+    if cafe.status != "running" or cafe.current_round is None or not (person.admitted and person.arrived):
         return []
     rnd = _round(session, cafe, cafe.current_round)
     if session.scalar(select(Seat.id).where(Seat.round_id == rnd.id, Seat.participant_id == person.id)) is not None:

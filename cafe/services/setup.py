@@ -411,7 +411,7 @@ def set_participant(
         )
     elif left is False and person.left_at_ms is not None:
         person.left_at_ms = None
-        events += _arrives(session, cafe, person)
+        events += arrives(session, cafe, person)
     elif left is not None and not isinstance(left, bool):
         raise Invalid("left_choice")
     return events
@@ -503,7 +503,7 @@ def unlink_companion(session: Session, cafe: Cafe, participant_id: object) -> li
 BULK_MAX = 500
 
 
-def _people_listed(session: Session, cafe: Cafe, participant_ids: object) -> list[Participant]:
+def people_listed(session: Session, cafe: Cafe, participant_ids: object) -> list[Participant]:
     if (
         not isinstance(participant_ids, list)
         or not participant_ids
@@ -516,7 +516,7 @@ def _people_listed(session: Session, cafe: Cafe, participant_ids: object) -> lis
 
 def remove_participants(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
     """Mark many people as gone at once (a flood of fake names, a group that left early)."""
-    people = _people_listed(session, cafe, participant_ids)
+    people = people_listed(session, cafe, participant_ids)
     events: list[Event] = []
     for person in people:
         events += set_participant(session, cafe, person.id, left=True)
@@ -526,15 +526,15 @@ def remove_participants(session: Session, cafe: Cafe, participant_ids: object) -
 def admit_participants(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:
     """Let people in who joined while the café asks the facilitator first (`approve_joins`)."""
     events: list[Event] = []
-    for person in _people_listed(session, cafe, participant_ids):
+    for person in people_listed(session, cafe, participant_ids):
         if person.admitted:
             continue
         person.admitted = True
-        events += _arrives(session, cafe, person)
+        events += arrives(session, cafe, person)
     return events
 
 
-def _arrives(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
+def arrives(session: Session, cafe: Cafe, person: Participant) -> list[Event]:
     """Someone back in the room (let in, or no longer marked as left): counted, on the board,
     and seated this round if one is running, like someone who just joined."""
     session.flush()

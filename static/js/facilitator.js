@@ -746,8 +746,10 @@ function updatePersonRow(state, parts, p, seats, groups, choices) {
   parts.name.textContent = p.name;
   parts.org.textContent = p.organisation || '—';
   const waiting = p.admitted === false;
-  parts.status.className = `pill ${waiting ? 'pill-wait' : p.present ? 'pill-on' : 'pill-off'}`;
-  parts.status.textContent = waiting ? t('waiting to be let in') : p.present ? t('present') : t('away');
+  const expected = p.arrived === false;   // registered beforehand, not checked in yet
+  parts.status.className = `pill ${waiting ? 'pill-wait' : expected ? 'pill-off' : p.present ? 'pill-on' : 'pill-off'}`;
+  parts.status.textContent = waiting ? t('waiting to be let in')
+    : expected ? t('expected') : p.present ? t('present') : t('away');
   parts.pick.setAttribute('aria-label', t('Select {name}', { name: p.name }));
   parts.table.textContent = table ? tableLabel(table.label) : '—';
 
@@ -1448,6 +1450,44 @@ async function download(button) {
   }
 }
 
+// --- the attendee list: a CSV previewed row by row, imported on confirmation -----------------
+
+async function sendAttendees(confirm) {
+  const file = $('attendee-file').files[0];
+  const out = $('attendee-preview');
+  if (!file) return;
+  $('attendee-import').hidden = true;
+  try {
+    const res = await fetch(`/f/${encodeURIComponent(code)}/attendees${confirm ? '?confirm=1' : ''}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'text/csv' }, body: file,
+      cache: 'no-store' });
+    const body = await res.json();
+    if (!body.ok) { out.replaceChildren(el('p', { class: 'form-msg', 'data-kind': 'error', text: refusal(body) })); return; }
+    const counts = { new: body.new, updated: body.updated, unchanged: body.unchanged };
+    const head = confirm ? t('Imported: {new} new, {updated} updated, {unchanged} unchanged.', counts)
+      : t('{new} new, {updated} to update, {unchanged} unchanged.', counts);
+    const problems = body.errors.length
+      ? [el('p', { text: tn(body.errors.length, '{n} rows have a problem and are left out:') }),
+        el('ul', { class: 'attendee-errors' }, ...body.errors.map((e) => el('li', { text: e.message })))]
+      : [];
+    out.replaceChildren(el('p', { class: 'attendee-head', text: head }), ...problems);
+    if (!confirm && body.new + body.updated > 0) {
+      $('attendee-import').textContent = tn(body.new + body.updated, 'Import {n} people');
+      $('attendee-import').hidden = false;
+    }
+    if (confirm) $('attendee-file').value = '';
+  } catch (e) {
+    out.replaceChildren(el('p', { class: 'form-msg', 'data-kind': 'error',
+      text: t('No connection to the server. Check the network and try again.') }));
+  }
+}
+
+function wireAttendees() {
+  $('attendee-file').addEventListener('change', () => sendAttendees(false));
+  $('attendee-import').addEventListener('click', () => sendAttendees(true));
+  $('door-link').href = `/f/${encodeURIComponent(code)}/door#${encodeURIComponent(secret)}`;
+}
+
 function wireHarvest() {
   for (const button of document.querySelectorAll('.export-buttons button')) {
     button.addEventListener('click', () => download(button));
@@ -1615,6 +1655,7 @@ if (!secret) {
   wireWaiting();
   wirePeopleTools();
   wireHarvest();
+  wireAttendees();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
   live = connectLive({
     auth,

@@ -507,7 +507,20 @@ window.addEventListener('online', () => { renderOffline(); outbox.flush(); });
 window.addEventListener('offline', renderOffline);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) outbox.flush(); });
 
-const saved = getItem(TOKEN_KEY);
+// A personal link from the attendee list (/j/CODE#t=...): the phone that opens it is that person,
+// with no form to fill. The fragment never reaches the server's logs; it leaves the address bar too.
+function personalToken() {
+  const match = /(?:^#|&)t=([\w-]{10,64})(?:&|$)/.exec(window.location.hash);
+  if (!match) return null;
+  try { window.history.replaceState(null, '', window.location.pathname + window.location.search); } catch (e) { /* kept */ }
+  return match[1];
+}
+const personal = personalToken();
+if (personal && personal !== getItem(TOKEN_KEY)) {
+  setItem(TOKEN_KEY, personal);
+  removeItem(STATE_KEY);
+}
+const saved = personal || getItem(TOKEN_KEY);
 if (!$('join')) show('problem');    // the café has ended: nothing to join, nothing more to follow
 else if (saved) start(saved); else showJoin();
 registerWorker();

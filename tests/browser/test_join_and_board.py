@@ -71,9 +71,10 @@ def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen
     phone.wait_for_selector("#lobby:not([hidden])")
     expect(board.locator("#present-count")).to_have_text("1")
 
-    # Closing the tab says goodbye; nobody waits for the ping timeout (45 s) to notice.
+    # Closing the tab says goodbye; nobody waits for the ping timeout (45 s) to notice. (Up to
+    # 10 s here: a busy CI machine runs three browser tests at once, and polling is slower.)
     phone_ctx.close()
-    expect(board.locator("#present-count")).to_have_text("0")
+    expect(board.locator("#present-count")).to_have_text("0", timeout=10_000)
     board_ctx.close()
 
 

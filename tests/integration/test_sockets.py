@@ -61,6 +61,7 @@ def test_each_role_gets_its_own_snapshot(
             "anonymous": False,
             "present": True,
             "admitted": True,
+            "arrived": True,
         }
     ]
     assert fac_state["participants"][0]["organisation"] == "Boston Ujima Project"

@@ -19,9 +19,9 @@ from tests.catalogues import check_translated
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n" / "panel"
-PAGE = ROOT / "templates" / "facilitator" / "panel.html"
+PAGES = [ROOT / "templates" / "facilitator" / "panel.html", ROOT / "templates" / "facilitator" / "door.html"]
 JS = ROOT / "static" / "js"
-SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js"]
+SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js", JS / "door.js"]
 # The shared i18n.js: only the functions the panel imports from it (tableLabel says "Table 7").
 SHARED = JS / "i18n.js"
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
@@ -123,15 +123,15 @@ def script_calls() -> tuple[set[str], set[str], list[str]]:
 
 
 def page_words() -> set[str]:
-    """Every `w("...")` of the panel's page."""
-    text = re.sub(r"\{#.*?#\}", "", PAGE.read_text("utf-8"), flags=re.S)  # not its comments
+    """Every `w("...")` of the panel's pages (the panel and the door screen)."""
+    text = re.sub(r"\{#.*?#\}", "", "\n".join(p.read_text("utf-8") for p in PAGES), flags=re.S)  # not comments
     found = {_unescape(m.group(2)) for m in re.finditer(r"\bw\(\s*(['\"])((?:(?!\1).)*)\1", text)}
     assert found, "the panel's page has no w(...) words"
     return found
 
 
 def test_the_panel_page_says_every_word_through_its_catalogue() -> None:
-    text = PAGE.read_text("utf-8")
+    text = "\n".join(p.read_text("utf-8") for p in PAGES)
     # Flask-Babel's _() reads the phone's .po files: the panel's words would stay English.
     assert not re.search(r"\b_\(", text), "use w(...) on the panel's page, not _(...)"
 

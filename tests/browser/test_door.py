@@ -1,0 +1,123 @@
+"""The day at the door, in a real browser: the panel imports an attendee list (a preview first,
+row errors in words), a registered person's personal link opens a phone that is already them, a
+helper on the door screen ticks someone without a phone and adds a walk-in, and at the start of
+round 1 all of them are seated."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.server import LiveClient, Server
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1440, "height": 900}}
+# A thin, multilingual list: six people, one host, one without a phone, one bad row.
+LIST = (
+    "\ufeffname;organisation;email;languages;stays seated;sits with;role\r\n"
+    "Lucía Álvarez;MA SEN;lucia@example.org;es;;;host of Table 1\r\n"
+    "Wilner Pierre;Konbit;;ht, en;;;\r\n"
+    "王伟;Chinatown CDC;wei@example.org;zh;;;\r\n"
+    "Conceição Souza;Casa;;pt, es;yes;;\r\n"
+    ";Nobody;;;;;\r\n"
+    "Sam Okafor;Ujima;sam@example.org;en;;王伟;interpreter\r\n"
+)
+
+
+def person_row(panel: Any, name: str) -> Any:
+    """The people table's row of `name` (other rows name them too, in their "sits with" lists)."""
+    return panel.get_by_role("row", name=re.compile(rf"^Select {re.escape(name)} "))
+
+
+def exported(server: Server, kind: str) -> str:
+    request = urllib.request.Request(
+        f"{server.url}/f/{server.code}/export/{kind}", headers={"Authorization": f"Bearer {server.secret}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (our own test server)
+        return str(answer.read().decode("utf-8-sig"))
+
+
+def test_an_imported_person_opens_their_link_a_helper_checks_in_the_rest_and_everyone_is_seated(
+    browser: Any, live_server: Server, shot: Any
+) -> None:
+    server = live_server
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
+    panel_ctx = browser.new_context(**LAPTOP)
+    phone_ctx = browser.new_context(**PHONE)
+    door_ctx = browser.new_context(**PHONE, locale="ht")
+    try:
+        panel = panel_ctx.new_page()
+        panel.goto(f"{server.url}/f/{server.code}#{server.secret}")
+        expect(panel.locator("#panel")).to_be_visible()
+        panel.locator("#attendees summary").click()
+        panel.set_input_files(
+            "#attendee-file", files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": LIST.encode()}]
+        )
+        preview = panel.locator("#attendee-preview")
+        expect(preview).to_contain_text("5 new, 0 to update, 0 unchanged.")
+        expect(preview).to_contain_text("Row 6: no name.")
+        # Nothing is written before the facilitator confirms.
+        assert not [p for p in fac.state()["participants"] if p.get("registered")]
+        panel.locator("#attendee-preview").scroll_into_view_if_needed()
+        shot(panel, "door-panel-preview")
+        panel.click("#attendee-import")
+        expect(preview).to_contain_text("Imported: 5 new, 0 updated, 0 unchanged.")
+        expect(person_row(panel, "Wilner Pierre")).to_contain_text("expected")
+
+        # Wei's badge: the personal link opens a phone that is already Wei, no form.
+        links = {
+            r["name"]: r["personal link"] for r in csv.DictReader(io.StringIO(exported(server, "personal-links.csv")))
+        }
+        assert set(links) == {"Lucía Álvarez", "Wilner Pierre", "王伟", "Conceição Souza", "Sam Okafor"}
+        phone = phone_ctx.new_page()
+        assert re.search(rf"/j/{server.code}\?lang=zh#t=[\w-]+$", links["王伟"]), links["王伟"]
+        phone.goto(re.sub(r"^https?://[^/]+", server.url, links["王伟"]))
+        expect(phone.locator("#lobby")).to_be_visible()
+        expect(phone.locator("#me-name")).to_have_text("王伟")
+        assert "#t=" not in phone.url  # the secret leaves the address bar
+        expect(person_row(panel, "王伟")).not_to_contain_text("expected")
+
+        # The door screen, in Kreyòl: tick Wilner (no phone), add a walk-in.
+        door = door_ctx.new_page()
+        door.goto(f"{server.url}/f/{server.code}/door?lang=ht#{server.secret}")
+        expect(door.locator("#door")).to_be_visible()
+        expect(door.locator("#door-counts")).to_contain_text("4 ap tann")
+        door.fill("#door-search", "wilner")
+        row = door.locator(".door-person", has_text="Wilner Pierre")
+        expect(door.locator(".door-person")).to_have_count(1)
+        row.get_by_role("button").click()
+        expect(row).to_have_class(re.compile("is-here"))
+        door.fill("#walk-in-name", "Nadège Baptiste")
+        door.fill("#walk-in-languages", "Kreyòl, fr")
+        door.click("#walk-in-add")
+        expect(door.locator("#walk-in-msg")).to_contain_text("Nadège Baptiste")
+        door.fill("#door-search", "")
+        expect(door.locator("#door-counts")).to_contain_text("3 ap tann")
+        shot(door, "door-screen-ht")
+
+        state = fac.state()
+        people = {p["name"]: p for p in state["participants"]}
+        assert people["Nadège Baptiste"]["languages"] == ["ht", "fr"]
+        assert state["counts"]["joined"] == 3  # Wei (by the link), Wilner and Nadège (at the door)
+
+        # Round 1: the three who arrived are seated, those still expected are not.
+        assert fac.call("start_round", {})["ok"]
+        expect(phone.locator("#move-head")).to_contain_text("桌")
+        seats = fac.state()["seating"]["seats"]
+        for name in ("王伟", "Wilner Pierre", "Nadège Baptiste"):
+            assert str(people[name]["id"]) in seats, name
+        for name in ("Conceição Souza", "Sam Okafor"):
+            assert str(people[name]["id"]) not in seats, name
+        shot(phone, "door-personal-link-phone-zh")
+    finally:
+        fac.close()
+        for ctx in (panel_ctx, phone_ctx, door_ctx):
+            ctx.close()
