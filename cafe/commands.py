@@ -42,6 +42,7 @@ from cafe.services import (
     setup,
     signups,
     spotlight,
+    tablehelp,
 )
 from cafe.services.errors import Forbidden, Invalid, NotFound
 from cafe.services.snapshot import snapshot
@@ -387,6 +388,11 @@ COMMANDS: dict[str, Command] = {
     ),
     "clear_announcement": _facilitator({}, lambda s, c, p, a: rounds.clear_announcement(s, c)),
     "plan_preview": _own(FACILITATOR, {}, _plan_preview, lock="read"),
+    # Help for a table: the queue.
+    "acknowledge_help": _facilitator(
+        {"help_id": (int, True)}, lambda s, c, p, a: tablehelp.acknowledge(s, c, a["help_id"])
+    ),
+    "close_help": _facilitator({"help_id": (int, True)}, lambda s, c, p, a: tablehelp.close(s, c, a["help_id"])),
     # The facilitator's moderation.
     "hide_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], True)),
     "restore_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], False)),
@@ -441,6 +447,10 @@ COMMANDS: dict[str, Command] = {
     ),
     "choose_host_table": _phone(
         {"table_id": (int, False)}, lambda s, c, p, a: setup.choose_host_table(s, c, p, a["table_id"])
+    ),
+    "ask_help": _phone(
+        {"table_id": (int, True), "need": (str, True), "language": (str, False)},
+        lambda s, c, p, a: tablehelp.ask(s, c, p, a["table_id"], a["need"], a["language"]),
     ),
     "write_summary": _phone(
         {"table_id": (int, True), "round": (int, True), "text": (str, True)},

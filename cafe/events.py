@@ -437,6 +437,17 @@ EVENTS: dict[str, EventSpec] = {
         reduce=lambda state, data: state.update(signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]),
         delivery="batched",
     ),
+    # A table's call for help: rare, and someone is waiting for the answer.
+    "help_requested": _event(
+        "help", reduce=lambda state, data: state.update(help=_upsert(state["help"], data["help"], _by_id))
+    ),
+    "help_acknowledged": _event(
+        "help", reduce=lambda state, data: state.update(help=_upsert(state["help"], data["help"], _by_id))
+    ),
+    "help_closed": _event(
+        "help_id",
+        reduce=lambda state, data: state.update(help=[h for h in state["help"] if h["id"] != data["help_id"]]),
+    ),
     **{name: _event("clock", reduce=_set_clock, plan_input=name in _CLOCK_PLAN_INPUTS) for name in CLOCK_EVENTS},
 }
 

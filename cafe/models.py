@@ -244,6 +244,20 @@ class Signup(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 
+class HelpRequest(Base):
+    """A table asks for the facilitator or an interpreter; open until someone closes it."""
+
+    __tablename__ = "help_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
+    need: Mapped[str] = mapped_column(String(20))  # "facilitator" | "interpreter"
+    language: Mapped[str | None] = mapped_column(String(30), default=None)  # the interpreter's
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open -> on_the_way -> closed
+    asked_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    acknowledged_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
 class EventLog(Base):
     """The café's event stream: one row per server->client change, `seq` contiguous per café."""
 

@@ -277,6 +277,9 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     ),
     "row_twice": ("invalid", N_("Row {row}: {name} is already on row {first}.")),
     "row_sits_with": ("invalid", N_("Row {row}: sits with {name}, who is not on the list.")),
+    "help_need": ("bad_payload", N_("Ask for the facilitator or for an interpreter.")),
+    "help_own_table": ("forbidden", N_("Ask for help for the table you sit at.")),
+    "help_not_found": ("not_found", N_("That help request is not in this café.")),
     "row_host_twice": ("invalid", N_("Row {row}: that table already has a host, on row {first}.")),
 }
 

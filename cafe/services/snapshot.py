@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
-from cafe.services import notes, signups, spotlight
+from cafe.services import notes, signups, spotlight, tablehelp
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -67,6 +67,7 @@ def snapshot(
         "notes": notes.visible_notes(session, cafe, include_hidden=role == "facilitator"),
         "summaries": notes.summaries(session, cafe),
         "signups": signups.listing(session, cafe),
+        "help": tablehelp.open_requests(session, cafe),
     }
     if role in ("board", "facilitator"):
         people = session.scalars(

@@ -5,6 +5,7 @@ import { connectLive, baseReducers, showDeleted } from './live.js';
 import { $, el, setText } from './dom.js';
 import { t, tn } from './i18n.js';
 import { showStatus, sendFrom } from './ui.js';
+import { renderHelpQueue } from './help-queue.js';
 
 const code = document.body.dataset.code;
 const auth = { cafe: code, role: 'facilitator', secret: decodeURIComponent(window.location.hash.slice(1)) };
@@ -22,6 +23,8 @@ function fold(text) {
 }
 
 function render(state) {
+  renderHelpQueue(state, { box: $('help-queue'), title: $('help-title'), list: $('help-list') },
+    (command, payload) => live.send(command, payload), (ack) => setText('walk-in-msg', refusal(ack)));
   const people = (state.participants || []).filter((p) => p.admitted !== false);
   const expected = people.filter((p) => p.registered && !p.arrived).length;
   const here = people.filter((p) => p.arrived !== false).length;

@@ -10,6 +10,7 @@ import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, lang } from './i18n.js';
 import { showCountdown, phaseLabel, showStatus, sendFrom } from './ui.js';
 import { describePreview, languageName, nameList } from './seating-words.js';
+import { renderHelpQueue } from './help-queue.js';
 
 const code = document.body.dataset.code;
 // `let`: a new facilitator link (rotate_facilitator_link) replaces it while the page runs.
@@ -1523,16 +1524,21 @@ function wireHarvest() {
 // --- the whole panel: each event redraws the sections it changes, once per frame --------------
 
 // The panel's sections, in the order they are drawn.
+function renderHelp(state) {
+  renderHelpQueue(state, { box: $('help-queue'), title: $('help-title'), list: $('help-list') },
+    (command, payload) => live.send(command, payload), (ack) => say($('people-msg'), refusal(ack), 'error'));
+}
+
 const SECTIONS = {
   run: renderRun, preview: renderPreview, seats: renderSeatMap, live: renderLive, cafe: renderCafeForm,
-  topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest,
+  topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest, help: renderHelp,
 };
 const ALL = Object.keys(SECTIONS);
 // Who is here, and how they are (names, presence, languages, companions): the seat map and its
 // counts, the live lists (move, waiting, people) and the hosts' lists in the set-up.
 const PEOPLE = ['seats', 'live', 'topics'];
 // Topics and tables are named or counted by every section but the run bar and the café form.
-const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest'];
+const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest', 'help'];
 const NOTES = ['notes', 'harvest'];
 // What each event changes on the panel (its reducer in live.js, and what each section reads).
 // A snapshot, a phase change, a change of the café itself, and any event not listed here redraw
@@ -1569,6 +1575,9 @@ const REDRAWS = {
   summary_written: [],           // the panel shows no summaries
   signup_added: ['harvest'],
   signup_removed: ['harvest'],
+  help_requested: ['help'],
+  help_acknowledged: ['help'],
+  help_closed: ['help'],
   round_paused: ['run'],         // the clock's state only: pause or resume, and the hint
   round_resumed: ['run'],
   round_extended: ['run'],

@@ -262,6 +262,9 @@ export const baseReducers = {
   signup_removed(state, data) {
     state.signups = (state.signups || []).filter((s) => s.id !== data.signup_id);
   },
+  help_requested(state, data) { state.help = upsert(state.help || [], data.help, byId); },
+  help_acknowledged(state, data) { state.help = upsert(state.help || [], data.help, byId); },
+  help_closed(state, data) { state.help = (state.help || []).filter((h) => h.id !== data.help_id); },
   ...Object.fromEntries(CLOCK_EVENTS.map((name) => [name, setClock])),
 };
 

@@ -13,7 +13,7 @@ import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, lang } from './i18n.js';
 import { getItem, setItem, removeItem, readJSON, writeJSON } from './storage.js';
 import { openOutbox, RETRY_MS } from './outbox.js';
-import { showCountdown, roundLine, formatMs } from './ui.js';
+import { showCountdown, roundLine, formatMs, sendFrom } from './ui.js';
 import { phoneReducers, renderNotices } from './phone-notices.js';
 import { useLobby, showJoin, renderHostPick } from './phone-lobby.js';
 
@@ -319,9 +319,43 @@ function renderSeat(state, seat) {
     away.textContent = seat.away ? t('Your table ({table}) is not used this round.', { table: tableLabel(seat.away.label) }) : '';
     setText('discuss-round', roundLine(state));
     setText('discuss-question', question);
+    renderHelp(state, seat, label);
     show('discuss');
   }
 }
+
+// --- help for my table: the facilitator or an interpreter ---------------------------------------
+
+function renderHelp(state, seat, label) {
+  const mine = (state.help || []).filter((h) => h.table_id === seat.table.id);
+  const coming = mine.some((h) => h.status === 'on_the_way');
+  const status = $('help-status');
+  status.hidden = !mine.length;
+  status.textContent = coming ? t('Someone is on the way to {table}.', { table: label })
+    : mine.length ? t('Help is asked for: someone will come to {table}.', { table: label }) : '';
+}
+
+function toggleHelp(open) {
+  $('help-choose').hidden = !open;
+  $('help-open').setAttribute('aria-expanded', String(open));
+}
+
+function wireHelp() {
+  if (!$('help-open')) return;
+  $('help-open').addEventListener('click', () => toggleHelp($('help-choose').hidden));
+  for (const [id, need] of [['help-facilitator', 'facilitator'], ['help-interpreter', 'interpreter']]) {
+    $(id).addEventListener('click', async () => {
+      const state = current();
+      const seat = state && mySeat(state);
+      if (!seat) return;
+      const payload = { table_id: seat.table.id, need };
+      if (need === 'interpreter') payload.language = $('help-language').value;
+      const ack = await sendFrom($(id), () => send('ask_help', payload), { refused: (no) => toast(refusal(no)) });
+      if (ack && ack.ok) toggleHelp(false);
+    });
+  }
+}
+wireHelp();
 
 // --- the harvest: its code comes when the harvest starts (phone-harvest.js) ---------------------
 

@@ -121,3 +121,51 @@ def test_an_imported_person_opens_their_link_a_helper_checks_in_the_rest_and_eve
         fac.close()
         for ctx in (panel_ctx, phone_ctx, door_ctx):
             ctx.close()
+
+
+def test_a_table_asks_for_an_interpreter_the_door_answers_and_the_phone_says_someone_is_coming(
+    browser: Any, live_server: Server, shot: Any
+) -> None:
+    server = live_server
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
+    phone_ctx = browser.new_context(**PHONE, locale="es")
+    door_ctx = browser.new_context(**PHONE)
+    panel_ctx = browser.new_context(**LAPTOP)
+    try:
+        phone = phone_ctx.new_page()
+        phone.goto(f"{server.url}/j/{server.code}?lang=es")
+        phone.fill("#name", "Rosa Martínez")
+        phone.click("#join-button")
+        expect(phone.locator("#lobby")).to_be_visible()
+        assert fac.call("start_round", {})["ok"]
+        assert fac.call("start_round", {})["ok"]  # skip the move: the conversation is on
+        expect(phone.locator("#discuss")).to_be_visible()
+        table = phone.locator("#discuss-table").inner_text()  # "Mesa 3" on this Spanish phone
+        english = "Table " + re.sub(r"\D", "", table)
+
+        phone.click("#help-open")
+        phone.select_option("#help-language", "ht")
+        phone.click("#help-interpreter")
+        expect(phone.locator("#help-status")).to_have_text(f"Ayuda pedida: alguien vendrá a la {table}.")
+
+        panel = panel_ctx.new_page()
+        panel.goto(f"{server.url}/f/{server.code}#{server.secret}")
+        expect(panel.locator("#help-title")).to_have_text("1 table asks for help")
+        expect(panel.locator("#help-list")).to_contain_text(f"{english} needs: an interpreter — Haitian Creole")
+
+        door = door_ctx.new_page()
+        door.goto(f"{server.url}/f/{server.code}/door#{server.secret}")
+        item = door.locator(".help-item")
+        expect(item).to_contain_text(f"{english} needs: an interpreter — Haitian Creole")
+        item.get_by_role("button", name="On my way").click()
+        expect(phone.locator("#help-status")).to_have_text(f"Alguien va en camino a la {table}.")
+        expect(panel.locator("#help-list")).to_contain_text("Someone is on the way")
+        shot(phone, "help-phone-es-on-the-way")
+        shot(door, "help-door-queue")
+        item.get_by_role("button", name="Done").click()
+        expect(panel.locator("#help-queue")).to_be_hidden()
+        expect(phone.locator("#help-status")).to_be_hidden()
+    finally:
+        fac.close()
+        for ctx in (phone_ctx, door_ctx, panel_ctx):
+            ctx.close()

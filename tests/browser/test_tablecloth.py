@@ -510,6 +510,13 @@ def test_the_browser_reducers_turn_an_old_snapshot_into_a_fresh_one(browser: Any
         assert fac.call("hide_note", {"id": n1["id"]})["ok"]
         assert fac.call("restore_note", {"id": n1["id"]})["ok"]
         assert b.call("delete_note", {"id": n2["id"]})["ok"]
+        # The table asks for help twice; one request is answered and closed, one stays.
+        first = a.call("ask_help", {"table_id": table, "need": "interpreter", "language": "es"})
+        assert b.call("ask_help", {"table_id": table, "need": "facilitator"})["ok"]
+        helps = fac.state()["help"]
+        assert fac.call("acknowledge_help", {"help_id": helps[0]["id"]})["ok"] and first["ok"]
+        assert fac.call("acknowledge_help", {"help_id": helps[1]["id"]})["ok"]
+        assert fac.call("close_help", {"help_id": helps[0]["id"]})["ok"]
         # What covers the screens comes and goes; a phone's own details change; a phase ends.
         assert fac.call("announce", {"text": "Lunch", "minutes": 5, "translations": {"es": "Almuerzo"}})["ok"]
         assert fac.call("clear_announcement", {})["ok"]
@@ -530,6 +537,7 @@ def test_the_browser_reducers_turn_an_old_snapshot_into_a_fresh_one(browser: Any
         assert fresh["phone"]["me"]["languages"] == ["es", "en"]
         assert fresh["board"]["cafe"]["announcement"]["text"] == "Coffee"
         assert fresh["board"]["cafe"]["spotlight"] is None
+        assert [(h["need"], h["status"]) for h in fresh["phone"]["help"]] == [("facilitator", "on_the_way")]
         assert [n["text"] for n in fresh["facilitator"]["notes"]] == ["three", "one, edited"]
         assert [n["text"] for n in fresh["phone"]["notes"]] == ["one, edited"]
         ctx.close()

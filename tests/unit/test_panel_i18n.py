@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n" / "panel"
 PAGES = [ROOT / "templates" / "facilitator" / "panel.html", ROOT / "templates" / "facilitator" / "door.html"]
 JS = ROOT / "static" / "js"
-SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js", JS / "door.js"]
+SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js", JS / "door.js", JS / "help-queue.js"]
 # The shared i18n.js: only the functions the panel imports from it (tableLabel says "Table 7").
 SHARED = JS / "i18n.js"
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
