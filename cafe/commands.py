@@ -36,6 +36,7 @@ from cafe.services import (
     cafes,
     eventlog,
     notes,
+    photos,
     preview,
     rounds,
     seating,
@@ -388,6 +389,9 @@ COMMANDS: dict[str, Command] = {
     ),
     "clear_announcement": _facilitator({}, lambda s, c, p, a: rounds.clear_announcement(s, c)),
     "plan_preview": _own(FACILITATOR, {}, _plan_preview, lock="read"),
+    "remove_photo": _facilitator(
+        {"photo_id": (str, True)}, lambda s, c, p, a: photos.remove_photo(s, c, a["photo_id"])
+    ),
     # Help for a table: the queue.
     "acknowledge_help": _facilitator(
         {"help_id": (int, True)}, lambda s, c, p, a: tablehelp.acknowledge(s, c, a["help_id"])

@@ -169,6 +169,10 @@ def _by_id(item: Payload) -> Any:
     return item["id"]
 
 
+def _photo_order(photo: Payload) -> Any:
+    return (photo["created_at"], photo["id"])
+
+
 def _by_position(item: Payload) -> Any:
     return (item["position"], item["id"])
 
@@ -436,6 +440,14 @@ EVENTS: dict[str, EventSpec] = {
         "signup_id",
         reduce=lambda state, data: state.update(signups=[s for s in state["signups"] if s["id"] != data["signup_id"]]),
         delivery="batched",
+    ),
+    # Photos of the tablecloths (the JPEG itself is fetched from its `url`).
+    "photo_added": _event(
+        "photo", reduce=lambda state, data: state.update(photos=_upsert(state["photos"], data["photo"], _photo_order))
+    ),
+    "photo_removed": _event(
+        "photo_id",
+        reduce=lambda state, data: state.update(photos=[p for p in state["photos"] if p["id"] != data["photo_id"]]),
     ),
     # A table's call for help: rare, and someone is waiting for the answer.
     "help_requested": _event(

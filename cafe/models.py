@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -256,6 +257,20 @@ class HelpRequest(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open -> on_the_way -> closed
     asked_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
     acknowledged_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Photo(Base):
+    """A photo of a table's tablecloth, taken by its host: re-encoded JPEG, no metadata left."""
+
+    __tablename__ = "photo"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("cafe_table.id", ondelete="CASCADE"))
+    round: Mapped[int | None] = mapped_column(Integer, default=None)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 
 class EventLog(Base):

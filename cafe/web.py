@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import hmac
 import io
 import json
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ from markupsafe import Markup
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
 from cafe.links import cafe_links, here_base, join_url
-from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants
+from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants, photos
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled, Words
 
 bp = Blueprint("web", __name__)
@@ -235,6 +238,48 @@ def join(code: str) -> Any:
     return jsonify({"ok": True, "participant": person, "token": joined.token}), 201
 
 
+@bp.post("/api/cafes/<code>/photos")
+def add_photo(code: str) -> Any:
+    """A table's host sends a photo of its tablecloth: multipart `photo` and `table_id`, the phone's
+    token in `Authorization: Bearer` -> `201 {ok, photo}`."""
+    rt = runtime()
+    _throttle()
+    # A phone's photo outgrows the 64 KB of every other request; what is kept is much smaller.
+    request.max_content_length = photos.MAX_UPLOAD_BYTES + 64_000
+    try:
+        upload = request.files.get("photo")
+        if upload is None:
+            raise Invalid("photo_choose")
+        data = upload.read(photos.MAX_UPLOAD_BYTES + 1)
+        with rt.db.transaction() as session:
+            cafe = cafes.find_cafe(session, code)
+            try:
+                person = participants.authenticate(session, cafe, _bearer())
+            except DomainError:
+                _wrong_guess()  # a token is guessed like a code
+                raise
+            eventlog.lock_cafe(session, cafe.id)
+            photo, _events = photos.add_photo(session, cafe, person, request.form.get("table_id", type=int), data)
+            view = photos.photo_view(photo, cafe.code)
+    except DomainError as exc:
+        if exc.kind == "not_found" and exc.code == "cafe_not_found":
+            _wrong_guess()
+        return _error(exc)
+    return jsonify({"ok": True, "photo": view}), 201
+
+
+@bp.get("/photos/<code>/<photo_id>.jpg")
+def photo(code: str, photo_id: str) -> Response:
+    """A photo of a tablecloth (its id is unguessable, as a note's): for the board, the panel, the report."""
+    with runtime().db.reading() as session:
+        jpeg = photos.jpeg_of(session, cafes.normalise_code(code), photo_id)
+    if jpeg is None:
+        abort(404)
+    response = Response(jpeg, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 def _json_body() -> Any:
     """The request's JSON, or None when it is not JSON, or nested too deeply to read."""
     try:
@@ -323,6 +368,7 @@ EXPORTS = {
     "template.json": ("application/json", "template"),
     "attendees.csv": ("text/csv", "attendees"),
     "personal-links.csv": ("text/csv", "personal-links"),
+    "photos.zip": ("application/zip", "photos"),
 }
 ATTENDEE_EXPORTS = ("attendees.csv", "personal-links.csv")
 
@@ -337,6 +383,26 @@ def _attendee_export(session: Any, cafe: Any, kind: str) -> Response:
     # A BOM, so that a spreadsheet opens the names in UTF-8.
     response = Response("\ufeff" + body, mimetype=f"{mimetype}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{cafe.code}-{stem}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _photos_zip(session: Any, cafe: Any) -> Response:
+    """Every photo of the tablecloths as it is kept, named by table and round, with a CSV index."""
+    out = io.BytesIO()
+    index = io.StringIO()
+    writer = csv.writer(index, lineterminator="\r\n")
+    writer.writerow(("file", "table", "round", "taken"))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive_file:  # JPEGs do not compress
+        for n, (table, picture) in enumerate(photos.by_table(session, cafe), start=1):
+            label = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in table.label).strip() or "table"
+            name = f"{n:03d} {label} - round {picture.round or 0}.jpg"
+            archive_file.writestr(name, picture.jpeg)
+            taken = datetime.fromtimestamp(picture.created_at_ms / 1000, tz=UTC).isoformat(timespec="seconds")
+            writer.writerow((name, table.label, picture.round or "", taken))
+        archive_file.writestr("photos.csv", "\ufeff" + index.getvalue())
+    response = Response(out.getvalue(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{cafe.code}-photos.zip"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -402,7 +468,10 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
             cafe = _as_facilitator(session, code)
             if kind in ATTENDEE_EXPORTS:
                 return _attendee_export(session, cafe, kind)
+            if kind == "photos.zip":
+                return _photos_zip(session, cafe)
             data = archive.collect(session, cafe) if kind != "template.json" else archive.template(session, cafe)
+            pictures = photos.by_table(session, cafe) if kind == "report.html" else []
     except DomainError as exc:
         return _error(exc)
     mimetype, stem = EXPORTS[kind]
@@ -412,8 +481,17 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
         body = harvest.report_markdown(data)
     elif kind == "report.html":
         css = _report_css()
+        # The photos go inside the page (data: URIs): the report stays one self-contained file.
+        by_topic: dict[int, list[dict[str, Any]]] = {}
+        for table, picture in pictures:
+            src = "data:image/jpeg;base64," + base64.b64encode(picture.jpeg).decode()
+            by_topic.setdefault(table.topic_id, []).append({"table": table.label, "round": picture.round, "src": src})
         body = render_template(
-            "report.html", model=harvest.report(data), css=css, chart=Markup(harvest.chart_svg(data))
+            "report.html",
+            model=harvest.report(data),
+            css=css,
+            chart=Markup(harvest.chart_svg(data)),
+            photos=by_topic,
         )
     else:
         body = json.dumps(data, ensure_ascii=False, indent=1)

@@ -280,6 +280,13 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "help_need": ("bad_payload", N_("Ask for the facilitator or for an interpreter.")),
     "help_own_table": ("forbidden", N_("Ask for help for the table you sit at.")),
     "help_not_found": ("not_found", N_("That help request is not in this café.")),
+    "photo_choose": ("invalid", N_("Choose a photo first.")),
+    "photo_too_big": ("invalid", N_("A photo is at most {mb} MB: take it again at a smaller size.")),
+    "photo_not_image": ("invalid", N_("This file is not a photo: send a JPEG, PNG or WebP picture.")),
+    "photo_too_many_pixels": ("invalid", N_("This picture is too large to open (more than {megapixels} megapixels).")),
+    "photo_host_only": ("forbidden", N_("Only this table's host can add photos of its tablecloth.")),
+    "photo_limit": ("invalid", N_("A table keeps at most {n} photos.")),
+    "photo_not_found": ("not_found", N_("That photo is not in this café.")),
     "row_host_twice": ("invalid", N_("Row {row}: that table already has a host, on row {first}.")),
 }
 

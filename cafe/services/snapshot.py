@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
-from cafe.services import notes, signups, spotlight, tablehelp
+from cafe.services import notes, photos, signups, spotlight, tablehelp
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -68,6 +68,7 @@ def snapshot(
         "summaries": notes.summaries(session, cafe),
         "signups": signups.listing(session, cafe),
         "help": tablehelp.open_requests(session, cafe),
+        "photos": photos.listing(session, cafe),
     }
     if role in ("board", "facilitator"):
         people = session.scalars(

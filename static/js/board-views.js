@@ -10,6 +10,7 @@ export const MAX_COLUMNS = 8;      // more areas than this: only those with some
 const FULL_NOTES = 3;              // the newest notes of a column in full; older ones compact
 const MAX_TOP_NOTES = 8;
 const MAX_SUMMARIES = 6;
+const MAX_PHOTOS = 3;       // an area's latest photos of its tablecloths, in the harvest
 const LONG_SPOTLIGHT = 140;        // characters: above this the spotlit text is set smaller
 
 function topicOfNote(tables, note) { return (tables.get(note.table_id) || {}).topic_id; }
@@ -317,6 +318,11 @@ export function renderHarvest(wrap, state) {
       t('round {round}', { round: s.round }), s.author_name].filter(Boolean).join(' · ') }),
     el('p', { class: 'harvest-summary-text', text: s.text }))));
     const sumMore = el('p', { class: 'notes-more' });
+    const pictures = (state.photos || []).filter((p) => (tables.get(p.table_id) || {}).topic_id === topic.id).slice(-MAX_PHOTOS);
+    const photos = pictures.length ? el('div', { class: 'harvest-photos' }, ...pictures.map((p) => el('img', {
+      src: p.url, loading: 'lazy', 'data-id': p.id,
+      alt: t('The tablecloth of {table}', { table: tableLabel((tables.get(p.table_id) || {}).label || '') }),
+    }))) : null;
     lists.push([top, topMore, all.length], [sums, sumMore, summaries.length]);
     // "No dots yet" heads an area's notes when nobody has dotted them; it never stands alone.
     let head = t('No notes yet');
@@ -327,6 +333,7 @@ export function renderHarvest(wrap, state) {
         ...areaLabel(topic, numbers.get(topic.id))),
       el('p', { class: 'harvest-signups', 'data-count': signed },
         ...withBigNumber(signed, tn(signed, '{n} people in the working group'))),
+      photos,
       el('h3', { class: 'harvest-head', text: head }),
       all.length ? top : null, all.length ? topMore : null,
       summaries.length ? el('h3', { class: 'harvest-head', text: t('From the hosts') }) : null,

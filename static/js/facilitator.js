@@ -1524,6 +1524,23 @@ function wireHarvest() {
 // --- the whole panel: each event redraws the sections it changes, once per frame --------------
 
 // The panel's sections, in the order they are drawn.
+// The photos the hosts took: the panel can take one away (a face that should not be there).
+function renderPhotos(state) {
+  const tables = new Map(state.tables.map((x) => [x.id, x]));
+  const list = state.photos || [];
+  $('photos-empty').hidden = list.length > 0;
+  $('photo-grid').replaceChildren(...list.map((p) => {
+    const label = tableLabel((tables.get(p.table_id) || {}).label || '');
+    const remove = el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: t('Remove') });
+    remove.addEventListener('click', () => sendFrom(remove, () => live.send('remove_photo', { photo_id: p.id }),
+      { refused: (ack) => say($('export-msg'), refusal(ack), 'error') }));
+    return el('li', { class: 'photo-item', 'data-id': p.id },
+      el('img', { src: p.url, loading: 'lazy', alt: t('The tablecloth of {table}', { table: label }) }),
+      el('span', { class: 'muted', text: p.round ? t('{table}, round {round}', { table: label, round: p.round }) : label }),
+      remove);
+  }));
+}
+
 function renderHelp(state) {
   renderHelpQueue(state, { box: $('help-queue'), title: $('help-title'), list: $('help-list') },
     (command, payload) => live.send(command, payload), (ack) => say($('people-msg'), refusal(ack), 'error'));
@@ -1532,13 +1549,14 @@ function renderHelp(state) {
 const SECTIONS = {
   run: renderRun, preview: renderPreview, seats: renderSeatMap, live: renderLive, cafe: renderCafeForm,
   topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest, help: renderHelp,
+  photos: renderPhotos,
 };
 const ALL = Object.keys(SECTIONS);
 // Who is here, and how they are (names, presence, languages, companions): the seat map and its
 // counts, the live lists (move, waiting, people) and the hosts' lists in the set-up.
 const PEOPLE = ['seats', 'live', 'topics'];
 // Topics and tables are named or counted by every section but the run bar and the café form.
-const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest', 'help'];
+const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest', 'help', 'photos'];
 const NOTES = ['notes', 'harvest'];
 // What each event changes on the panel (its reducer in live.js, and what each section reads).
 // A snapshot, a phase change, a change of the café itself, and any event not listed here redraw
@@ -1575,6 +1593,8 @@ const REDRAWS = {
   summary_written: [],           // the panel shows no summaries
   signup_added: ['harvest'],
   signup_removed: ['harvest'],
+  photo_added: ['photos'],
+  photo_removed: ['photos'],
   help_requested: ['help'],
   help_acknowledged: ['help'],
   help_closed: ['help'],

@@ -262,6 +262,11 @@ export const baseReducers = {
   signup_removed(state, data) {
     state.signups = (state.signups || []).filter((s) => s.id !== data.signup_id);
   },
+  photo_added(state, data) {
+    const rest = (state.photos || []).filter((p) => p.id !== data.photo.id);
+    state.photos = [...rest, data.photo].sort((a, b) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  },
+  photo_removed(state, data) { state.photos = (state.photos || []).filter((p) => p.id !== data.photo_id); },
   help_requested(state, data) { state.help = upsert(state.help || [], data.help, byId); },
   help_acknowledged(state, data) { state.help = upsert(state.help || [], data.help, byId); },
   help_closed(state, data) { state.help = (state.help || []).filter((h) => h.id !== data.help_id); },

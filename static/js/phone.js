@@ -34,6 +34,7 @@ const conn = {
   cached: null,                     // the stored snapshot, until the live one arrives
   status: 'connecting',
   deleted: false,                   // the café was deleted: one screen says so, nothing else runs
+  token: null,                      // this phone's token (a photo is sent over HTTP with it)
 };
 // What the screens remember between renders.
 const view = {
@@ -320,6 +321,7 @@ function renderSeat(state, seat) {
     setText('discuss-round', roundLine(state));
     setText('discuss-question', question);
     renderHelp(state, seat, label);
+    $('photo-box').hidden = !seat.hosting;
     show('discuss');
   }
 }
@@ -356,6 +358,29 @@ function wireHelp() {
   }
 }
 wireHelp();
+
+// The host photographs the tablecloth: the server checks it, strips its metadata (where it was
+// taken) and scales it; the board and the panel get it as `photo_added`.
+async function sendPhoto(file) {
+  const state = current();
+  const seat = state && mySeat(state);
+  const msg = $('photo-msg');
+  if (!file || !seat) return;
+  msg.textContent = t('Sending the photo…');
+  const form = new FormData();
+  form.append('photo', file);
+  form.append('table_id', String(seat.table.id));
+  try {
+    const res = await fetch(`/api/cafes/${encodeURIComponent(code)}/photos`, {
+      method: 'POST', body: form, headers: { Authorization: `Bearer ${conn.token}` } });
+    const body = await res.json().catch(() => ({ ok: false }));
+    msg.textContent = body.ok ? t('Photo kept. Thank you!') : refusal(body);
+  } catch (e) {
+    msg.textContent = t("No connection right now — try again when you're back online.");
+  }
+  $('photo-input').value = '';
+}
+if ($('photo-input')) $('photo-input').addEventListener('change', () => sendPhoto($('photo-input').files[0]));
 
 // --- the harvest: its code comes when the harvest starts (phone-harvest.js) ---------------------
 
@@ -422,6 +447,7 @@ function changed(state) {
 }
 
 function start(token) {
+  conn.token = token;
   const stored = readJSON(STATE_KEY, null);
   if (stored && stored.cafe && stored.me && stored.role === 'phone') {
     conn.cached = stored;

@@ -169,3 +169,62 @@ def test_a_table_asks_for_an_interpreter_the_door_answers_and_the_phone_says_som
         fac.close()
         for ctx in (phone_ctx, door_ctx, panel_ctx):
             ctx.close()
+
+
+def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
+    browser: Any, live_server: Server, shot: Any
+) -> None:
+    import io as bytes_io
+
+    from PIL import Image
+
+    server = live_server
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
+    phone_ctx = browser.new_context(**PHONE)
+    board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    panel_ctx = browser.new_context(**LAPTOP)
+    try:
+        phone = phone_ctx.new_page()
+        phone.goto(f"{server.url}/j/{server.code}?lang=ht")
+        phone.fill("#name", "Wilner Pierre")
+        phone.click("#join-button")
+        expect(phone.locator("#lobby")).to_be_visible()
+        state = fac.state()
+        me = next(p["id"] for p in state["participants"] if p["name"] == "Wilner Pierre")
+        table = next(t for t in state["tables"] if t["label"] == "Table 4")
+        assert fac.call("set_host", {"table_id": table["id"], "participant_id": me})["ok"]
+        assert fac.call("start_round", {})["ok"] and fac.call("start_round", {})["ok"]
+        expect(phone.locator("#photo-box")).to_be_visible()
+
+        picture = Image.new("RGB", (2400, 1800), (255, 244, 200))
+        for x in range(0, 2400, 120):
+            picture.paste((30, 60, 160), (x, 200, x + 60, 1600))
+        data = bytes_io.BytesIO()
+        picture.save(data, "JPEG")
+        phone.set_input_files(
+            "#photo-input", files=[{"name": "nap.jpg", "mimeType": "image/jpeg", "buffer": data.getvalue()}]
+        )
+        expect(phone.locator("#photo-msg")).to_have_text("Foto a anrejistre. Mèsi!")
+        # Something that is not a photo is refused in the phone's words.
+        phone.set_input_files(
+            "#photo-input", files=[{"name": "nap.jpg", "mimeType": "image/jpeg", "buffer": b"%PDF-1.4 not a photo"}]
+        )
+        expect(phone.locator("#photo-msg")).to_have_text(
+            "Fichye sa a se pa yon foto: voye yon imaj JPEG, PNG oswa WebP."
+        )
+
+        panel = panel_ctx.new_page()
+        panel.goto(f"{server.url}/f/{server.code}#{server.secret}")
+        expect(panel.locator("#photo-grid img")).to_have_count(1)
+        assert fac.call("start_harvest", {})["ok"]
+        board = board_ctx.new_page()
+        board.goto(f"{server.url}/b/{server.code}")
+        photo = board.locator(".harvest-photos img")
+        expect(photo).to_have_count(1)
+        expect(photo).to_have_attribute("alt", "The tablecloth of Table 4")
+        board.wait_for_function("document.querySelector('.harvest-photos img').naturalWidth === 2000")
+        shot(board, "photo-board-harvest-1920x1080")
+    finally:
+        fac.close()
+        for ctx in (phone_ctx, board_ctx, panel_ctx):
+            ctx.close()
