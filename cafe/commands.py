@@ -214,6 +214,7 @@ def _add_note(call: Call) -> Ack:
             text=args["text"],
             colour=args["colour"],
             anonymous=bool(args["anonymous"]),
+            from_tablecloth=bool(args["from_tablecloth"]),
         )
     return {
         "ok": True,
@@ -415,6 +416,7 @@ COMMANDS: dict[str, Command] = {
             "text": (str, True),
             "colour": (str, False),
             "anonymous": (bool, False),
+            "from_tablecloth": (bool, False),
         },
         _add_note,
         lock="person",

@@ -85,6 +85,8 @@ def question_for(rnd: dict[str, Any] | None, topic_id: int) -> str:
 
 
 def _author(note: dict[str, Any], people: dict[int, Any]) -> str:
+    if note.get("from_tablecloth"):
+        return "from the tablecloth"
     if note["anonymous"] or note["author_id"] not in people:
         return "anonymous"
     return str(people[note["author_id"]]["name"])

@@ -194,6 +194,9 @@ class Note(Base):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), default=None)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written by the table's host from the paper tablecloth, for people without a phone: shown
+    # and exported as "from the tablecloth", never under the host's name.
+    from_tablecloth: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(String(280))
     colour: Mapped[str] = mapped_column(String(16), default="yellow")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -250,7 +250,10 @@ def add_photo(code: str) -> Any:
         upload = request.files.get("photo")
         if upload is None:
             raise Invalid("photo_choose")
-        data = upload.read(photos.MAX_UPLOAD_BYTES + 1)
+        try:
+            data = upload.read(photos.MAX_UPLOAD_BYTES + 1)
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file: let it go now
         with rt.db.transaction() as session:
             cafe = cafes.find_cafe(session, code)
             try:

@@ -112,6 +112,7 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "text": n.text,
                 "colour": n.colour,
                 "anonymous": n.anonymous,
+                "from_tablecloth": n.from_tablecloth,
                 # An anonymous note's author is not exported either: anonymous means anonymous.
                 "author_id": None if n.anonymous else n.author_id,
                 "pinned": n.pinned,
@@ -385,6 +386,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                 round_id=rounds[old["round"]].id if old.get("round") in rounds else None,
                 author_id=people.get(old.get("author_id")),
                 anonymous=bool(old.get("anonymous")),
+                from_tablecloth=bool(old.get("from_tablecloth")),
                 # The same rules as a note typed on a phone: length, invisible characters.
                 text=clean(old.get("text"), field="A note", max_length=notes.NOTE_MAX, multiline=True),
                 colour=old["colour"],

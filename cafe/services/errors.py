@@ -280,6 +280,8 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "help_need": ("bad_payload", N_("Ask for the facilitator or for an interpreter.")),
     "help_own_table": ("forbidden", N_("Ask for help for the table you sit at.")),
     "help_not_found": ("not_found", N_("That help request is not in this café.")),
+    "tablecloth_choice": ("bad_payload", N_("From the tablecloth is yes or no.")),
+    "tablecloth_host_only": ("forbidden", N_("Only this table's host writes notes from its paper tablecloth.")),
     "photo_choose": ("invalid", N_("Choose a photo first.")),
     "photo_too_big": ("invalid", N_("A photo is at most {mb} MB: take it again at a smaller size.")),
     "photo_not_image": ("invalid", N_("This file is not a photo: send a JPEG, PNG or WebP picture.")),

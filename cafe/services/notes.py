@@ -39,8 +39,8 @@ class Written:
 def note_view(
     note: Note, author: Participant | None, votes: int = 0, harvest_votes: int = 0, round_number: int | None = None
 ) -> dict[str, Any]:
-    """A note on the wire; an anonymous note has no author at all."""
-    named = author is not None and not note.anonymous
+    """A note on the wire; an anonymous note, or one from the paper tablecloth, has no author at all."""
+    named = author is not None and not note.anonymous and not note.from_tablecloth
     return {
         "id": str(note.id),
         "table_id": note.table_id,
@@ -49,6 +49,7 @@ def note_view(
         "colour": note.colour,
         "author_id": author.id if named and author else None,
         "author_name": author.display_name if named and author else None,
+        "from_tablecloth": note.from_tablecloth,
         "pinned": note.pinned,
         "hidden": note.hidden,
         "votes": votes,
@@ -119,13 +120,17 @@ def add_note(
     text: object,
     colour: object = None,
     anonymous: object = False,
+    from_tablecloth: object = False,
 ) -> Written:
-    """Put a note on a table's tablecloth, idempotently by the phone-made id."""
+    """Put a note on a table's tablecloth, idempotently by the phone-made id. With
+    `from_tablecloth` the table's host copies a note from the paper (someone without a phone)."""
     nid = parse_id(note_id)
     body = clean(text, field="A note", max_length=NOTE_MAX, multiline=True)
     shade = _colour(colour)
     if not isinstance(anonymous, bool):
         raise Invalid("note_anonymous_choice")
+    if not isinstance(from_tablecloth, bool):
+        raise Invalid("tablecloth_choice")
     existing = session.get(Note, nid)
     if existing is not None:
         same_round = (
@@ -139,6 +144,7 @@ def add_note(
             and existing.text == body
             and existing.colour == shade
             and existing.anonymous == anonymous
+            and existing.from_tablecloth == from_tablecloth
             and existing.table_id == table_id
             and same_round
         )
@@ -155,7 +161,9 @@ def add_note(
     rnd = session.scalar(select(Round).where(Round.cafe_id == cafe.id, Round.number == round_number))
     if rnd is None or rnd.started_at_ms is None:
         raise NotFound("round_not_started")
-    if not _seated_at(session, person, table.id, rnd.id):
+    if from_tablecloth and table.host_id != person.id:
+        raise Forbidden("tablecloth_host_only")
+    if not _seated_at(session, person, table.id, rnd.id) and not from_tablecloth:
         raise Forbidden("not_at_table", table=table.label, round=round_number)
     now = now_ms()
     note = Note(
@@ -165,6 +173,7 @@ def add_note(
         round_id=rnd.id,
         author_id=person.id,
         anonymous=anonymous,
+        from_tablecloth=from_tablecloth,
         text=body,
         colour=shade,
         created_at_ms=now,

@@ -240,7 +240,7 @@ export function renderSpotlight(box, state, note) {
   const fresh = box.dataset.noteId !== note.id;
   box.dataset.sig = sig;
   box.dataset.noteId = note.id;
-  const who = note.author_name || t('Anonymous');
+  const who = note.from_tablecloth ? t('From the tablecloth') : (note.author_name || t('Anonymous'));
   const where = [table ? tableLabel(table.label) : '', note.round ? t('round {round}', { round: note.round }) : '']
     .filter(Boolean).join(', ');
   const dots = note.votes + (note.harvest_votes || 0);

@@ -1261,7 +1261,7 @@ function renderNotes(state) {
     button.addEventListener('click', () => sendFrom(button, () => send(n.hidden ? 'restore_note' : 'hide_note',
       { id: n.id }, $('notes-msg'), n.hidden ? t('Restored: the note is back on the phones and the board.')
         : t('Hidden from every phone and the board.'))));
-    const author = n.author_name || t('Anonymous');
+    const author = n.from_tablecloth ? t('From the tablecloth') : (n.author_name || t('Anonymous'));
     return el('tr', { class: n.hidden ? 'is-hidden' : '', 'data-id': n.id },
       el('td', { class: 'notes-text' },
         el('span', { class: `swatch sticky-${n.colour}`, 'aria-hidden': 'true' }),

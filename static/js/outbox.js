@@ -96,6 +96,7 @@ export function openOutbox(code, { send, online, seq, refusal, after }) {
         const ack = await send('add_note', {
           id: item.id, table_id: item.table_id, round: item.round, text: item.text,
           colour: item.colour, anonymous: !!item.anonymous,
+          ...(item.from_tablecloth ? { from_tablecloth: true } : {}),
         }, NOTE_ACK_MS);
         if (ack && ack.ok) {        // stored now, or already (duplicate: true)
           const now = seq();

@@ -101,7 +101,8 @@ function noteItem(note, drawing) {
   const earlier = note.round !== null && note.round !== undefined && note.round < drawing.round;
   const voted = drawing.dots.voted.has(note.id);
   const meta = el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: `${note.author_name || t('Anonymous')}${own ? ` ${t('(you)')}` : ''}` }),
+    el('span', { class: 'note-author', text: note.from_tablecloth ? t('From the tablecloth')
+      : `${note.author_name || t('Anonymous')}${own ? ` ${t('(you)')}` : ''}` }),
     earlier ? el('span', { class: 'tag tag-round', text: t('Round {round}', { round: note.round }) }) : null);
   const actions = el('div', { class: 'note-actions' });
   if (drawing.dots.budget > 0) {
@@ -150,7 +151,8 @@ function pendingItem(item, drawing) {
     'data-pending': item.error ? 'failed' : 'sending' },
   el('p', { class: 'note-text', text: item.text }),
   el('p', { class: 'note-meta' },
-    el('span', { class: 'note-author', text: item.anonymous ? `${t('Anonymous')} ${t('(you)')}` : `${(drawing.state.me || {}).name || ''} ${t('(you)')}` }),
+    el('span', { class: 'note-author', text: item.from_tablecloth ? t('From the tablecloth')
+      : item.anonymous ? `${t('Anonymous')} ${t('(you)')}` : `${(drawing.state.me || {}).name || ''} ${t('(you)')}` }),
     elsewhere ? el('span', { class: 'tag', text: t('for {table}', { table: table ? tableLabel(table.label) : t('another table') }) }) : null,
     item.error ? null : el('span', { class: 'sending', text: t('sending…') })));
   if (item.error) {
@@ -199,12 +201,17 @@ function openComposer(mode, from) {
   setText('composer-h', editing ? t('Edit your note') : t('New note'));
   setText('post', editing ? t('Save') : t('Post'));
   $('note-anon-row').hidden = editing;
+  const state = ctx.current();
+  const seat = state && ctx.mySeat(state);
+  $('note-paper-row').hidden = editing || !(seat && seat.hosting);
   $('composer-error').hidden = true;
   if (from) {
     $('note-text').value = from.text;
     setColour(from.colour || 'yellow');
     $('note-anon').checked = !!from.anonymous;
+    $('note-paper').checked = !!from.from_tablecloth;
   } else {
+    $('note-paper').checked = false;
     $('note-text').value = getItem(ctx.draftKey) || '';
   }
   countNote();
@@ -243,6 +250,7 @@ async function submitNote(event) {
   const item = {
     id: uuid(), table_id: seat.table.id, round: state.seating.round, text, colour,
     anonymous: $('note-anon').checked, typed_at: Date.now(),
+    from_tablecloth: seat.hosting && $('note-paper').checked,
   };
   if (!ctx.outbox.add(item, mode && mode.replaces)) {
     composerError(t('This phone has no room left to keep the note. Please try again.'));

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import urllib.request
+import zipfile
 from typing import Any
 
 import pytest
@@ -213,9 +214,18 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
             "Fichye sa a se pa yon foto: voye yon imaj JPEG, PNG oswa WebP."
         )
 
+        # Nadège has no phone: the host copies her note from the paper; no name goes with it.
+        phone.click("#write")
+        expect(phone.locator("#note-paper-row")).to_be_visible()
+        phone.fill("#note-text", "Yon bank tan pou katye a")
+        phone.check("#note-paper")
+        phone.click("#post")
+        expect(phone.locator("#notes li", has_text="Yon bank tan")).to_contain_text("Sou nap la")
+
         panel = panel_ctx.new_page()
         panel.goto(f"{server.url}/f/{server.code}#{server.secret}")
         expect(panel.locator("#photo-grid img")).to_have_count(1)
+        expect(panel.locator("#notes-scroll")).to_contain_text("From the tablecloth")
         assert fac.call("start_harvest", {})["ok"]
         board = board_ctx.new_page()
         board.goto(f"{server.url}/b/{server.code}")
@@ -223,7 +233,18 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
         expect(photo).to_have_count(1)
         expect(photo).to_have_attribute("alt", "The tablecloth of Table 4")
         board.wait_for_function("document.querySelector('.harvest-photos img').naturalWidth === 2000")
+        expect(board.locator(".harvest-col", has_text="Yon bank tan pou katye a")).to_have_count(1)
         shot(board, "photo-board-harvest-1920x1080")
+        # The report carries the photo, the ZIP the kept JPEG, the CSV the note "from the tablecloth".
+        report = exported(server, "report.html")
+        assert report.count('src="data:image/jpeg;base64,') == 1 and "Yon bank tan pou katye a" in report
+        assert "from the tablecloth" in exported(server, "notes.csv")
+        request = urllib.request.Request(
+            f"{server.url}/f/{server.code}/export/photos.zip", headers={"Authorization": f"Bearer {server.secret}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (our own test server)
+            with zipfile.ZipFile(bytes_io.BytesIO(answer.read())) as archive:
+                assert archive.namelist() == ["001 Table 4 - round 1.jpg", "photos.csv"]
     finally:
         fac.close()
         for ctx in (phone_ctx, board_ctx, panel_ctx):

@@ -59,6 +59,22 @@ def host(client: FlaskClient, cafe: CafeHandle, join: Join, facilitator: SocketI
     return {"token": lucia["token"], "other": wei["token"], "table": table}
 
 
+def multipart(data: bytes, name: str, table: int) -> tuple[bytes, str]:
+    """The form a phone sends, encoded here in memory (the test client would spool a large one
+    to a temporary file that it never closes)."""
+    boundary = "cafe-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="table_id"\r\n\r\n{table}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 def send(
     client: FlaskClient,
     cafe: CafeHandle,
@@ -68,11 +84,12 @@ def send(
     name: str = "photo.jpg",
     lang: str = "en",
 ) -> Any:
+    body, content_type = multipart(data, name, table)
     return client.post(
         f"/api/cafes/{cafe.code}/photos",
-        data={"photo": (io.BytesIO(data), name), "table_id": str(table)},
+        data=body,
+        content_type=content_type,
         headers={"Authorization": f"Bearer {token}", "Accept-Language": lang},
-        content_type="multipart/form-data",
     )
 
 

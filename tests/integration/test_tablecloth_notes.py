@@ -1,0 +1,71 @@
+"""People without a phone take part: the table's host copies their notes from the paper
+tablecloth. Such a note carries nobody's name anywhere, and the exports say where it came from."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from tests.conftest import CafeHandle, events_of, state_of
+
+Connect = Callable[[dict[str, Any]], SocketIOTestClient]
+Join = Callable[..., dict[str, Any]]
+
+
+def test_the_host_copies_a_note_from_the_paper_and_it_carries_no_name(
+    client: FlaskClient,
+    cafe: CafeHandle,
+    join: Join,
+    connect: Connect,
+    facilitator: SocketIOTestClient,
+    board: SocketIOTestClient,
+) -> None:
+    host, guest = join("Marie-Ange Joseph", languages=["ht"]), join("Sam Okafor")
+    table = next(t for t in state_of(facilitator)["tables"] if t["label"] == "Table 2")["id"]
+    assert facilitator.emit(
+        "set_host", {"table_id": table, "participant_id": host["participant"]["id"]}, callback=True
+    )["ok"]
+    # Nadège walked in without a phone and sits at Table 2.
+    assert facilitator.emit("add_walk_in", {"name": "Nadège (no phone)", "languages": ["ht"]}, callback=True)["ok"]
+    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    phone = connect({"cafe": cafe.code, "role": "phone", "token": host["token"], "lang": "ht"})
+    other = connect({"cafe": cafe.code, "role": "phone", "token": guest["token"]})
+    events_of(board)
+
+    note_id = str(uuid.uuid4())
+    sent = {"id": note_id, "table_id": table, "round": 1, "text": "Yon bank tan pou katye a", "from_tablecloth": True}
+    ack = phone.emit("add_note", sent, callback=True)
+    assert ack["ok"], ack
+    assert (
+        ack["note"]["from_tablecloth"] is True
+        and ack["note"]["author_id"] is None
+        and ack["note"]["author_name"] is None
+    )
+    [added] = [e for e in events_of(board) if e["type"] == "note_added"]
+    assert added["data"]["note"]["author_name"] is None and added["data"]["note"]["from_tablecloth"] is True
+    # The same send again is the same note (the outbox may retry it).
+    assert phone.emit("add_note", sent, callback=True)["duplicate"] is True
+    # The host may correct it like their own; someone else may not copy from a table they do not host.
+    assert phone.emit("edit_note", {"id": note_id, "text": "Yon bank tan pou tout katye a"}, callback=True)["ok"]
+    refused = other.emit(
+        "add_note",
+        {"id": str(uuid.uuid4()), "table_id": table, "round": 1, "text": "x", "from_tablecloth": True},
+        callback=True,
+    )
+    assert refused["error"]["code"] == "tablecloth_host_only"
+    bad = phone.emit("add_note", {**sent, "id": str(uuid.uuid4()), "from_tablecloth": "yes"}, callback=True)
+    assert bad["error"]["code"] == "field_type"
+
+    exported = client.get(f"/f/{cafe.code}/export/notes.csv", headers={"Authorization": f"Bearer {cafe.secret}"})
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    [row] = [r for r in rows if "Yon bank tan pou tout katye a" in r]
+    assert "from the tablecloth" in row and "Marie-Ange Joseph" not in row
+    everything = client.get(f"/f/{cafe.code}/export/cafe.json", headers={"Authorization": f"Bearer {cafe.secret}"})
+    [kept] = [n for n in everything.get_json()["notes"] if n["id"] == note_id]
+    assert kept["from_tablecloth"] is True
