@@ -10,6 +10,8 @@ import io
 import re
 import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -33,6 +35,19 @@ LIST = (
 )
 
 
+@contextmanager
+def room(browser: Any, server: Server, **contexts: dict[str, Any]) -> Iterator[tuple[LiveClient, dict[str, Any]]]:
+    """The facilitator's socket and one browser context per screen, all closed afterwards."""
+    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
+    opened = {name: browser.new_context(**options) for name, options in contexts.items()}
+    try:
+        yield fac, opened
+    finally:
+        fac.close()
+        for ctx in opened.values():
+            ctx.close()
+
+
 def person_row(panel: Any, name: str) -> Any:
     """The people table's row of `name` (other rows name them too, in their "sits with" lists)."""
     return panel.get_by_role("row", name=re.compile(rf"^Select {re.escape(name)} "))
@@ -50,11 +65,9 @@ def test_an_imported_person_opens_their_link_a_helper_checks_in_the_rest_and_eve
     browser: Any, live_server: Server, shot: Any
 ) -> None:
     server = live_server
-    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
-    panel_ctx = browser.new_context(**LAPTOP)
-    phone_ctx = browser.new_context(**PHONE)
-    door_ctx = browser.new_context(**PHONE, locale="ht")
-    try:
+    screens = {"panel": LAPTOP, "phone": PHONE, "door": {**PHONE, "locale": "ht"}}
+    with room(browser, server, **screens) as (fac, ctx):
+        panel_ctx, phone_ctx, door_ctx = ctx["panel"], ctx["phone"], ctx["door"]
         panel = panel_ctx.new_page()
         panel.goto(f"{server.url}/f/{server.code}#{server.secret}")
         expect(panel.locator("#panel")).to_be_visible()
@@ -118,21 +131,14 @@ def test_an_imported_person_opens_their_link_a_helper_checks_in_the_rest_and_eve
         for name in ("Conceição Souza", "Sam Okafor"):
             assert str(people[name]["id"]) not in seats, name
         shot(phone, "door-personal-link-phone-zh")
-    finally:
-        fac.close()
-        for ctx in (panel_ctx, phone_ctx, door_ctx):
-            ctx.close()
 
 
 def test_a_table_asks_for_an_interpreter_the_door_answers_and_the_phone_says_someone_is_coming(
     browser: Any, live_server: Server, shot: Any
 ) -> None:
     server = live_server
-    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
-    phone_ctx = browser.new_context(**PHONE, locale="es")
-    door_ctx = browser.new_context(**PHONE)
-    panel_ctx = browser.new_context(**LAPTOP)
-    try:
+    with room(browser, server, phone={**PHONE, "locale": "es"}, door=PHONE, panel=LAPTOP) as (fac, ctx):
+        phone_ctx, door_ctx, panel_ctx = ctx["phone"], ctx["door"], ctx["panel"]
         phone = phone_ctx.new_page()
         phone.goto(f"{server.url}/j/{server.code}?lang=es")
         phone.fill("#name", "Rosa Martínez")
@@ -166,10 +172,6 @@ def test_a_table_asks_for_an_interpreter_the_door_answers_and_the_phone_says_som
         item.get_by_role("button", name="Done").click()
         expect(panel.locator("#help-queue")).to_be_hidden()
         expect(phone.locator("#help-status")).to_be_hidden()
-    finally:
-        fac.close()
-        for ctx in (phone_ctx, door_ctx, panel_ctx):
-            ctx.close()
 
 
 def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
@@ -180,11 +182,9 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
     from PIL import Image
 
     server = live_server
-    fac = LiveClient(server, {"cafe": server.code, "role": "facilitator", "secret": server.secret}).connect()
-    phone_ctx = browser.new_context(**PHONE)
-    board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    panel_ctx = browser.new_context(**LAPTOP)
-    try:
+    board_size = {"viewport": {"width": 1920, "height": 1080}}
+    with room(browser, server, phone=PHONE, board=board_size, panel=LAPTOP) as (fac, ctx):
+        phone_ctx, board_ctx, panel_ctx = ctx["phone"], ctx["board"], ctx["panel"]
         phone = phone_ctx.new_page()
         phone.goto(f"{server.url}/j/{server.code}?lang=ht")
         phone.fill("#name", "Wilner Pierre")
@@ -245,7 +245,3 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (our own test server)
             with zipfile.ZipFile(bytes_io.BytesIO(answer.read())) as archive:
                 assert archive.namelist() == ["001 Table 4 - round 1.jpg", "photos.csv"]
-    finally:
-        fac.close()
-        for ctx in (phone_ctx, board_ctx, panel_ctx):
-            ctx.close()

@@ -140,17 +140,23 @@ def eager_app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
     runtime(application).db.dispose()
 
 
-def test_the_next_seats_are_planned_by_themselves_once_arrivals_pause(eager_app: Flask) -> None:
-    rt = runtime(eager_app)
+def test_the_next_seats_are_planned_by_themselves_once_arrivals_pause(tmp_path: Path, migrated_template: Path) -> None:
+    # A lull of 0.5 s here: three joins a few ms apart are one burst even on a busy CI machine
+    # (with 50 ms, a join slowed by three parallel browser tests once counted as a pause).
+    db_path = tmp_path / "lull.db"
+    shutil.copy(migrated_template, db_path)
+    app = create_app(config_for_tests(f"sqlite:///{db_path}", preplan_seconds=0.5))
+    rt = runtime(app)
     with rt.db.transaction() as session:
         code = cafes.create_demo(session).cafe.code
-    client = eager_app.test_client()
+    client = app.test_client()
     for name in ("Ana", "Bea", "Caro"):
         assert client.post(f"/api/cafes/{code}/participants", json={"name": name}).status_code == 201
     deadline = time.monotonic() + 10
     while rt.planner.computed == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert rt.planner.computed == 1
+    rt.db.dispose()
 
 
 def test_planning_ahead_waits_the_same_lull_however_long_the_last_plan_took(eager_app: Flask) -> None:
