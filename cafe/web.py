@@ -33,7 +33,7 @@ from markupsafe import Markup
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
 from cafe.links import cafe_links, here_base, join_url
-from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants, photos
+from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants, photos, printables
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled, Words
 
 bp = Blueprint("web", __name__)
@@ -349,6 +349,44 @@ def door(code: str) -> str:
     return render_template(
         "facilitator/door.html", cafe=cafe, words=i18n.catalogue(lang, "panel"), w=i18n.panel_words(lang)
     )
+
+
+PAPERS = ("a4", "letter")
+PRINTABLES = {"tents": (printables.tents, "print/tents.html"), "cards": (printables.cards, "print/cards.html")}
+
+
+@bp.get("/print/<code>/<kind>")
+def printable(code: str, kind: str) -> str:
+    """Sheets to print (`?paper=a4|letter`, `?lang=`): table tents with the join QR code, harvest
+    cards per table. Nothing on them is secret: the join code is on the projector anyway."""
+    if kind not in PRINTABLES:
+        abort(404)
+    cafe = _cafe_or_404(code)
+    paper = request.args.get("paper", "a4")
+    lang = i18n.select_locale()
+    build, template = PRINTABLES[kind]
+    with runtime().db.reading() as session:
+        sheets = build(session, cafe, lang, i18n.words_in(lang))
+    url = join_url(runtime(), cafe.code)
+    return render_template(
+        template,
+        cafe=cafe,
+        paper=paper if paper in PAPERS else "a4",
+        lang=lang,
+        join_url=url,
+        qr=Markup(_qr_svg(url)),
+        tents=sheets,
+        cards=sheets,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    """The join URL's QR code as inline SVG markup (no XML declaration)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    text = out.getvalue().decode("utf-8")
+    return text[text.index("<svg") :]
 
 
 @bp.get("/qr/<code>.svg")

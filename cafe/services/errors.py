@@ -353,14 +353,20 @@ _FRAGMENTS = frozenset(FRAGMENTS)
 _TABLE_LABEL = re.compile(r"^Table (\d+)$")
 
 
+def say_table(label: str, words: Words) -> str:
+    """A table's label as a language says it: the server's "Table 7" is "Mesa 7" in Spanish; a
+    label the facilitator typed stays as typed."""
+    made = _TABLE_LABEL.match(label)
+    return words.gettext("Table {n}").format(n=made.group(1)) if made else label
+
+
 def _fill(value: object, params: Mapping[str, object], words: Words) -> object:
     """A param as the sentence says it: the app's own words translated (with their own
     placeholders filled from the other params); names people typed as they are."""
     if not isinstance(value, str):
         return value
-    label = _TABLE_LABEL.match(value)
-    if label:
-        return words.gettext("Table {n}").format(n=label.group(1))
+    if _TABLE_LABEL.match(value):
+        return say_table(value, words)
     if value in _FRAGMENTS:
         try:
             return words.gettext(value).format(**params)

@@ -30,6 +30,8 @@ TEMPLATES = [
     ROOT / "templates" / "layout.html",
     ROOT / "templates" / "phone" / "phone.html",
     ROOT / "templates" / "board" / "board.html",
+    ROOT / "templates" / "print" / "tents.html",
+    ROOT / "templates" / "print" / "cards.html",
 ]
 # Every script that speaks to participants: the phone's and the projected board's.
 SCRIPTS = [

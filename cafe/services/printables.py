@@ -1,0 +1,68 @@
+"""What the printed sheets say: a tent per table (its number, its strategy area, how to join) and a
+paper harvest card per table (each round's question, room to write). In the sheet's language:
+the facilitator's own versions of names and questions where they wrote them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cafe.models import Cafe, CafeTable, Round, Topic
+from cafe.services.errors import Words, say_table
+
+
+def _topics(session: Session, cafe: Cafe) -> dict[int, Topic]:
+    return {t.id: t for t in session.scalars(select(Topic).where(Topic.cafe_id == cafe.id))}
+
+
+def _tables(session: Session, cafe: Cafe) -> list[CafeTable]:
+    return list(
+        session.scalars(
+            select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.position, CafeTable.id)
+        )
+    )
+
+
+def _area(topic: Topic | None, lang: str) -> str:
+    if topic is None:
+        return ""
+    own = (topic.translations or {}).get(lang) or {}
+    return str(own.get("name") or topic.name)
+
+
+def tents(session: Session, cafe: Cafe, lang: str, words: Words) -> list[dict[str, Any]]:
+    """One tent per table, in the tables' order: its label, its area's name and colour."""
+    topics = _topics(session, cafe)
+    return [
+        {
+            "label": say_table(table.label, words),
+            "area": _area(topics.get(table.topic_id), lang),
+            "colour": topics[table.topic_id].colour if table.topic_id in topics else "#888888",
+        }
+        for table in _tables(session, cafe)
+    ]
+
+
+def _question(rnd: Round, topic_id: int, lang: str) -> str:
+    own = (rnd.translations or {}).get(lang) or {}
+    key = str(topic_id)
+    return str(
+        (own.get("topic_questions") or {}).get(key)
+        or rnd.topic_questions.get(key)
+        or own.get("question")
+        or rnd.question
+    )
+
+
+def cards(session: Session, cafe: Cafe, lang: str, words: Words) -> list[dict[str, Any]]:
+    """One harvest card per table: each round's question for its area, in the sheet's language."""
+    rounds = list(session.scalars(select(Round).where(Round.cafe_id == cafe.id).order_by(Round.number)))
+    return [
+        {
+            **tent,
+            "rounds": [{"number": r.number, "question": _question(r, table.topic_id, lang)} for r in rounds],
+        }
+        for tent, table in zip(tents(session, cafe, lang, words), _tables(session, cafe), strict=True)
+    ]
