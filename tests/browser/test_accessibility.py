@@ -246,3 +246,32 @@ def test_the_larger_text_option_grows_the_phone_and_is_remembered(browser: Any, 
         expect(page.get_by_role("button", name="Larger text")).to_have_attribute("aria-pressed", "true")
     finally:
         ctx.close()
+
+
+def test_the_door_screen_and_the_printed_sheets_have_no_axe_violations(browser: Any, live_server: Server) -> None:
+    results: dict[str, list[dict[str, Any]]] = {}
+    fac = facilitator(live_server)
+    rosa = LiveClient(
+        live_server, {"cafe": live_server.code, "role": "phone", "token": live_server.join("Rosa")["token"]}
+    )
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    try:
+        rosa.connect()
+        assert fac.call("add_walk_in", {"name": "Nadège Baptiste", "languages": ["ht"]})["ok"]
+        assert fac.call("start_round", {})["ok"] and fac.call("start_round", {})["ok"]
+        me = next(p["id"] for p in fac.state()["participants"] if p["name"] == "Rosa")
+        table = fac.state()["seating"]["seats"][str(me)]
+        assert rosa.call("ask_help", {"table_id": table, "need": "interpreter", "language": "ht"})["ok"]
+        # The door in Kreyòl, with a table asking for help and people to tick.
+        page.goto(f"{live_server.url}/f/{live_server.code}/door?lang=ht#{live_server.secret}")
+        expect(page.locator(".help-item")).to_have_count(1)
+        results["door"] = violations(page, "door")
+        for kind in ("tents", "cards"):
+            page.goto(f"{live_server.url}/print/{live_server.code}/{kind}?lang=zh")
+            results[f"print {kind}"] = violations(page, f"print {kind}")
+    finally:
+        rosa.close()
+        fac.close()
+        ctx.close()
+    check(results)
