@@ -189,6 +189,16 @@ def _sync(call: Call) -> Ack:
     return {"ok": True, "state": state, "server_now": now_ms()}
 
 
+def _paper_people(call: Call) -> Ack:
+    """`paper_people {}` -> the people without a phone at the table the sender hosts this round."""
+    with call.rt.db.reading() as session:
+        cafe = _cafe(session, call.conn)
+        host = session.get(Participant, call.conn.participant_id)
+        if host is None:
+            raise Forbidden("unknown_participant")
+        return {"ok": True, "people": notes.paper_people(session, cafe, host)}
+
+
 def _clock(call: Call) -> Ack:
     """`clock {t0}` -> `{t0, server_now}`: the client works out its clock offset."""
     return {"ok": True, "t0": call.args["t0"], "server_now": now_ms()}
@@ -436,6 +446,12 @@ COMMANDS: dict[str, Command] = {
         {"note_id": (str, True), "phase": (str, False)},
         lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round", add=False),
         lock="person",
+    ),
+    # The host gives the dots of people without a phone, as they marked them on the paper.
+    "paper_people": _own(PHONE, {}, _paper_people, lock="read"),
+    "vote_for": _phone(
+        {"note_id": (str, True), "participant_id": (int, True), "add": (bool, False)},
+        lambda s, c, p, a: notes.vote_for(s, c, p, a["participant_id"], a["note_id"], add=a["add"] is not False),
     ),
     "pin_note": Command(
         PHONE | FACILITATOR,

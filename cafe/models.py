@@ -152,6 +152,9 @@ class Participant(Base):
     role: Mapped[str] = mapped_column(String(20), default="participant")
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     arrived: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False for someone added at the door or from a list whose phone has never connected: their
+    # table's host gives their dots for them (from the paper tablecloth).
+    has_phone: Mapped[bool] = mapped_column(Boolean, default=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Open sockets of this participant; present means at least one.
     connections: Mapped[int] = mapped_column(Integer, default=0)
@@ -217,6 +220,8 @@ class Vote(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     phase: Mapped[str] = mapped_column(String(16), default="round")
     round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), default=None)
+    # Given by the table's host for this person, who has no phone (marked so in the exports).
+    by_host: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 

@@ -129,6 +129,8 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "participant_id": v.participant_id,
                 "phase": v.phase,
                 "round": numbers.get(v.round_id) if v.round_id else None,
+                # Given by the table's host for someone without a phone, from the paper.
+                "by_host": v.by_host,
             }
             for v in _rows(session, Vote, cafe, Vote.id)
         ],
@@ -411,6 +413,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                     participant_id=people[vote["participant_id"]],
                     phase=vote["phase"],
                     round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None,
+                    by_host=vote.get("by_host") is True,
                 )
             )
     for summary in _rows_of(doc, "summaries"):

@@ -294,6 +294,7 @@ def import_list(session: Session, cafe: Cafe, data: bytes) -> tuple[Reading, lis
                 language=row.languages[0] if row.languages and len(row.languages[0]) == 2 else "en",
                 registered=True,
                 arrived=False,
+                has_phone=False,
                 admitted=True,
                 token_hash=hash_secret(new_secret()),  # replaced by the personal link's below
                 connections=0,
@@ -463,6 +464,7 @@ def walk_in(session: Session, cafe: Cafe, name: object, languages: object = None
         languages=clean_languages(languages),
         admitted=True,
         arrived=True,
+        has_phone=False,
         token_hash=hash_secret(new_secret()),
         connections=0,
     )

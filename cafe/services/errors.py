@@ -280,6 +280,11 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "help_need": ("bad_payload", N_("Ask for the facilitator or for an interpreter.")),
     "help_own_table": ("forbidden", N_("Ask for help for the table you sit at.")),
     "help_not_found": ("not_found", N_("That help request is not in this café.")),
+    "dot_for_phone": ("forbidden", N_("{person} has a phone: they give their own dots.")),
+    "dot_for_own_table": (
+        "forbidden",
+        N_("You give dots for the people without a phone at the table you host, during a round."),
+    ),
     "tablecloth_choice": ("bad_payload", N_("From the tablecloth is yes or no.")),
     "tablecloth_host_only": ("forbidden", N_("Only this table's host writes notes from its paper tablecloth.")),
     "photo_choose": ("invalid", N_("Choose a photo first.")),

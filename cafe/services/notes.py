@@ -19,7 +19,7 @@ from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
 from cafe.services import eventlog, settings, spotlight
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
-from cafe.services.lookup import get_row
+from cafe.services.lookup import get_row, participant
 from cafe.services.text import clean
 
 NOTE_MAX = 280
@@ -270,7 +270,14 @@ def _budget(cafe: Cafe, phase: str) -> int:
 
 
 def vote(
-    session: Session, cafe: Cafe, person: Participant, note_id: object, *, phase: object = "round", add: bool = True
+    session: Session,
+    cafe: Cafe,
+    person: Participant,
+    note_id: object,
+    *,
+    phase: object = "round",
+    add: bool = True,
+    by_host: bool = False,
 ) -> list[Event]:
     """Put a dot on a note (or take it back): one per note, N per round or in the harvest."""
     if phase not in ("round", "harvest"):
@@ -304,7 +311,16 @@ def vote(
         budget = _budget(cafe, phase)
         if used >= budget:
             raise Invalid("no_dots_left" if phase == "round" else "no_harvest_dots_left", n=budget)
-        session.add(Vote(cafe_id=cafe.id, note_id=note.id, participant_id=person.id, phase=phase, round_id=round_id))
+        session.add(
+            Vote(
+                cafe_id=cafe.id,
+                note_id=note.id,
+                participant_id=person.id,
+                phase=phase,
+                round_id=round_id,
+                by_host=by_host,
+            )
+        )
     else:
         if mine is None:
             raise Invalid("no_vote")
@@ -328,6 +344,69 @@ def vote(
         }
 
     return [eventlog.append(session, cafe.id, "note_voted", payload)]
+
+
+def _hosted_now(session: Session, cafe: Cafe, host: Participant) -> tuple[CafeTable, int] | None:
+    """The table this person hosts and the current round's id, while a round is on."""
+    table = session.scalar(select(CafeTable).where(CafeTable.cafe_id == cafe.id, CafeTable.host_id == host.id))
+    if table is None or cafe.status != "running" or cafe.current_round is None:
+        return None
+    rnd = session.scalar(select(Round.id).where(Round.cafe_id == cafe.id, Round.number == cafe.current_round))
+    return (table, rnd) if rnd is not None else None
+
+
+def paper_people(session: Session, cafe: Cafe, host: Participant) -> list[dict[str, Any]]:
+    """The people without a phone at the table this host hosts, this round: whose dots the host
+    gives from the paper tablecloth, with how many they have left and the notes they dotted."""
+    now = _hosted_now(session, cafe, host)
+    if now is None:
+        return []
+    table, round_id = now
+    people = session.scalars(
+        select(Participant)
+        .join(Seat, Seat.participant_id == Participant.id)
+        .where(
+            Seat.round_id == round_id,
+            Seat.table_id == table.id,
+            Participant.has_phone.is_(False),
+            Participant.left_at_ms.is_(None),
+        )
+        .order_by(Participant.display_name, Participant.id)
+    ).all()
+    budget = _budget(cafe, "round")
+    found = []
+    for person in people:
+        dotted = [
+            str(n)
+            for n in session.scalars(
+                select(Vote.note_id).where(
+                    Vote.participant_id == person.id, Vote.phase == "round", Vote.round_id == round_id
+                )
+            )
+        ]
+        found.append(
+            {"id": person.id, "name": person.display_name, "dots_left": budget - len(dotted), "dotted": dotted}
+        )
+    return found
+
+
+def vote_for(
+    session: Session, cafe: Cafe, host: Participant, participant_id: object, note_id: object, add: bool = True
+) -> list[Event]:
+    """The host gives (or takes back) a round dot for someone at their table without a phone,
+    as that person marked it on the paper: their own budget, their one dot per note."""
+    person = participant(session, cafe, participant_id)
+    if person.has_phone:
+        raise Forbidden("dot_for_phone", person=person.display_name)
+    now = _hosted_now(session, cafe, host)
+    seat = (
+        session.scalar(select(Seat.table_id).where(Seat.round_id == now[1], Seat.participant_id == person.id))
+        if now is not None
+        else None
+    )
+    if now is None or seat != now[0].id:
+        raise Forbidden("dot_for_own_table", person=person.display_name)
+    return vote(session, cafe, person, note_id, phase="round", add=add, by_host=True)
 
 
 def write_summary(

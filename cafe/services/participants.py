@@ -123,6 +123,7 @@ def describe(person: Participant) -> dict[str, Any]:
         "registered": person.registered,
         "role": person.role,
         "contact": person.contact,
+        "has_phone": person.has_phone,
     }
 
 
@@ -250,7 +251,12 @@ def _presence(session: Session, participant_id: int, change: int) -> list[Event]
     row = session.execute(
         update(Participant)
         .where(*which)
-        .values(connections=Participant.connections + change, last_seen_ms=now_ms())
+        .values(
+            connections=Participant.connections + change,
+            last_seen_ms=now_ms(),
+            # A phone that connected once is theirs: from then on they give their own dots.
+            **({"has_phone": True} if change > 0 else {}),
+        )
         .returning(Participant.cafe_id, Participant.connections)
         .execution_options(synchronize_session=False)
     ).one_or_none()

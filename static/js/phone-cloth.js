@@ -64,8 +64,53 @@ export function renderCloth(state, seat) {
   for (const n of notes) cloth.seen.add(n.id);
 }
 
+// --- dots from the paper: the host gives them for the people at the table without a phone ------
+
+const paper = { people: [], table: null };
+
+function fillPaperNotes(state, tableId) {
+  const select = $('paper-note');
+  const chosen = select.value;
+  const notes = (state.notes || []).filter((n) => n.table_id === tableId && !n.hidden);
+  select.replaceChildren(...notes.map((n) => el('option', { value: n.id, text: n.text.length > 60 ? `${n.text.slice(0, 59)}…` : n.text })));
+  if (chosen) select.value = chosen;
+}
+
+async function loadPaperPeople() {
+  const ack = await ctx.send('paper_people', {});
+  paper.people = ack && ack.ok ? ack.people : [];
+  const select = $('paper-who');
+  const chosen = select.value;
+  select.replaceChildren(...paper.people.map((p) => el('option', { value: String(p.id),
+    text: tn(p.dots_left, '{name}: {n} dots left', { name: p.name }) })));
+  if (chosen) select.value = chosen;
+  $('paper-give').disabled = !paper.people.length;
+  if (!paper.people.length) setText('paper-msg', t('Nobody at your table is without a phone this round.'));
+}
+
+async function givePaperDot() {
+  const id = Number($('paper-who').value);
+  const noteId = $('paper-note').value;
+  const person = paper.people.find((p) => p.id === id);
+  if (!person || !noteId) return;
+  const ack = await sendFrom($('paper-give'), () => ctx.send('vote_for', { participant_id: id, note_id: noteId }),
+    { refused: (no) => setText('paper-msg', ctx.refusal(no)) });
+  if (ack && ack.ok) {
+    setText('paper-msg', t('Dot given for {name}.', { name: person.name }));
+    loadPaperPeople();
+  }
+}
+
+function renderPaperDots(state, seat, tableId) {
+  const box = $('paper-dots');
+  box.hidden = !seat.hosting || state.cafe.status !== 'running';
+  if (box.hidden) return;
+  fillPaperNotes(state, tableId);
+}
+
 // The host writes this round's summary; everyone sees the earlier rounds' summaries.
 function renderSummaries(state, seat, tableId, round) {
+  renderPaperDots(state, seat, tableId);
   $('host-box').hidden = !seat.hosting;
   if (seat.hosting) {
     setText('summary-h', t('Summary of round {round} (you host)', { round }));
@@ -305,4 +350,6 @@ export function useCloth(context) {
     setText('summary-msg', '');
   });
   $('summary-form').addEventListener('submit', saveSummary);
+  $('paper-dots').addEventListener('toggle', () => { if ($('paper-dots').open) loadPaperPeople(); });
+  $('paper-give').addEventListener('click', givePaperDot);
 }

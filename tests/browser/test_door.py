@@ -194,7 +194,10 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
         me = next(p["id"] for p in state["participants"] if p["name"] == "Wilner Pierre")
         table = next(t for t in state["tables"] if t["label"] == "Table 4")
         assert fac.call("set_host", {"table_id": table["id"], "participant_id": me})["ok"]
+        assert fac.call("add_walk_in", {"name": "Nadège Baptiste", "languages": ["ht"]})["ok"]  # no phone
         assert fac.call("start_round", {})["ok"] and fac.call("start_round", {})["ok"]
+        nadege = next(p["id"] for p in fac.state()["participants"] if p["name"] == "Nadège Baptiste")
+        assert fac.call("move_participant", {"participant_id": nadege, "table_id": table["id"]})["ok"]
         expect(phone.locator("#photo-box")).to_be_visible()
 
         picture = Image.new("RGB", (2400, 1800), (255, 244, 200))
@@ -221,6 +224,14 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
         phone.check("#note-paper")
         phone.click("#post")
         expect(phone.locator("#notes li", has_text="Yon bank tan")).to_contain_text("Sou nap la")
+        # Nadège put a dot on it on the paper: the host gives it for her.
+        phone.locator("#paper-dots summary").click()
+        expect(phone.locator("#paper-who option")).to_have_text(["Nadège Baptiste: rete 3 pwen"])
+        phone.click("#paper-give")
+        expect(phone.locator("#paper-msg")).to_have_text("Pwen an bay pou Nadège Baptiste.")
+        expect(phone.locator("#paper-who option")).to_have_text(["Nadège Baptiste: rete 2 pwen"])
+        expect(phone.locator("#notes li", has_text="Yon bank tan").locator(".dot-n")).to_have_text("1")
+        shot(phone, "paper-dots-phone-ht")
 
         panel = panel_ctx.new_page()
         panel.goto(f"{server.url}/f/{server.code}#{server.secret}")

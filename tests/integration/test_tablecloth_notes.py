@@ -69,3 +69,56 @@ def test_the_host_copies_a_note_from_the_paper_and_it_carries_no_name(
     everything = client.get(f"/f/{cafe.code}/export/cafe.json", headers={"Authorization": f"Bearer {cafe.secret}"})
     [kept] = [n for n in everything.get_json()["notes"] if n["id"] == note_id]
     assert kept["from_tablecloth"] is True
+
+
+def test_the_host_gives_the_dots_someone_without_a_phone_put_on_the_paper(
+    client: FlaskClient, cafe: CafeHandle, join: Join, connect: Connect, facilitator: SocketIOTestClient
+) -> None:
+    host, guest = join("Marie-Ange Joseph", languages=["ht"]), join("Sam Okafor")
+    table = next(t for t in state_of(facilitator)["tables"] if t["label"] == "Table 2")["id"]
+    assert facilitator.emit(
+        "set_host", {"table_id": table, "participant_id": host["participant"]["id"]}, callback=True
+    )["ok"]
+    assert facilitator.emit("add_walk_in", {"name": "Nadège Baptiste", "languages": ["ht"]}, callback=True)["ok"]
+    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    people = {p["name"]: p for p in state_of(facilitator)["participants"]}
+    nadege = people["Nadège Baptiste"]
+    assert nadege["has_phone"] is False and people["Sam Okafor"]["has_phone"] is True
+    for name in ("Nadège Baptiste", "Sam Okafor"):
+        ack = facilitator.emit(
+            "move_participant", {"participant_id": people[name]["id"], "table_id": table}, callback=True
+        )
+        assert ack["ok"], ack
+    phone = connect({"cafe": cafe.code, "role": "phone", "token": host["token"], "lang": "ht"})
+    other = connect({"cafe": cafe.code, "role": "phone", "token": guest["token"]})
+    notes = []
+    for text in ("Yon bank tan", "Yon koperativ", "Yon lekòl", "Yon mache"):
+        sent = {"id": str(uuid.uuid4()), "table_id": table, "round": 1, "text": text, "from_tablecloth": True}
+        notes.append(phone.emit("add_note", sent, callback=True)["note"]["id"])
+
+    [paper] = phone.emit("paper_people", {}, callback=True)["people"]
+    assert paper == {"id": nadege["id"], "name": "Nadège Baptiste", "dots_left": 3, "dotted": []}
+    events_of(facilitator)
+    assert phone.emit("vote_for", {"participant_id": nadege["id"], "note_id": notes[0]}, callback=True)["ok"]
+    [voted] = [e for e in events_of(facilitator) if e["type"] == "note_voted"]
+    assert voted["data"]["participant_id"] == nadege["id"] and voted["data"]["votes"] == 1
+    again = phone.emit("vote_for", {"participant_id": nadege["id"], "note_id": notes[0]}, callback=True)
+    assert again["error"]["code"] == "already_voted"
+    for note in notes[1:3]:
+        assert phone.emit("vote_for", {"participant_id": nadege["id"], "note_id": note}, callback=True)["ok"]
+    over = phone.emit("vote_for", {"participant_id": nadege["id"], "note_id": notes[3]}, callback=True)
+    assert over["error"]["code"] == "no_dots_left"
+    assert phone.emit("paper_people", {}, callback=True)["people"][0]["dots_left"] == 0
+    # Taken back as it was given; Sam has a phone; Sam hosts nothing.
+    assert phone.emit("vote_for", {"participant_id": nadege["id"], "note_id": notes[2], "add": False}, callback=True)[
+        "ok"
+    ]
+    sam = phone.emit("vote_for", {"participant_id": people["Sam Okafor"]["id"], "note_id": notes[3]}, callback=True)
+    assert sam["error"]["code"] == "dot_for_phone" and "Sam Okafor" in sam["error"]["message"]
+    not_host = other.emit("vote_for", {"participant_id": nadege["id"], "note_id": notes[3]}, callback=True)
+    assert not_host["error"]["code"] == "dot_for_own_table"
+    assert other.emit("paper_people", {}, callback=True)["people"] == []
+
+    everything = client.get(f"/f/{cafe.code}/export/cafe.json", headers={"Authorization": f"Bearer {cafe.secret}"})
+    given = [v for v in everything.get_json()["votes"] if v["participant_id"] == nadege["id"]]
+    assert len(given) == 2 and all(v["by_host"] for v in given)
