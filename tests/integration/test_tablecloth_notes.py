@@ -18,6 +18,19 @@ Connect = Callable[[dict[str, Any]], SocketIOTestClient]
 Join = Callable[..., dict[str, Any]]
 
 
+def table_two(facilitator: SocketIOTestClient, join: Join, walk_in: str) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """Marie-Ange hosts Table 2, Sam has a phone, `walk_in` came without one; round 1 is on.
+    Returns the host's and Sam's joins and Table 2's id."""
+    host, guest = join("Marie-Ange Joseph", languages=["ht"]), join("Sam Okafor")
+    table = next(t for t in state_of(facilitator)["tables"] if t["label"] == "Table 2")["id"]
+    assert facilitator.emit(
+        "set_host", {"table_id": table, "participant_id": host["participant"]["id"]}, callback=True
+    )["ok"]
+    assert facilitator.emit("add_walk_in", {"name": walk_in, "languages": ["ht"]}, callback=True)["ok"]
+    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    return host, guest, table
+
+
 def test_the_host_copies_a_note_from_the_paper_and_it_carries_no_name(
     client: FlaskClient,
     cafe: CafeHandle,
@@ -26,14 +39,7 @@ def test_the_host_copies_a_note_from_the_paper_and_it_carries_no_name(
     facilitator: SocketIOTestClient,
     board: SocketIOTestClient,
 ) -> None:
-    host, guest = join("Marie-Ange Joseph", languages=["ht"]), join("Sam Okafor")
-    table = next(t for t in state_of(facilitator)["tables"] if t["label"] == "Table 2")["id"]
-    assert facilitator.emit(
-        "set_host", {"table_id": table, "participant_id": host["participant"]["id"]}, callback=True
-    )["ok"]
-    # Nadège walked in without a phone and sits at Table 2.
-    assert facilitator.emit("add_walk_in", {"name": "Nadège (no phone)", "languages": ["ht"]}, callback=True)["ok"]
-    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    host, guest, table = table_two(facilitator, join, "Nadège (no phone)")
     phone = connect({"cafe": cafe.code, "role": "phone", "token": host["token"], "lang": "ht"})
     other = connect({"cafe": cafe.code, "role": "phone", "token": guest["token"]})
     events_of(board)
@@ -74,13 +80,7 @@ def test_the_host_copies_a_note_from_the_paper_and_it_carries_no_name(
 def test_the_host_gives_the_dots_someone_without_a_phone_put_on_the_paper(
     client: FlaskClient, cafe: CafeHandle, join: Join, connect: Connect, facilitator: SocketIOTestClient
 ) -> None:
-    host, guest = join("Marie-Ange Joseph", languages=["ht"]), join("Sam Okafor")
-    table = next(t for t in state_of(facilitator)["tables"] if t["label"] == "Table 2")["id"]
-    assert facilitator.emit(
-        "set_host", {"table_id": table, "participant_id": host["participant"]["id"]}, callback=True
-    )["ok"]
-    assert facilitator.emit("add_walk_in", {"name": "Nadège Baptiste", "languages": ["ht"]}, callback=True)["ok"]
-    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    host, guest, table = table_two(facilitator, join, "Nadège Baptiste")
     people = {p["name"]: p for p in state_of(facilitator)["participants"]}
     nadege = people["Nadège Baptiste"]
     assert nadege["has_phone"] is False and people["Sam Okafor"]["has_phone"] is True
