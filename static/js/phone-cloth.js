@@ -104,7 +104,9 @@ async function givePaperDot() {
 function renderPaperDots(state, seat, tableId) {
   const box = $('paper-dots');
   box.hidden = !seat.hosting || state.cafe.status !== 'running';
-  if (box.hidden) return;
+  paper.table = tableId;
+  // The notes are listed only while the box is open (the tablecloth says them already).
+  if (box.hidden || !box.open) { $('paper-note').replaceChildren(); return; }
   fillPaperNotes(state, tableId);
 }
 
@@ -350,6 +352,11 @@ export function useCloth(context) {
     setText('summary-msg', '');
   });
   $('summary-form').addEventListener('submit', saveSummary);
-  $('paper-dots').addEventListener('toggle', () => { if ($('paper-dots').open) loadPaperPeople(); });
+  $('paper-dots').addEventListener('toggle', () => {
+    const state = ctx.current();
+    if (!$('paper-dots').open || !state) { $('paper-note').replaceChildren(); return; }
+    fillPaperNotes(state, paper.table);
+    loadPaperPeople();
+  });
   $('paper-give').addEventListener('click', givePaperDot);
 }
