@@ -240,7 +240,6 @@ def read(session: Session, cafe: Cafe, data: bytes) -> Reading:
                 hosted[row.hosts] = row.number
             good.append(row)
     reading.rows = good
-    reading.errors.sort(key=lambda e: int(str(e.params["row"])))
     by_contact = {p.contact.casefold(): p for p in people if p.contact}
     by_name: dict[str, list[Participant]] = {}
     for p in people:
