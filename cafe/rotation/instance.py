@@ -197,15 +197,21 @@ class Instance:
             for p in range(N):
                 if fixed[p] < 0 and self.hist_seat[p] and self.hist_seat[p][0] >= 0:
                     homes[p] = self.hist_seat[p][0]
+        promise = self._promises()
         forced = sorted({fixed[p] for p in range(N) if staying[p]})
-        self._choose_open(forced, homes, fixed)
+        self._choose_open([sorted(set(forced) | {t for t in promise[r] if t >= 0}) for r in range(R)], homes, fixed)
 
         pins = [[-1] * N for _ in range(R)]
         for r in range(R):
             row = pins[r]
             load = [0] * T
+            # A printed route first: it is a promise, and the model checked that it fits.
             for p in range(N):
-                if fixed[p] >= 0 and self.open[r][fixed[p]]:
+                if promise[r][p] >= 0:
+                    row[p] = promise[r][p]
+                    load[row[p]] += 1
+            for p in range(N):
+                if row[p] < 0 and fixed[p] >= 0 and self.open[r][fixed[p]] and load[fixed[p]] < self.caps[r][fixed[p]]:
                     row[p] = fixed[p]
                     load[fixed[p]] += 1
             # A host whose table is not used this round sits at a used table of the same topic
@@ -257,7 +263,27 @@ class Instance:
                     self.late_home.append(p)
         return pins
 
-    def _choose_open(self, forced: list[int], homes: list[int], fixed: list[int]) -> None:
+    def _promises(self) -> list[list[int]]:
+        """Printed routes as seats per planned round (-1: none); a companion's is the group's."""
+        pix = {pid: i for i, pid in enumerate(self.pid)}
+        promise = [[-1] * self.N for _ in range(self.R)]
+        for person_id, route in self.problem.promised:
+            for r, table_id in enumerate(route):
+                if table_id is not None:
+                    promise[r][pix[person_id]] = self.tix[table_id]
+        for members in self.groups:
+            for r in range(self.R):
+                where = {promise[r][x] for x in members if promise[r][x] >= 0}
+                if len(where) > 1:
+                    ids = [self.pid[x] for x in members]
+                    raise ValueError(f"companions {ids} are promised different tables in planned round {r + 1}")
+                if where:
+                    t = where.pop()
+                    for x in members:
+                        promise[r][x] = t
+        return promise
+
+    def _choose_open(self, forced: list[list[int]], homes: list[int], fixed: list[int]) -> None:
         """Which tables each round uses: as many as the room fills to the minimum size.
 
         When everyone can be spread over all tables at the minimum size, every table is used.
@@ -305,7 +331,7 @@ class Instance:
                 chosen = list(range(T))
             else:
                 final = self.problem.final_round_home and r == R - 1 and R >= 2
-                chosen = list(forced)
+                chosen = list(forced[r])
                 taken = set(chosen)
                 need = sum(mins[t] for t in chosen)
                 seats = sum(cap[t] for t in chosen)

@@ -47,6 +47,9 @@ class Problem:
     min_table_size: int = 1
     # Companions: each group (two or more person ids) sits at one table in every planned round.
     together: tuple[tuple[int, ...], ...] = ()
+    # Printed routes: (person id, their table per planned round, None where nothing was
+    # printed). A hard rule: the person sits there, whatever else the plan does.
+    promised: tuple[tuple[int, tuple[int | None, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def validate(problem: Problem) -> None:
     ):
         raise ValueError(f"min_table_size must be a positive integer, got {problem.min_table_size!r}")
     _validate_together(problem, seen_people)
+    _validate_promised(problem, seen_people, seen_tables, hosted)
 
 
 def _validate_together(problem: Problem, present: set[int]) -> None:
@@ -148,3 +152,35 @@ def _validate_together(problem: Problem, present: set[int]) -> None:
         hosted = {hosts[pid] for pid in group if pid in hosts}
         if len(hosted) > 1:
             raise ValueError(f"companion group {group!r} holds the hosts of two tables")
+
+
+def _validate_promised(problem: Problem, present: set[int], tables: set[int], hosted: dict[int, int]) -> None:
+    """Printed routes: present people, known tables, and no table promised to more people than
+    it seats in any round (its host counted there unless their route sends them elsewhere: a
+    thin room may have closed their table when the routes were printed)."""
+    caps = {t.id: t.capacity for t in problem.tables}
+    load: dict[tuple[int, int], int] = {}
+    routed: set[tuple[int, int]] = set()  # (planned round, person) with a promised table
+    seen: set[int] = set()
+    for pid, route in problem.promised:
+        if pid not in present:
+            raise ValueError(f"a printed route names {pid!r}, who is not present")
+        if pid in seen:
+            raise ValueError(f"person {pid} has two printed routes")
+        seen.add(pid)
+        if not isinstance(route, tuple) or len(route) > problem.rounds:
+            raise ValueError(f"person {pid}: a printed route is a tuple of at most {problem.rounds} tables")
+        for r, tid in enumerate(route):
+            if tid is None:
+                continue
+            if tid not in tables:
+                raise ValueError(f"person {pid} is promised unknown table {tid!r}")
+            load[(r, tid)] = load.get((r, tid), 0) + 1
+            routed.add((r, pid))
+    for tid, host in hosted.items():
+        for r in range(problem.rounds):
+            if (r, tid) in load and (r, host) not in routed:
+                load[(r, tid)] += 1  # the host sits there too
+    for (r, tid), n in sorted(load.items()):
+        if n > caps[tid]:
+            raise ValueError(f"table {tid} seats {caps[tid]} but {n} people are promised it in planned round {r + 1}")

@@ -131,6 +131,12 @@ def violations(problem: Problem, rounds: Sequence[Mapping[int, int]]) -> list[st
         for table_id, n in load.items():
             if table_id in caps and n > caps[table_id]:
                 problems.append(f"round {i}: table {table_id} holds {caps[table_id]} but seats {n}")
+        routed: set[int] = set()  # people whose printed route says where they sit this round
+        for pid, route in problem.promised:
+            if i <= len(route) and route[i - 1] is not None:
+                routed.add(pid)
+                if rnd.get(pid) != route[i - 1]:
+                    problems.append(f"round {i}: {pid} was promised table {route[i - 1]} but sits at {rnd.get(pid)}")
         for group in problem.together:
             if len({rnd.get(pid) for pid in group}) > 1:
                 problems.append(f"round {i}: companions {list(group)} sit apart")
@@ -138,6 +144,8 @@ def violations(problem: Problem, rounds: Sequence[Mapping[int, int]]) -> list[st
             at = rnd.get(p.id)
             # A host sits at their table whenever it is used; a table left empty for the round
             # (the room too thin to fill it) frees its host to sit elsewhere.
+            if p.id in routed:
+                continue  # the printed route is the rule that holds (checked above)
             if p.host_of is not None and at != p.host_of and load.get(p.host_of, 0) > 0:
                 problems.append(f"round {i}: host {p.id} at table {at}, not {p.host_of}")
             elif p.host_of is None and p.stays_seated:
