@@ -39,13 +39,14 @@ from cafe.services import (
     photos,
     preview,
     rounds,
+    routes,
     seating,
     setup,
     signups,
     spotlight,
     tablehelp,
 )
-from cafe.services.errors import Forbidden, Invalid, NotFound
+from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.snapshot import snapshot
 
 Ack = dict[str, Any]
@@ -107,6 +108,17 @@ def _phone(spec: Spec, action: PhoneAction, lock: Lock = "cafe") -> Command:
         return action(session, cafe, _sender(person), args)
 
     return Command(PHONE, spec, lock, action=with_sender)
+
+
+def _keeping_routes(spec: Spec, action: Action) -> Command:
+    """A facilitator's change that could break a printed route: refused if it does, unless the
+    payload says `confirm_routes: true` (then the broken routes are withdrawn, in one event)."""
+
+    def guarded(session: Session, cafe: Cafe, person: Participant | None, args: dict[str, Any]) -> list[Event]:
+        events = action(session, cafe, person, args)
+        return events + routes.enforce(session, cafe, bool(args["confirm_routes"]))
+
+    return _facilitator({**spec, "confirm_routes": (bool, False)}, guarded)
 
 
 def _own(roles: frozenset[Role], spec: Spec, answer: Callable[[Call], Ack], lock: Lock = "own") -> Command:
@@ -257,6 +269,26 @@ def _plan_preview(call: Call) -> Ack:
     return {"ok": True, "preview": preview.summary(number, problem, plan)}
 
 
+def _print_routes(call: Call) -> Ack:
+    """`print_routes {participant_ids?}`: plan and keep the routes of these people (everyone
+    expected when absent) for the rounds still to come, to print on badges and route cards."""
+    rt = call.rt
+    with rt.db.reading() as session:
+        cafe = _cafe(session, call.conn)
+        number = routes.check_printable(cafe, seating.total_rounds(session, cafe))
+        problem = seating.problem_for(session, cafe, number, expected=True)
+    # Planned off the lock, like a round: a café of 1,000 takes a second or two.
+    plan = seating.plan_all(problem, rt.plan) if problem.people else None
+    with rt.db.transaction() as session:
+        cafe = _cafe(session, call.conn, lock=True)
+        if plan is None or routes.first_open_round(cafe) != number:
+            raise Conflict("routes_moved") if plan is not None else Invalid("no_rounds_to_print")
+        events = routes.print_routes(session, cafe, call.args["participant_ids"], plan, number)
+        if routes.broken(session, cafe):
+            raise Conflict("routes_moved")  # a table changed meanwhile: nothing is kept
+    return {**_done(events), "printed": len(events[0].data["routes"]) if events else 0}
+
+
 def _rotate_facilitator_link(call: Call) -> Ack:
     """`rotate_facilitator_link {}`: a new secret link; every socket on the old one loses its rights."""
     rt, conn = call.rt, call.conn
@@ -340,22 +372,26 @@ COMMANDS: dict[str, Command] = {
             translations=a["translations"],
         ),
     ),
-    "remove_topic": _facilitator({"topic_id": (int, True)}, lambda s, c, p, a: setup.remove_topic(s, c, a["topic_id"])),
+    "remove_topic": _keeping_routes(
+        {"topic_id": (int, True)}, lambda s, c, p, a: setup.remove_topic(s, c, a["topic_id"])
+    ),
     "add_table": _facilitator(
         {"topic_id": (int, True), "label": (str, False), "capacity": (int, False)},
         lambda s, c, p, a: setup.add_table(s, c, topic_id=a["topic_id"], label=a["label"], capacity=a["capacity"]),
         ack=_table_added,
     ),
-    "update_table": _facilitator(
+    "update_table": _keeping_routes(
         {"table_id": (int, True), "label": (str, False), "capacity": (int, False)},
         lambda s, c, p, a: setup.update_table(s, c, a["table_id"], label=a["label"], capacity=a["capacity"]),
     ),
-    "remove_table": _facilitator({"table_id": (int, True)}, lambda s, c, p, a: setup.remove_table(s, c, a["table_id"])),
-    "set_host": _facilitator(
+    "remove_table": _keeping_routes(
+        {"table_id": (int, True)}, lambda s, c, p, a: setup.remove_table(s, c, a["table_id"])
+    ),
+    "set_host": _keeping_routes(
         {"table_id": (int, True), "participant_id": (int, False)},
         lambda s, c, p, a: setup.set_host(s, c, a["table_id"], a["participant_id"]),
     ),
-    "set_rounds": _facilitator({"rounds": (list, True)}, lambda s, c, p, a: setup.set_rounds(s, c, a["rounds"])),
+    "set_rounds": _keeping_routes({"rounds": (list, True)}, lambda s, c, p, a: setup.set_rounds(s, c, a["rounds"])),
     "set_participant": _facilitator(
         {
             "participant_id": (int, True),
@@ -377,7 +413,7 @@ COMMANDS: dict[str, Command] = {
         {"name": (str, True), "languages": (list, False)},
         lambda s, c, p, a: attendees.walk_in(s, c, a["name"], a["languages"]),
     ),
-    "link_companions": _facilitator(PEOPLE, lambda s, c, p, a: setup.link_companions(s, c, a["participant_ids"])),
+    "link_companions": _keeping_routes(PEOPLE, lambda s, c, p, a: setup.link_companions(s, c, a["participant_ids"])),
     "unlink_companion": _facilitator(
         {"participant_id": (int, True)}, lambda s, c, p, a: setup.unlink_companion(s, c, a["participant_id"])
     ),
@@ -400,6 +436,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "clear_announcement": _facilitator({}, lambda s, c, p, a: rounds.clear_announcement(s, c)),
     "plan_preview": _own(FACILITATOR, {}, _plan_preview, lock="read"),
+    "print_routes": _own(FACILITATOR, {"participant_ids": (list, False)}, _print_routes),
     "remove_photo": _facilitator(
         {"photo_id": (str, True)}, lambda s, c, p, a: photos.remove_photo(s, c, a["photo_id"])
     ),

@@ -197,6 +197,25 @@ def _participant_updated(state: Payload, data: Payload) -> None:
         me.update(person)
 
 
+def _routes_changed(state: Payload, data: Payload) -> None:
+    routes = data["routes"]
+    for known in state.get("participants", []):
+        if str(known["id"]) in routes and "route" in known:
+            known["route"] = routes[str(known["id"])]
+    me = state.get("me")
+    if me is not None and str(me["id"]) in routes:
+        me["route"] = routes[str(me["id"])]
+
+
+def _own_route(data: Payload, participant_id: int | None) -> Payload:
+    key = str(participant_id)
+    return {"routes": {key: data["routes"][key]} if key in data["routes"] else {}, "reason": data["reason"]}
+
+
+def _no_routes(data: Payload) -> Payload:
+    return {"routes": {}, "reason": data["reason"]}
+
+
 def _left(state: Payload, data: Payload) -> None:
     state["counts"] = data["counts"]
     if "participants" in state:
@@ -448,6 +467,16 @@ EVENTS: dict[str, EventSpec] = {
     "photo_removed": _event(
         "photo_id",
         reduce=lambda state, data: state.update(photos=[p for p in state["photos"] if p["id"] != data["photo_id"]]),
+    ),
+    # Printed routes made (`reason: "printed"`) or withdrawn by a confirmed change (`"broken"`,
+    # each route null): the facilitator sees them all, a phone its own, the board none.
+    "routes_changed": _event(
+        "routes",
+        "reason",
+        reduce=_routes_changed,
+        public=_no_routes,
+        personal=Personal(_own_route, lambda data: [int(pid) for pid in data["routes"]], others=_no_routes),
+        plan_input=True,
     ),
     # A table's call for help: rare, and someone is waiting for the answer.
     "help_requested": _event(

@@ -155,6 +155,9 @@ class Participant(Base):
     # False for someone added at the door or from a list whose phone has never connected: their
     # table's host gives their dots for them (from the paper tablecloth).
     has_phone: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Their printed route (badge or route card): a table id per round number - 1, None where
+    # nothing was printed. A promise every later plan keeps (services/routes.py).
+    route: Mapped[list[int | None] | None] = mapped_column(JSON, default=None)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Open sockets of this participant; present means at least one.
     connections: Mapped[int] = mapped_column(Integer, default=0)

@@ -380,6 +380,37 @@ def printable(code: str, kind: str) -> str:
     )
 
 
+PERSONAL_PRINTABLES = {"badges": "print/badges.html", "routes": "print/routes.html"}
+
+
+@bp.post("/f/<code>/print/<kind>")
+def personal_printable(code: str, kind: str) -> Any:
+    """Badges or route cards with each person's printed route (`print_routes` makes them). A
+    POST with the facilitator secret in the form (or `Authorization`), never in the address:
+    badges carry personal links. `?paper=`, `?lang=` as for the other sheets; the form's
+    `people` (ids, comma-separated) prints only them."""
+    if kind not in PERSONAL_PRINTABLES:
+        abort(404)
+    form = request.form
+    wanted = {int(x) for x in form.get("people", "").split(",") if x.strip().isdigit()} or None
+    paper = request.args.get("paper", "a4")
+    lang = i18n.select_locale()
+    try:
+        with runtime().db.reading() as session:
+            cafe = _as_facilitator(session, code, form.get("secret"))
+            people = printables.routes(session, cafe, lang, i18n.words_in(lang), join_url(runtime(), cafe.code), wanted)
+    except DomainError as exc:
+        return _error(exc)
+    for person in people:
+        person["qr"] = Markup(_qr_svg(person["link"])) if kind == "badges" and person["link"] else None
+    page = render_template(
+        PERSONAL_PRINTABLES[kind], cafe=cafe, paper=paper if paper in PAPERS else "a4", lang=lang, people=people
+    )
+    response = Response(page, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # personal links: not kept by any cache
+    return response
+
+
 def _qr_svg(url: str) -> str:
     """The join URL's QR code as inline SVG markup (no XML declaration)."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
@@ -484,13 +515,14 @@ def _report_css() -> str:
     return (Path(current_app.static_folder or "") / "css" / "report.css").read_text()
 
 
-def _as_facilitator(session: Any, code: str) -> Any:
-    """The café whose facilitator secret came in `Authorization: Bearer` (never in the URL). The
-    right secret always passes, checked before any throttle; a wrong one counts as a guess."""
+def _as_facilitator(session: Any, code: str, secret: str | None = None) -> Any:
+    """The café whose facilitator secret came in `Authorization: Bearer` or a form's body (never
+    in the URL). The right secret always passes, checked before any throttle; a wrong one counts
+    as a guess."""
     guard = runtime().guard
     key = (cafes.normalise_code(code), _address())
     try:
-        return cafes.check_facilitator(session, code, _bearer() or "")
+        return cafes.check_facilitator(session, code, _bearer() or secret or "")
     except DomainError:
         if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
             raise Throttled("throttled") from None

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant
-from cafe.services import eventlog, setup
+from cafe.services import eventlog, routes, setup
 from cafe.services.cafes import hash_secret, new_secret
 from cafe.services.errors import DomainError, Invalid
 from cafe.services.participants import (
@@ -321,6 +321,9 @@ def import_list(session: Session, cafe: Cafe, data: bytes) -> tuple[Reading, lis
             if table is not None and table.host_id != people[_key(row.name)].id:
                 events += setup.set_host(session, cafe, row.hosts, people[_key(row.name)].id)
     events += _link_groups(session, cafe, reading.rows, people)
+    # Confirming the list confirms what it changes: a host or companions it sets may break a
+    # printed route, which is then withdrawn and said (the panel lists whose to print again).
+    events += routes.enforce(session, cafe, confirmed=True)
     return reading, events
 
 
@@ -425,11 +428,15 @@ def personal_links(session: Session, cafe: Cafe, join_url: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(("name", "contact", "personal link"))
     for p in people:
-        # The page opens in the person's first language (one of the app's), before any choice.
-        lang = f"?lang={p.language}" if p.language in LANGUAGES else ""
-        link = f"{join_url}{lang}#t={personal_token(cafe, p)}"
-        writer.writerow((_safe(p.display_name), _safe(p.contact or ""), link))
+        writer.writerow((_safe(p.display_name), _safe(p.contact or ""), personal_link(cafe, p, join_url)))
     return out.getvalue()
+
+
+def personal_link(cafe: Cafe, person: Participant, join_url: str) -> str:
+    """A registered person's link: the phone page, in their first language (one of the app's),
+    with their token in the fragment (never sent to a server in a request line)."""
+    lang = f"?lang={person.language}" if person.language in LANGUAGES else ""
+    return f"{join_url}{lang}#t={personal_token(cafe, person)}"
 
 
 def check_in(session: Session, cafe: Cafe, participant_ids: object) -> list[Event]:

@@ -234,6 +234,17 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
             "{person} sits with {n} others, and {table} seats {capacity}.",
         ),
     ),
+    "breaks_routes": (
+        "conflict",
+        NP_(
+            "This change breaks the printed route of {n} person ({names}). Confirm it to go ahead, "
+            "then print their route card again.",
+            "This change breaks the printed routes of {n} people ({names}). Confirm it to go ahead, "
+            "then print their route cards again.",
+        ),
+    ),
+    "no_rounds_to_print": ("invalid", N_("No round is left to print a route for.")),
+    "routes_moved": ("conflict", N_("The café changed while the routes were being planned. Print again.")),
     "hosts_by_facilitator": ("forbidden", N_("The facilitator assigns the hosts in this café.")),
     "hosts_before_start": ("invalid", N_("Hosts are chosen before the first round; ask the facilitator now.")),
     "table_has_host": ("conflict", N_("{table} already has a host. Pick another table.")),

@@ -124,6 +124,7 @@ def describe(person: Participant) -> dict[str, Any]:
         "role": person.role,
         "contact": person.contact,
         "has_phone": person.has_phone,
+        "route": list(person.route) if person.route else None,
     }
 
 

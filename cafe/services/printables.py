@@ -1,6 +1,7 @@
-"""What the printed sheets say: a tent per table (its number, its strategy area, how to join) and a
-paper harvest card per table (each round's question, room to write). In the sheet's language:
-the facilitator's own versions of names and questions where they wrote them."""
+"""What the printed sheets say: a tent per table (its number, its strategy area, how to join), a
+paper harvest card per table (each round's question, room to write), and per person a badge or
+a route card with their printed route. In the sheet's language: the facilitator's own versions
+of names and questions where they wrote them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cafe.models import Cafe, CafeTable, Round, Topic
+from cafe.models import Cafe, CafeTable, Participant, Round, Topic
+from cafe.services.attendees import personal_link
 from cafe.services.errors import Words, say_table
 
 
@@ -66,3 +68,45 @@ def cards(session: Session, cafe: Cafe, lang: str, words: Words) -> list[dict[st
         }
         for tent, table in zip(tents(session, cafe, lang, words), _tables(session, cafe), strict=True)
     ]
+
+
+def routes(
+    session: Session, cafe: Cafe, lang: str, words: Words, join_url: str, people: set[int] | None = None
+) -> list[dict[str, Any]]:
+    """Per person with a printed route (of `people`, if given), in name order: their name,
+    organisation, each round's table with its area and colour, and the personal link (for the
+    badge's QR code) of someone registered who has a phone or may bring one."""
+    topics = _topics(session, cafe)
+    tables = {t.id: t for t in _tables(session, cafe)}
+    query = select(Participant).where(
+        Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None), Participant.route.is_not(None)
+    )
+    found = []
+    for person in session.scalars(query):
+        if not person.route or (people is not None and person.id not in people):
+            continue
+        stops = []
+        for number, tid in enumerate(person.route, start=1):
+            table = tables.get(tid) if tid is not None else None
+            if table is None:
+                continue
+            topic = topics.get(table.topic_id)
+            stops.append(
+                {
+                    "round": number,
+                    "label": say_table(table.label, words),
+                    "area": _area(topic, lang),
+                    "colour": topic.colour if topic else "#888888",
+                }
+            )
+        found.append(
+            {
+                "id": person.id,
+                "name": person.display_name,
+                "organisation": person.organisation or "",
+                "stops": stops,
+                "link": personal_link(cafe, person, join_url) if person.registered and cafe.people_key else None,
+                "has_phone": person.has_phone,
+            }
+        )
+    return sorted(found, key=lambda p: (str(p["name"]).casefold(), p["id"]))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from cafe import rotation
 from cafe.events import Event
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, in_the_room
-from cafe.services import eventlog, settings
+from cafe.services import eventlog, routes, settings
 from cafe.services.errors import DomainError, Invalid, NotFound
 from cafe.services.lookup import get_row, occupancy, participant
 from cafe.services.participants import language_key
@@ -37,11 +37,14 @@ def total_rounds(session: Session, cafe: Cafe) -> int:
     return len(session.scalars(select(Round.id).where(Round.cafe_id == cafe.id)).all())
 
 
-def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
-    """The mixing engine's problem for rounds `number`..N, with rounds before it as history."""
+def problem_for(session: Session, cafe: Cafe, number: int, expected: bool = False) -> rotation.Problem:
+    """The mixing engine's problem for rounds `number`..N, with rounds before it as history:
+    the people in the room, or (`expected`, to print routes) also those registered and not
+    arrived yet. Printed routes of the people planned are kept."""
     tables = session.scalars(select(CafeTable).where(CafeTable.cafe_id == cafe.id).order_by(CafeTable.id)).all()
+    who = and_(Participant.left_at_ms.is_(None), Participant.admitted.is_(True)) if expected else in_the_room()
     people = session.scalars(
-        select(Participant).where(Participant.cafe_id == cafe.id, in_the_room()).order_by(Participant.id)
+        select(Participant).where(Participant.cafe_id == cafe.id, who).order_by(Participant.id)
     ).all()
     host_of = {t.host_id: t.id for t in tables if t.host_id is not None}
     earlier = session.execute(
@@ -77,6 +80,7 @@ def problem_for(session: Session, cafe: Cafe, number: int) -> rotation.Problem:
         final_round_home=bool(cafe.settings.get("final_round_home")),
         min_table_size=min_table_size(cafe),
         together=tuple(tuple(ids) for _, ids in sorted(groups.items()) if len(ids) > 1),
+        promised=routes.promised(session, cafe, number, [p.id for p in people]),
     )
 
 
@@ -131,7 +135,12 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     late = sorted(present - set(seats))
     if late:
         people = _people(session, cafe)
+        printed = _printed_seats(session, late, number)
         for pid in late:
+            found = _free(printed.get(pid), seats, tables)
+            if found is not None:
+                seats[pid] = found
+                continue
             found = rotation.late_seat(
                 _engine_tables(tables.values()),
                 seats,
@@ -154,6 +163,25 @@ def write_round(session: Session, cafe: Cafe, number: int, planned: Mapping[int,
     return eventlog.append(
         session, cafe.id, "seats_assigned", {"round": number, "seats": {str(p): t for p, t in sorted(seats.items())}}
     )
+
+
+def _printed_seats(session: Session, people: Iterable[int], number: int) -> dict[int, int]:
+    """The table each of `people` has printed for round `number`, where they have one."""
+    rows = session.execute(select(Participant.id, Participant.route).where(Participant.id.in_(list(people))))
+    found: dict[int, int] = {}
+    for pid, route in rows:
+        table = route[number - 1] if route and number <= len(route) else None
+        if table is not None:
+            found[pid] = table
+    return found
+
+
+def _free(table_id: int | None, seats: Mapping[int, int], tables: Mapping[int, CafeTable]) -> int | None:
+    """`table_id` if it exists and has a free seat among `seats`, else None."""
+    if table_id is None or table_id not in tables:
+        return None
+    taken = sum(1 for t in seats.values() if t == table_id)
+    return table_id if taken < tables[table_id].capacity else None
 
 
 def _engine_tables(tables: Iterable[CafeTable]) -> list[rotation.Table]:
@@ -205,15 +233,22 @@ def seat_late_arrival(session: Session, cafe: Cafe, person: Participant) -> list
             select(CafeTable.topic_id).join(Seat, Seat.table_id == CafeTable.id).where(Seat.participant_id == person.id)
         )
     )
+    # Their printed route first, if its table has a free seat (their seat was kept free unless
+    # the room needed it while they were not there).
+    tid = _free(_printed_seats(session, [person.id], rnd.number).get(person.id), seats, {t.id: t for t in tables})
     people = _people(session, cafe)
-    tid = rotation.late_seat(
-        _engine_tables(tables),
-        seats,
-        people[person.id],
-        people,
-        visited=visited,
-        companions=_companions(session, person.id),
-        min_table_size=min_table_size(cafe),
+    tid = (
+        tid
+        if tid is not None
+        else rotation.late_seat(
+            _engine_tables(tables),
+            seats,
+            people[person.id],
+            people,
+            visited=visited,
+            companions=_companions(session, person.id),
+            min_table_size=min_table_size(cafe),
+        )
     )
     if tid is None:
         return []  # no free seat: the panel lists them as unseated until a table is added

@@ -197,6 +197,13 @@ export const baseReducers = {
     for (const known of state.participants || []) if (known.id === person.id) Object.assign(known, person);
     if (state.me && state.me.id === person.id) Object.assign(state.me, person);
   },
+  // Printed routes made or withdrawn (a phone gets its own entry only, the board none).
+  routes_changed(state, data) {
+    for (const known of state.participants || []) {
+      if (String(known.id) in data.routes && 'route' in known) known.route = data.routes[String(known.id)];
+    }
+    if (state.me && String(state.me.id) in data.routes) state.me.route = data.routes[String(state.me.id)];
+  },
   participant_left(state, data) {
     state.counts = data.counts;
     if (state.participants) state.participants = state.participants.filter((p) => p.id !== data.participant_id);

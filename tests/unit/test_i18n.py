@@ -32,6 +32,8 @@ TEMPLATES = [
     ROOT / "templates" / "board" / "board.html",
     ROOT / "templates" / "print" / "tents.html",
     ROOT / "templates" / "print" / "cards.html",
+    ROOT / "templates" / "print" / "badges.html",
+    ROOT / "templates" / "print" / "routes.html",
 ]
 # Every script that speaks to participants: the phone's and the projected board's.
 SCRIPTS = [
