@@ -158,9 +158,7 @@ def printed_days(draw: st.DrawFn) -> tuple[Problem, set[int]]:
         final_round_home=draw(st.booleans()),
     )
     printed = plan(base, moves=2_000, time_limit=10.0)
-    routes = tuple(
-        (p.id, tuple(r[p.id] if draw(st.integers(0, 4)) else None for r in printed.rounds)) for p in people
-    )
+    routes = tuple((p.id, tuple(r[p.id] if draw(st.integers(0, 4)) else None for r in printed.rounds)) for p in people)
     absent = set(draw(st.lists(st.sampled_from([p.id for p in people]), unique=True, max_size=n_people)))
     day = without(replace(base, promised=routes), absent)
     free = seats - len(day.people)
