@@ -5,6 +5,7 @@ of names and questions where they wrote them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -109,4 +110,9 @@ def routes(
                 "has_phone": person.has_phone,
             }
         )
-    return sorted(found, key=lambda p: (str(p["name"]).casefold(), p["id"]))
+    return sorted(found, key=lambda p: (_in_order(str(p["name"])), p["id"]))
+
+
+def _in_order(name: str) -> list[tuple[int, int | str]]:
+    """A name's sort key: case-blind, its numbers by value ("Table 4" before "Table 11")."""
+    return [(0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", name) if part]

@@ -43,8 +43,14 @@ function refusal(ack) {
 // Send a command; show a refusal (or a short confirmation) next to the form it came from.
 async function send(command, payload, msgNode, okText) {
   if (!live) return { ok: false };
-  const ack = await live.send(command, payload);
+  let ack = await live.send(command, payload);
   if (ack && !ack.ok && ack.error && ack.error.code === 'link_rotated') showLinkReplaced();
+  // A change that breaks printed routes: the server names whose; the facilitator decides.
+  if (ack && !ack.ok && ack.error && ack.error.code === 'breaks_routes') {
+    const go = await confirmAction(t('Printed routes would change'), ack.error.message, t('Change it anyway'));
+    if (go) ack = await live.send(command, { ...payload, confirm_routes: true });
+    else if (msgNode) { say(msgNode, t('Nothing changed: the printed routes hold.'), 'ok'); return ack; }
+  }
   if (ack && ack.ok) { if (msgNode) say(msgNode, okText || '', 'ok'); }
   else if (msgNode) say(msgNode, refusal(ack), 'error');
   return ack || { ok: false };
@@ -97,10 +103,12 @@ function currentSeats(state) {
 }
 
 function away(name) { return t('{name} (away)', { name }); }
+// How a name reads where presence matters: here, away, or (registered, not arrived) expected.
+function named(p) { return p.present ? p.name : p.arrived === false ? t('{name} (expected)', { name: p.name }) : away(p.name); }
 
 function hostOptions(state) {
   return [{ value: '', label: t('— no host —') },
-    ...(state.participants || []).map((p) => ({ value: String(p.id), label: p.present ? p.name : away(p.name) }))];
+    ...(state.participants || []).map((p) => ({ value: String(p.id), label: named(p) }))];
 }
 
 // A wall-clock time of the server's (UTC ms), on this laptop's clock: "14:35".
@@ -297,7 +305,7 @@ const PREVIEW_TIMEOUT_MS = 30000;   // planning 70 people for 4 rounds takes a f
 // tables and topics, the settings, the rounds, a seat changed by hand, and every phase change.
 const PLAN_EVENTS = new Set(['participant_joined', 'participant_updated', 'participant_left',
   'topic_added', 'topic_updated', 'topic_removed', 'table_added', 'table_updated', 'table_removed',
-  'cafe_updated', 'rounds_updated', 'seats_assigned', 'participant_seated',
+  'cafe_updated', 'rounds_updated', 'seats_assigned', 'participant_seated', 'routes_changed',
   'cafe_opened', 'move_started', 'round_started', 'harvest_started', 'cafe_closed']);
 
 // `since`: when the oldest change not yet asked about arrived (null: none waiting).
@@ -431,14 +439,15 @@ function lobbyUnused(state) {
 function hostLine(state, table, host) {
   const seat = currentSeats(state)[String(host.id)];
   const elsewhere = seat && seat !== table.id ? state.tables.find((x) => x.id === seat) : null;
-  const name = host.present ? host.name : away(host.name);
+  const name = named(host);
   return elsewhere ? t('★ host: {name} — at {table} this round', { name, table: tableLabel(elsewhere.label) })
     : t('★ host: {name}', { name });
 }
 
 function tableCard(state, table, sitting) {
   const host = table.host_id ? personById(state, table.host_id) : null;
-  const hostAway = host && !host.present;
+  // A host registered beforehand is expected, not missing, until the café starts.
+  const hostAway = host && !host.present && (host.arrived !== false || isRunning(state));
   const full = sitting.length >= table.capacity;
   // A thin room leaves tables empty on purpose (settings.min_table_size): not a count of 0.
   // Before the start, the plan of round 1 says which ones, so the room can be set out for it.
@@ -1451,6 +1460,57 @@ async function download(button) {
   }
 }
 
+// --- printed routes: badges and route cards, kept by every later plan ------------------------
+
+// Whose route a confirmed change withdrew (their cards must be printed again), until printed.
+const withdrawn = new Set();
+
+function renderRoutes(state) {
+  const people = state.participants || [];
+  const printed = people.filter((p) => p.route).length;
+  for (const p of people) if (p.route) withdrawn.delete(p.id);
+  const lost = people.filter((p) => withdrawn.has(p.id)).map((p) => p.name);
+  const parts = [printed ? tn(printed, '{n} people have a printed route; every plan keeps it.')
+    : t('No route printed yet: the seating is free to change.')];
+  if (lost.length) parts.push(tn(lost.length, 'Print the route cards of {names} again: a change you confirmed broke their route.', { names: nameList(lost) }));
+  say($('routes-status'), parts.join(' '), lost.length ? 'error' : 'ok');
+}
+
+function noteWithdrawn(events) {
+  for (const ev of events) {
+    if (ev.type !== 'routes_changed' || ev.data.reason !== 'broken') continue;
+    for (const id of Object.keys(ev.data.routes)) withdrawn.add(Number(id));
+  }
+}
+
+// Plan and keep the routes (the server remembers them), then open the sheet in a new tab: a
+// form POST, so that the secret travels in the body, never in an address (badges carry
+// personal links).
+function wireRoutes() {
+  const form = $('routes-form');
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const kind = (e.submitter && e.submitter.dataset.print) || 'badges';
+    const msg = $('routes-msg');
+    let people = [];
+    if (kind === 'routes') {
+      people = pickedIds();
+      if (!people.length) people = (live.state.participants || []).filter((p) => p.has_phone === false).map((p) => p.id);
+      if (!people.length) { say(msg, t('Nobody is without a phone: select people in the list to print their cards.'), 'error'); return; }
+    }
+    say(msg, t('Planning the routes…'));
+    const ack = await send('print_routes', people.length ? { participant_ids: people } : {}, msg);
+    if (!ack.ok) return;
+    say(msg, ack.printed ? tn(ack.printed, '{n} new routes kept. The sheet opens in a new tab.') : t('The sheet opens in a new tab.'));
+    const paper = $('routes-letter').checked ? 'letter' : 'a4';
+    form.action = `/f/${encodeURIComponent(code)}/print/${kind}?paper=${paper}&lang=${encodeURIComponent(lang)}`;
+    $('routes-secret').value = secret;
+    $('routes-people').value = people.join(',');
+    form.submit();
+    $('routes-secret').value = '';
+  });
+}
+
 // --- the attendee list: a CSV previewed row by row, imported on confirmation -----------------
 
 async function sendAttendees(confirm) {
@@ -1549,12 +1609,12 @@ function renderHelp(state) {
 const SECTIONS = {
   run: renderRun, preview: renderPreview, seats: renderSeatMap, live: renderLive, cafe: renderCafeForm,
   topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest, help: renderHelp,
-  photos: renderPhotos,
+  photos: renderPhotos, routes: renderRoutes,
 };
 const ALL = Object.keys(SECTIONS);
 // Who is here, and how they are (names, presence, languages, companions): the seat map and its
 // counts, the live lists (move, waiting, people) and the hosts' lists in the set-up.
-const PEOPLE = ['seats', 'live', 'topics'];
+const PEOPLE = ['seats', 'live', 'topics', 'routes'];
 // Topics and tables are named or counted by every section but the run bar and the café form.
 const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest', 'help', 'photos'];
 const NOTES = ['notes', 'harvest'];
@@ -1595,6 +1655,7 @@ const REDRAWS = {
   signup_removed: ['harvest'],
   photo_added: ['photos'],
   photo_removed: ['photos'],
+  routes_changed: ['routes'],
   help_requested: ['help'],
   help_acknowledged: ['help'],
   help_closed: ['help'],
@@ -1615,6 +1676,7 @@ function redrawSoon(sections, events = []) {
 }
 
 function onEvents(state, events) {
+  noteWithdrawn(events);
   const sections = new Set();
   for (const ev of events) {
     for (const name of REDRAWS[ev.type] || ALL) sections.add(name);
@@ -1683,6 +1745,7 @@ if (!secret) {
   wireAccess();
   wireWaiting();
   wirePeopleTools();
+  wireRoutes();
   wireHarvest();
   wireAttendees();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
