@@ -22,7 +22,7 @@ from cafe.models import (
     Vote,
     now_ms,
 )
-from cafe.services import cafes, notes, participants, settings, setup, signups
+from cafe.services import attendees, cafes, notes, participants, settings, setup, signups
 from cafe.services.errors import Forbidden, Invalid
 from cafe.services.lookup import row_id
 from cafe.services.text import clean
@@ -97,6 +97,13 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "wants_companion": p.wants_companion,
                 "joined_at": p.joined_at_ms,
                 "left_at": p.left_at_ms,
+                "admitted": p.admitted,
+                "registered": p.registered,
+                "arrived": p.arrived,
+                "role": p.role,
+                "contact": p.contact,
+                "has_phone": p.has_phone,
+                "route": list(p.route) if p.route else None,
             }
             for p in _rows(session, Participant, cafe, Participant.id)
         ],
@@ -347,6 +354,15 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
             connections=0,
             joined_at_ms=_instant(old.get("joined_at")),
             left_at_ms=_instant(old["left_at"]) if old.get("left_at") is not None else None,
+            # The day's list (fields a file made before them leaves out keep their defaults).
+            admitted=old.get("admitted") is not False,
+            registered=old.get("registered") is True,
+            arrived=old.get("arrived") is not False,
+            role=old.get("role") if old.get("role") in attendees.ROLES else "participant",
+            contact=clean(old.get("contact"), field="A contact", max_length=attendees.CONTACT_MAX, required=False)
+            or None,
+            has_phone=old.get("has_phone") is not False,
+            route=_route(old.get("route"), table_map, len(rounds)),
         )
         session.add(person)
         session.flush()
@@ -455,6 +471,19 @@ def _rows_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise Invalid("export_records", key=key)
     return rows
+
+
+def _route(value: object, tables: dict[Any, int], rounds: int) -> list[int | None] | None:
+    """A printed route from a file, on the new café's tables; anything else is no route (a
+    route is a promise made on paper in that café, so a wrong one is dropped, not guessed)."""
+    if not isinstance(value, list) or not value or len(value) > rounds:
+        return None
+    route: list[int | None] = []
+    for old in value:
+        if old is not None and old not in tables:
+            return None
+        route.append(None if old is None else tables[old])
+    return route if any(t is not None for t in route) else None
 
 
 def _instant(value: object) -> int:

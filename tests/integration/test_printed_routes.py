@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -194,3 +195,47 @@ def test_an_old_snapshot_plus_the_route_events_equals_a_fresh_snapshot(
         )  # type: ignore[attr-defined]
     if role == "board":
         assert all(e["data"]["routes"] == {} for e in received if e["type"] == "routes_changed")
+
+
+def test_the_json_export_carries_the_days_list_and_printed_routes_into_a_new_cafe(
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
+    client.post(
+        f"/f/{cafe.code}/attendees?confirm=1",
+        data=day_list(20),
+        headers={"Authorization": f"Bearer {cafe.secret}", "Content-Type": "text/csv"},
+    )
+    assert facilitator.emit("print_routes", {}, callback=True)["printed"] == 20
+    assert facilitator.emit("add_walk_in", {"name": "Nadège", "languages": ["ht"]}, callback=True)["ok"]
+
+    def export(code: str, secret: str) -> dict[str, Any]:
+        answer = client.get(f"/f/{code}/export/cafe.json", headers={"Authorization": f"Bearer {secret}"})
+        data: dict[str, Any] = json.loads(answer.get_data(as_text=True))
+        return data
+
+    def people(data: dict[str, Any]) -> list[tuple[Any, ...]]:
+        label = {t["id"]: t["label"] for t in data["tables"]}
+        return sorted(
+            (
+                p["name"],
+                p["registered"],
+                p["arrived"],
+                p["has_phone"],
+                p["role"],
+                tuple(label[t] for t in p["route"]) if p["route"] else None,
+            )
+            for p in data["participants"]
+        )
+
+    original = export(cafe.code, cafe.secret)
+    made = client.post(
+        "/cafes/from-file",
+        data={"file": (io.BytesIO(json.dumps(original).encode()), "cafe.json")},
+        content_type="multipart/form-data",
+    )
+    found = re.search(r"/f/([A-Z0-9]{6})#([\w-]+)", made.get_data(as_text=True))
+    assert found
+    copy = export(found.group(1), found.group(2))
+    assert people(copy) == people(original)
+    assert sum(1 for p in people(copy) if p[5] and len(p[5]) == 4) == 20
+    assert ("Nadège", False, True, False, "participant", None) in people(copy)
