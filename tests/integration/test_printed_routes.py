@@ -33,6 +33,15 @@ def day_list(people: int = 66) -> bytes:
     return out.getvalue().encode()
 
 
+def register(client: FlaskClient, cafe: CafeHandle, people: int) -> Any:
+    """The facilitator imports the day's list of `people` and confirms it."""
+    return client.post(
+        f"/f/{cafe.code}/attendees?confirm=1",
+        data=day_list(people),
+        headers={"Authorization": f"Bearer {cafe.secret}", "Content-Type": "text/csv"},
+    )
+
+
 def routes_of(state: dict[str, Any]) -> dict[int, list[int | None]]:
     return {p["id"]: p["route"] for p in state["participants"] if p.get("route")}
 
@@ -49,11 +58,7 @@ def test_badges_print_the_plan_and_every_route_is_kept_after_two_absentees_walk_
     # Uneven: one table seats 3, another 6 (areas of 3, 3, 3, 3 and 2 tables).
     assert facilitator.emit("update_table", {"table_id": table["Table 2"], "capacity": 3}, callback=True)["ok"]
     assert facilitator.emit("update_table", {"table_id": table["Table 14"], "capacity": 6}, callback=True)["ok"]
-    imported = client.post(
-        f"/f/{cafe.code}/attendees?confirm=1",
-        data=day_list(),
-        headers={"Authorization": f"Bearer {cafe.secret}", "Content-Type": "text/csv"},
-    )
+    imported = register(client, cafe, 66)
     assert imported.get_json()["new"] == 66, imported.get_json()
     events_of(facilitator)
 
@@ -109,11 +114,7 @@ def test_badges_print_the_plan_and_every_route_is_kept_after_two_absentees_walk_
 def test_a_change_that_breaks_a_printed_route_is_refused_until_confirmed_then_the_route_is_withdrawn(
     client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
 ) -> None:
-    client.post(
-        f"/f/{cafe.code}/attendees?confirm=1",
-        data=day_list(40),
-        headers={"Authorization": f"Bearer {cafe.secret}", "Content-Type": "text/csv"},
-    )
+    register(client, cafe, 40)
     assert facilitator.emit("print_routes", {}, callback=True)["printed"] == 40
     state = state_of(facilitator)
     routes = routes_of(state)
@@ -200,11 +201,7 @@ def test_an_old_snapshot_plus_the_route_events_equals_a_fresh_snapshot(
 def test_the_json_export_carries_the_days_list_and_printed_routes_into_a_new_cafe(
     client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
 ) -> None:
-    client.post(
-        f"/f/{cafe.code}/attendees?confirm=1",
-        data=day_list(20),
-        headers={"Authorization": f"Bearer {cafe.secret}", "Content-Type": "text/csv"},
-    )
+    register(client, cafe, 20)
     assert facilitator.emit("print_routes", {}, callback=True)["printed"] == 20
     assert facilitator.emit("add_walk_in", {"name": "Nadège", "languages": ["ht"]}, callback=True)["ok"]
 
