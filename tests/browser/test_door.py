@@ -8,15 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
 import urllib.request
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_printables import ARTIFACTS, tools
 from tests.server import LiveClient, Server
 
 pytestmark = pytest.mark.browser
@@ -175,7 +179,7 @@ def test_a_table_asks_for_an_interpreter_the_door_answers_and_the_phone_says_som
 
 
 def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
-    browser: Any, live_server: Server, shot: Any
+    browser: Any, live_server: Server, shot: Any, tmp_path: Path
 ) -> None:
     import io as bytes_io
 
@@ -249,6 +253,18 @@ def test_a_hosts_photo_of_the_tablecloth_reaches_the_board_and_the_panel(
         # The report carries the photo, the ZIP the kept JPEG, the CSV the note "from the tablecloth".
         report = exported(server, "report.html")
         assert report.count('src="data:image/jpeg;base64,') == 1 and "Yon bank tan pou katye a" in report
+        # On paper: Chromium prints the report, the page with the photo is looked at as a PNG.
+        printer = board_ctx.new_page()
+        printer.set_content(report)
+        printer.emulate_media(media="print")
+        pdf = tmp_path / "report.pdf"
+        printer.pdf(path=str(pdf), format="A4", print_background=True)
+        pdftoppm, _zbarimg, _pdfinfo = tools()
+        subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(tmp_path / "report")], check=True)
+        pages = sorted(tmp_path.glob("report*.png"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        for n, png in enumerate(pages, start=1):
+            shutil.copy(png, ARTIFACTS / f"print-report-with-photo-page{n}.png")
         assert "from the tablecloth" in exported(server, "notes.csv")
         request = urllib.request.Request(
             f"{server.url}/f/{server.code}/export/photos.zip", headers={"Authorization": f"Bearer {server.secret}"}
