@@ -316,6 +316,31 @@ def test_the_door_checks_in_the_registered_and_adds_walk_ins_and_both_are_seated
     assert empty["ok"] is False and empty["error"]["code"] == "text_empty"
 
 
+def test_a_list_imported_mid_round_changes_no_seat_and_its_people_are_seated_when_they_arrive(
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., dict[str, Any]]
+) -> None:
+    # A thin, multilingual room is talking in round 1 when the organiser's list finally arrives:
+    # one of the people already here is on it (same name: updated, not doubled), four are not.
+    here = [join(name, languages=langs)["participant"] for name, langs in (("Lucía", ["es"]), ("王伟", ["zh"]))]
+    join("Wilner", languages=["ht"])
+    assert facilitator.emit("start_round", {}, callback=True)["ok"]
+    assert facilitator.emit("start_round", {}, callback=True)["ok"]  # the discussion is on
+    before = state_of(facilitator)
+    listed = "name;languages;organisation\r\nLucía;es, en;Ujima\r\nMarie;ht\r\n李梅;zh\r\nJoão;pt\r\nSam;en\r\n"
+    answer = post(client, cafe, listed.encode(), confirm=True).get_json()
+    assert (answer["new"], answer["updated"], answer["errors"]) == (4, 1, []), answer
+    after = state_of(facilitator)
+    assert after["seating"] == before["seating"] and after["counts"] == before["counts"]
+    lucia = next(p for p in after["participants"] if p["id"] == here[0]["id"])
+    assert lucia["organisation"] == "Ujima" and lucia["languages"] == ["es", "en"]
+    # 李梅 comes in during the round: seated at once, where someone shares her language.
+    li = next(p for p in after["participants"] if p["name"] == "李梅")
+    assert li["arrived"] is False and str(li["id"]) not in after["seating"]["seats"]
+    assert facilitator.emit("check_in", {"participant_ids": [li["id"]]}, callback=True)["ok"]
+    seats = state_of(facilitator)["seating"]["seats"]
+    assert seats[str(li["id"])] == seats[str(here[1]["id"])]
+
+
 def test_the_door_screen_is_a_page_of_its_own(client: FlaskClient, cafe: CafeHandle) -> None:
     page = client.get(f"/f/{cafe.code}/door", headers={"Accept-Language": "ht"})
     assert page.status_code == 200
