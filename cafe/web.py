@@ -453,8 +453,13 @@ def _attendee_export(session: Any, cafe: Any, kind: str) -> Response:
         body = attendees.personal_links(session, cafe, join_url(runtime(), cafe.code))
     mimetype, stem = EXPORTS[kind]
     # A BOM, so that a spreadsheet opens the names in UTF-8.
-    response = Response("\ufeff" + body, mimetype=f"{mimetype}; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{cafe.code}-{stem}.csv"'
+    return _download("\ufeff" + body, f"{mimetype}; charset=utf-8", f"{cafe.code}-{stem}.csv")
+
+
+def _download(body: str | bytes, mimetype: str, name: str, disposition: str = "attachment") -> Response:
+    """An export as a file to keep: its name, and never kept by a cache (it is the café's data)."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -473,10 +478,7 @@ def _photos_zip(session: Any, cafe: Any) -> Response:
             taken = datetime.fromtimestamp(picture.created_at_ms / 1000, tz=UTC).isoformat(timespec="seconds")
             writer.writerow((name, table.label, picture.round or "", taken))
         archive_file.writestr("photos.csv", "\ufeff" + index.getvalue())
-    response = Response(out.getvalue(), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{cafe.code}-photos.zip"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _download(out.getvalue(), "application/zip", f"{cafe.code}-photos.zip")
 
 
 @bp.post("/f/<code>/attendees")
@@ -568,18 +570,16 @@ def export(code: str, kind: str) -> Response | tuple[Response, int]:
         )
     else:
         body = json.dumps(data, ensure_ascii=False, indent=1)
-    response = Response(body, mimetype=mimetype)
     extension = kind.rsplit(".", 1)[1]
     name = f"{data.get('cafe', {}).get('code', code) if kind != 'template.json' else code}-{stem}.{extension}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
+    # The report opens in the browser, to read and print; everything else is a file to keep.
+    response = _download(body, mimetype, name, "inline" if kind == "report.html" else "attachment")
     if kind == "report.html":
         # Self-contained and printable: its one stylesheet is allowed by hash, no script at all.
         digest = base64.b64encode(hashlib.sha256(_report_css().encode()).digest()).decode()
         response.headers["Content-Security-Policy"] = (
             f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; frame-ancestors 'none'"
         )
-        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
