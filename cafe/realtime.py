@@ -321,9 +321,9 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
             rt.socketio.start_background_task(_heartbeat_loop, rt)
         if participant_id is not None:
             with rt.db.transaction() as session:  # its commit publishes the presence change
-                participants.connected(session, participant_id)
-                # Someone registered beforehand whose phone opened their personal link: here now.
-                attendees.arrive_by_phone(session, participant_id)
+                _events, expected = participants.phone_connected(session, participant_id)
+                if expected:  # registered beforehand, and their phone opened their personal link
+                    attendees.arrive_by_phone(session, participant_id)
 
     @socketio.on("disconnect")
     def on_disconnect(*_reason: Any) -> None:

@@ -234,15 +234,21 @@ def authenticate(session: Session, cafe: Cafe, token: object) -> Participant:
 
 def connected(session: Session, participant_id: int) -> list[Event]:
     """A phone of this participant connected; an event when they become present."""
+    return _presence(session, participant_id, +1)[0]
+
+
+def phone_connected(session: Session, participant_id: int) -> tuple[list[Event], bool]:
+    """As `connected`, and whether this is someone registered beforehand who has not arrived yet
+    (their personal link opened on a phone: they are here now), read by the same statement."""
     return _presence(session, participant_id, +1)
 
 
 def disconnected(session: Session, participant_id: int) -> list[Event]:
     """A phone of this participant went away; an event when none is left."""
-    return _presence(session, participant_id, -1)
+    return _presence(session, participant_id, -1)[0]
 
 
-def _presence(session: Session, participant_id: int, change: int) -> list[Event]:
+def _presence(session: Session, participant_id: int, change: int) -> tuple[list[Event], bool]:
     # The count of phones moves in one statement under the participant's row lock; the café's
     # lock (which orders `seq`, and is what 2,000 arriving phones queue for on PostgreSQL) is
     # taken only when presence flips, and held for the counts, the event and the commit.
@@ -258,20 +264,20 @@ def _presence(session: Session, participant_id: int, change: int) -> list[Event]
             # A phone that connected once is theirs: from then on they give their own dots.
             **({"has_phone": True} if change > 0 else {}),
         )
-        .returning(Participant.cafe_id, Participant.connections)
+        .returning(Participant.cafe_id, Participant.connections, Participant.arrived, Participant.left_at_ms)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
-        return []  # unknown participant, or no phone left to take away
-    cafe_id, phones = row
+        return [], False  # unknown participant, or no phone left to take away
+    cafe_id, phones, arrived, left_at = row
+    expected = change > 0 and not arrived and left_at is None
     if phones != (1 if change > 0 else 0):
-        return []  # another phone of the same person: presence does not change
+        return [], expected  # another phone of the same person: presence does not change
     kind = "participant_connected" if change > 0 else "participant_disconnected"
-    return [
-        eventlog.append(
-            session, cafe_id, kind, lambda: {"participant_id": participant_id, "counts": counts(session, cafe_id)}
-        )
-    ]
+    event = eventlog.append(
+        session, cafe_id, kind, lambda: {"participant_id": participant_id, "counts": counts(session, cafe_id)}
+    )
+    return [event], expected
 
 
 def reset_presence(session: Session) -> list[Event]:
