@@ -150,6 +150,14 @@ def enforce(session: Session, cafe: Cafe, confirmed: bool) -> list[Event]:
     ]
 
 
+def needing(session: Session, cafe: Cafe, participant_ids: Sequence[object] | None) -> list[int]:
+    """Who of `participant_ids` (everyone expected when None) has no printed route yet; an id
+    not in the café is refused before anything is planned."""
+    people = {p.id: p for p in _people(session, cafe) if p.admitted}
+    wanted = list(people) if participant_ids is None else [participant(session, cafe, x).id for x in participant_ids]
+    return [pid for pid in wanted if pid in people and not people[pid].route]
+
+
 def print_routes(
     session: Session, cafe: Cafe, participant_ids: Sequence[object] | None, plan: rotation.Plan, number: int
 ) -> list[Event]:
@@ -157,12 +165,9 @@ def print_routes(
     (rounds `number`..last, planned with every route already printed kept). A route already
     printed stays as it is: printing again prints the same."""
     people = {p.id: p for p in _people(session, cafe) if p.admitted}
-    wanted = list(people) if participant_ids is None else [participant(session, cafe, x).id for x in participant_ids]
     made: dict[str, list[int | None]] = {}
-    for pid in wanted:
-        person = people.get(pid)
-        if person is None or person.route:
-            continue
+    for pid in needing(session, cafe, participant_ids):
+        person = people[pid]
         route: list[int | None] = [None for _ in range(number - 1)]
         route += [r.get(pid) for r in plan.rounds]
         if any(t is not None for t in route):

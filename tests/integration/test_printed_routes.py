@@ -79,8 +79,11 @@ def test_badges_print_the_plan_and_every_route_is_kept_after_two_absentees_walk_
     html = page.get_data(as_text=True)
     assert html.count('<article class="badge">') == 66 and html.count("<svg") >= 66 * 5
     assert "Ronda 4" in html and "王伟 2" in html and "<script" not in html and "style=" not in html
-    cards = client.post(f"/f/{cafe.code}/print/routes", data={"secret": cafe.secret, "people": "1,2,x"})
-    assert cards.status_code == 200
+    cards = client.post(
+        f"/f/{cafe.code}/print/routes?paper=letter&lang=zh", data={"secret": cafe.secret, "people": "1,2,x"}
+    )
+    text = cards.get_data(as_text=True)
+    assert text.count('<article class="route-card">') == 2 and "print-letter.css" in text and "你的桌子" in text
     assert client.post(f"/f/{cafe.code}/print/badges", data={"secret": "wrong"}).status_code == 403
     assert client.get(f"/f/{cafe.code}/print/badges").status_code == 405
 
