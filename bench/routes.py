@@ -3,9 +3,9 @@
 Usage (from the repository root):
     .venv/bin/python bench/routes.py [--seeds 3] [--only NAME]
 
-For each room (70 people as MA SEN's day, uneven; 300; 1,000 at 100 tables of 6 to 14), all
-with hosts, five languages, pairs who sit together and a minimum table size of 3: the routes
-are planned and printed for everyone registered; on the day 5 % never come (one of a pair among
+For each room (70 people as MA SEN's day, uneven; 300 at 55 tables of 4 to 8; 1,000 at 105
+tables of 6 to 14), all with hosts, five languages, pairs who sit together, a few spare seats and
+a minimum table size of 3: the routes are planned and printed for everyone registered; on the day 5 % never come (one of a pair among
 them), 3 % walk in without a route, and the engine plans again with every printed route of
 someone present kept (`promised`). The same day is also planned with no routes at all, to show
 what the promise costs. Then round 1 is played as printed and round 2 on is planned again with
@@ -42,10 +42,10 @@ def room(name: str, seed: int) -> Problem:
         sizes = [(1, 5)] * 3 + [(2, 5)] * 3 + [(3, 5)] * 3 + [(4, 5)] * 3 + [(5, 6), (5, 6)]
         people = 70
     elif name == "room-300":
-        sizes = [(1 + i % 6, (4, 5, 6, 8)[i % 4]) for i in range(52)]
+        sizes = [(1 + i % 6, (4, 5, 6, 8)[i % 4]) for i in range(55)]
         people = 300
     else:
-        sizes = [(1 + i % 7, 6 + i % 9) for i in range(100)]
+        sizes = [(1 + i % 7, 6 + i % 9) for i in range(105)]
         people = 1000
     tables = tuple(Table(id=i + 1, topic=topic, capacity=cap) for i, (topic, cap) in enumerate(sizes))
     hosts = [t.id for t in tables if rng.random() < 0.8]

@@ -41,9 +41,9 @@ function refusal(ack) {
 }
 
 // Send a command; show a refusal (or a short confirmation) next to the form it came from.
-async function send(command, payload, msgNode, okText) {
+async function send(command, payload, msgNode, okText, timeoutMs = undefined) {
   if (!live) return { ok: false };
-  let ack = await live.send(command, payload);
+  let ack = await live.send(command, payload, timeoutMs);
   if (ack && !ack.ok && ack.error && ack.error.code === 'link_rotated') showLinkReplaced();
   // A change that breaks printed routes: the server names whose; the facilitator decides.
   if (ack && !ack.ok && ack.error && ack.error.code === 'breaks_routes') {
@@ -1499,7 +1499,9 @@ function wireRoutes() {
       if (!people.length) { say(msg, t('Nobody is without a phone: select people in the list to print their cards.'), 'error'); return; }
     }
     say(msg, t('Planning the routes…'));
-    const ack = await send('print_routes', people.length ? { participant_ids: people } : {}, msg);
+    // Planning every round of a large room takes the engine's full budget (12 s for 1,000
+    // people on our machine: bench/routes.py), longer than a command's usual wait.
+    const ack = await send('print_routes', people.length ? { participant_ids: people } : {}, msg, '', 60_000);
     if (!ack.ok) return;
     say(msg, ack.printed ? tn(ack.printed, '{n} new routes kept. The sheet opens in a new tab.') : t('The sheet opens in a new tab.'));
     const paper = $('routes-letter').checked ? 'letter' : 'a4';
