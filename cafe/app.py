@@ -45,6 +45,11 @@ class Connection:
     secret_hash: str | None = None
     # The language refusals are worded in: `auth.lang`, else the handshake's page language.
     lang: str = "en"
+    # What this socket may do on the facilitator's side: "facilitator", or a team link's role
+    # (cofacilitator, theme, helper) with its link and the name its user typed ("" otherwise).
+    rights: str = ""
+    link_id: int | None = None
+    who: str = ""
 
 
 @dataclass
@@ -65,6 +70,8 @@ class Runtime:
     # café id -> (facilitator link hash, monotonic time read): every facilitator command checks
     # the link, and reading it at most once a second keeps that check off the database.
     facilitator_hashes: dict[int, tuple[str | None, float]] = field(default_factory=dict)
+    # team link id -> (still open, monotonic time read): the same for team links.
+    team_links: dict[int, tuple[bool, float]] = field(default_factory=dict)
     note_limiter: Limiter = field(init=False)
     guard: Guard = field(init=False)
     fanout: Fanout = field(init=False)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cafe.app import Connection, Runtime
 from cafe.db import forget_deleted
-from cafe.events import ROLES, Event, Role, room, withhold
+from cafe.events import ROLES, Event, Role, room, team_room, withhold
 from cafe.flow import transition
 from cafe.links import cafe_links, here_base, join_url
 from cafe.models import Cafe, Participant, now_ms
@@ -45,6 +45,7 @@ from cafe.services import (
     signups,
     spotlight,
     tablehelp,
+    team,
 )
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.snapshot import snapshot
@@ -87,6 +88,9 @@ class Command:
     action: Action | None = None
     answer: Callable[[Call], Ack] | None = None
     ack: Callable[[list[Event]], Ack] = _done
+    # Which team links may send it too (docs/protocol.md "Team links"): by default a facilitator's
+    # command is a co-facilitator's too, and nobody else's.
+    team: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         ways = (self.action is not None) + (self.answer is not None) + (self.lock == "seats")
@@ -97,10 +101,24 @@ class Command:
 FACILITATOR = frozenset({"facilitator"})
 PHONE = frozenset({"phone"})
 EVERYONE = frozenset(ROLES)
+# Team links (services/team.py): who of them may send a command besides the facilitator.
+OWNER: frozenset[str] = frozenset()  # the facilitator alone: delete the café, manage links
+RUNS = frozenset({"cofacilitator"})
+HELPS = frozenset({"cofacilitator", "helper"})
+THEMES = frozenset({"cofacilitator", "theme"})
+WHOLE_TEAM = frozenset({"cofacilitator", "theme", "helper"})
+# Commands that change nothing: not written in the activity log.
+READS = frozenset({"sync", "clock", "plan_preview", "team_links", "activity"})
 
 
-def _facilitator(spec: Spec, action: Action, lock: Lock = "cafe", ack: Callable[[list[Event]], Ack] = _done) -> Command:
-    return Command(FACILITATOR, spec, lock, action=action, ack=ack)
+def _facilitator(
+    spec: Spec,
+    action: Action,
+    lock: Lock = "cafe",
+    ack: Callable[[list[Event]], Ack] = _done,
+    team: frozenset[str] = RUNS,
+) -> Command:
+    return Command(FACILITATOR, spec, lock, action=action, ack=ack, team=team)
 
 
 def _phone(spec: Spec, action: PhoneAction, lock: Lock = "cafe") -> Command:
@@ -121,8 +139,17 @@ def _keeping_routes(spec: Spec, action: Action) -> Command:
     return _facilitator({**spec, "confirm_routes": (bool, False)}, guarded)
 
 
-def _own(roles: frozenset[Role], spec: Spec, answer: Callable[[Call], Ack], lock: Lock = "own") -> Command:
-    return Command(roles, spec, lock, answer=answer)
+def _own(
+    roles: frozenset[Role],
+    spec: Spec,
+    answer: Callable[[Call], Ack],
+    lock: Lock = "own",
+    team: frozenset[str] | None = None,
+) -> Command:
+    # A facilitator's own command is a co-facilitator's too unless it says otherwise.
+    return Command(
+        roles, spec, lock, answer=answer, team=(RUNS if "facilitator" in roles else OWNER) if team is None else team
+    )
 
 
 def _sender(person: Participant | None) -> Participant:
@@ -165,14 +192,23 @@ def _table_added(events: list[Event]) -> Ack:
 
 
 def run(name: str, command: Command, call: Call) -> Ack:
-    """Run a command whose sender and payload are checked, under its lock policy."""
-    if command.answer is not None:
-        return command.answer(call)
-    if command.action is None:  # the seats lock: plan outside, write if the café has not moved
-        return command.ack(transition(call.rt, call.conn.cafe_id, name))
+    """Run a command whose sender and payload are checked, under its lock policy; a change made
+    on the facilitator's side goes into the activity log with who made it."""
+    logged = call.conn.rights != "" and name not in READS
+    if command.answer is not None or command.action is None:
+        if command.answer is not None:
+            ack = command.answer(call)
+        else:  # the seats lock: plan outside, write if the café has not moved
+            ack = command.ack(transition(call.rt, call.conn.cafe_id, name))
+        if logged and ack.get("ok"):
+            with call.rt.db.transaction() as session:
+                team.record(session, call.conn.cafe_id, call.conn.rights, call.conn.who, name, ack.get("seq"))
+        return ack
     with call.rt.db.transaction() as session:
         cafe, person = _locked(session, call.conn, command.lock)
         events = command.action(session, cafe, person, call.args)
+        if logged:  # in the change's own transaction: no change without its line, nor the reverse
+            team.record(session, cafe.id, call.conn.rights, call.conn.who, name, events[-1].seq if events else None)
     return command.ack(events)
 
 
@@ -198,6 +234,8 @@ def _sync(call: Call) -> Ack:
                 }
         cafe = _cafe(session, conn)
         state = snapshot(session, cafe, role, join_url=join_url(rt, cafe.code), participant_id=conn.participant_id)
+    if conn.rights:  # the facilitator's side: which link this is, so a page shows what it may do
+        state["you"] = {"rights": conn.rights, "name": conn.who}
     return {"ok": True, "state": state, "server_now": now_ms()}
 
 
@@ -305,6 +343,38 @@ def _rotate_facilitator_link(call: Call) -> Ack:
     return {"ok": True, "facilitator_url": f"{here_base()}/f/{conn.code}#{secret}"}
 
 
+def _create_team_link(call: Call) -> Ack:
+    """`create_team_link {role, label?}`: a link for a co-facilitator, the theme team or a helper,
+    shown once (the café keeps only its hash)."""
+    with call.rt.db.transaction() as session:
+        cafe = _cafe(session, call.conn, lock=True)
+        link, secret = team.create_link(session, cafe, call.args["role"], call.args["label"])
+    page = "/door" if link["role"] == "helper" else ""
+    return {"ok": True, "link": link, "url": f"{here_base()}/f/{call.conn.code}{page}#{secret}"}
+
+
+def _revoke_team_link(call: Call) -> Ack:
+    """`revoke_team_link {link_id}`: the link stops working; its open sockets are told at once."""
+    rt, link_id = call.rt, call.args["link_id"]
+    with rt.db.transaction() as session:
+        team.revoke_link(session, _cafe(session, call.conn, lock=True), link_id)
+    rt.team_links[link_id] = (False, time.monotonic())
+    rt.socketio.emit("team_link_revoked", {}, to=team_room(link_id))
+    return {"ok": True}
+
+
+def _team_links(call: Call) -> Ack:
+    """`team_links {}`: the team links that work (never their secrets)."""
+    with call.rt.db.reading() as session:
+        return {"ok": True, "links": team.active_links(session, _cafe(session, call.conn))}
+
+
+def _activity(call: Call) -> Ack:
+    """`activity {}`: who did what on the facilitator's side, newest first (the last 200)."""
+    with call.rt.db.reading() as session:
+        return {"ok": True, "activity": team.log(session, _cafe(session, call.conn))}
+
+
 def _delete_cafe(call: Call) -> Ack:
     """`delete_cafe {confirm: CODE}`: the café and everything in it are gone; sockets close."""
     rt, conn = call.rt, call.conn
@@ -326,8 +396,8 @@ PEOPLE: Spec = {"participant_ids": (list, True)}
 
 COMMANDS: dict[str, Command] = {
     # Every role.
-    "sync": _own(EVERYONE, {"since": (int, False)}, _sync, lock="read"),
-    "clock": _own(EVERYONE, {"t0": ((int, float), True)}, _clock, lock="read"),
+    "sync": _own(EVERYONE, {"since": (int, False)}, _sync, lock="read", team=WHOLE_TEAM),
+    "clock": _own(EVERYONE, {"t0": ((int, float), True)}, _clock, lock="read", team=WHOLE_TEAM),
     # The facilitator's set-up.
     "update_cafe": _facilitator(
         {"title": (str, False), "settings": (dict, False)},
@@ -410,10 +480,11 @@ COMMANDS: dict[str, Command] = {
     ),
     "admit_participants": _facilitator(PEOPLE, lambda s, c, p, a: setup.admit_participants(s, c, a["participant_ids"])),
     # The door: people registered beforehand arrive; people not on the list walk in.
-    "check_in": _facilitator(PEOPLE, lambda s, c, p, a: attendees.check_in(s, c, a["participant_ids"])),
+    "check_in": _facilitator(PEOPLE, lambda s, c, p, a: attendees.check_in(s, c, a["participant_ids"]), team=HELPS),
     "add_walk_in": _facilitator(
         {"name": (str, True), "languages": (list, False)},
         lambda s, c, p, a: attendees.walk_in(s, c, a["name"], a["languages"]),
+        team=HELPS,
     ),
     "link_companions": _keeping_routes(PEOPLE, lambda s, c, p, a: setup.link_companions(s, c, a["participant_ids"])),
     "unlink_companion": _facilitator(
@@ -421,8 +492,8 @@ COMMANDS: dict[str, Command] = {
     ),
     # The facilitator's clock and room.
     "open_cafe": _facilitator({}, lambda s, c, p, a: rounds.open_cafe(s, c)),
-    "start_round": Command(FACILITATOR, {}, "seats"),
-    "end_round": Command(FACILITATOR, {}, "seats"),
+    "start_round": Command(FACILITATOR, {}, "seats", team=RUNS),
+    "end_round": Command(FACILITATOR, {}, "seats", team=RUNS),
     "pause": _facilitator({}, lambda s, c, p, a: rounds.pause(s, c)),
     "resume": _facilitator({}, lambda s, c, p, a: rounds.resume(s, c)),
     "extend": _facilitator({"seconds": (int, True)}, lambda s, c, p, a: rounds.extend(s, c, a["seconds"])),
@@ -431,6 +502,7 @@ COMMANDS: dict[str, Command] = {
     "move_participant": _facilitator(
         {"participant_id": (int, True), "table_id": (int, True)},
         lambda s, c, p, a: seating.move_participant(s, c, a["participant_id"], a["table_id"]),
+        team=HELPS,
     ),
     "announce": _facilitator(
         {"text": (str, True), "minutes": (int, False), "translations": (dict, False)},
@@ -444,17 +516,28 @@ COMMANDS: dict[str, Command] = {
     ),
     # Help for a table: the queue.
     "acknowledge_help": _facilitator(
-        {"help_id": (int, True)}, lambda s, c, p, a: tablehelp.acknowledge(s, c, a["help_id"])
+        {"help_id": (int, True)},
+        lambda s, c, p, a: tablehelp.acknowledge(s, c, a["help_id"]),
+        team=HELPS,
     ),
-    "close_help": _facilitator({"help_id": (int, True)}, lambda s, c, p, a: tablehelp.close(s, c, a["help_id"])),
+    "close_help": _facilitator(
+        {"help_id": (int, True)}, lambda s, c, p, a: tablehelp.close(s, c, a["help_id"]), team=HELPS
+    ),
     # The facilitator's moderation.
     "hide_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], True)),
     "restore_note": _facilitator(NOTE_ID, lambda s, c, p, a: notes.set_hidden(s, c, a["id"], False)),
-    "spotlight": _facilitator({"note_id": (str, False)}, lambda s, c, p, a: spotlight.spotlight(s, c, a["note_id"])),
+    "spotlight": _facilitator(
+        {"note_id": (str, False)}, lambda s, c, p, a: spotlight.spotlight(s, c, a["note_id"]), team=THEMES
+    ),
     # The facilitator's café as a whole.
     "duplicate_cafe": _own(FACILITATOR, {"carry_top_notes": (int, False)}, _duplicate_cafe),
-    "rotate_facilitator_link": _own(FACILITATOR, {}, _rotate_facilitator_link),
-    "delete_cafe": _own(FACILITATOR, {"confirm": (str, True)}, _delete_cafe),
+    "rotate_facilitator_link": _own(FACILITATOR, {}, _rotate_facilitator_link, team=OWNER),
+    "delete_cafe": _own(FACILITATOR, {"confirm": (str, True)}, _delete_cafe, team=OWNER),
+    # The team: links for co-facilitators, the theme team and helpers, and who did what.
+    "create_team_link": _own(FACILITATOR, {"role": (str, True), "label": (str, False)}, _create_team_link, team=OWNER),
+    "revoke_team_link": _own(FACILITATOR, {"link_id": (int, True)}, _revoke_team_link, team=OWNER),
+    "team_links": _own(FACILITATOR, {}, _team_links, lock="read"),
+    "activity": _own(FACILITATOR, {}, _activity, lock="read"),
     # The tablecloth (a phone; pinning also the facilitator).
     "add_note": _own(
         PHONE,
@@ -497,6 +580,7 @@ COMMANDS: dict[str, Command] = {
         PIN,
         "person",
         action=lambda s, c, p, a: notes.pin_note(s, c, p, a["id"], a["pinned"]),
+        team=RUNS,
     ),
     # The phone, outside the tablecloth.
     "sign_up": _phone(

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["phone", "board", "facilitator"]
-ROLES: tuple[Role, ...] = ("phone", "board", "facilitator")
+# "staff": a theme team member or a helper (a team link): the facilitator's view of the café
+# without anyone's contact details. A co-facilitator sees what the facilitator sees.
+Role = Literal["phone", "board", "facilitator", "staff"]
+ROLES: tuple[Role, ...] = ("phone", "board", "facilitator", "staff")
 
 Payload = dict[str, Any]
 Projection = Callable[[Payload], Payload]
@@ -82,6 +84,13 @@ def _everything(data: Payload) -> Payload:
     return data
 
 
+def _no_contact(data: Payload) -> Payload:
+    # The team sees the facilitator's view; a person's email or phone stays with the facilitator.
+    if "participant" not in data:
+        return data
+    return {**data, "participant": {k: v for k, v in data["participant"].items() if k != "contact"}}
+
+
 # What phones and the board may know of a participant: never the organisation.
 PUBLIC_PERSON_FIELDS = ("id", "name", "anonymous", "present", "admitted", "arrived")
 
@@ -139,6 +148,11 @@ def project(event: Event, role: Role, participant_id: int | None = None) -> Payl
 def room(cafe_id: int, role: Role | None = None) -> str:
     """The Socket.IO room of a café (all its sockets) or of one role in it."""
     return f"cafe:{cafe_id}" if role is None else f"cafe:{cafe_id}:{role}"
+
+
+def team_room(link_id: int) -> str:
+    """The Socket.IO room of the sockets opened with one team link (to close them at once)."""
+    return f"team:{link_id}"
 
 
 def person_room(cafe_id: int, participant_id: int) -> str:
@@ -340,7 +354,7 @@ class EventSpec:
     def projections(self) -> dict[Role, Projection]:
         """What each role receives of the payload."""
         public = self.public or (_public_participant if self.private_participant else _everything)
-        return {"phone": public, "board": public, "facilitator": _everything}
+        return {"phone": public, "board": public, "facilitator": _everything, "staff": _no_contact}
 
 
 def _event(*fields: str, reduce: Reducer, **properties: Any) -> EventSpec:

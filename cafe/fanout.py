@@ -52,7 +52,7 @@ class Fanout:
     def publish(self, events: Iterable[Event]) -> None:
         """Send committed events: board and panel at once, phones coalesced."""
         for event in events:
-            for role in ("board", "facilitator"):
+            for role in ("board", "facilitator", "staff"):
                 self.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
             held: Held = (event.seq, event if event.personal else event.for_role("phone"))
             if self.window <= 0:

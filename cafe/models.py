@@ -270,6 +270,33 @@ class HelpRequest(Base):
     acknowledged_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
+class TeamLink(Base):
+    """A link for someone who helps run the café: a co-facilitator, the theme team, a helper.
+    A secret like the facilitator's (only its hash is kept), revocable one by one."""
+
+    __tablename__ = "team_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # cofacilitator | theme | helper
+    label: Mapped[str] = mapped_column(String(40), default="")  # the facilitator's note: "door team"
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Activity(Base):
+    """Who did what on the facilitator's side: the role, the name they typed, the command."""
+
+    __tablename__ = "activity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(40), default="")
+    command: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int | None] = mapped_column(Integer, default=None)  # its last event, if it made one
+
+
 class Photo(Base):
     """A photo of a table's tablecloth, taken by its host: re-encoded JPEG, no metadata left."""
 

@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
@@ -20,9 +21,9 @@ from cafe import i18n, wire
 from cafe.app import Connection, Runtime, runtime
 from cafe.commands import COMMANDS, Ack, Call, Command, Spec, run
 from cafe.db import once_more_on_conflict
-from cafe.events import Role, person_room, room
+from cafe.events import Role, person_room, room, team_room
 from cafe.models import Cafe, now_ms
-from cafe.services import attendees, cafes, eventlog, participants
+from cafe.services import attendees, cafes, eventlog, participants, team
 from cafe.services.errors import DomainError, Forbidden, Invalid
 
 log = logging.getLogger("cafe.realtime")
@@ -98,8 +99,15 @@ def command(handler: Callable[..., Ack]) -> Callable[..., Ack]:
 
 
 def _allowed(rt: Runtime, record: Command) -> Connection:
-    """This socket's identity, if its role may send the command (a facilitator: on a live link)."""
+    """This socket's identity, if its role may send the command (a facilitator: on a live link;
+    someone on the team: a command their link allows, on a link still open)."""
     conn = _conn(rt)
+    if conn.link_id is not None:
+        if conn.rights not in record.team:
+            raise Forbidden("not_for_your_link")
+        if not _team_link_open(rt, conn.link_id):
+            raise Forbidden("team_link_revoked")
+        return conn
     if conn.role not in record.roles or (conn.role == "phone" and conn.participant_id is None):
         raise Forbidden("facilitator_only" if record.roles == {"facilitator"} else "phone_only")
     if conn.role == "facilitator":
@@ -125,6 +133,18 @@ def _handler(name: str, record: Command) -> Callable[..., Ack]:
 LINK_CHECK_SECONDS = 1.0
 
 
+def _team_link_open(rt: Runtime, link_id: int) -> bool:
+    # As for the facilitator's link: closed in this process, at once; elsewhere, within a second.
+    cached = rt.team_links.get(link_id)
+    now = time.monotonic()
+    if cached is not None and (not cached[0] or now - cached[1] < LINK_CHECK_SECONDS):
+        return cached[0]
+    with rt.db.reading() as session:
+        open_now = team.alive(session, link_id)
+    rt.team_links[link_id] = (open_now, now)
+    return open_now
+
+
 def _facilitator_hash(rt: Runtime, cafe_id: int) -> str | None:
     # A link rotated in this process counts at once; one rotated in another process within
     # LINK_CHECK_SECONDS, when the cached hash is read again.
@@ -146,7 +166,19 @@ def address() -> str:
 THROTTLED = "Too many wrong tries from this network: wait a minute."
 
 
-def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int | None]:
+@dataclass(frozen=True)
+class Who:
+    """Who a connecting socket turned out to be."""
+
+    cafe: Cafe
+    role: Role
+    participant_id: int | None = None
+    rights: str = ""
+    link_id: int | None = None
+    name: str = ""
+
+
+def _authenticate(rt: Runtime, auth: Any, where: str) -> Who:
     """Who connects. A right facilitator link or phone token always gets in, checked before any
     throttle: guesses from elsewhere (or from here) never lock out the rightful. Everything else
     from an address that guessed too much is refused; a wrong link slows its own address for
@@ -159,29 +191,44 @@ def _authenticate(rt: Runtime, auth: Any, where: str) -> tuple[Cafe, Role, int |
         if role == "facilitator":
             code = cafes.normalise_code(auth.get("cafe"))
             try:
-                cafe = cafes.check_facilitator(session, code, auth.get("secret"))
-            except Forbidden:
+                who = _facilitator_or_team(session, code, auth)
+            except Forbidden as exc:
+                if exc.code != "wrong_facilitator_link":
+                    raise
                 key = (code, where)
                 if blocked or rt.guard.wrong_by_cafe.wait(key) > 0:
                     raise Forbidden("throttled") from None
                 rt.guard.wrong_by_cafe.fail(key)
                 raise
             rt.guard.wrong_by_cafe.succeed((code, where))
-            return cafe, "facilitator", None
+            return who
         if role not in ("board", "phone"):
             raise Invalid("unknown_role")
         try:
             cafe = cafes.find_cafe(session, auth.get("cafe"))
             if role == "phone":
                 person = participants.authenticate(session, cafe, auth.get("token"))
-                return cafe, "phone", person.id
+                return Who(cafe, "phone", person.id)
         except DomainError:
             if blocked:
                 raise Forbidden("throttled") from None
             raise
         if blocked:  # a board needs only the code: the very thing this address was guessing
             raise Forbidden("throttled")
-        return cafe, "board", None
+        return Who(cafe, "board")
+
+
+def _facilitator_or_team(session: Any, code: str, auth: dict[str, Any]) -> Who:
+    """The facilitator's link, else a team link (whose user must have typed their name)."""
+    secret = auth.get("secret")
+    try:
+        cafe = cafes.check_facilitator(session, code, secret)
+    except Forbidden:
+        cafe, link = team.check_link(session, code, secret)
+        view: Role = "facilitator" if link.role == "cofacilitator" else "staff"
+        return Who(cafe, view, rights=link.role, link_id=link.id, name=team.member_name(auth.get("name")))
+    name = auth.get("name")
+    return Who(cafe, "facilitator", rights="facilitator", name=team.member_name(name) if name else "")
 
 
 def _heartbeat_loop(rt: Runtime) -> None:
@@ -293,7 +340,8 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
         where = address()
         lang = i18n.request_language(auth.get("lang") if isinstance(auth, dict) else None)
         try:
-            cafe, role, participant_id = _authenticate(rt, auth, where)
+            who = _authenticate(rt, auth, where)
+            cafe, role, participant_id = who.cafe, who.role, who.participant_id
         except DomainError as exc:
             if exc.kind in ("not_found", "forbidden"):
                 rt.guard.wrong_by_address.record(where)
@@ -308,13 +356,18 @@ def register(socketio: SocketIO, rt: Runtime) -> None:
             role=role,
             participant_id=participant_id,
             address=where,
-            secret_hash=cafe.facilitator_hash if role == "facilitator" else None,
+            secret_hash=cafe.facilitator_hash if who.rights == "facilitator" else None,
             lang=lang,
+            rights=who.rights,
+            link_id=who.link_id,
+            who=who.name,
         )
         join_room(room(cafe.id))
         join_room(room(cafe.id, role))
         if participant_id is not None:
             join_room(person_room(cafe.id, participant_id))
+        if who.link_id is not None:  # so that closing the link reaches its sockets at once
+            join_room(team_room(who.link_id))
         rt.local_cafes[cafe.id] = rt.local_cafes.get(cafe.id, 0) + 1
         if rt.config.heartbeat_seconds > 0 and not rt.heartbeat_started:
             rt.heartbeat_started = True

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cafe.models import (
+    Activity,
     Cafe,
     CafeTable,
     EventLog,
@@ -164,6 +165,11 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
         "events": [
             {"seq": e.seq, "type": e.type, "at": e.at_ms, "data": e.payload}
             for e in _rows(session, EventLog, cafe, EventLog.seq)
+        ],
+        # Who did what on the facilitator's side (team links), oldest first.
+        "activity": [
+            {"at": a.at_ms, "role": a.role, "name": a.name, "command": a.command, "seq": a.seq}
+            for a in _rows(session, Activity, cafe, Activity.id)
         ],
     }
 

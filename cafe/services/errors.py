@@ -50,6 +50,12 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "not_connected": ("forbidden", N_("This connection is not signed in.")),
     "phone_only": ("forbidden", N_("Only a participant's phone can do that.")),
     "facilitator_only": ("forbidden", N_("Only the facilitator can do that.")),
+    "not_for_your_link": ("forbidden", N_("Your link does not allow that. Ask the facilitator.")),
+    "team_link_revoked": ("forbidden", N_("The facilitator has closed this link. Ask them for a new one.")),
+    "name_required": ("invalid", N_("Type your name first: the team's activity log shows who did what.")),
+    "team_role": ("invalid", N_("A team link is for a co-facilitator, the theme team or a helper.")),
+    "team_links_full": ("invalid", N_("A café has at most {n} team links. Close one first.")),
+    "team_link_not_found": ("not_found", N_("That link is not open in this café.")),
     "link_rotated": ("forbidden", N_("This facilitator link has been replaced: open the new link.")),
     "wrong_facilitator_link": ("forbidden", N_("This facilitator link is not valid.")),
     "bad_auth": ("bad_auth", N_("Connect with {{cafe, role}} and your token or secret.")),
@@ -311,6 +317,7 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
 # Words of the app that fill a placeholder ("{field} cannot be empty."): translated with it.
 FRAGMENTS = (
     N_("A contact"),
+    N_("A link's note"),
     N_("A language"),
     N_("A note"),
     N_("A participant's name"),

@@ -70,7 +70,7 @@ def snapshot(
         "help": tablehelp.open_requests(session, cafe),
         "photos": photos.listing(session, cafe),
     }
-    if role in ("board", "facilitator"):
+    if role in ("board", "facilitator", "staff"):
         people = session.scalars(
             select(Participant)
             .where(Participant.cafe_id == cafe.id, Participant.left_at_ms.is_(None))
@@ -79,6 +79,8 @@ def snapshot(
         described = [describe(p) for p in people]
         if role == "board":
             described = [public_person(d) for d in described]
+        elif role == "staff":  # the team: everything but a person's contact details
+            described = [{k: v for k, v in d.items() if k != "contact"} for d in described]
         state["participants"] = described
     if role == "phone" and participant_id is not None:
         me = session.get(Participant, participant_id)

@@ -36,9 +36,10 @@ def public_settings(cafe: Cafe) -> dict[str, Any]:
 
 
 def settings_for(cafe: Cafe, role: str) -> dict[str, Any]:
-    """Settings in a role's snapshot: only the facilitator sees the room's passcode."""
+    """Settings in a role's snapshot: only the facilitator and the team (helpers at the door
+    say it to people) see the room's passcode."""
     shown = public_settings(cafe)
-    if role != "facilitator":
+    if role not in ("facilitator", "staff"):
         shown.pop("passcode", None)
     return shown
 

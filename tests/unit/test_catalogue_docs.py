@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cafe.commands import COMMANDS
-from cafe.events import EVENTS
+from cafe.events import EVENTS, ROLES
 from cafe.services.errors import MESSAGES, english
 
 PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text("utf-8")
@@ -84,7 +84,7 @@ def test_every_documented_command_is_in_the_catalogue_for_that_role() -> None:
         assert name in COMMANDS, f"docs/protocol.md documents {name}, the catalogue has no such command"
         roles = COMMANDS[name].roles
         if who == "everyone":
-            assert roles == {"phone", "board", "facilitator"}, name
+            assert roles == set(ROLES), name
         else:
             assert who in roles, f"{name} is documented for the {who}, who may not send it"
 
@@ -161,3 +161,25 @@ def test_a_command_record_does_exactly_one_thing() -> None:
     with pytest.raises(TypeError):
         Command(frozenset({"phone"}), {}, "seats", action=lambda s, c, p, a: [])  # seats and an action
     assert all((c.action is not None) + (c.answer is not None) + (c.lock == "seats") == 1 for c in COMMANDS.values())
+
+
+def team_row(link: str) -> set[str]:
+    """The commands a team link's row in "Team links" names in its "may send" cell."""
+    for cells in rows(section("### Team links")):
+        if cells[0] == f"`{link}`":
+            return set(re.findall(r"`(\w+)`", cells[2]))
+    raise AssertionError(f"no row for {link} in docs/protocol.md's team links")
+
+
+@pytest.mark.parametrize("link", ["theme", "helper"])
+def test_the_team_table_names_exactly_the_commands_a_link_may_send(link: str) -> None:
+    assert team_row(link) == {name for name, record in COMMANDS.items() if link in record.team}
+
+
+def test_a_co_facilitator_may_send_every_facilitator_command_but_those_the_table_names() -> None:
+    owner_only = {
+        name
+        for name, record in COMMANDS.items()
+        if "facilitator" in record.roles and "cofacilitator" not in record.team
+    }
+    assert team_row("cofacilitator") == owner_only

@@ -13,7 +13,7 @@ def _joined(seq: int = 1) -> Event:
 def test_every_declared_event_type_has_a_reducer_and_a_projection_for_each_role() -> None:
     assert set(EVENTS) == set(REDUCERS)
     for spec in EVENTS.values():
-        assert set(spec.projections) == {"phone", "board", "facilitator"}
+        assert set(spec.projections) == {"phone", "board", "facilitator", "staff"}
 
 
 def test_an_event_with_a_stray_field_is_refused() -> None:
