@@ -107,8 +107,9 @@ RUNS = frozenset({"cofacilitator"})
 HELPS = frozenset({"cofacilitator", "helper"})
 THEMES = frozenset({"cofacilitator", "theme"})
 WHOLE_TEAM = frozenset({"cofacilitator", "theme", "helper"})
-# Commands that change nothing: not written in the activity log.
-READS = frozenset({"sync", "clock", "plan_preview", "team_links", "activity"})
+# Not written in the activity log: commands that change nothing, and the café's deletion (its
+# log goes with it).
+READS = frozenset({"sync", "clock", "plan_preview", "team_links", "activity", "delete_cafe"})
 
 
 def _facilitator(
