@@ -11,11 +11,13 @@ import { t, tn, tableLabel, lang } from './i18n.js';
 import { showCountdown, phaseLabel, showStatus, sendFrom } from './ui.js';
 import { describePreview, languageName, nameList } from './seating-words.js';
 import { renderHelpQueue } from './help-queue.js';
+import { askName, savedName } from './team-name.js';
 
 const code = document.body.dataset.code;
 // `let`: a new facilitator link (rotate_facilitator_link) replaces it while the page runs.
 let secret = decodeURIComponent(window.location.hash.slice(1));
-const auth = { cafe: code, role: 'facilitator', secret };   // read again by every reconnect
+// A team link's user says their name (the activity log); the facilitator may too.
+const auth = { cafe: code, role: 'facilitator', secret, name: savedName() || undefined };   // read again by every reconnect
 const TICK_MS = 250;
 let live = null;
 let linkReplaced = false;   // another panel made a new link: this one can no longer act
@@ -45,6 +47,7 @@ async function send(command, payload, msgNode, okText, timeoutMs = undefined) {
   if (!live) return { ok: false };
   let ack = await live.send(command, payload, timeoutMs);
   if (ack && !ack.ok && ack.error && ack.error.code === 'link_rotated') showLinkReplaced();
+  if (ack && !ack.ok && ack.error && ack.error.code === 'team_link_revoked') showLinkClosed();
   // A change that breaks printed routes: the server names whose; the facilitator decides.
   if (ack && !ack.ok && ack.error && ack.error.code === 'breaks_routes') {
     const go = await confirmAction(t('Printed routes would change'), ack.error.message, t('Change it anyway'));
@@ -1373,6 +1376,71 @@ function showLinkReplaced() {
   window.scrollTo(0, 0);
 }
 
+// The facilitator closed this team link: nothing here works any more.
+function showLinkClosed() {
+  if (linkReplaced) return;
+  linkReplaced = true;
+  $('panel').hidden = true;
+  $('link-closed').hidden = false;
+  if (live) live.socket.disconnect();
+}
+
+// --- the team: links for co-facilitators and helpers, and the activity log ----------------
+
+const ROLE_WORDS = {
+  cofacilitator: () => t('Co-facilitator'), theme: () => t('Theme team'), helper: () => t('Helper'),
+  facilitator: () => t('Facilitator'),
+};
+
+async function loadTeam() {
+  if (!live || !live.state || (live.state.you || {}).rights !== 'facilitator') return;
+  const ack = await live.send('team_links', {});
+  if (!ack.ok) return;
+  const counts = {};
+  for (const link of ack.links) counts[link.role] = (counts[link.role] || 0) + 1;
+  const parts = ['cofacilitator', 'theme', 'helper'].filter((role) => counts[role]).map((role) => [role, counts[role]]).map(([role, n]) => ({
+    cofacilitator: () => tn(n, '{n} co-facilitator links active'),
+    theme: () => tn(n, '{n} theme team links active'),
+    helper: () => tn(n, '{n} helper links active'),
+  }[role]()));
+  setText('team-summary', parts.length ? parts.join(' · ') : t('No team link is open.'));
+  $('team-list').replaceChildren(...ack.links.map((link) => {
+    const close = el('button', { type: 'button', class: 'btn btn-small btn-quiet', text: t('Close this link') });
+    close.addEventListener('click', async () => {
+      const ok = await confirmAction(t('Close this link?'),
+        t('Whoever has it can no longer do anything in this café, at once.'), t('Close this link'));
+      if (!ok) return;
+      const done = await send('revoke_team_link', { link_id: link.id }, $('team-msg'), t('The link is closed.'));
+      if (done.ok) loadTeam();
+    });
+    return el('li', {}, el('span', { text: `${ROLE_WORDS[link.role]()}${link.label ? ` — ${link.label}` : ''}` }), close);
+  }));
+}
+
+async function loadActivity() {
+  const ack = await live.send('activity', {});
+  if (!ack.ok) return;
+  $('activity-list').replaceChildren(...ack.activity.map((a) => el('li', {
+    text: `${new Date(a.at).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })} · ${ROLE_WORDS[a.role] ? ROLE_WORDS[a.role]() : a.role}${a.name ? ` (${a.name})` : ''} · ${a.command}`,
+  })));
+  if (!ack.activity.length) $('activity-list').replaceChildren(el('li', { text: t('Nothing yet.') }));
+}
+
+function wireTeam() {
+  $('team-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ack = await send('create_team_link', { role: $('team-role').value, label: $('team-label').value.trim() },
+      $('team-msg'), t('Link made. Give it only to that person.'));
+    if (!ack.ok) return;
+    $('team-label').value = '';
+    $('team-new').hidden = false;
+    setText('team-new-text', ack.url);
+    loadTeam();
+  });
+  $('team-copy').addEventListener('click', () => copyText($('team-new-text').textContent, $('team-copy-msg'), $('team-new-text')));
+  $('activity').addEventListener('toggle', () => { if ($('activity').open) loadActivity(); });
+}
+
 function showGone() {
   if (gone) return;
   gone = true;
@@ -1748,6 +1816,7 @@ if (!secret) {
   wireWaiting();
   wirePeopleTools();
   wireRoutes();
+  wireTeam();
   wireHarvest();
   wireAttendees();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });
@@ -1756,12 +1825,20 @@ if (!secret) {
     reducers: baseReducers,
     // A snapshot (the first, or after a long reconnect) may change anything: draw it all now,
     // and ask for the next seating at once.
-    onState: () => { redraw.sections = new Set(ALL); redrawNow(); schedulePreview(0); },
+    onState: (state) => {
+      document.body.dataset.rights = (state.you || {}).rights || 'facilitator';
+      redraw.sections = new Set(ALL); redrawNow(); schedulePreview(0); loadTeam();
+    },
     onChange: onEvents,
     onStatus: (s) => { if (!linkReplaced && !gone) showStatus($('conn'), s); },
-    onRefused: () => { live.socket.disconnect(); if (!linkReplaced) denied(); },
+    onRefused: (error) => {
+      live.socket.disconnect();
+      if (error && error.code === 'name_required') askName(auth, () => { $('panel').hidden = true; }, () => live.socket.connect());
+      else if (!linkReplaced) denied();
+    },
     onDeleted: showGone,
   });
   live.socket.on('facilitator_link_rotated', showLinkReplaced);
+  live.socket.on('team_link_revoked', showLinkClosed);
   setInterval(tick, TICK_MS);
 }

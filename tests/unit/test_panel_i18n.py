@@ -19,7 +19,11 @@ from tests.catalogues import check_translated
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = ROOT / "static" / "i18n" / "panel"
-PAGES = [ROOT / "templates" / "facilitator" / "panel.html", ROOT / "templates" / "facilitator" / "door.html"]
+PAGES = [
+    ROOT / "templates" / "facilitator" / "panel.html",
+    ROOT / "templates" / "facilitator" / "door.html",
+    ROOT / "templates" / "facilitator" / "_team_name.html",
+]
 JS = ROOT / "static" / "js"
 SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js", JS / "door.js", JS / "help-queue.js"]
 # The shared i18n.js: only the functions the panel imports from it (tableLabel says "Table 7").
