@@ -15,8 +15,8 @@ from flask_socketio import SocketIOTestClient
 
 from cafe.app import runtime
 from cafe.commands import COMMANDS
-from cafe.ratelimit import Limiter
 from cafe.events import apply_events
+from cafe.ratelimit import Limiter
 from tests.conftest import CafeHandle, events_of, state_of
 
 Connect = Callable[[dict[str, Any]], SocketIOTestClient]
