@@ -33,7 +33,7 @@ from markupsafe import Markup
 from cafe import compress, harvest, i18n
 from cafe.app import Runtime, runtime
 from cafe.links import cafe_links, here_base, join_url
-from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants, photos, printables
+from cafe.services import archive, arrivals, attendees, cafes, eventlog, participants, photos, printables, team
 from cafe.services.errors import DomainError, Forbidden, Invalid, NotFound, Throttled, Words
 
 bp = Blueprint("web", __name__)
@@ -523,8 +523,16 @@ def _as_facilitator(session: Any, code: str, secret: str | None = None) -> Any:
     as a guess."""
     guard = runtime().guard
     key = (cafes.normalise_code(code), _address())
+    given = _bearer() or secret or ""
     try:
-        return cafes.check_facilitator(session, code, _bearer() or secret or "")
+        try:
+            return cafes.check_facilitator(session, code, given)
+        except Forbidden:
+            # A co-facilitator runs the café: their link opens the exports, lists and sheets too.
+            cafe, link = team.check_link(session, code, given)
+            if link.role != "cofacilitator":
+                raise
+            return cafe
     except DomainError:
         if guard.wrong_by_address.blocked(_address()) or guard.wrong_by_cafe.wait(key) > 0:
             raise Throttled("throttled") from None

@@ -136,3 +136,14 @@ def test_the_team_sees_the_room_without_anyones_contact_and_its_snapshot_follows
     assert "marie@example.org" not in json.dumps(received)
     assert "marie@example.org" in json.dumps(state_of(facilitator))
     assert apply_events(before, received) == state_of(theme)
+
+
+def test_a_co_facilitators_link_opens_the_exports_and_a_helpers_does_not(
+    client: FlaskClient, cafe: CafeHandle, facilitator: SocketIOTestClient
+) -> None:
+    _cid, co = team_link(facilitator, "cofacilitator")
+    _hid, helper = team_link(facilitator, "helper")
+    ok = client.get(f"/f/{cafe.code}/export/notes.csv", headers={"Authorization": f"Bearer {co}"})
+    assert ok.status_code == 200
+    refused = client.get(f"/f/{cafe.code}/export/attendees.csv", headers={"Authorization": f"Bearer {helper}"})
+    assert refused.status_code == 403
