@@ -585,8 +585,10 @@ COMMANDS: dict[str, Command] = {
     ),
     # The phone, outside the tablecloth.
     "sign_up": _phone(
-        {"topic_id": (int, True), "name": (str, False), "contact": (str, False)},
-        lambda s, c, p, a: signups.sign_up(s, c, p, topic_id=a["topic_id"], name=a["name"], contact=a["contact"]),
+        {"topic_id": (int, True), "name": (str, False), "contact": (str, False), "consent": (bool, False)},
+        lambda s, c, p, a: signups.sign_up(
+            s, c, p, topic_id=a["topic_id"], name=a["name"], contact=a["contact"], consent=a["consent"]
+        ),
     ),
     "withdraw_signup": _phone(
         {"topic_id": (int, True)}, lambda s, c, p, a: signups.withdraw(s, c, p, topic_id=a["topic_id"])

@@ -303,3 +303,59 @@ def chart_svg(data: dict[str, Any]) -> str:
         y += row_h
     parts.append("</svg>")
     return "".join(parts)
+
+
+def group_section(data: dict[str, Any], topic_id: int) -> dict[str, Any] | None:
+    """One strategy area's part of the report, for its working group's convener (None: no such area)."""
+    return next((s for s in report(data)["sections"] if s["topic"]["id"] == topic_id), None)
+
+
+def group_markdown(data: dict[str, Any], section: dict[str, Any], photos: list[tuple[str, int | None]]) -> str:
+    """What a working group's convener gets: the area, its themes, top notes, the hosts'
+    summaries, its tablecloth photos, and the people who said the convener may contact them."""
+    topic = section["topic"]
+    lines = [
+        f"# {_md(topic['name'])}",
+        "",
+        f"Working group of {_md(data['cafe']['title'])}, exported {readable(data['exported_at'])}.",
+        "",
+    ]
+    if topic["description"]:
+        lines += [_md(topic["description"]), ""]
+    lines += ["## Themes", "", "(none grouped yet)", ""]
+    lines += ["## The notes with the most dots", ""]
+    lines += [
+        f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['table'])})" for i, n in enumerate(section["top"], 1)
+    ] or ["(no dots yet)"]
+    lines += ["", "## The hosts' summaries", ""]
+    lines += [f"- **{_md(s['table'])}, round {s['round']}:** {_md(s['text'])}" for s in section["summaries"]] or [
+        "(none)"
+    ]
+    lines += ["", "## Photos of the tablecloths", ""]
+    lines += [
+        f"- {_md(label)}, round {rnd if rnd is not None else '-'} (in the café's photos.zip)" for label, rnd in photos
+    ] or ["(none)"]
+    lines += ["", "## People who may be contacted", ""]
+    lines += [f"- {_md(s['name'])} — {_md(s['contact'])}" for s in section["signups"] if s["contact"]] or [
+        "(nobody yet)"
+    ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+GROUP_COLUMNS = ("part", "text", "detail", "table", "round")
+
+
+def group_csv(data: dict[str, Any], section: dict[str, Any], photos: list[tuple[str, int | None]]) -> str:
+    """The same as `group_markdown`, one row per item, safe for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(GROUP_COLUMNS)
+    rows: list[tuple[object, ...]] = [("area", section["topic"]["name"], section["topic"]["description"], "", "")]
+    rows += [("top note", n["text"], n["score"], n["table"], n["round"] or "") for n in section["top"]]
+    rows += [("summary", s["text"], "", s["table"], s["round"]) for s in section["summaries"]]
+    rows += [("photo", "", "photos.zip", label, rnd or "") for label, rnd in photos]
+    rows += [("contact", s["name"], s["contact"], "", "") for s in section["signups"] if s["contact"]]
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()

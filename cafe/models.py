@@ -251,8 +251,10 @@ class Signup(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), default=None)
     name: Mapped[str] = mapped_column(String(40))
-    # Facilitator-only: never in a snapshot or event sent to a phone or the board.
+    # Facilitator-only: never in a snapshot or event sent to a phone or the board. Kept only
+    # with `consent` (the convener may use it), and deleted `contact_days` after the sign-up.
     contact: Mapped[str | None] = mapped_column(String(120), default=None)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 

@@ -10,12 +10,13 @@ from cafe.app import Runtime
 from cafe.events import Event
 from cafe.flow import transition
 from cafe.models import Cafe, now_ms
-from cafe.services import eventlog, rounds, seating
+from cafe.services import eventlog, rounds, seating, signups
 from cafe.services.errors import Conflict
 
 log = logging.getLogger("cafe.scheduler")
 
 TICK_SECONDS = 0.25
+SWEEP_MS = 3_600_000  # contacts are deleted within the hour their days are up
 
 
 class Scheduler:
@@ -25,6 +26,16 @@ class Scheduler:
         self.rt = rt
         # (café, round, deadline) already reported as blocked, so the panel is told once.
         self.reported: set[tuple[int, int | None, int | None]] = set()
+        self.next_sweep = 0  # the contacts' retention runs at start, then every SWEEP_MS
+
+    def forget_contacts(self, now: int) -> int:
+        """The retention job: working-group contacts older than their café's `contact_days` go."""
+        with self.rt.db.transaction() as session:
+            gone = signups.forget_contacts(session, now)
+        self.next_sweep = now + SWEEP_MS
+        if gone:
+            log.info("deleted %d working-group contacts past their café's retention", gone)
+        return gone
 
     def due_cafes(self, now: int) -> list[int]:
         """Cafés whose running phase should move on now."""
@@ -43,6 +54,9 @@ class Scheduler:
                 pass  # another process (or the facilitator) moved it on first: exactly once
             except seating.NotEnoughSeats as exc:
                 happened += self._blocked(cafe_id, exc.message)
+        # After the deadlines: a restart's first tick ends an overdue round before anything else.
+        if now >= self.next_sweep:
+            self.forget_contacts(now)
         return happened
 
     def expire_announcements(self, now: int) -> list[Event]:

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -541,9 +542,35 @@ def _as_facilitator(session: Any, code: str, secret: str | None = None) -> Any:
         raise
 
 
+GROUP_EXPORT = re.compile(r"group-(\d{1,9})\.(md|csv)")
+
+
+def _group_export(code: str, topic_id: int, extension: str) -> Response | tuple[Response, int]:
+    """A working group's own part, for its convener: the area, its top notes, summaries and
+    photos, and only the people who said the convener may contact them."""
+    try:
+        with runtime().db.reading() as session:
+            cafe = _as_facilitator(session, code)
+            data = archive.collect(session, cafe)
+            pictures = [(t.label, p.round) for t, p in photos.by_table(session, cafe) if t.topic_id == topic_id]
+    except DomainError as exc:
+        return _error(exc)
+    section = harvest.group_section(data, topic_id)
+    if section is None:
+        abort(404)
+    if extension == "md":
+        body, mimetype = harvest.group_markdown(data, section, pictures), "text/markdown; charset=utf-8"
+    else:
+        body, mimetype = "\ufeff" + harvest.group_csv(data, section, pictures), "text/csv; charset=utf-8"
+    return _download(body, mimetype, f"{cafe.code}-group-{topic_id}.{extension}")
+
+
 @bp.get("/f/<code>/export/<kind>")
 def export(code: str, kind: str) -> Response | tuple[Response, int]:
     """Facilitator exports; the secret comes in `Authorization: Bearer`, never in the URL."""
+    group = GROUP_EXPORT.fullmatch(kind)
+    if group:
+        return _group_export(code, int(group.group(1)), group.group(2))
     if kind not in EXPORTS:
         abort(404)
     try:

@@ -39,6 +39,7 @@ def _rows(session: Session, model: Any, cafe: Cafe, *order: Any) -> list[Any]:
 def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
     """Everything about a café, including its event log and sign-up contacts (facilitator only)."""
     numbers = {r.id: r.number for r in _rows(session, Round, cafe, Round.number)}
+    named = {s.id for s in signups.consenting(session, cafe)}
     return {
         "format": FORMAT,
         "exported_at": now_ms(),
@@ -158,12 +159,14 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "participant_id": s.participant_id,
                 "name": s.name,
                 "contact": s.contact,
+                "consent": s.consent,
                 "created_at": s.created_at_ms,
             }
-            for s in _rows(session, Signup, cafe, Signup.id)
+            # Only the people who said the convener may contact them are named in an export.
+            for s in signups.consenting(session, cafe)
         ],
         "events": [
-            {"seq": e.seq, "type": e.type, "at": e.at_ms, "data": e.payload}
+            {"seq": e.seq, "type": e.type, "at": e.at_ms, "data": _unnamed(e, named)}
             for e in _rows(session, EventLog, cafe, EventLog.seq)
         ],
         # Who did what on the facilitator's side (team links), oldest first.
@@ -461,6 +464,8 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                 name=clean(signup.get("name"), field="A sign-up's name", max_length=participants.NAME_MAX),
                 contact=clean(signup.get("contact"), field="A contact", max_length=signups.CONTACT_MAX, required=False)
                 or None,
+                # An export names only people who said yes (older files: whoever left a contact).
+                consent=signup.get("consent") is True or bool(signup.get("contact")),
             )
         )
     cafe.status = (
@@ -477,6 +482,13 @@ def _rows_of(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise Invalid("export_records", key=key)
     return rows
+
+
+def _unnamed(event: EventLog, named: set[int]) -> dict[str, Any]:
+    """An event as exported: a sign-up of someone who did not say yes is not named."""
+    if event.type != "signup_added" or event.payload["signup"]["id"] in named:
+        return event.payload
+    return {"signup": {**event.payload["signup"], "name": None}}
 
 
 def _route(value: object, tables: dict[Any, int], rounds: int) -> list[int | None] | None:

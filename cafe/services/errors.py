@@ -50,6 +50,12 @@ MESSAGES: dict[str, tuple[str, Sentence]] = {
     "not_connected": ("forbidden", N_("This connection is not signed in.")),
     "phone_only": ("forbidden", N_("Only a participant's phone can do that.")),
     "facilitator_only": ("forbidden", N_("Only the facilitator can do that.")),
+    "contact_needs_consent": (
+        "invalid",
+        N_("Tick “The convener may contact me” to leave your email or phone, or leave it empty."),
+    ),
+    "consent_needs_contact": ("invalid", N_("Write the email or phone number the convener may use.")),
+    "contact_days_range": ("invalid", N_("Contacts are kept between {low} and {high} days.")),
     "not_for_your_link": ("forbidden", N_("Your link does not allow that. Ask the facilitator.")),
     "team_link_revoked": ("forbidden", N_("The facilitator has closed this link. Ask them for a new one.")),
     "name_required": ("invalid", N_("Type your name first: the team's activity log shows who did what.")),

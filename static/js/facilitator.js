@@ -1496,7 +1496,19 @@ function renderHarvest(state) {
   })) : el('p', { class: 'empty', text: r.notes.length ? t('No dots yet.') : t('No notes yet.') }),
   el('h4', { text: t('Working group ({n})', { n: r.people.length }) }),
   r.people.length ? el('ul', { class: 'name-list signups' }, ...r.people.map((s) => el('li', { text: s.name })))
-    : el('p', { class: 'empty', text: t('Nobody has signed up yet.') }))));
+    : el('p', { class: 'empty', text: t('Nobody has signed up yet.') }),
+  groupExports(r.topic.id))));
+}
+
+// The convener's own part: the area's notes, summaries, photos and the contacts given with a yes.
+function groupExports(topicId) {
+  const buttons = ['md', 'csv'].map((ext) => {
+    const button = el('button', { type: 'button', class: 'btn btn-small btn-quiet', 'data-kind': `group-${topicId}.${ext}`,
+      text: ext === 'md' ? t('For the convener (Markdown)') : t('For the convener (CSV)') });
+    button.addEventListener('click', () => download(button));
+    return button;
+  });
+  return el('div', { class: 'group-exports' }, ...buttons);
 }
 
 async function download(button) {

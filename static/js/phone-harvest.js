@@ -58,6 +58,9 @@ function makeHarvestTopic(topicId) {
     empty: el('p', { class: 'empty', text: t('No notes from these tables yet.') }),
     nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
     contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
+    // Asked, never assumed: without a yes the convener gets no way to reach this person.
+    consent: el('input', { type: 'checkbox', id: id('consent') }),
+    privacy: el('p', { class: 'hint', id: id('privacy') }),
     why: el('p', { class: 'group-why' }),
     error: el('p', { class: 'error', role: 'alert', hidden: true }),
     join: el('button', { type: 'submit', class: 'btn btn-primary btn-big', id: id('join'), text: t('Join this working group') }),
@@ -72,8 +75,10 @@ function makeHarvestTopic(topicId) {
   p.form = el('form', { class: 'stack group-form', id: id('form'), novalidate: true },
     el('h3', { text: t('Join this working group') }), p.why,
     el('label', { for: id('name'), text: t('Your name') }), p.nameInput,
-    el('label', { for: id('contact'), text: t('Email or phone (optional)') }), p.contact,
-    el('p', { class: 'hint', text: t('Only the facilitator sees it, to bring the group together.') }),
+    el('label', { class: 'check', for: id('consent') }, p.consent, ` ${t('The convener may contact me')}`),
+    p.contactBox = el('div', { class: 'stack', hidden: true },
+      el('label', { for: id('contact'), text: t('Email or phone for the convener') }), p.contact),
+    p.privacy,
     p.error, p.join);
   p.inBox = el('div', { class: 'group-in', id: id('in') },
     el('p', { class: 'badge-ok', text: `✓ ${t('You’re in')}` }), p.inText, p.leave);
@@ -85,18 +90,26 @@ function makeHarvestTopic(topicId) {
   const fail = (text) => sayLine(p.error, text);
   p.nameInput.addEventListener('input', () => { p.nameInput.dataset.dirty = '1'; fail(''); });
   p.contact.addEventListener('input', () => fail(''));
+  p.consent.addEventListener('change', () => {
+    p.contactBox.hidden = !p.consent.checked;
+    if (p.consent.checked) p.contact.focus(); else p.contact.value = '';
+    fail('');
+  });
   p.form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const name = p.nameInput.value.trim();
-    const contact = p.contact.value.trim();
+    const contact = p.consent.checked ? p.contact.value.trim() : '';
     if (!name) { fail(t('Type your name, so the working group can find you.')); p.nameInput.focus(); return; }
+    if (p.consent.checked && !contact) { fail(t('Write the email or phone number the convener may use.')); p.contact.focus(); return; }
     if (!ctx.online()) { fail(t("You're offline — try again when you're back.")); return; }
     const payload = { topic_id: topicId, name };
-    if (contact) payload.contact = contact;
+    if (contact) { payload.contact = contact; payload.consent = true; }
     const ack = await sendFrom(p.join, () => ctx.send('sign_up', payload), { refused: (no) => fail(ctx.refusal(no)) });
     if (!ack || !ack.ok) return;
     // The contact goes to the facilitator only; this phone does not keep it on screen.
     p.contact.value = '';
+    p.consent.checked = false;
+    p.contactBox.hidden = true;
     delete p.nameInput.dataset.dirty;
     fail('');
     ctx.rerender();
@@ -136,6 +149,8 @@ function fillHarvestTopic(state, topic, p, dots, tables) {
   p.inBox.hidden = !mine;
   const name = ctx.topicName(topic);
   p.why.textContent = t('Carry “{topic}” forward after today, with the others who care about it.', { topic: name });
+  p.privacy.textContent = t('Only the facilitator and this group’s convener get your contact, and only if you tick the box. It is deleted {n} days after you sign up.',
+    { n: state.cafe.settings.contact_days });
   if (mine) p.inText.textContent = t('You’re in the “{topic}” working group as {name}.', { topic: name, name: mine.name });
   if (p.nameInput.dataset.dirty !== '1' && document.activeElement !== p.nameInput) {
     p.nameInput.value = state.me && !state.me.anonymous ? state.me.name : '';

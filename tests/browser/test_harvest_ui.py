@@ -156,6 +156,10 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         # Joining the working group: the name comes from the phone, the contact goes to the server only.
         expect(section.locator(f"#harvest-{topic['id']}-name")).to_have_value("Ana")
         phone.locator(f"#harvest-{topic['id']}-form").scroll_into_view_if_needed()
+        # The contact is asked for only with a yes, and the form says how long it is kept.
+        expect(section.locator(f"#harvest-{topic['id']}-contact")).to_be_hidden()
+        expect(section.locator(f"#harvest-{topic['id']}-privacy")).to_contain_text("deleted 30 days after you sign up")
+        section.locator(f"#harvest-{topic['id']}-consent").check()
         shot(phone, "harvest-phone-390-form")
         section.locator(f"#harvest-{topic['id']}-contact").fill("ana@example.org")
         section.locator(f"#harvest-{topic['id']}-join").click()
@@ -196,6 +200,10 @@ def test_a_phone_votes_and_signs_up_in_the_harvest_and_the_panel_follows_live(
         name, text = download(panel, "#export-template-json")
         assert json.loads(text)
         expect(panel.locator("#export-msg")).to_have_text(f"Downloaded {server.code}-template.json.")
+        # The convener's part: their group alone, with the contact given with a yes.
+        name, text = download(panel, f"#harvest-card-{topic['id']} [data-kind='group-{topic['id']}.md']")
+        assert name == f"{server.code}-group-{topic['id']}.md"
+        assert "## People who may be contacted" in text and "Ana — ana@example.org" in text
 
         # The printable report, as it prints on A4 portrait.
         report_ctx = browser.new_context(

@@ -100,12 +100,16 @@ for seconds, name in ((0.1, "short"), (0.5, "long")):
 
 # Café gate against a row lock, taken in opposite orders: PostgreSQL sees the deadlock and
 # refuses one transaction; nobody waits forever.
+# Each holds its first lock before either asks for its second (events, not sleeps: a loaded
+# machine once let one finish before the other began, and there was no deadlock to see).
 outcomes = []
+has_gate, has_row = gevent.event.Event(), gevent.event.Event()
 def gate_then_row():
     try:
         with db.transaction() as s:
             lock_held(s, 9)
-            gevent.sleep(0.1)
+            has_gate.set()
+            has_row.wait(10)
             s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
         outcomes.append("committed")
     except Exception as exc:
@@ -114,7 +118,8 @@ def row_then_gate():
     try:
         with db.transaction() as s:
             s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
-            gevent.sleep(0.2)
+            has_row.set()
+            has_gate.wait(10)
             lock_held(s, 9)
         outcomes.append("committed")
     except Exception as exc:

@@ -87,8 +87,12 @@ def harvested(
     ok(facilitator.emit("start_harvest", {}, callback=True))
     ok(phones[3].emit("vote", {"note_id": ids[2], "phase": "harvest"}, callback=True))
     topic = state_of(facilitator)["topics"][0]["id"]
-    ok(phones[1].emit("sign_up", {"topic_id": topic, "contact": "p0@example.org"}, callback=True))
-    ok(phones[2].emit("sign_up", {"topic_id": topic, "name": "Dana", "contact": "+1 508 555 0101"}, callback=True))
+    ok(phones[1].emit("sign_up", {"topic_id": topic, "contact": "p0@example.org", "consent": True}, callback=True))
+    ok(
+        phones[2].emit(
+            "sign_up", {"topic_id": topic, "name": "Dana", "contact": "+1 508 555 0101", "consent": True}, callback=True
+        )
+    )
     return {"ids": ids, "texts": texts, "topic": topic}
 
 

@@ -190,7 +190,7 @@ def test_tokens_secrets_and_contacts_never_reach_the_logs(
     phone = connect({"cafe": cafe.code, "role": "phone", "token": joined["token"]})
     ok(facilitator.emit("start_round", {}, callback=True))
     topic = state_of(facilitator)["topics"][0]["id"]
-    ok(phone.emit("sign_up", {"topic_id": topic, "contact": "ana@example.org"}, callback=True))
+    ok(phone.emit("sign_up", {"topic_id": topic, "contact": "ana@example.org", "consent": True}, callback=True))
     phone.emit("add_note", {"id": str(uuid.uuid4()), "table_id": 1, "round": 99, "text": "x"}, callback=True)
     client.get(f"/f/{cafe.code}/export/cafe.json", headers={"Authorization": f"Bearer {cafe.secret}"})
     logged = caplog.text
