@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from cafe import themes
 from cafe.app import Connection, Runtime
 from cafe.db import forget_deleted
 from cafe.events import ROLES, Event, Role, room, team_room, withhold
@@ -44,6 +45,7 @@ from cafe.services import (
     setup,
     signups,
     spotlight,
+    suggestions,
     tablehelp,
     team,
 )
@@ -109,7 +111,7 @@ THEMES = frozenset({"cofacilitator", "theme"})
 WHOLE_TEAM = frozenset({"cofacilitator", "theme", "helper"})
 # Not written in the activity log: commands that change nothing, and the café's deletion (its
 # log goes with it).
-READS = frozenset({"sync", "clock", "plan_preview", "team_links", "activity", "delete_cafe"})
+READS = frozenset({"sync", "clock", "plan_preview", "team_links", "activity", "suggest_themes", "delete_cafe"})
 
 
 def _facilitator(
@@ -364,6 +366,15 @@ def _revoke_team_link(call: Call) -> Ack:
     return {"ok": True}
 
 
+def _suggest_themes(call: Call) -> Ack:
+    """`suggest_themes {topic_id}`: the area's notes grouped into proposed themes (only shown,
+    never applied), computed off the event loop."""
+    with call.rt.db.reading() as session:
+        pairs = suggestions.area_notes(session, _cafe(session, call.conn), call.args["topic_id"])
+    found = call.rt.run_cpu(themes.suggest, pairs)
+    return {"ok": True, "notes": len(pairs), "suggestions": suggestions.wire(found)}
+
+
 def _team_links(call: Call) -> Ack:
     """`team_links {}`: the team links that work (never their secrets)."""
     with call.rt.db.reading() as session:
@@ -538,6 +549,7 @@ COMMANDS: dict[str, Command] = {
     "create_team_link": _own(FACILITATOR, {"role": (str, True), "label": (str, False)}, _create_team_link, team=OWNER),
     "revoke_team_link": _own(FACILITATOR, {"link_id": (int, True)}, _revoke_team_link, team=OWNER),
     "team_links": _own(FACILITATOR, {}, _team_links, lock="read"),
+    "suggest_themes": _own(FACILITATOR, {"topic_id": (int, True)}, _suggest_themes, lock="read", team=THEMES),
     "activity": _own(FACILITATOR, {}, _activity, lock="read"),
     # The tablecloth (a phone; pinning also the facilitator).
     "add_note": _own(

@@ -5,6 +5,7 @@ helper's link stops their screen at once."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -20,10 +21,15 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 
 def make_link(panel: Any, role: str, label: str) -> str:
+    before = panel.locator("#team-new-text").inner_text()
     panel.select_option("#team-role", role)
     panel.fill("#team-label", label)
     panel.locator("#team-form").get_by_role("button", name="Make a link").click()
     expect(panel.locator("#team-msg")).to_have_text("Link made. Give it only to that person.")
+    # The same message follows every link made: wait for this link, not the one before.
+    expect(panel.locator("#team-new-text")).to_have_text(re.compile(r"^http.*/f/.*#"))
+    if before:
+        expect(panel.locator("#team-new-text")).not_to_have_text(before)
     url: str = panel.locator("#team-new-text").inner_text()
     return url
 
