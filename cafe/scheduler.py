@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cafe.app import Runtime
 from cafe.events import Event
-from cafe.flow import transition
+from cafe.flow import schedule_preplan, transition
 from cafe.models import Cafe, now_ms
 from cafe.services import eventlog, rounds, seating, signups
 from cafe.services.errors import Conflict
@@ -102,4 +102,10 @@ def start(rt: Runtime) -> Scheduler:
     """Start the deadline loop in the background of this process."""
     scheduler = Scheduler(rt)
     rt.socketio.start_background_task(scheduler.run_forever)
+    # A process that starts (after a crash, say) plans the running cafés' next seats ahead, as
+    # one that saw the changes would have: the next deadline finds them ready, not to compute.
+    with rt.db.reading() as session:
+        running = list(session.scalars(select(Cafe.id).where(Cafe.status == "running")))
+    for cafe_id in running:
+        schedule_preplan(rt, cafe_id)
     return scheduler

@@ -101,17 +101,22 @@ def find_cafe(session: Session, code: object) -> Cafe:
     return cafe
 
 
+def cafe_of_link(session: Session, code: object, secret: object) -> tuple[Cafe, str]:
+    """The café a link names and its secret's hash; the same refusal for a missing secret and
+    an unknown café as for a wrong secret (a link reveals nothing about which part was wrong)."""
+    if not isinstance(secret, str) or not secret:
+        raise Forbidden("wrong_facilitator_link")
+    try:
+        return find_cafe(session, code), hash_secret(secret)
+    except NotFound:
+        raise Forbidden("wrong_facilitator_link") from None
+
+
 def check_facilitator(session: Session, code: object, secret: object) -> Cafe:
     """The café, if `secret` is its facilitator secret; Forbidden otherwise (nothing revealed)."""
-    refusal = Forbidden("wrong_facilitator_link")
-    if not isinstance(secret, str) or not secret:
-        raise refusal
-    try:
-        cafe = find_cafe(session, code)
-    except NotFound:
-        raise refusal from None
-    if not hmac.compare_digest(cafe.facilitator_hash, hash_secret(secret)):
-        raise refusal
+    cafe, hashed = cafe_of_link(session, code, secret)
+    if not hmac.compare_digest(cafe.facilitator_hash, hashed):
+        raise Forbidden("wrong_facilitator_link")
     return cafe
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cafe.models import Activity, Cafe, TeamLink, now_ms
-from cafe.services.cafes import find_cafe, hash_secret, new_secret
+from cafe.services.cafes import cafe_of_link, hash_secret, new_secret
 from cafe.services.errors import Forbidden, Invalid, NotFound
 from cafe.services.text import clean
 
@@ -68,16 +68,10 @@ def active_links(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
 
 def check_link(session: Session, code: object, secret: object) -> tuple[Cafe, TeamLink]:
     """The café and the live team link whose secret this is; Forbidden otherwise."""
-    refusal = Forbidden("wrong_facilitator_link")
-    if not isinstance(secret, str) or not secret:
-        raise refusal
-    try:
-        cafe = find_cafe(session, code)
-    except NotFound:
-        raise refusal from None
-    link = session.scalar(select(TeamLink).where(TeamLink.secret_hash == hash_secret(secret)))
+    cafe, hashed = cafe_of_link(session, code, secret)
+    link = session.scalar(select(TeamLink).where(TeamLink.secret_hash == hashed))
     if link is None or link.cafe_id != cafe.id or link.revoked_at_ms is not None:
-        raise refusal
+        raise Forbidden("wrong_facilitator_link")
     return cafe, link
 
 
