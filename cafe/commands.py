@@ -36,6 +36,7 @@ from cafe.services import (
     attendees,
     cafes,
     eventlog,
+    grouping,
     notes,
     photos,
     preview,
@@ -352,7 +353,7 @@ def _create_team_link(call: Call) -> Ack:
     with call.rt.db.transaction() as session:
         cafe = _cafe(session, call.conn, lock=True)
         link, secret = team.create_link(session, cafe, call.args["role"], call.args["label"])
-    page = "/door" if link["role"] == "helper" else ""
+    page = {"helper": "/door", "theme": "/themes"}.get(link["role"], "")
     return {"ok": True, "link": link, "url": f"{here_base()}/f/{call.conn.code}{page}#{secret}"}
 
 
@@ -373,6 +374,36 @@ def _suggest_themes(call: Call) -> Ack:
         pairs = suggestions.area_notes(session, _cafe(session, call.conn), call.args["topic_id"])
     found = call.rt.run_cpu(themes.suggest, pairs)
     return {"ok": True, "notes": len(pairs), "suggestions": suggestions.wire(found)}
+
+
+def _by(conn: Connection) -> str:
+    """Who is acting, as the theme team's screens show it: the name typed with a team link, else
+    the link's role ("facilitator")."""
+    return conn.who or conn.rights or "facilitator"
+
+
+TeamAction = Callable[[Session, Cafe, dict[str, Any], str], list[Event]]
+
+
+def _grouping(spec: Spec, action: TeamAction) -> Command:
+    """A theme team's command: under the café's lock, with the sender's name for the events."""
+
+    def answer(call: Call) -> Ack:
+        with call.rt.db.transaction() as session:
+            cafe = _cafe(session, call.conn, lock=True)
+            return _done(action(session, cafe, call.args, _by(call.conn)))
+
+    return _own(FACILITATOR, spec, answer, team=THEMES)
+
+
+def _assign_notes(call: Call) -> Ack:
+    """`assign_notes {note_ids, theme_id, seen?}`: notes into a theme (or unsorted with null); the
+    last writer wins, and the ack names the notes someone else had moved meanwhile."""
+    args = call.args
+    with call.rt.db.transaction() as session:
+        cafe = _cafe(session, call.conn, lock=True)
+        moved = grouping.assign(session, cafe, args["note_ids"], args["theme_id"], args["seen"], _by(call.conn))
+    return {**_done(moved.events), "conflicts": moved.conflicts}
 
 
 def _team_links(call: Call) -> Ack:
@@ -551,6 +582,36 @@ COMMANDS: dict[str, Command] = {
     "team_links": _own(FACILITATOR, {}, _team_links, lock="read"),
     "suggest_themes": _own(FACILITATOR, {"topic_id": (int, True)}, _suggest_themes, lock="read", team=THEMES),
     "activity": _own(FACILITATOR, {}, _activity, lock="read"),
+    # The theme team: themes of an area or across areas, and which note is in which.
+    "create_theme": _grouping(
+        {"name": (str, True), "topic_id": (int, False), "note_ids": (list, False)},
+        lambda s, c, a, by: grouping.create_theme(
+            s, c, name=a["name"], topic_id=a["topic_id"], note_ids=a["note_ids"], by=by
+        ),
+    ),
+    "update_theme": _grouping(
+        {"theme_id": (int, True), "name": (str, False), "topic_id": (int, False), "spans_areas": (bool, False)},
+        lambda s, c, a, by: grouping.update_theme(
+            s, c, a["theme_id"], name=a["name"], topic_id=a["topic_id"], spans_areas=bool(a["spans_areas"])
+        ),
+    ),
+    "remove_theme": _grouping(
+        {"theme_id": (int, True)}, lambda s, c, a, by: grouping.remove_theme(s, c, a["theme_id"])
+    ),
+    "merge_themes": _grouping(
+        {"theme_id": (int, True), "into_id": (int, True)},
+        lambda s, c, a, by: grouping.merge_themes(s, c, a["theme_id"], a["into_id"], by),
+    ),
+    "split_theme": _grouping(
+        {"theme_id": (int, True), "note_ids": (list, True), "name": (str, True)},
+        lambda s, c, a, by: grouping.split_theme(s, c, a["theme_id"], note_ids=a["note_ids"], name=a["name"], by=by),
+    ),
+    "assign_notes": _own(
+        FACILITATOR,
+        {"note_ids": (list, True), "theme_id": (int, False), "seen": (dict, False)},
+        _assign_notes,
+        team=THEMES,
+    ),
     # The tablecloth (a phone; pinning also the facilitator).
     "add_note": _own(
         PHONE,

@@ -241,6 +241,8 @@ def _topic_removed(state: Payload, data: Payload) -> None:
     state["topics"] = [t for t in state["topics"] if t["id"] != data["topic_id"]]
     gone = {t["id"] for t in state["tables"] if t["topic_id"] == data["topic_id"]}
     state["tables"] = [t for t in state["tables"] if t["id"] not in gone]
+    # The area's themes go with it (the database cascades).
+    state["themes"] = [t for t in state.get("themes", []) if t["topic_id"] != data["topic_id"]]
 
 
 def _seated(state: Payload, data: Payload) -> None:
@@ -310,6 +312,29 @@ def _summary_written(state: Payload, data: Payload) -> None:
     rest = [s for s in state["summaries"] if (s["table_id"], s["round"]) != (summary["table_id"], summary["round"])]
     rest.append(summary)
     state["summaries"] = sorted(rest, key=lambda s: (s["round"], s["table_id"]))
+
+
+def _theme_upsert(state: Payload, data: Payload) -> None:
+    state["themes"] = _upsert(state["themes"], data["theme"], _by_id)
+
+
+def _theme_removed(state: Payload, data: Payload) -> None:
+    state["themes"] = [t for t in state["themes"] if t["id"] != data["theme_id"]]
+    for note in state["notes"]:
+        if note.get("theme_id") == data["theme_id"]:
+            note["theme_id"] = None
+
+
+def _notes_themed(state: Payload, data: Payload) -> None:
+    moved = set(data["note_ids"])
+    for note in state["notes"]:
+        if note["id"] in moved:
+            note["theme_id"] = data["theme_id"]
+
+
+def _without_by(data: Payload) -> Payload:
+    # Who on the theme team moved a note is the team's business, not the room's.
+    return {k: v for k, v in data.items() if k != "by"}
 
 
 def _nothing(state: Payload, data: Payload) -> None:
@@ -492,6 +517,11 @@ EVENTS: dict[str, EventSpec] = {
         personal=Personal(_own_route, lambda data: [int(pid) for pid in data["routes"]], others=_no_routes),
         plan_input=True,
     ),
+    # The theme team's themes, and which note is in which (a note in one theme at most).
+    "theme_added": _event("theme", reduce=_theme_upsert, delivery="batched"),
+    "theme_updated": _event("theme", reduce=_theme_upsert, delivery="batched"),
+    "theme_removed": _event("theme_id", reduce=_theme_removed, delivery="batched"),
+    "notes_themed": _event("note_ids", "theme_id", "by", reduce=_notes_themed, delivery="batched", public=_without_by),
     # A table's call for help: rare, and someone is waiting for the answer.
     "help_requested": _event(
         "help", reduce=lambda state, data: state.update(help=_upsert(state["help"], data["help"], _by_id))

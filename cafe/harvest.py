@@ -18,6 +18,7 @@ CSV_COLUMNS = [
     "round",
     "question",
     "text",
+    "theme",
     "author",
     "votes_round",
     "votes_harvest",
@@ -74,6 +75,7 @@ def _index(data: dict[str, Any]) -> dict[str, Any]:
         "rounds": {r["number"]: r for r in data["rounds"]},
         "people": people,
         "tallies": tallies,
+        "themes": {t["id"]: t for t in data.get("themes", [])},
     }
 
 
@@ -114,6 +116,7 @@ def notes_csv(data: dict[str, Any]) -> str:
                     note["round"] if note["round"] is not None else "",
                     question_for(rnd, table.get("topic_id", 0)),
                     note["text"],
+                    ix["themes"].get(note.get("theme_id"), {}).get("name", ""),
                     _author(note, ix["people"]),
                     ix["tallies"].get((note["id"], "round"), 0),
                     ix["tallies"].get((note["id"], "harvest"), 0),
@@ -124,6 +127,42 @@ def notes_csv(data: dict[str, Any]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def _ranked_themes(topic_id: int, notes: list[dict[str, Any]], themes: dict[int, Any]) -> list[dict[str, Any]]:
+    """An area's themes (its own, and those across areas that hold some of its notes), with the
+    area's notes in each, ranked by the dots on their notes, then by size."""
+    members: dict[int, list[dict[str, Any]]] = {}
+    for note in notes:
+        if note.get("theme_id") in themes:
+            members.setdefault(note["theme_id"], []).append(note)
+    ranked = []
+    for theme in themes.values():
+        own = members.get(theme["id"], [])
+        if theme["topic_id"] != topic_id and not own:
+            continue
+        ranked.append(
+            {
+                "name": theme["name"],
+                "across": theme["topic_id"] is None,
+                "score": sum(n["score"] for n in own),
+                "notes": sorted(own, key=lambda n: (-n["score"], n["created_at"])),
+            }
+        )
+    return sorted(ranked, key=lambda t: (-t["score"], -len(t["notes"]), t["name"]))
+
+
+def _theme_lines(section: dict[str, Any]) -> list[str]:
+    """An area's themes as Markdown: ranked, each with its size, dots and best notes."""
+    lines = []
+    for i, theme in enumerate(section["themes"], start=1):
+        across = " (across areas)" if theme["across"] else ""
+        size = len(theme["notes"])
+        lines.append(
+            f"{i}. **{_md(theme['name'])}**{across}: {size} note{'s' if size != 1 else ''}, {dots(theme['score'])}"
+        )
+        lines += [f"   - {_md(n['text'])} ({dots(n['score'])})" for n in theme["notes"][:TOP_NOTES]]
+    return lines or ["(none grouped yet)"]
 
 
 def report(data: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +185,7 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
                     "score": votes + harvest,
                     "author": _author(note, ix["people"]),
                     "table": ix["tables"][note["table_id"]]["label"],
+                    "theme": ix["themes"].get(note.get("theme_id"), {}).get("name", ""),
                 }
             )
         top = sorted([n for n in notes if n["score"] > 0], key=lambda n: (-n["score"], n["created_at"]))[:TOP_NOTES]
@@ -159,6 +199,7 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
                     if s["table_id"] in table_ids
                 ],
                 "top": top,
+                "themes": _ranked_themes(topic["id"], notes, ix["themes"]),
                 "notes": sorted(notes, key=lambda n: (n["round"] or 0, n["table"], n["created_at"])),
                 "signups": [s for s in data["signups"] if s["topic_id"] == topic["id"]],
                 "per_round": [
@@ -220,6 +261,8 @@ def report_markdown(data: dict[str, Any]) -> str:
         lines += [f"- **{_md(s['table'])}, round {s['round']}:** {_md(s['text'])}" for s in section["summaries"]] or [
             "(none)"
         ]
+        lines += ["", "### Themes", ""]
+        lines += _theme_lines(section)
         lines += ["", "### The notes with the most dots", ""]
         lines += [
             f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['author'])})"
@@ -322,7 +365,8 @@ def group_markdown(data: dict[str, Any], section: dict[str, Any], photos: list[t
     ]
     if topic["description"]:
         lines += [_md(topic["description"]), ""]
-    lines += ["## Themes", "", "(none grouped yet)", ""]
+    lines += ["## Themes", ""]
+    lines += _theme_lines(section) + [""]
     lines += ["## The notes with the most dots", ""]
     lines += [
         f"{i}. {_md(n['text'])} ({dots(n['score'])}; {_md(n['table'])})" for i, n in enumerate(section["top"], 1)
@@ -352,6 +396,9 @@ def group_csv(data: dict[str, Any], section: dict[str, Any], photos: list[tuple[
     writer = csv.writer(out)
     writer.writerow(GROUP_COLUMNS)
     rows: list[tuple[object, ...]] = [("area", section["topic"]["name"], section["topic"]["description"], "", "")]
+    for theme in section["themes"]:
+        rows.append(("theme", theme["name"], f"{len(theme['notes'])} notes, {dots(theme['score'])}", "", ""))
+        rows += [("theme note", n["text"], n["score"], n["table"], n["round"] or "") for n in theme["notes"]]
     rows += [("top note", n["text"], n["score"], n["table"], n["round"] or "") for n in section["top"]]
     rows += [("summary", s["text"], "", s["table"], s["round"]) for s in section["summaries"]]
     rows += [("photo", "", "photos.zip", label, rnd or "") for label, rnd in photos]

@@ -205,9 +205,26 @@ class Note(Base):
     from_tablecloth: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(String(280))
     colour: Mapped[str] = mapped_column(String(16), default="yellow")
+    # The theme the theme team put it in (one at most), and who did it last: a second member
+    # moving it again wins, and sees whose choice they replaced (services/grouping.py).
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"), default=None)
+    themed_by: Mapped[str | None] = mapped_column(String(40), default=None)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
+class Theme(Base):
+    """A theme the theme team found in the notes: of one area, or across areas (no topic)."""
+
+    __tablename__ = "theme"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), default=None)
+    name: Mapped[str] = mapped_column(String(60))
+    created_by: Mapped[str] = mapped_column(String(40), default="")
     created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 

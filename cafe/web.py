@@ -352,6 +352,21 @@ def door(code: str) -> str:
     )
 
 
+@bp.get("/f/<code>/themes")
+def themes_screen(code: str) -> str:
+    """The theme team's screen (laptop-sized): notes stream in by area and are grouped into
+    themes; the secret (a theme team link, or the facilitator's) is in the URL fragment."""
+    cafe = _cafe_or_404(code)
+    lang = i18n.select_locale()
+    return render_template(
+        "facilitator/themes.html",
+        cafe=cafe,
+        board_url=f"{here_base()}/b/{cafe.code}",
+        words=i18n.catalogue(lang, "panel"),
+        w=i18n.panel_words(lang),
+    )
+
+
 PAPERS = ("a4", "letter")
 PRINTABLES = {"tents": (printables.tents, "print/tents.html"), "cards": (printables.cards, "print/cards.html")}
 

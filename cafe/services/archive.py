@@ -19,11 +19,12 @@ from cafe.models import (
     Seat,
     Signup,
     Summary,
+    Theme,
     Topic,
     Vote,
     now_ms,
 )
-from cafe.services import attendees, cafes, notes, participants, settings, setup, signups
+from cafe.services import attendees, cafes, grouping, notes, participants, settings, setup, signups
 from cafe.services.errors import Forbidden, Invalid
 from cafe.services.lookup import row_id
 from cafe.services.text import clean
@@ -127,10 +128,22 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "pinned": n.pinned,
                 "hidden": n.hidden,
                 "deleted": n.deleted,
+                "theme_id": n.theme_id,
                 "created_at": n.created_at_ms,
                 "updated_at": n.updated_at_ms,
             }
             for n in _rows(session, Note, cafe, Note.created_at_ms, Note.id)
+        ],
+        # The theme team's themes (topic_id null: across areas); each note names its own.
+        "themes": [
+            {
+                "id": t.id,
+                "topic_id": t.topic_id,
+                "name": t.name,
+                "created_by": t.created_by,
+                "created_at": t.created_at_ms,
+            }
+            for t in _rows(session, Theme, cafe, Theme.id)
         ],
         "votes": [
             {
@@ -397,6 +410,21 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                     table_id=table_map[seat["table_id"]],
                 )
             )
+    themes: dict[Any, int] = {}
+    for old in _rows_of(doc, "themes"):
+        area = old.get("topic_id")
+        if area is not None and area not in old_topics:
+            continue
+        theme = Theme(
+            cafe_id=cafe.id,
+            topic_id=None if area is None else topic_ids[old_topics[area]],
+            name=clean(old.get("name"), field="A theme's name", max_length=grouping.NAME_MAX),
+            created_by=clean(old.get("created_by"), field="Your name", max_length=40, required=False) or "",
+            created_at_ms=_instant(old.get("created_at")),
+        )
+        session.add(theme)
+        session.flush()
+        themes[old.get("id")] = theme.id
     note_ids: dict[str, uuid.UUID] = {}
     for old in _rows_of(doc, "notes"):
         if old.get("table_id") not in table_map:
@@ -420,6 +448,7 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                 pinned=bool(old.get("pinned")),
                 hidden=bool(old.get("hidden")),
                 deleted=bool(old.get("deleted")),
+                theme_id=themes.get(old.get("theme_id")),
                 created_at_ms=_instant(old.get("created_at")),
                 updated_at_ms=_instant(old.get("updated_at")),
             )

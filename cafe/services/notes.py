@@ -52,6 +52,7 @@ def note_view(
         "from_tablecloth": note.from_tablecloth,
         "pinned": note.pinned,
         "hidden": note.hidden,
+        "theme_id": note.theme_id,
         "votes": votes,
         "harvest_votes": harvest_votes,
         "created_at": note.created_at_ms,

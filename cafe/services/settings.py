@@ -35,6 +35,8 @@ SETTINGS: dict[str, Setting] = {
     # The "time is nearly up" warning before a discussion ends (0: none).
     "warning_seconds": Setting(int, 120, (0, 900), "warning_range"),
     "chime": Setting(bool, True),
+    # The board shows the theme team's emerging themes instead of the notes (not during a move).
+    "board_themes": Setting(bool, False),
     # Working-group contacts are deleted this many days after the sign-up (services/signups.py).
     "contact_days": Setting(int, 30, (1, 365), "contact_days_range"),
     # Absent unless set: the board then follows its browser; no passcode is asked.

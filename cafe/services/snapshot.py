@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cafe.events import Role, public_person
 from cafe.models import Cafe, CafeTable, Participant, Round, Seat, Topic
-from cafe.services import notes, photos, signups, spotlight, tablehelp
+from cafe.services import grouping, notes, photos, signups, spotlight, tablehelp
 from cafe.services.participants import counts, describe
 from cafe.services.views import (
     announcement,
@@ -69,6 +69,7 @@ def snapshot(
         "signups": signups.listing(session, cafe),
         "help": tablehelp.open_requests(session, cafe),
         "photos": photos.listing(session, cafe),
+        "themes": grouping.listing(session, cafe),
     }
     if role in ("board", "facilitator", "staff"):
         people = session.scalars(

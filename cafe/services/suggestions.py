@@ -21,14 +21,20 @@ MOST_NOTES = 2_000
 
 
 def area_notes(session: Session, cafe: Cafe, topic_id: object) -> list[tuple[str, str]]:
-    """The visible notes (not hidden, not deleted) of an area's tables, oldest first: (id, text)."""
+    """The visible notes (not hidden, not deleted) of an area's tables that are in no theme yet,
+    oldest first: (id, text)."""
     topic = get_row(session, Topic, topic_id)
     if topic is None or topic.cafe_id != cafe.id:
         raise NotFound("area_not_found")
     rows = session.execute(
         select(Note.id, Note.text)
         .join(CafeTable, CafeTable.id == Note.table_id)
-        .where(CafeTable.topic_id == topic.id, Note.deleted.is_(False), Note.hidden.is_(False))
+        .where(
+            CafeTable.topic_id == topic.id,
+            Note.deleted.is_(False),
+            Note.hidden.is_(False),
+            Note.theme_id.is_(None),
+        )
         .order_by(Note.created_at_ms.desc(), Note.id)
         .limit(MOST_NOTES)
     ).all()

@@ -343,3 +343,57 @@ export function renderHarvest(wrap, state) {
   fitNames([...wrap.querySelectorAll('.area-head')], { lines: HEAD_LINES });
   for (const [list, more, total] of lists) if (list.isConnected) fitList(list, more, total);
 }
+
+// --- emerging themes: the theme team's themes per area, largest first, with their top notes ----
+
+const MAX_THEME_NOTES = 2;   // a theme's best notes shown under its name
+
+export function renderThemes(wrap, state) {
+  wrap.setAttribute('aria-label', t('Emerging themes'));
+  const tables = new Map(state.tables.map((x) => [x.id, x]));
+  const notes = (state.notes || []).filter((n) => !n.hidden);
+  const themes = state.themes || [];
+  const known = new Set(themes.map((x) => x.id));
+  const members = new Map(themes.map((x) => [x.id, []]));
+  for (const n of notes) if (known.has(n.theme_id)) members.get(n.theme_id).push(n);
+  const activity = new Map();
+  for (const theme of themes) {
+    if (theme.topic_id !== null) activity.set(theme.topic_id, Math.max(activity.get(theme.topic_id) || 0, theme.created_at));
+  }
+  const { shown, left } = columnsFor(state.topics, activity);
+  const numbers = areaNumbers(state);
+  const lists = [];
+  const bySize = (a, b) => (members.get(b.id).length - members.get(a.id).length) || (a.id - b.id);
+  const column = (head, own, unsorted, key) => {
+    const list = el('ol', { class: 'harvest-list theme-tiles' }, ...own.sort(bySize).map((theme) => {
+      const { all } = harvestOrder(members.get(theme.id));
+      return el('li', { class: 'theme-tile', 'data-theme-id': String(theme.id) },
+        el('p', { class: 'theme-tile-head' },
+          el('span', { class: 'theme-tile-name', text: theme.name }),
+          el('span', { class: 'theme-tile-size', text: tn(members.get(theme.id).length, '{n} notes') })),
+        ...all.slice(0, MAX_THEME_NOTES).map((n) => el('p', { class: `theme-tile-note sticky-${n.colour}`, text: n.text })));
+    }));
+    const more = el('p', { class: 'notes-more' });
+    lists.push([list, more, own.length]);
+    return el('section', { class: 'harvest-col', 'data-topic': key },
+      head,
+      el('p', { class: 'harvest-head', text: [tn(own.length, '{n} themes'),
+        unsorted ? tn(unsorted, '{n} notes not yet in a theme') : ''].filter(Boolean).join(' · ') }),
+      own.length ? list : el('p', { class: 'notes-empty', text: t('The theme team is reading the notes…') }),
+      more);
+  };
+  const cols = shown.map((topic) => {
+    const own = themes.filter((x) => x.topic_id === topic.id);
+    const unsorted = notes.filter((n) => topicOfNote(tables, n) === topic.id && !known.has(n.theme_id)).length;
+    return column(el('h2', { class: 'notes-col-name area-head', style: { background: topic.colour, color: inkFor(topic.colour) } },
+      ...areaLabel(topic, numbers.get(topic.id))), own, unsorted, topic.id);
+  });
+  const across = themes.filter((x) => x.topic_id === null);
+  if (across.length) {
+    cols.unshift(column(el('h2', { class: 'notes-col-name area-head across-head' },
+      el('span', { class: 'area-name', text: t('Across areas') })), across, 0, 'across'));
+  }
+  layColumns(wrap, cols, left);
+  fitNames([...wrap.querySelectorAll('.area-head')], { lines: HEAD_LINES });
+  for (const [list, more, total] of lists) if (list.isConnected) fitList(list, more, total);
+}

@@ -13,7 +13,7 @@ import { $, el, setText, inkFor } from './dom.js';
 import { t, tn, tableLabel, useLanguage } from './i18n.js';
 import { showCountdown, phaseLabel, showStatus } from './ui.js';
 import {
-  NotesColumns, renderHarvest, renderSpotlight, spotlitNote, said, areaLabel, fitNames, boardLanguage,
+  NotesColumns, renderHarvest, renderThemes, renderSpotlight, spotlitNote, said, areaLabel, fitNames, boardLanguage,
   areaNumbers, MAX_COLUMNS,
 } from './board-views.js';
 import { bell } from './board-bell.js';
@@ -205,6 +205,8 @@ function viewFor(state) {
   if (!running && c.status !== 'harvest' && c.status !== 'closed') return 'lobby';
   if (running && c.phase === 'move') return 'map';
   if (c.status !== 'closed' && spotlitNote(state)) return 'spotlight';
+  // The facilitator shows the theme team's emerging themes between rounds and in the harvest.
+  if (c.settings && c.settings.board_themes) return 'themes';
   if (c.status === 'harvest' || c.status === 'closed') return 'harvest';
   return (state.notes || []).some((n) => !n.hidden) ? 'notes' : 'clock';
 }
@@ -310,11 +312,13 @@ function render(state) {
   $('run-notes').hidden = view !== 'notes';
   $('run-spotlight').hidden = view !== 'spotlight';
   $('run-harvest').hidden = view !== 'harvest';
+  $('run-themes').hidden = view !== 'themes';
   if (view === 'map') renderMap(state);
   if (view === 'notes') columns.render(state, notesShown);
   else columns.markSeen(state.notes);
   if (view === 'spotlight') renderSpotlight($('run-spotlight'), state, spotlitNote(state));
   if (view === 'harvest') renderHarvest($('run-harvest'), state);
+  if (view === 'themes') renderThemes($('run-themes'), state);
   performance.measure('board-render', 'board-render-start');
   // The measures are for bench/board.py; a café of hours must not pile them up.
   if (performance.getEntriesByName('board-render').length > 2000) performance.clearMeasures('board-render');

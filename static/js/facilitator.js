@@ -1688,7 +1688,31 @@ function renderHelp(state) {
     (command, payload) => live.send(command, payload), (ack) => say($('people-msg'), refusal(ack), 'error'));
 }
 
+// The theme team's work as the facilitator sees it: how far it is, and the board's themes view.
+function renderThemesLive(state) {
+  const themes = state.themes || [];
+  const known = new Set(themes.map((x) => x.id));
+  const sorted = (state.notes || []).filter((n) => !n.hidden && known.has(n.theme_id)).length;
+  setText('themes-count', themes.length ? `· ${tn(themes.length, '{n} themes')}, ${tn(sorted, '{n} notes in them')}` : '');
+  const shown = !!state.cafe.settings.board_themes;
+  const button = $('board-themes');
+  button.setAttribute('aria-pressed', String(shown));
+  button.textContent = shown ? t('Back to the notes on the board') : t('Show them on the board');
+  // The theme team's screen opens with this page's own secret (a co-facilitator's works too).
+  $('themes-screen').href = `${$('fac-link-text').dataset.base}/themes${window.location.hash}`;
+}
+
+function wireThemesLive() {
+  $('board-themes').addEventListener('click', () => {
+    const shown = !!live.state.cafe.settings.board_themes;
+    sendFrom($('board-themes'), () => live.send('update_cafe', { settings: { board_themes: !shown } }), {
+      refused: (ack) => say($('themes-live-msg'), refusal(ack), 'error'),
+    });
+  });
+}
+
 const SECTIONS = {
+  themes: renderThemesLive,
   run: renderRun, preview: renderPreview, seats: renderSeatMap, live: renderLive, cafe: renderCafeForm,
   topics: renderTopics, rounds: renderRounds, notes: renderNotes, harvest: renderHarvest, help: renderHelp,
   photos: renderPhotos, routes: renderRoutes,
@@ -1699,7 +1723,7 @@ const ALL = Object.keys(SECTIONS);
 const PEOPLE = ['seats', 'live', 'topics', 'routes'];
 // Topics and tables are named or counted by every section but the run bar and the café form.
 const ROOM = ['preview', 'seats', 'live', 'topics', 'rounds', 'notes', 'harvest', 'help', 'photos'];
-const NOTES = ['notes', 'harvest'];
+const NOTES = ['notes', 'harvest', 'themes'];
 // What each event changes on the panel (its reducer in live.js, and what each section reads).
 // A snapshot, a phase change, a change of the café itself, and any event not listed here redraw
 // everything: when in doubt, a section is drawn again. Events that change the next seating
@@ -1723,6 +1747,10 @@ const REDRAWS = {
   announcement_made: ['live'],
   announcement_cleared: ['live'],
   advance_blocked: ['run'],
+  theme_added: ['themes'],
+  theme_updated: ['themes'],
+  theme_removed: ['themes'],
+  notes_themed: ['themes'],
   note_added: NOTES,
   note_edited: NOTES,
   note_restored: NOTES,
@@ -1829,6 +1857,7 @@ if (!secret) {
   wirePeopleTools();
   wireRoutes();
   wireTeam();
+  wireThemesLive();
   wireHarvest();
   wireAttendees();
   $('notes-filter').addEventListener('change', () => { if (live && live.state) renderNotes(live.state); });

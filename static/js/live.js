@@ -217,6 +217,7 @@ export const baseReducers = {
     state.topics = state.topics.filter((t) => t.id !== data.topic_id);
     const gone = new Set(state.tables.filter((t) => t.topic_id === data.topic_id).map((t) => t.id));
     state.tables = state.tables.filter((t) => !gone.has(t.id));
+    state.themes = (state.themes || []).filter((t) => t.topic_id !== data.topic_id);
   },
   table_added(state, data) { state.tables = upsert(state.tables, data.table, byPosition); },
   table_updated(state, data) { state.tables = upsert(state.tables, data.table, byPosition); },
@@ -274,6 +275,17 @@ export const baseReducers = {
     state.photos = [...rest, data.photo].sort((a, b) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   },
   photo_removed(state, data) { state.photos = (state.photos || []).filter((p) => p.id !== data.photo_id); },
+  // The theme team's themes; a note is in one theme at most (its theme_id).
+  theme_added(state, data) { state.themes = upsert(state.themes || [], data.theme, byId); },
+  theme_updated(state, data) { state.themes = upsert(state.themes || [], data.theme, byId); },
+  theme_removed(state, data) {
+    state.themes = (state.themes || []).filter((t) => t.id !== data.theme_id);
+    for (const note of state.notes || []) if (note.theme_id === data.theme_id) note.theme_id = null;
+  },
+  notes_themed(state, data) {
+    const moved = new Set(data.note_ids);
+    for (const note of state.notes || []) if (moved.has(note.id)) note.theme_id = data.theme_id;
+  },
   help_requested(state, data) { state.help = upsert(state.help || [], data.help, byId); },
   help_acknowledged(state, data) { state.help = upsert(state.help || [], data.help, byId); },
   help_closed(state, data) { state.help = (state.help || []).filter((h) => h.id !== data.help_id); },

@@ -35,7 +35,7 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
 
     # The board never reloads: the count and the name arrive as events.
     expect(board.locator("#present-count")).to_have_text("1")
-    assert "Ana Lúcia" in board.locator("#names").inner_text()
+    expect(board.locator("#names")).to_contain_text("Ana Lúcia")
     assert "Worcester Roots" not in board.content()
     shot(phone, "phone-lobby-390x844")
     shot(board, "board-lobby-1920x1080")

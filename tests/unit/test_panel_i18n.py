@@ -23,9 +23,17 @@ PAGES = [
     ROOT / "templates" / "facilitator" / "panel.html",
     ROOT / "templates" / "facilitator" / "door.html",
     ROOT / "templates" / "facilitator" / "_team_name.html",
+    ROOT / "templates" / "facilitator" / "themes.html",
 ]
 JS = ROOT / "static" / "js"
-SCRIPTS = [JS / "facilitator.js", JS / "seating-words.js", JS / "ui.js", JS / "door.js", JS / "help-queue.js"]
+SCRIPTS = [
+    JS / "facilitator.js",
+    JS / "seating-words.js",
+    JS / "ui.js",
+    JS / "door.js",
+    JS / "help-queue.js",
+    JS / "themes.js",
+]
 # The shared i18n.js: only the functions the panel imports from it (tableLabel says "Table 7").
 SHARED = JS / "i18n.js"
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
