@@ -643,6 +643,15 @@ COMMANDS: dict[str, Command] = {
         lambda s, c, p, a: notes.vote(s, c, p, a["note_id"], phase=a["phase"] or "round", add=False),
         lock="person",
     ),
+    # Harvest dots on the theme team's themes (from the same harvest budget).
+    "vote_theme": _phone(
+        {"theme_id": (int, True)}, lambda s, c, p, a: grouping.vote_theme(s, c, p, a["theme_id"]), lock="person"
+    ),
+    "unvote_theme": _phone(
+        {"theme_id": (int, True)},
+        lambda s, c, p, a: grouping.vote_theme(s, c, p, a["theme_id"], add=False),
+        lock="person",
+    ),
     # The host gives the dots of people without a phone, as they marked them on the paper.
     "paper_people": _own(PHONE, {}, _paper_people, lock="read"),
     "vote_for": _phone(

@@ -320,6 +320,9 @@ def _theme_upsert(state: Payload, data: Payload) -> None:
 
 def _theme_removed(state: Payload, data: Payload) -> None:
     state["themes"] = [t for t in state["themes"] if t["id"] != data["theme_id"]]
+    # Its harvest dots go back to the people who gave them.
+    if "my_theme_votes" in state:
+        state["my_theme_votes"] = [t for t in state["my_theme_votes"] if t != data["theme_id"]]
     for note in state["notes"]:
         if note.get("theme_id") == data["theme_id"]:
             note["theme_id"] = None
@@ -330,6 +333,17 @@ def _notes_themed(state: Payload, data: Payload) -> None:
     for note in state["notes"]:
         if note["id"] in moved:
             note["theme_id"] = data["theme_id"]
+
+
+def _theme_voted(state: Payload, data: Payload) -> None:
+    for theme in state["themes"]:
+        if theme["id"] == data["theme_id"]:
+            theme["votes"] = data["votes"]
+    me = state.get("me")
+    if me is None or me["id"] != data.get("participant_id"):
+        return
+    rest = [t for t in state["my_theme_votes"] if t != data["theme_id"]]
+    state["my_theme_votes"] = [*rest, data["theme_id"]] if data["added"] else rest
 
 
 def _without_by(data: Payload) -> Payload:
@@ -522,6 +536,17 @@ EVENTS: dict[str, EventSpec] = {
     "theme_updated": _event("theme", reduce=_theme_upsert, delivery="batched"),
     "theme_removed": _event("theme_id", reduce=_theme_removed, delivery="batched"),
     "notes_themed": _event("note_ids", "theme_id", "by", reduce=_notes_themed, delivery="batched", public=_without_by),
+    # A harvest dot on a theme: like `note_voted`, the voter's phone learns it was its own.
+    "theme_voted": _event(
+        "theme_id",
+        "participant_id",
+        "added",
+        "votes",
+        reduce=_theme_voted,
+        delivery="batched",
+        public=_without_voter,
+        personal=Personal(_own_details, lambda data: [data["participant_id"]], others=_without_voter),
+    ),
     # A table's call for help: rare, and someone is waiting for the answer.
     "help_requested": _event(
         "help", reduce=lambda state, data: state.update(help=_upsert(state["help"], data["help"], _by_id))

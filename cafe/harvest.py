@@ -76,7 +76,15 @@ def _index(data: dict[str, Any]) -> dict[str, Any]:
         "people": people,
         "tallies": tallies,
         "themes": {t["id"]: t for t in data.get("themes", [])},
+        "theme_dots": _count(v["theme_id"] for v in data.get("theme_votes", [])),
     }
+
+
+def _count(keys: Any) -> dict[Any, int]:
+    counts: dict[Any, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def question_for(rnd: dict[str, Any] | None, topic_id: int) -> str:
@@ -129,9 +137,12 @@ def notes_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _ranked_themes(topic_id: int, notes: list[dict[str, Any]], themes: dict[int, Any]) -> list[dict[str, Any]]:
+def _ranked_themes(
+    topic_id: int, notes: list[dict[str, Any]], themes: dict[int, Any], theme_dots: dict[int, int]
+) -> list[dict[str, Any]]:
     """An area's themes (its own, and those across areas that hold some of its notes), with the
-    area's notes in each, ranked by the dots on their notes, then by size."""
+    area's notes in each, ranked by their dots (the harvest dots on the theme and every dot on its
+    notes), then by size."""
     members: dict[int, list[dict[str, Any]]] = {}
     for note in notes:
         if note.get("theme_id") in themes:
@@ -145,7 +156,8 @@ def _ranked_themes(topic_id: int, notes: list[dict[str, Any]], themes: dict[int,
             {
                 "name": theme["name"],
                 "across": theme["topic_id"] is None,
-                "score": sum(n["score"] for n in own),
+                "score": theme_dots.get(theme["id"], 0) + sum(n["score"] for n in own),
+                "theme_dots": theme_dots.get(theme["id"], 0),
                 "notes": sorted(own, key=lambda n: (-n["score"], n["created_at"])),
             }
         )
@@ -199,7 +211,7 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
                     if s["table_id"] in table_ids
                 ],
                 "top": top,
-                "themes": _ranked_themes(topic["id"], notes, ix["themes"]),
+                "themes": _ranked_themes(topic["id"], notes, ix["themes"], ix["theme_dots"]),
                 "notes": sorted(notes, key=lambda n: (n["round"] or 0, n["table"], n["created_at"])),
                 "signups": [s for s in data["signups"] if s["topic_id"] == topic["id"]],
                 "per_round": [

@@ -229,6 +229,18 @@ class Theme(Base):
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
 
 
+class ThemeVote(Base):
+    """One harvest dot on a theme (from the same budget as the harvest dots on notes)."""
+
+    __tablename__ = "theme_vote"
+    __table_args__ = (UniqueConstraint("theme_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cafe_id: Mapped[int] = mapped_column(ForeignKey("cafe.id", ondelete="CASCADE"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+
+
 class Vote(Base):
     """One dot on a note, in a round or in the harvest."""
 

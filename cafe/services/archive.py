@@ -20,6 +20,7 @@ from cafe.models import (
     Signup,
     Summary,
     Theme,
+    ThemeVote,
     Topic,
     Vote,
     now_ms,
@@ -144,6 +145,11 @@ def collect(session: Session, cafe: Cafe) -> dict[str, Any]:
                 "created_at": t.created_at_ms,
             }
             for t in _rows(session, Theme, cafe, Theme.id)
+        ],
+        # Harvest dots on themes.
+        "theme_votes": [
+            {"theme_id": v.theme_id, "participant_id": v.participant_id}
+            for v in _rows(session, ThemeVote, cafe, ThemeVote.id)
         ],
         "votes": [
             {
@@ -468,6 +474,13 @@ def import_export(session: Session, data: object) -> cafes.CreatedCafe:
                     phase=vote["phase"],
                     round_id=rounds[vote["round"]].id if vote.get("round") in rounds else None,
                     by_host=vote.get("by_host") is True,
+                )
+            )
+    for dot in _rows_of(doc, "theme_votes"):
+        if dot.get("theme_id") in themes and dot.get("participant_id") in people:
+            session.add(
+                ThemeVote(
+                    cafe_id=cafe.id, theme_id=themes[dot["theme_id"]], participant_id=people[dot["participant_id"]]
                 )
             )
     for summary in _rows_of(doc, "summaries"):

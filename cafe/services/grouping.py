@@ -18,11 +18,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cafe.events import Event
-from cafe.models import Cafe, CafeTable, Note, Theme, Topic, now_ms
+from cafe.models import Cafe, CafeTable, Note, Participant, Theme, ThemeVote, Topic, Vote, now_ms
 from cafe.services import eventlog
-from cafe.services.errors import Invalid, NotFound
+from cafe.services.errors import Conflict, Invalid, NotFound
 from cafe.services.lookup import get_row
-from cafe.services.notes import parse_id
+from cafe.services.notes import dot_budget, parse_id, theme_dots
 from cafe.services.text import clean
 
 NAME_MAX = 60
@@ -40,21 +40,80 @@ class Moved:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def theme_view(theme: Theme) -> dict[str, Any]:
-    """A theme on the wire (its size and notes are the notes' `theme_id`)."""
+def _dots(session: Session, theme_id: int) -> int:
+    return session.scalar(select(func.count(ThemeVote.id)).where(ThemeVote.theme_id == theme_id)) or 0
+
+
+def theme_view(theme: Theme, votes: int = 0) -> dict[str, Any]:
+    """A theme on the wire (its size and notes are the notes' `theme_id`; `votes`: its harvest dots)."""
     return {
         "id": theme.id,
         "topic_id": theme.topic_id,
         "name": theme.name,
         "created_by": theme.created_by,
         "created_at": theme.created_at_ms,
+        "votes": votes,
     }
 
 
 def listing(session: Session, cafe: Cafe) -> list[dict[str, Any]]:
     """Every theme of the café, oldest first."""
     rows = session.scalars(select(Theme).where(Theme.cafe_id == cafe.id).order_by(Theme.id))
-    return [theme_view(t) for t in rows]
+    tallies = dict(
+        session.execute(
+            select(ThemeVote.theme_id, func.count(ThemeVote.id))
+            .where(ThemeVote.cafe_id == cafe.id)
+            .group_by(ThemeVote.theme_id)
+        ).all()
+    )
+    return [theme_view(t, int(tallies.get(t.id, 0))) for t in rows]
+
+
+def my_dots(session: Session, person: Participant) -> list[int]:
+    """The themes this person gave a harvest dot (their phone shows them)."""
+    return list(
+        session.scalars(select(ThemeVote.theme_id).where(ThemeVote.participant_id == person.id).order_by(ThemeVote.id))
+    )
+
+
+def vote_theme(session: Session, cafe: Cafe, person: Participant, theme_id: object, *, add: bool = True) -> list[Event]:
+    """A harvest dot on a theme (or taken back): one per theme, from the person's harvest dots."""
+    if cafe.status != "harvest":
+        raise Invalid("harvest_dots_closed")
+    theme = _theme(session, cafe, theme_id)
+    mine = session.scalar(
+        select(ThemeVote).where(ThemeVote.theme_id == theme.id, ThemeVote.participant_id == person.id)
+    )
+    if add:
+        if mine is not None:
+            raise Conflict("already_voted")
+        used = theme_dots(session, person.id) + (
+            session.scalar(select(func.count(Vote.id)).where(Vote.participant_id == person.id, Vote.phase == "harvest"))
+            or 0
+        )
+        budget = dot_budget(cafe, "harvest")
+        if used >= budget:
+            raise Invalid("no_harvest_dots_left", n=budget)
+        session.add(ThemeVote(cafe_id=cafe.id, theme_id=theme.id, participant_id=person.id))
+    else:
+        if mine is None:
+            raise Invalid("no_vote")
+        session.delete(mine)
+    session.flush()
+    # Counted under the café's lock (taken by the append), so tallies are published in order.
+    return [
+        eventlog.append(
+            session,
+            cafe.id,
+            "theme_voted",
+            lambda: {
+                "theme_id": theme.id,
+                "participant_id": person.id,
+                "added": add,
+                "votes": _dots(session, theme.id),
+            },
+        )
+    ]
 
 
 def _name(value: object) -> str:
@@ -145,11 +204,12 @@ def update_theme(
         _fits(session, area, session.scalars(select(Note).where(Note.theme_id == theme.id)))
         theme.topic_id = area
     theme.updated_at_ms = now_ms()
-    return [eventlog.append(session, cafe.id, "theme_updated", {"theme": theme_view(theme)})]
+    return [eventlog.append(session, cafe.id, "theme_updated", {"theme": theme_view(theme, _dots(session, theme.id))})]
 
 
 def _remove(session: Session, cafe: Cafe, theme: Theme) -> Event:
-    # Its remaining notes go back to the unsorted pile (the clients' reducer does the same).
+    # Its remaining notes go back to the unsorted pile and its harvest dots to the people who
+    # gave them (the database cascades; the clients' reducer does the same).
     session.execute(update(Note).where(Note.theme_id == theme.id).values(theme_id=None, themed_by=None))
     session.delete(theme)
     return eventlog.append(session, cafe.id, "theme_removed", {"theme_id": theme.id})

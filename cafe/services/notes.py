@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cafe.events import Event
-from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, Vote, now_ms
+from cafe.models import Cafe, CafeTable, Note, Participant, Round, Seat, Summary, ThemeVote, Vote, now_ms
 from cafe.services import eventlog, settings, spotlight
 from cafe.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cafe.services.lookup import get_row, participant
@@ -265,7 +265,13 @@ def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: 
     return [eventlog.append(session, cafe.id, "note_pinned", {"note_id": str(note.id), "pinned": pinned})]
 
 
-def _budget(cafe: Cafe, phase: str) -> int:
+def theme_dots(session: Session, participant_id: int) -> int:
+    """How many harvest dots this person put on themes."""
+    return session.scalar(select(func.count(ThemeVote.id)).where(ThemeVote.participant_id == participant_id)) or 0
+
+
+def dot_budget(cafe: Cafe, phase: str) -> int:
+    """A person's dots per round, or in the harvest (on notes and themes together)."""
     key = "dots_per_round" if phase == "round" else "harvest_dots"
     return int(settings.value(cafe.settings, key))
 
@@ -309,7 +315,9 @@ def vote(
             )
             or 0
         )
-        budget = _budget(cafe, phase)
+        if phase == "harvest":  # the harvest's dots go on notes and on themes alike
+            used += theme_dots(session, person.id)
+        budget = dot_budget(cafe, phase)
         if used >= budget:
             raise Invalid("no_dots_left" if phase == "round" else "no_harvest_dots_left", n=budget)
         session.add(
@@ -374,7 +382,7 @@ def paper_people(session: Session, cafe: Cafe, host: Participant) -> list[dict[s
         )
         .order_by(Participant.display_name, Participant.id)
     ).all()
-    budget = _budget(cafe, "round")
+    budget = dot_budget(cafe, "round")
     found = []
     for person in people:
         dotted = [

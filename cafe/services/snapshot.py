@@ -88,4 +88,5 @@ def snapshot(
         if me is not None:
             state["me"] = describe(me)
             state["my_votes"] = notes.my_votes(session, cafe, me.id)
+            state["my_theme_votes"] = grouping.my_dots(session, me)
     return state

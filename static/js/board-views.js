@@ -279,6 +279,25 @@ export function harvestOrder(notes) {
   return { dotted, rest, all: [...dotted, ...rest] };
 }
 
+const MAX_THEMES_IN_HARVEST = 3;
+
+// An area's themes (its own, and those across areas holding its notes) with their dots and size,
+// most dots first.
+function rankThemes(state, topicId, notes) {
+  const themes = state.themes || [];
+  const known = new Set(themes.map((x) => x.id));
+  const dotsOn = new Map();
+  const sizes = new Map();
+  for (const n of notes) {
+    if (!known.has(n.theme_id)) continue;
+    sizes.set(n.theme_id, (sizes.get(n.theme_id) || 0) + 1);
+    dotsOn.set(n.theme_id, (dotsOn.get(n.theme_id) || 0) + dotsOf(n));
+  }
+  return themes.filter((x) => x.topic_id === topicId || (x.topic_id === null && sizes.has(x.id)))
+    .map((theme) => ({ theme, dots: (theme.votes || 0) + (dotsOn.get(theme.id) || 0), size: sizes.get(theme.id) || 0 }))
+    .sort((a, b) => (b.dots - a.dots) || (b.size - a.size) || (a.theme.id - b.theme.id));
+}
+
 export function renderHarvest(wrap, state) {
   const tables = new Map(state.tables.map((t) => [t.id, t]));
   const notes = (state.notes || []).filter((n) => !n.hidden);
@@ -323,7 +342,15 @@ export function renderHarvest(wrap, state) {
       src: p.url, loading: 'lazy', 'data-id': p.id,
       alt: t('The tablecloth of {table}', { table: tableLabel((tables.get(p.table_id) || {}).label || '') }),
     }))) : null;
-    lists.push([top, topMore, all.length], [sums, sumMore, summaries.length]);
+    // The theme team's themes of this area, ranked by their dots (on the theme and on its notes).
+    const ranked = rankThemes(state, topic.id, own);
+    const themeList = el('ol', { class: 'harvest-list harvest-themes' }, ...ranked.slice(0, MAX_THEMES_IN_HARVEST).map(({ theme, dots, size }) => el('li', {
+      class: 'theme-tile', 'data-theme-id': String(theme.id),
+    }, el('p', { class: 'theme-tile-head' },
+      el('span', { class: 'theme-tile-name', text: theme.name }),
+      el('span', { class: 'theme-tile-size', text: `${dots ? `● ${dots} · ` : ''}${tn(size, '{n} notes')}` })))));
+    const themeMore = el('p', { class: 'notes-more' });
+    lists.push([top, topMore, all.length], [sums, sumMore, summaries.length], [themeList, themeMore, ranked.length]);
     // "No dots yet" heads an area's notes when nobody has dotted them; it never stands alone.
     let head = t('No notes yet');
     if (dotted.length) head = t('Top ideas');
@@ -334,6 +361,8 @@ export function renderHarvest(wrap, state) {
       el('p', { class: 'harvest-signups', 'data-count': signed },
         ...withBigNumber(signed, tn(signed, '{n} people in the working group'))),
       photos,
+      ranked.length ? el('h3', { class: 'harvest-head', text: t('Themes') }) : null,
+      ranked.length ? themeList : null, ranked.length ? themeMore : null,
       el('h3', { class: 'harvest-head', text: head }),
       all.length ? top : null, all.length ? topMore : null,
       summaries.length ? el('h3', { class: 'harvest-head', text: t('From the hosts') }) : null,

@@ -280,7 +280,14 @@ export const baseReducers = {
   theme_updated(state, data) { state.themes = upsert(state.themes || [], data.theme, byId); },
   theme_removed(state, data) {
     state.themes = (state.themes || []).filter((t) => t.id !== data.theme_id);
+    if (state.my_theme_votes) state.my_theme_votes = state.my_theme_votes.filter((t) => t !== data.theme_id);
     for (const note of state.notes || []) if (note.theme_id === data.theme_id) note.theme_id = null;
+  },
+  theme_voted(state, data) {
+    for (const theme of state.themes || []) if (theme.id === data.theme_id) theme.votes = data.votes;
+    if (!state.me || state.me.id !== data.participant_id) return;
+    const rest = (state.my_theme_votes || []).filter((t) => t !== data.theme_id);
+    state.my_theme_votes = data.added ? [...rest, data.theme_id] : rest;
   },
   notes_themed(state, data) {
     const moved = new Set(data.note_ids);

@@ -55,6 +55,7 @@ function makeHarvestTopic(topicId) {
     count: el('p', { class: 'harvest-count' }),
     summaries: el('ul', { class: 'summaries' }),
     notes: el('ul', { class: 'notes' }),
+    themes: el('ul', { class: 'notes harvest-themes' }),
     empty: el('p', { class: 'empty', text: t('No notes from these tables yet.') }),
     nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
     contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
@@ -84,6 +85,7 @@ function makeHarvestTopic(topicId) {
     el('p', { class: 'badge-ok', text: `✓ ${t('You’re in')}` }), p.inText, p.leave);
   p.section = el('section', { class: 'harvest-topic', id: `harvest-topic-${topicId}`, 'aria-labelledby': id('h') },
     p.band, p.summariesBox,
+    p.themesBox = el('div', { class: 'harvest-themes-box', hidden: true }, el('h3', { text: t('Themes') }), p.themes),
     el('h3', { text: t('Notes') }), p.notes, p.empty,
     el('div', { class: 'group-box' }, p.form, p.inBox, p.people));
 
@@ -140,6 +142,14 @@ function fillHarvestTopic(state, topic, p, dots, tables) {
       el('p', { class: 'summary-text', text: s.text }));
   }));
   p.notes.replaceChildren(...notes.map((n) => harvestNote(n, tables, dots)));
+  // The theme team's themes of this area (and those across areas holding its notes): a dot each.
+  const known = new Set((state.themes || []).map((x) => x.id));
+  const sizes = new Map();
+  for (const n of notes) if (known.has(n.theme_id)) sizes.set(n.theme_id, (sizes.get(n.theme_id) || 0) + 1);
+  const themes = (state.themes || []).filter((x) => x.topic_id === topic.id || (x.topic_id === null && sizes.has(x.id)))
+    .sort((a, b) => ((b.votes || 0) - (a.votes || 0)) || ((sizes.get(b.id) || 0) - (sizes.get(a.id) || 0)) || (a.id - b.id));
+  p.themesBox.hidden = themes.length === 0;
+  p.themes.replaceChildren(...themes.map((x) => harvestTheme(x, sizes.get(x.id) || 0, dots)));
   p.empty.hidden = notes.length > 0;
 
   // The working group: a form, or "You're in" with a way out.
@@ -159,6 +169,36 @@ function fillHarvestTopic(state, topic, p, dots, tables) {
   p.people.textContent = n ? tn(n, '{n} people have joined so far.') : t('Nobody has joined yet.');
 }
 
+// A dot button, as on a note: pressed when it is this phone's.
+function dotButton(id, busy, given, voted, onClick) {
+  const dot = el('button', {
+    type: 'button', class: 'dot-btn', id, 'aria-pressed': voted ? 'true' : 'false', disabled: busy,
+  }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
+  el('span', { class: 'visually-hidden', text: `${voted ? t('Take your harvest dot back:') : t('Give a harvest dot:')} ` }),
+  el('span', { class: 'dot-n', text: String(given) }),
+  el('span', { class: 'visually-hidden', text: ` ${tn(given, 'dots')}` }));
+  dot.addEventListener('click', onClick);
+  return dot;
+}
+
+function harvestTheme(theme, size, dots) {
+  const voted = dots.themes.has(theme.id);
+  const key = `tdot-${theme.id}`;
+  const actions = el('div', { class: 'note-actions' });
+  if (dots.budget > 0) {
+    actions.append(dotButton(key, ctx.busy.has(key), theme.votes || 0, voted,
+      () => ctx.act(key, voted ? 'unvote_theme' : 'vote_theme', { theme_id: theme.id })),
+    el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: voted ? t('your dot') : (dots.left > 0 ? t('give a dot') : '') }));
+  } else {
+    actions.append(el('span', { class: 'dot-count', text: `● ${theme.votes || 0}` }));
+  }
+  return el('li', { class: 'sticky harvest-theme', 'data-theme-id': String(theme.id) },
+    el('p', { class: 'note-text', text: theme.name }),
+    el('p', { class: 'note-meta' }, el('span', { class: 'tag', text: tn(size, '{n} notes') }),
+      theme.topic_id === null ? el('span', { class: 'tag', text: t('Across areas') }) : null),
+    actions);
+}
+
 function harvestNote(note, tables, dots) {
   const table = tables.get(note.table_id);
   const given = note.harvest_votes || 0;
@@ -170,14 +210,8 @@ function harvestNote(note, tables, dots) {
     note.votes ? el('span', { class: 'tag', text: tn(note.votes, '{n} dots at the table') }) : null);
   const actions = el('div', { class: 'note-actions' });
   if (dots.budget > 0) {
-    const dot = el('button', {
-      type: 'button', class: 'dot-btn', id: `hdot-${note.id}`, 'aria-pressed': voted ? 'true' : 'false',
-      disabled: ctx.busy.has(note.id),
-    }, el('span', { class: 'dot', 'aria-hidden': 'true' }),
-    el('span', { class: 'visually-hidden', text: `${voted ? t('Take your harvest dot back:') : t('Give a harvest dot:')} ` }),
-    el('span', { class: 'dot-n', text: String(given) }),
-    el('span', { class: 'visually-hidden', text: ` ${tn(given, 'dots')}` }));
-    dot.addEventListener('click', () => ctx.act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
+    const dot = dotButton(`hdot-${note.id}`, ctx.busy.has(note.id), given, voted,
+      () => ctx.act(note.id, voted ? 'unvote' : 'vote', { note_id: note.id, phase: 'harvest' }));
     const hint = voted ? t('your dot') : (dots.left > 0 ? t('give a dot') : '');
     actions.append(dot, el('span', { class: 'dot-hint', 'aria-hidden': 'true', text: hint }));
   } else {

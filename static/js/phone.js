@@ -387,7 +387,10 @@ if ($('photo-input')) $('photo-input').addEventListener('change', () => sendPhot
 function harvestDots(state) {
   const budget = Number(state.cafe.settings.harvest_dots);   // every setting comes with its default
   const votes = (state.my_votes || []).filter((v) => v.phase === 'harvest');
-  return { budget, left: Math.max(0, budget - votes.length), voted: new Set(votes.map((v) => v.note_id)) };
+  // The harvest's dots go on notes and on the theme team's themes alike.
+  const themes = state.my_theme_votes || [];
+  return { budget, left: Math.max(0, budget - votes.length - themes.length), voted: new Set(votes.map((v) => v.note_id)),
+    themes: new Set(themes) };
 }
 
 const harvest = later('./phone-harvest.js');

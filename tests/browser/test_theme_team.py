@@ -269,3 +269,57 @@ def test_a_suggestion_is_accepted_as_one_theme_and_the_rest_ignored(browser: Any
     finally:
         ctx.close()
         cafe.close()
+
+
+def test_in_the_harvest_a_phone_gives_a_theme_a_dot_and_the_board_ranks_the_themes(
+    browser: Any, server: Server, shot: Any
+) -> None:
+    cafe = Cafe(server, 8)
+    phone_ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ht-HT"
+    )
+    board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        phone = phone_ctx.new_page()
+        phone.goto(f"{server.url}/j/{server.code}")
+        phone.wait_for_selector("#join:not([hidden])")
+        phone.fill("#name", "Wilner")
+        phone.click("#join-button")
+        expect(phone.locator("#lobby")).to_be_visible()
+        cafe.ok("start_round", {})
+        cafe.ok("start_round", {})
+        notes = post_room(cafe, 30)
+        state = cafe.fac.state()
+        area_of_table = {t["id"]: t["topic_id"] for t in state["tables"]}
+        area = max(state["topics"], key=lambda t: sum(area_of_table[n["table_id"]] == t["id"] for n in notes))
+        own = [n["id"] for n in notes if area_of_table[n["table_id"]] == area["id"]]
+        cafe.ok("create_theme", {"name": "Tè nou", "topic_id": area["id"], "note_ids": own[:2]})
+        cafe.ok("create_theme", {"name": "Lajan / Money", "topic_id": area["id"], "note_ids": own[2:]})
+        ids = {t["name"]: t["id"] for t in cafe.fac.state()["themes"]}
+        board = board_ctx.new_page()
+        board.goto(f"{server.url}/b/{server.code}")
+        cafe.ok("start_harvest", {})
+        expect(board.locator("body")).to_have_attribute("data-view", "harvest")
+        column = board.locator(f'.harvest-col[data-topic="{area["id"]}"]')
+        # Before any dot the larger theme leads.
+        expect(column.locator(".harvest-themes .theme-tile-name")).to_have_text(["Lajan / Money", "Tè nou"])
+        section = phone.locator(f"#harvest-topic-{area['id']}")
+        expect(section.locator(".harvest-theme")).to_have_count(2)
+        budget = phone.locator("#harvest-dots").inner_text()
+        dot = phone.locator(f"#tdot-{ids['Tè nou']}")
+        dot.scroll_into_view_if_needed()
+        dot.click()
+        expect(dot).to_have_attribute("aria-pressed", "true")
+        expect(phone.locator("#harvest-dots")).not_to_have_text(budget)  # one dot fewer, in Kreyòl
+        # Three dots from others move "Tè nou" to the top of the area on the board.
+        for i in range(3):
+            cafe.ok("vote_theme", {"theme_id": ids["Tè nou"]}, cafe.phones[i])
+        expect(column.locator(".harvest-themes .theme-tile-name")).to_have_text(["Tè nou", "Lajan / Money"])
+        expect(column.locator(".harvest-themes .theme-tile-size").first).to_contain_text("● 4")
+        section.locator(".harvest-themes-box").scroll_into_view_if_needed()
+        shot(phone, "harvest-phone-themes-390x844-ht")
+        shot(board, "board-harvest-themes-1920x1080")
+    finally:
+        phone_ctx.close()
+        board_ctx.close()
+        cafe.close()

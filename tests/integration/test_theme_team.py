@@ -312,3 +312,56 @@ def test_the_exports_carry_each_notes_theme_rank_the_themes_and_a_reimport_keeps
         "Money": sorted([LAND[4], COOPS[0]]),
         "Still empty": [],
     }
+
+
+def test_in_the_harvest_a_phone_dots_themes_from_the_same_budget_and_a_removed_theme_gives_its_dots_back(
+    app: Flask,
+    connect: Connect,
+    cafe: CafeHandle,
+    facilitator: SocketIOTestClient,
+    board: SocketIOTestClient,
+    join: Callable[..., dict[str, Any]],
+) -> None:
+    land, _coops, notes, _ = seed(app, cafe, facilitator)
+    ok(facilitator.emit("update_cafe", {"settings": {"harvest_dots": 2}}, callback=True))
+    ok(facilitator.emit("create_theme", {"name": "Tè", "topic_id": land, "note_ids": notes[:3]}, callback=True))
+    ok(facilitator.emit("create_theme", {"name": "Rents", "topic_id": land, "note_ids": notes[5:]}, callback=True))
+    ids = {t["name"]: t["id"] for t in state_of(facilitator)["themes"]}
+    joined = join("Wilner")
+    phone = connect({"cafe": cafe.code, "role": "phone", "token": joined["token"], "lang": "ht"})
+    early = phone.emit("vote_theme", {"theme_id": ids["Tè"]}, callback=True)
+    assert early["error"]["code"] == "harvest_dots_closed"
+    ok(facilitator.emit("start_harvest", {}, callback=True))
+    old_phone, old_board = state_of(phone), state_of(board)
+    events_of(phone), events_of(board)
+    ok(phone.emit("vote_theme", {"theme_id": ids["Tè"]}, callback=True))
+    assert phone.emit("vote_theme", {"theme_id": ids["Tè"]}, callback=True)["error"]["code"] == "already_voted"
+    ok(phone.emit("vote", {"note_id": notes[0], "phase": "harvest"}, callback=True))
+    # Two harvest dots in all: the third, on a theme or a note, is refused in the phone's language.
+    spent = phone.emit("vote_theme", {"theme_id": ids["Rents"]}, callback=True)
+    assert spent["error"]["code"] == "no_harvest_dots_left" and "2" in spent["error"]["message"]
+    assert phone.emit("vote", {"note_id": notes[1], "phase": "harvest"}, callback=True)["error"]["code"] == (
+        "no_harvest_dots_left"
+    )
+    assert phone.emit("unvote_theme", {"theme_id": ids["Rents"]}, callback=True)["error"]["code"] == "no_vote"
+    mine = state_of(phone)
+    assert mine["my_theme_votes"] == [ids["Tè"]]
+    assert {t["name"]: t["votes"] for t in mine["themes"]} == {"Tè": 1, "Rents": 0}
+    for role, sock, old in (("phone", phone, old_phone), ("board", board, old_board)):
+        # (the voter's phone gets its own version first; the room's copy of that seq is ignored)
+        got = list({e["seq"]: e for e in reversed(events_of(sock))}.values())[::-1]
+        dots = [e["data"] for e in got if e["type"] == "theme_voted"]
+        assert dots and all(("participant_id" in d) == (role == "phone") for d in dots), role
+        assert apply_events(old, got) == state_of(sock), role
+    # The report ranks "Tè" (a theme dot and a note dot) above "Rents".
+    answer = client_of(app).get(f"/f/{cafe.code}/export/report.md", headers={"Authorization": f"Bearer {cafe.secret}"})
+    land_part = answer.get_data(as_text=True).split("\n## ")[1]
+    assert land_part.index("**Tè**: 3 notes, 2 dots") < land_part.index("**Rents**")
+    # Removing the theme gives the dot back: the phone may spend it again.
+    ok(facilitator.emit("remove_theme", {"theme_id": ids["Tè"]}, callback=True))
+    assert state_of(phone)["my_theme_votes"] == []
+    ok(phone.emit("vote_theme", {"theme_id": ids["Rents"]}, callback=True))
+
+
+def client_of(app: Flask) -> Any:
+    return app.test_client()
