@@ -58,6 +58,11 @@ def played(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in data["rounds"] if r.get("started_at") is not None]
 
 
+def notes_count(n: int) -> str:
+    """ "1 note", "3 notes"."""
+    return f"{n} note" if n == 1 else f"{n} notes"
+
+
 def dots(n: int) -> str:
     """ "1 dot", "3 dots": what the app calls votes."""
     return f"{n} dot" if n == 1 else f"{n} dots"
@@ -169,10 +174,8 @@ def _theme_lines(section: dict[str, Any]) -> list[str]:
     lines = []
     for i, theme in enumerate(section["themes"], start=1):
         across = " (across areas)" if theme["across"] else ""
-        size = len(theme["notes"])
-        lines.append(
-            f"{i}. **{_md(theme['name'])}**{across}: {size} note{'s' if size != 1 else ''}, {dots(theme['score'])}"
-        )
+        size = notes_count(len(theme["notes"]))
+        lines.append(f"{i}. **{_md(theme['name'])}**{across}: {size}, {dots(theme['score'])}")
         lines += [f"   - {_md(n['text'])} ({dots(n['score'])})" for n in theme["notes"][:TOP_NOTES]]
     return lines or ["(none grouped yet)"]
 
@@ -409,7 +412,10 @@ def group_csv(data: dict[str, Any], section: dict[str, Any], photos: list[tuple[
     writer.writerow(GROUP_COLUMNS)
     rows: list[tuple[object, ...]] = [("area", section["topic"]["name"], section["topic"]["description"], "", "")]
     for theme in section["themes"]:
-        rows.append(("theme", theme["name"], f"{len(theme['notes'])} notes, {dots(theme['score'])}", "", ""))
+        across = ", across areas" if theme["across"] else ""
+        rows.append(
+            ("theme", theme["name"], f"{notes_count(len(theme['notes']))}, {dots(theme['score'])}{across}", "", "")
+        )
         rows += [("theme note", n["text"], n["score"], n["table"], n["round"] or "") for n in theme["notes"]]
     rows += [("top note", n["text"], n["score"], n["table"], n["round"] or "") for n in section["top"]]
     rows += [("summary", s["text"], "", s["table"], s["round"]) for s in section["summaries"]]
