@@ -55,7 +55,7 @@ function makeHarvestTopic(topicId) {
     count: el('p', { class: 'harvest-count' }),
     summaries: el('ul', { class: 'summaries' }),
     notes: el('ul', { class: 'notes' }),
-    themes: el('ul', { class: 'notes harvest-themes' }),
+    themes: el('ul', { class: 'harvest-themes' }),
     empty: el('p', { class: 'empty', text: t('No notes from these tables yet.') }),
     nameInput: el('input', { id: id('name'), maxlength: 40, autocomplete: 'name', enterkeyhint: 'next' }),
     contact: el('input', { id: id('contact'), maxlength: 120, autocomplete: 'email', enterkeyhint: 'go' }),
