@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cafe import i18n, rotation, wire
+from cafe import i18n, rotation, slices, wire
 from cafe.config import Config
 from cafe.db import Database
 from cafe.fanout import Fanout
@@ -140,11 +140,18 @@ def create_app(config: Config | None = None) -> Flask:
     )
     logging.getLogger("cafe").setLevel(config.log_level)
     Babel(app, locale_selector=_locale)
+    # A big room's messages are written in slices, so a burst to the phones never holds the
+    # board's next event (cafe/slices.py).
+    sliced = slices.manager(config.message_queue, config.queue_channel)
+    queue: dict[str, Any] = (
+        {"client_manager": sliced}
+        if sliced is not None
+        else {"message_queue": config.message_queue, "channel": config.queue_channel}
+    )
     socketio = SocketIO(
         app,
         async_mode=config.async_mode,
-        message_queue=config.message_queue,
-        channel=config.queue_channel,
+        **queue,
         # The hard wall, where Engine.IO closes the connection. Below it and above
         # max_payload_bytes, a command is answered `too_large` (realtime.guard_sessions).
         max_http_buffer_size=config.max_payload_bytes * OVERSIZE_WALL,

@@ -26,6 +26,7 @@ from typing import Any
 from flask_socketio import SocketIO
 
 from cafe.events import Event, person_room, room
+from cafe.slices import SLICE
 
 Payload = dict[str, Any]
 # What waits for the phones: a payload for the whole phone room, or a personal event (one
@@ -48,6 +49,9 @@ class Fanout:
         self.pending: dict[int, list[Held]] = {}  # café id -> (seq, what) not yet sent
         self.due: dict[int, float] = {}  # café id -> when its next flush runs
         self.last_sent: dict[int, float] = {}  # café id -> monotonic time of last send
+        # One send at a time per café: a send gives the hub turns (cafe/slices.py), and the
+        # next one must not overtake it, so every phone gets the café's messages in order.
+        self.sending: dict[int, threading.Lock] = {}
 
     def publish(self, events: Iterable[Event]) -> None:
         """Send committed events: board and panel at once, phones coalesced."""
@@ -56,7 +60,8 @@ class Fanout:
                 self.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
             held: Held = (event.seq, event if event.personal else event.for_role("phone"))
             if self.window <= 0:
-                self._send(event.cafe_id, [held])
+                with self._sending(event.cafe_id):
+                    self._send(event.cafe_id, [held])
             elif event.spec.delivery == "presence":
                 self._hold(event.cafe_id, held, max(self.window, PRESENCE_WINDOW))
             elif event.spec.delivery == "batched":
@@ -85,14 +90,20 @@ class Fanout:
 
     def flush(self, cafe_id: int) -> None:
         """Send the phones' held events of a café now (before a heartbeat, say)."""
+        with self._sending(cafe_id):
+            with self.lock:
+                self.due.pop(cafe_id, None)
+                items = self.pending.pop(cafe_id, [])
+                if not items:
+                    return
+                self.last_sent[cafe_id] = self.clock()
+            items.sort(key=lambda held: held[0])
+            self._send(cafe_id, items)
+
+    def _sending(self, cafe_id: int) -> threading.Lock:
+        """The café's send lock: one send at a time, in the order they took it."""
         with self.lock:
-            self.due.pop(cafe_id, None)
-            items = self.pending.pop(cafe_id, [])
-            if not items:
-                return
-            self.last_sent[cafe_id] = self.clock()
-        items.sort(key=lambda held: held[0])
-        self._send(cafe_id, items)
+            return self.sending.setdefault(cafe_id, threading.Lock())
 
     def _send(self, cafe_id: int, items: list[Held]) -> None:
         """Emit held items in seq order: runs of room payloads as one message each."""
@@ -123,10 +134,12 @@ class Fanout:
         if personal is None:  # `publish` holds only personal events whole; any other goes to the room
             self.socketio.emit("event", event.for_role("phone"), to=room(event.cafe_id, "phone"))
             return
-        for participant_id in personal.recipients(event.data):
+        for n, participant_id in enumerate(personal.recipients(event.data), start=1):
             self.socketio.emit(
                 "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)
             )
+            if n % SLICE == 0:  # 2,000 seats are 2,000 messages: the board's next event goes between
+                self.socketio.sleep(0)
 
     def discard(self, cafe_id: int) -> None:
         """Forget a café's held events (it was deleted: nothing may follow its last message)."""
@@ -134,3 +147,4 @@ class Fanout:
             self.pending.pop(cafe_id, None)
             self.last_sent.pop(cafe_id, None)
             self.due.pop(cafe_id, None)
+            self.sending.pop(cafe_id, None)
