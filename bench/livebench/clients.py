@@ -10,6 +10,8 @@ from typing import Any
 from bench.livebench.measure import percentile
 from tests.wire import ConnectRefused, Sio, Stats, clock_ms, events_of, http_json
 
+PHONE_SAMPLE = 20
+
 
 class Phone:
     """A participant's phone: follows its seat (and, when rehearsing, the café's clock)."""
@@ -27,10 +29,19 @@ class Phone:
         self.clock: dict[str, Any] = {}  # status, current_round, phase (rehearsal)
         self.seated_signal: asyncio.Event | None = None
         self.notes_seen = 0  # note_added events received
+        # One phone in PHONE_SAMPLE also times each bench note (note->phone, batch window included).
+        self.latencies: list[float] | None = [] if index % PHONE_SAMPLE == 0 else None
 
     def on_message(self, msg: str) -> None:
         # Counting is cheap (C substring search); a phone parses only frames that concern it.
-        self.notes_seen += msg.count('"type":"note_added"')
+        found = msg.count('"type":"note_added"')
+        self.notes_seen += found
+        if found and self.latencies is not None:
+            received = clock_ms()
+            for event in events_of(msg):
+                match = Board.TEXT.search(((event.get("data") or {}).get("note") or {}).get("text") or "")
+                if event.get("type") == "note_added" and match:
+                    self.latencies.append(received - float(match.group(1)))
         if "seats_assigned" in msg or "participant_seated" in msg or '"clock"' in msg:
             for event in events_of(msg):
                 self.on_event(event)

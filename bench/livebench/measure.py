@@ -24,6 +24,7 @@ FIELDS = (
     "delivered_pct",
     "note_to_board_p50_ms",
     "note_to_board_p99_ms",
+    "note_to_phone_p99_ms",
     "floor_p99_ms",
     "ratio_p99",
     "seats_to_all_p99_ms",
@@ -123,6 +124,7 @@ class CafeResult:
     delivered_pct: float | None = None
     p50: float | None = None
     p99: float | None = None
+    phone_p99: float | None = None
     seats_p99: float | None = None
     rss_mb: float | None = None
     cpu_pct: float | None = None
@@ -144,6 +146,7 @@ def result_line(
         "delivered_pct": rounded(cafe.delivered_pct, 2) if cafe else None,
         "note_to_board_p50_ms": rounded(cafe.p50) if cafe else None,
         "note_to_board_p99_ms": rounded(p99),
+        "note_to_phone_p99_ms": rounded(cafe.phone_p99) if cafe else None,
         "floor_p99_ms": rounded(floor_p99),
         "ratio_p99": round(p99 / floor_p99, 2) if p99 is not None and floor_p99 else None,
         "seats_to_all_p99_ms": rounded(cafe.seats_p99) if cafe else None,

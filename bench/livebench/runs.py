@@ -285,6 +285,7 @@ async def cafe_run(
     result.delivered_pct = min(100.0 * len(seen) / len(ok_ids), phones_pct) if ok_ids else None
     result.p50 = percentile(board.latencies, 50)
     result.p99 = percentile(board.latencies, 99)
+    result.phone_p99 = percentile([lat for p in phones for lat in (p.latencies or [])], 99)
     both = [v for v in (p99_1, p99_2) if v is not None]
     result.seats_p99 = max(both) if both else None
     result.rss_mb = sampler.peak_rss_mb if pids else None
