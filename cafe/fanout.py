@@ -26,7 +26,6 @@ from typing import Any
 from flask_socketio import SocketIO
 
 from cafe.events import Event, person_room, room
-from cafe.slices import SLICE
 
 Payload = dict[str, Any]
 # What waits for the phones: a payload for the whole phone room, or a personal event (one
@@ -134,12 +133,12 @@ class Fanout:
         if personal is None:  # `publish` holds only personal events whole; any other goes to the room
             self.socketio.emit("event", event.for_role("phone"), to=room(event.cafe_id, "phone"))
             return
-        for n, participant_id in enumerate(personal.recipients(event.data), start=1):
+        # In one go, not in slices: a seat map is rare and everyone waits for it, and turns here
+        # doubled the seats' p99 with 2,000 phones on two processes (bench/README.md).
+        for participant_id in personal.recipients(event.data):
             self.socketio.emit(
                 "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)
             )
-            if n % SLICE == 0:  # 2,000 seats are 2,000 messages: the board's next event goes between
-                self.socketio.sleep(0)
 
     def discard(self, cafe_id: int) -> None:
         """Forget a café's held events (it was deleted: nothing may follow its last message)."""

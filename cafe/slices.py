@@ -41,16 +41,10 @@ class SlicedManager(_Slices, socketio.Manager):
     """One process: python-socketio's manager, in slices."""
 
 
-class SlicedRedisManager(_Slices, socketio.RedisManager):
-    """Several processes: the Redis manager, whose received emits are written in slices (the
-    Redis listener hands them to `Manager.emit`, which walks `get_participants`)."""
-
-
 def manager(message_queue: str | None, channel: str) -> socketio.Manager | None:
-    """The client manager for this process: in slices, with Redis when there is a queue (another
-    kind of queue: None, and Flask-SocketIO makes its own, unsliced)."""
+    """The client manager for this process: in slices when it is alone; with a queue, None
+    (Flask-SocketIO's own Redis manager, unsliced: with 2,000 phones on two processes the slices
+    doubled the seats' p99, 1.8-2.2 s -> 3.4-4.7 s, bench/README.md; #20 looks at that case)."""
     if message_queue is None:
         return SlicedManager()
-    if message_queue.startswith(("redis://", "rediss://")):
-        return SlicedRedisManager(message_queue, channel=channel)
     return None

@@ -8,10 +8,7 @@ from typing import Any
 
 import socketio
 
-from cafe.events import Event
-from cafe.fanout import Fanout
-from cafe.slices import SLICE, SlicedManager, SlicedRedisManager, manager
-from tests.unit.test_fanout import FakeSocketIO
+from cafe.slices import SLICE, SlicedManager, manager
 
 PHONES, BOARD = "cafe:1:phone", "cafe:1:board"
 
@@ -69,22 +66,6 @@ def test_a_small_room_is_written_in_one_go() -> None:
     assert "turn" not in hub.log and len(hub.log) == SLICE - 1
 
 
-def test_with_redis_the_received_emits_are_sliced_too_and_another_queue_is_left_to_flask_socketio() -> None:
-    # The Redis listener hands what other processes emit to Manager.emit: it walks these slices.
-    assert SlicedRedisManager.get_participants is SlicedManager.get_participants
+def test_one_process_writes_in_slices_and_several_leave_it_to_flask_socketio() -> None:
     assert isinstance(manager(None, "c"), SlicedManager)
-    assert manager("kafka://x", "c") is None
-
-
-def test_a_seat_map_for_many_phones_gives_the_hub_a_turn_every_slice() -> None:
-    sio = FakeSocketIO()
-    turns: list[float] = []
-    sio.sleep = lambda seconds: turns.append(seconds)  # type: ignore[method-assign]
-    fanout = Fanout(sio, window_ms=200, clock=lambda: sio.now)  # type: ignore[arg-type]
-    seats = {str(pid): 1 for pid in range(1, 3 * SLICE + 2)}
-    fanout.publish([Event(1, 5, "seats_assigned", 1000, {"round": 1, "seats": seats})])
-    sio.run_tasks()
-    personal = [room for _name, _payload, room in sio.sent if ":p:" in room]
-    assert len(personal) == len(seats) and len(set(personal)) == len(seats)
-    # The first is the send's own start (0 s after a quiet spell); then one turn per slice.
-    assert turns[1:] == [0, 0, 0]
+    assert manager("redis://127.0.0.1:6379/0", "c") is None
