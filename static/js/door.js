@@ -2,12 +2,12 @@
 // (`check_in`), people not on the list are added (`add_walk_in`), phone or no phone; from then
 // on they are counted and seated like everyone. The secret is the URL fragment, as on the panel:
 // the facilitator's own, or a helper's link (whose user types their name first).
-import { connectLive, baseReducers, showDeleted } from './live.js';
+import { connectLive, baseReducers } from './live.js';
 import { $, el, setText } from './dom.js';
 import { t, tn } from './i18n.js';
 import { showStatus, sendFrom } from './ui.js';
 import { renderHelpQueue } from './help-queue.js';
-import { askName, savedName } from './team-name.js';
+import { savedName, teamLinkPage } from './team-name.js';
 
 const code = document.body.dataset.code;
 const auth = {
@@ -74,31 +74,14 @@ $('walk-in-form').addEventListener('submit', async (event) => {
   }
 });
 
+const team = teamLinkPage(() => live, auth, $('door'), $('door-problem'));
 live = connectLive({
   auth,
   reducers: baseReducers,
   onState: (state) => { $('door').hidden = false; render(state); },
   onChange: (state) => render(state),
   onStatus: (status) => showStatus($('conn'), status),
-  onRefused: (error) => {
-    if (error && error.code === 'name_required') {
-      live.socket.disconnect();
-      askName(auth, () => { $('door').hidden = true; }, () => live.socket.connect());
-      return;
-    }
-    $('door').hidden = true;
-    $('door-problem').hidden = false;
-    setText('door-problem', (error && error.message) || t('That did not work. Please try again.'));
-  },
-  onDeleted: () => showDeleted(
-    t('Everything in it is gone: notes, summaries, names, sign-ups and contacts. Phones and the board have stopped.'),
-    t('This café has been deleted')),
+  onRefused: team.onRefused,
+  onDeleted: team.onDeleted,
 });
-
-// The facilitator closed this helper link: say so, and stop.
-live.socket.on('team_link_revoked', () => {
-  live.socket.disconnect();
-  $('door').hidden = true;
-  $('door-problem').hidden = false;
-  setText('door-problem', t('The facilitator has closed this link. Ask them for a new one.'));
-});
+team.watch(live);

@@ -2,11 +2,11 @@
 // (and those across areas) on the right. Choose notes with a click and press a theme's number,
 // or drag them onto a theme. Two members at once: the last one to move a note wins, and each
 // screen says whose move replaced whose (`seen` in `assign_notes`, `by` in `notes_themed`).
-import { connectLive, baseReducers, showDeleted } from './live.js';
+import { connectLive, baseReducers } from './live.js';
 import { $, el, setText } from './dom.js';
 import { t, tn, tableLabel } from './i18n.js';
 import { showStatus, sendFrom } from './ui.js';
-import { askName, savedName } from './team-name.js';
+import { savedName, teamLinkPage } from './team-name.js';
 
 const code = document.body.dataset.code;
 const auth = {
@@ -114,28 +114,37 @@ function noteCard(state, note, { compact = false } = {}) {
   return el('li', {}, button);
 }
 
+// The area tabs are built again only when the areas change; otherwise their counts and the
+// current one are updated in place, so a tab never changes under the pointer as notes move.
+let tabsKey = '';
 function renderAreas(state, notes) {
   const nav = $('themes-areas');
   const known = themeIds(state);
-  nav.replaceChildren(...state.topics.map((topic, i) => {
-    const unsorted = notes.filter((n) => areaOf(state, n) === topic.id && !known.has(n.theme_id)).length;
-    const button = el('button', {
-      type: 'button', class: 'area-tab', 'aria-current': topic.id === area ? 'true' : 'false',
-      style: `--area: ${topic.colour}`,
-    },
-    el('span', { class: 'area-n', text: String(i + 1) }),
-    el('span', { class: 'area-tab-name', text: topic.name }),
-    el('span', { class: 'area-tab-count', text: tn(unsorted, '{n} unsorted') }));
-    button.addEventListener('click', () => {
-      area = topic.id;
-      sessionStorage.setItem(AREA_KEY, String(area));
-      selected.clear();
-      suggestions = [];
-      pileOrder = [];
-      render(live.state);
-    });
-    return button;
-  }));
+  const key = JSON.stringify(state.topics.map((topic) => [topic.id, topic.name, topic.colour]));
+  if (key !== tabsKey) {
+    tabsKey = key;
+    nav.replaceChildren(...state.topics.map((topic, i) => {
+      const button = el('button', { type: 'button', class: 'area-tab', 'data-topic': String(topic.id), style: `--area: ${topic.colour}` },
+        el('span', { class: 'area-n', text: String(i + 1) }),
+        el('span', { class: 'area-tab-name', text: topic.name }),
+        el('span', { class: 'area-tab-count' }));
+      button.addEventListener('click', () => {
+        area = topic.id;
+        sessionStorage.setItem(AREA_KEY, String(area));
+        selected.clear();
+        suggestions = [];
+        pileOrder = [];
+        render(live.state);
+      });
+      return button;
+    }));
+  }
+  for (const button of nav.children) {
+    const id = Number(button.dataset.topic);
+    const unsorted = notes.filter((n) => areaOf(state, n) === id && !known.has(n.theme_id)).length;
+    button.setAttribute('aria-current', id === area ? 'true' : 'false');
+    button.querySelector('.area-tab-count').textContent = tn(unsorted, '{n} unsorted');
+  }
 }
 
 function ghostCard(state, note) {
@@ -337,30 +346,14 @@ function noticeMoves(state, changed) {
   if (changed.some((ev) => ev.type === 'notes_themed')) setTimeout(() => render(live.state), MOVED_MS + 50);
 }
 
+const team = teamLinkPage(() => live, auth, $('themes'), $('themes-problem'));
 live = connectLive({
   auth,
   reducers: baseReducers,
   onState: (state) => { $('themes').hidden = false; render(state); },
   onChange: (state, changed) => { noticeMoves(state, changed); render(state); },
   onStatus: (status) => showStatus($('conn'), status),
-  onRefused: (error) => {
-    if (error && error.code === 'name_required') {
-      live.socket.disconnect();
-      askName(auth, () => { $('themes').hidden = true; }, () => live.socket.connect());
-      return;
-    }
-    $('themes').hidden = true;
-    $('themes-problem').hidden = false;
-    setText('themes-problem', (error && error.message) || t('That did not work. Please try again.'));
-  },
-  onDeleted: () => showDeleted(
-    t('Everything in it is gone: notes, summaries, names, sign-ups and contacts. Phones and the board have stopped.'),
-    t('This café has been deleted')),
+  onRefused: team.onRefused,
+  onDeleted: team.onDeleted,
 });
-
-live.socket.on('team_link_revoked', () => {
-  live.socket.disconnect();
-  $('themes').hidden = true;
-  $('themes-problem').hidden = false;
-  setText('themes-problem', t('The facilitator has closed this link. Ask them for a new one.'));
-});
+team.watch(live);
