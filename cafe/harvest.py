@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -81,15 +82,8 @@ def _index(data: dict[str, Any]) -> dict[str, Any]:
         "people": people,
         "tallies": tallies,
         "themes": {t["id"]: t for t in data.get("themes", [])},
-        "theme_dots": _count(v["theme_id"] for v in data.get("theme_votes", [])),
+        "theme_dots": Counter(v["theme_id"] for v in data.get("theme_votes", [])),
     }
-
-
-def _count(keys: Any) -> dict[Any, int]:
-    counts: dict[Any, int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 def question_for(rnd: dict[str, Any] | None, topic_id: int) -> str:
@@ -162,7 +156,6 @@ def _ranked_themes(
                 "name": theme["name"],
                 "across": theme["topic_id"] is None,
                 "score": theme_dots.get(theme["id"], 0) + sum(n["score"] for n in own),
-                "theme_dots": theme_dots.get(theme["id"], 0),
                 "notes": sorted(own, key=lambda n: (-n["score"], n["created_at"])),
             }
         )

@@ -18,11 +18,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cafe.events import Event
-from cafe.models import Cafe, CafeTable, Note, Participant, Theme, ThemeVote, Topic, Vote, now_ms
+from cafe.models import Cafe, CafeTable, Note, Participant, Theme, ThemeVote, Topic, now_ms
 from cafe.services import eventlog
 from cafe.services.errors import Conflict, Invalid, NotFound
 from cafe.services.lookup import get_row
-from cafe.services.notes import dot_budget, parse_id, theme_dots
+from cafe.services.notes import check_dot_left, parse_id
 from cafe.services.text import clean
 
 NAME_MAX = 60
@@ -87,13 +87,7 @@ def vote_theme(session: Session, cafe: Cafe, person: Participant, theme_id: obje
     if add:
         if mine is not None:
             raise Conflict("already_voted")
-        used = theme_dots(session, person.id) + (
-            session.scalar(select(func.count(Vote.id)).where(Vote.participant_id == person.id, Vote.phase == "harvest"))
-            or 0
-        )
-        budget = dot_budget(cafe, "harvest")
-        if used >= budget:
-            raise Invalid("no_harvest_dots_left", n=budget)
+        check_dot_left(session, cafe, person.id, "harvest", None)
         session.add(ThemeVote(cafe_id=cafe.id, theme_id=theme.id, participant_id=person.id))
     else:
         if mine is None:
@@ -247,9 +241,10 @@ def assign(session: Session, cafe: Cafe, note_ids: object, theme_id: object, see
     was in on the sender's screen; a note another member had moved since is still moved (the
     last writer wins) and reported as a conflict."""
     notes = _notes(session, cafe, note_ids)
-    target = _theme(session, cafe, theme_id).id if theme_id is not None else None
-    if target is not None:
-        _fits(session, session.get(Theme, target).topic_id, notes)  # type: ignore[union-attr]
+    theme = _theme(session, cafe, theme_id) if theme_id is not None else None
+    target = theme.id if theme is not None else None
+    if theme is not None:
+        _fits(session, theme.topic_id, notes)
     conflicts = [
         {"note_id": str(n.id), "theme_id": n.theme_id, "by": n.themed_by or ""}
         for n in notes
@@ -259,11 +254,3 @@ def assign(session: Session, cafe: Cafe, note_ids: object, theme_id: object, see
     if not moving:
         return Moved([], conflicts)
     return Moved([_themed(session, cafe, moving, target, by)], conflicts)
-
-
-def themes_of(session: Session, cafe: Cafe) -> dict[str, str]:
-    """Each themed note's theme name, by note id (for the exports)."""
-    rows = session.execute(
-        select(Note.id, Theme.name).join(Theme, Theme.id == Note.theme_id).where(Note.cafe_id == cafe.id)
-    )
-    return {str(note_id): name for note_id, name in rows}

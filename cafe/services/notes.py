@@ -265,9 +265,24 @@ def pin_note(session: Session, cafe: Cafe, person: Participant | None, note_id: 
     return [eventlog.append(session, cafe.id, "note_pinned", {"note_id": str(note.id), "pinned": pinned})]
 
 
-def theme_dots(session: Session, participant_id: int) -> int:
-    """How many harvest dots this person put on themes."""
-    return session.scalar(select(func.count(ThemeVote.id)).where(ThemeVote.participant_id == participant_id)) or 0
+def check_dot_left(session: Session, cafe: Cafe, participant_id: int, phase: str, round_id: int | None) -> None:
+    """Refuse a dot beyond the person's budget: this round's dots on notes, or the harvest's
+    dots on notes and on the theme team's themes together."""
+    used = (
+        session.scalar(
+            select(func.count(Vote.id)).where(
+                Vote.participant_id == participant_id,
+                Vote.phase == phase,
+                Vote.round_id.is_(None) if round_id is None else Vote.round_id == round_id,
+            )
+        )
+        or 0
+    )
+    if phase == "harvest":
+        used += session.scalar(select(func.count(ThemeVote.id)).where(ThemeVote.participant_id == participant_id)) or 0
+    budget = dot_budget(cafe, phase)
+    if used >= budget:
+        raise Invalid("no_dots_left" if phase == "round" else "no_harvest_dots_left", n=budget)
 
 
 def dot_budget(cafe: Cafe, phase: str) -> int:
@@ -305,21 +320,7 @@ def vote(
     if add:
         if mine is not None:
             raise Conflict("already_voted")
-        used = (
-            session.scalar(
-                select(func.count(Vote.id)).where(
-                    Vote.participant_id == person.id,
-                    Vote.phase == phase,
-                    Vote.round_id.is_(None) if round_id is None else Vote.round_id == round_id,
-                )
-            )
-            or 0
-        )
-        if phase == "harvest":  # the harvest's dots go on notes and on themes alike
-            used += theme_dots(session, person.id)
-        budget = dot_budget(cafe, phase)
-        if used >= budget:
-            raise Invalid("no_dots_left" if phase == "round" else "no_harvest_dots_left", n=budget)
+        check_dot_left(session, cafe, person.id, phase, round_id)
         session.add(
             Vote(
                 cafe_id=cafe.id,

@@ -8,6 +8,7 @@ import { t, tn } from './i18n.js';
 import { showStatus, sendFrom } from './ui.js';
 import { renderHelpQueue } from './help-queue.js';
 import { savedName, teamLinkPage } from './team-name.js';
+import { refusal } from './refusal.js';
 
 const code = document.body.dataset.code;
 const auth = {
@@ -15,12 +16,6 @@ const auth = {
 };
 const SHOWN = 30;   // names listed at once: a search finds the rest
 let live = null;
-
-function refusal(ack) {
-  const error = ack && ack.error;
-  if (error && error.code === 'timeout') return t('No answer from the server. Check the network and try again.');
-  return (error && error.message) || t('That did not work. Please try again.');
-}
 
 function fold(text) {
   return (text || '').normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase();

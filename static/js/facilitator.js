@@ -12,6 +12,7 @@ import { showCountdown, phaseLabel, showStatus, sendFrom } from './ui.js';
 import { describePreview, languageName, nameList } from './seating-words.js';
 import { renderHelpQueue } from './help-queue.js';
 import { askName, savedName } from './team-name.js';
+import { refusal } from './refusal.js';
 
 const code = document.body.dataset.code;
 // `let`: a new facilitator link (rotate_facilitator_link) replaces it while the page runs.
@@ -33,13 +34,6 @@ function say(node, text, kind = 'ok') {
   if (!node) return;
   node.textContent = text || '';
   node.dataset.kind = kind;
-}
-
-// A refusal in words: the server's message (English), or ours when there is none.
-function refusal(ack) {
-  const error = ack && ack.error;
-  if (error && error.code === 'timeout') return t('No answer from the server. Check the network and try again.');
-  return (error && error.message) || t('That did not work. Please try again.');
 }
 
 // Send a command; show a refusal (or a short confirmation) next to the form it came from.

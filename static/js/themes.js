@@ -7,6 +7,7 @@ import { $, el, setText } from './dom.js';
 import { t, tn, tableLabel } from './i18n.js';
 import { showStatus, sendFrom } from './ui.js';
 import { savedName, teamLinkPage } from './team-name.js';
+import { refusal } from './refusal.js';
 
 const code = document.body.dataset.code;
 const auth = {
@@ -28,11 +29,6 @@ let editing = null;                 // {id, value}: a theme being renamed
 // for a few seconds (a "ghost" saying who moved it) instead of shifting the rest at once.
 let pileOrder = [];
 
-function refusal(ack) {
-  const error = ack && ack.error;
-  if (error && error.code === 'timeout') return t('No answer from the server. Check the network and try again.');
-  return (error && error.message) || t('That did not work. Please try again.');
-}
 function say(text) { setText('themes-msg', text); }
 function me(state) { const you = state.you || {}; return you.name || you.rights || 'facilitator'; }
 

@@ -221,6 +221,14 @@ def test_two_members_group_fifty_notes_at_once_and_both_screens_and_the_board_ag
             assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
             shot(page, f"board-emerging-themes-{size}")
         print("board caught up after the last check in", ", ".join(f"{s:.2f} s" for s in followed))
+        # The themes view never hides where everyone goes: a move shows the seat map, and the
+        # themes come back with the next discussion.
+        cafe.ok("end_round", {})
+        for page, _size in boards:
+            expect(page.locator("body")).to_have_attribute("data-view", "map")
+        cafe.ok("start_round", {})
+        for page, _size in boards:
+            expect(page.locator("body")).to_have_attribute("data-view", "themes")
         open_area(dana, order.index(busiest[0]))
         shot(dana, "themes-screen-grouped-1280x800")
         shot(eli, "themes-screen-grouped-es-1280x800")

@@ -34,6 +34,7 @@ SCRIPTS = [
     JS / "help-queue.js",
     JS / "themes.js",
     JS / "team-name.js",
+    JS / "refusal.js",
 ]
 # The shared i18n.js: only the functions the panel imports from it (tableLabel says "Table 7").
 SHARED = JS / "i18n.js"
