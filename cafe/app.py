@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cafe import i18n, rotation, slices, wire
+from cafe import events, i18n, pubsub, rotation, slices, wire
 from cafe.config import Config
 from cafe.db import Database
 from cafe.fanout import Fanout
@@ -78,9 +78,13 @@ class Runtime:
     planner: Planner = field(init=False)
     # café id -> monotonic time from which its next seating may be planned ahead
     preplan_at: dict[int, float] = field(default_factory=dict)
+    # café id -> monotonic time this process last told the others to plan ahead
+    preplan_hinted: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.fanout = Fanout(self.socketio, self.config.phone_batch_ms)
+        self.fanout = Fanout(
+            self.socketio, self.config.phone_batch_ms, notices=pubsub.notices(self.socketio.server.manager)
+        )
         self.planner = Planner(self.run_cpu, self.socketio.server.eio.create_event)
         self.note_limiter = Limiter(self.config.note_rate, self.config.note_burst)
         self.guard = Guard(
@@ -140,12 +144,15 @@ def create_app(config: Config | None = None) -> Flask:
     )
     logging.getLogger("cafe").setLevel(config.log_level)
     Babel(app, locale_selector=_locale)
-    # A big room's messages are written in slices, so a burst to the phones never holds the
-    # board's next event (cafe/slices.py).
-    sliced = slices.manager(config.message_queue, config.queue_channel)
+    # A lone process writes a big room's messages in slices, so a burst to the phones never
+    # holds the board's next event (cafe/slices.py); with Redis the manager also carries
+    # notices that every process acts on (cafe/pubsub.py).
+    chosen = pubsub.client_manager(
+        config.message_queue, config.queue_channel, slices.SlicedManager, urgent=events.is_screen_room
+    )
     queue: dict[str, Any] = (
-        {"client_manager": sliced}
-        if sliced is not None
+        {"client_manager": chosen}
+        if chosen is not None
         else {"message_queue": config.message_queue, "channel": config.queue_channel}
     )
     socketio = SocketIO(
@@ -170,6 +177,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     rt = app.extensions["cafe"]
     rt.db.on_commit = functools.partial(flow.published, rt)
+    flow.listen(rt)
     web.register(app)
     realtime.register(socketio, rt)
     return app

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cafe import themes
 from cafe.app import Connection, Runtime
-from cafe.db import forget_deleted
+from cafe.db import brisk, forget_deleted
 from cafe.events import ROLES, Event, Role, room, team_room, withhold
 from cafe.flow import transition
 from cafe.links import cafe_links, here_base, join_url
@@ -172,6 +172,7 @@ def _cafe(session: Session, conn: Connection, lock: bool = False) -> Cafe:
 
 def _locked(session: Session, conn: Connection, lock: Lock) -> tuple[Cafe, Participant | None]:
     """The café (and the sender's row) under the command's lock policy."""
+    brisk(session)  # a command is short and its sender waits for the ack
     if conn.participant_id is None:
         return _cafe(session, conn, lock=True), None
     by_person = lock == "person"

@@ -150,6 +150,16 @@ def room(cafe_id: int, role: Role | None = None) -> str:
     return f"cafe:{cafe_id}" if role is None else f"cafe:{cafe_id}:{role}"
 
 
+# The one-screen roles: their messages go ahead of the phones' batches (cafe/fanout.py,
+# cafe/pubsub.py's urgent lane).
+SCREENS = ("board", "facilitator", "staff")
+
+
+def is_screen_room(name: str) -> bool:
+    """True for a café's board, panel or staff room (not its phones', a person's or the café's)."""
+    return name.startswith("cafe:") and name.rsplit(":", 1)[-1] in SCREENS
+
+
 def team_room(link_id: int) -> str:
     """The Socket.IO room of the sockets opened with one team link (to close them at once)."""
     return f"team:{link_id}"

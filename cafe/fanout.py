@@ -11,6 +11,11 @@ departures (presence) wait up to a second: a phone only shows the count.
 The board and the panel are one socket each and the whole room watches the board, so their
 events go out at once and before the phones' share.
 
+With several processes (a message queue) each process batches for the phones it holds: the
+events committed anywhere reach every process once, as a notice (cafe/pubsub.py), and each
+process writes its own phones one batch per window. The board and the panel still get each event
+through the queue, on its urgent lane.
+
 The window must stay well under the clients' gap wait (`SYNC_DELAY_MS`, 400 ms, in
 static/js/live.js): with several processes, an event held here can arrive after a later one
 sent by another process, and the client waits that long for it before asking for a `sync`.
@@ -25,7 +30,8 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from cafe.events import Event, person_room, room
+from cafe import pubsub
+from cafe.events import SCREENS, Event, person_room, room
 
 Payload = dict[str, Any]
 # What waits for the phones: a payload for the whole phone room, or a personal event (one
@@ -40,7 +46,13 @@ PRESENCE_WINDOW = 1.0
 class Fanout:
     """Sends events to each role of their café; phones' events coalesced per `window`."""
 
-    def __init__(self, socketio: SocketIO, window_ms: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        socketio: SocketIO,
+        window_ms: int,
+        clock: Callable[[], float] = time.monotonic,
+        notices: pubsub.QueueManager | None = None,
+    ) -> None:
         self.socketio = socketio
         self.clock = clock
         self.window = window_ms / 1000.0
@@ -51,12 +63,34 @@ class Fanout:
         # One send at a time per café: a send gives the hub turns (cafe/slices.py), and the
         # next one must not overtake it, so every phone gets the café's messages in order.
         self.sending: dict[int, threading.Lock] = {}
+        # With several processes the phones' events cross the queue once, as a notice, and each
+        # process batches them for the phones it holds and writes only to those (cafe/pubsub.py).
+        self.notices = notices
+        self.local_only: dict[str, Any] = {"ignore_queue": True} if notices is not None else {}
+        if notices is not None:
+            notices.on("phones", self._phones_notice)
 
     def publish(self, events: Iterable[Event]) -> None:
         """Send committed events: board and panel at once, phones coalesced."""
+        events = list(events)
         for event in events:
-            for role in ("board", "facilitator", "staff"):
+            for role in SCREENS:
                 self.socketio.emit("event", event.for_role(role), to=room(event.cafe_id, role))
+        if self.notices is None:
+            self.take(events)
+        elif events:
+            # One message for every process, this one included: each holds the events for its
+            # own phones. Each process then writes one batch per window to its phones, not one
+            # per window per process that committed something (2,000 phones on two processes:
+            # every phone woke twice as often, and every other task waited behind the writers).
+            self.notices.tell("phones", [_stored(e) for e in events])
+
+    def _phones_notice(self, body: list[Payload]) -> None:
+        self.take([_event(item) for item in body])
+
+    def take(self, events: Iterable[Event]) -> None:
+        """Hold committed events for this process's phones (or send them, without a window)."""
+        for event in events:
             held: Held = (event.seq, event if event.personal else event.for_role("phone"))
             if self.window <= 0:
                 with self._sending(event.cafe_id):
@@ -123,21 +157,24 @@ class Fanout:
 
     def _emit_run(self, target: str, run: list[Payload]) -> None:
         if len(run) == 1:
-            self.socketio.emit("event", run[0], to=target)
+            self.socketio.emit("event", run[0], to=target, **self.local_only)
         elif run:
-            self.socketio.emit("events", run, to=target)
+            self.socketio.emit("events", run, to=target, **self.local_only)
 
     def _emit_personal(self, event: Event) -> None:
-        # One small message per participant instead of the whole map to every phone.
+        """Write each recipient's own version to their room (one small message per participant
+        instead of the whole map to every phone)."""
         personal = event.spec.personal
-        if personal is None:  # `publish` holds only personal events whole; any other goes to the room
-            self.socketio.emit("event", event.for_role("phone"), to=room(event.cafe_id, "phone"))
+        if personal is None:  # `take` holds only personal events whole; any other goes to the room
+            self._emit_run(room(event.cafe_id, "phone"), [event.for_role("phone")])
             return
-        # In one go, not in slices: a seat map is rare and everyone waits for it, and turns here
-        # doubled the seats' p99 with 2,000 phones on two processes (bench/README.md).
+        # In one go, not in slices: a seat map is rare and everyone waits for it.
         for participant_id in personal.recipients(event.data):
             self.socketio.emit(
-                "event", event.for_role("phone", participant_id), to=person_room(event.cafe_id, participant_id)
+                "event",
+                event.for_role("phone", participant_id),
+                to=person_room(event.cafe_id, participant_id),
+                **self.local_only,
             )
 
     def discard(self, cafe_id: int) -> None:
@@ -147,3 +184,12 @@ class Fanout:
             self.last_sent.pop(cafe_id, None)
             self.due.pop(cafe_id, None)
             self.sending.pop(cafe_id, None)
+
+
+def _stored(event: Event) -> Payload:
+    """An event as it crosses the queue (all of it: each process makes the phones' versions)."""
+    return {"cafe_id": event.cafe_id, "seq": event.seq, "type": event.type, "at": event.at_ms, "data": event.data}
+
+
+def _event(item: Payload) -> Event:
+    return Event(cafe_id=item["cafe_id"], seq=item["seq"], type=item["type"], at_ms=item["at"], data=item["data"])

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from cafe.app import Runtime
+from cafe.db import brisk
 from cafe.events import Event
 from cafe.models import Cafe
 from cafe.services import eventlog, preview, rounds, seating
@@ -27,6 +28,33 @@ def published(rt: Runtime, events: Iterable[Event]) -> None:
     rt.fanout.publish(events)
     for cafe_id in {e.cafe_id for e in events if e.spec.plan_input}:
         schedule_preplan(rt, cafe_id)
+        _hint_others(rt, cafe_id)
+
+
+# A plan-ahead hint to the other processes at most this often per café. Fewer hints lose
+# nothing as long as this is shorter than the lull: a process that plans when the lull after
+# the last hint ends reads every change committed before it.
+HINT_EVERY = 0.25
+
+
+def _hint_others(rt: Runtime, cafe_id: int) -> None:
+    """Tell the other processes that the room they may seat changed (cafe/pubsub.py)."""
+    notices = rt.fanout.notices
+    if notices is None or rt.config.preplan_seconds <= 0:
+        return
+    now = time.monotonic()
+    if now - rt.preplan_hinted.get(cafe_id, -HINT_EVERY) < HINT_EVERY:
+        return
+    rt.preplan_hinted[cafe_id] = now
+    # The click may reach any process: each one plans, so whichever it is finds the plan ready.
+    notices.tell("preplan", cafe_id)
+
+
+def listen(rt: Runtime) -> None:
+    """Act on other processes' plan-ahead hints (a no-op without a queue)."""
+    notices = rt.fanout.notices
+    if notices is not None:
+        notices.on("preplan", lambda cafe_id: schedule_preplan(rt, int(cafe_id)))
 
 
 def schedule_preplan(rt: Runtime, cafe_id: int) -> None:
@@ -62,10 +90,18 @@ def preplan(rt: Runtime, cafe_id: int) -> bool:
         upcoming = preview.next_problem(session, cafe)
     if upcoming is None or not upcoming[1].people:
         return False
+    started = time.perf_counter()
     try:
         rt.plan(upcoming[1])
     except ValueError:
         return False  # not enough seats, say: the click will say so, with what to do
+    log.info(
+        "café %s round %s planned ahead for %d people in %.0f ms",
+        cafe_id,
+        upcoming[0],
+        len(upcoming[1].people),
+        1000 * (time.perf_counter() - started),
+    )
     return True
 
 
@@ -86,6 +122,7 @@ def transition(rt: Runtime, cafe_id: int, action: str, now: int | None = None) -
     """
     started = time.perf_counter()
     with rt.db.reading() as session:
+        brisk(session)  # the whole room waits for this read: no hub turn per round trip
         cafe = session.get(Cafe, cafe_id)
         assert cafe is not None
         expected = clock_of(cafe)

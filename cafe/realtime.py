@@ -248,7 +248,9 @@ def beat(rt: Runtime) -> None:
     for cid, seq in seqs.items():
         # Held phone events first: a heartbeat ahead of them would look like a gap.
         rt.fanout.flush(cid)
-        rt.socketio.emit("heartbeat", {"seq": seq, "server_now": now_ms()}, to=room(cid))
+        # To this process's sockets only: every process with sockets of the café beats its own,
+        # after flushing what it holds for them.
+        rt.socketio.emit("heartbeat", {"seq": seq, "server_now": now_ms()}, to=room(cid), ignore_queue=True)
 
 
 def guard_sessions(socketio: SocketIO, rt: Runtime) -> None:

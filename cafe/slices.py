@@ -23,7 +23,7 @@ import socketio
 SLICE = 64
 
 
-class _Slices:
+class Slices:
     """Yields to the hub every SLICE participants of a room while an emit walks it."""
 
     server: Any
@@ -37,14 +37,5 @@ class _Slices:
                 self.server.sleep(0)
 
 
-class SlicedManager(_Slices, socketio.Manager):
+class SlicedManager(Slices, socketio.Manager):
     """One process: python-socketio's manager, in slices."""
-
-
-def manager(message_queue: str | None, channel: str) -> socketio.Manager | None:
-    """The client manager for this process: in slices when it is alone; with a queue, None
-    (Flask-SocketIO's own Redis manager, unsliced: with 2,000 phones on two processes the slices
-    doubled the seats' p99, 1.8-2.2 s -> 3.4-4.7 s, bench/README.md; #20 looks at that case)."""
-    if message_queue is None:
-        return SlicedManager()
-    return None

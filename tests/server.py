@@ -45,8 +45,11 @@ def free_port() -> int:
 class Server:
     """Start, kill and restart `run.py --demo` on a private database and port."""
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str] | None = None, port: int | None = None, name: str = "server"
+    ) -> None:
         self.workdir = workdir
+        self.name = name  # processes sharing a workdir (and its instance dir) log to their own files
         self.port = port or free_port()
         self.env = {
             **os.environ,
@@ -68,7 +71,7 @@ class Server:
     def start(self, timeout: float = 30.0) -> Server:
         """Start the process and wait until it serves; parse what it printed."""
         self.starts += 1
-        log = self.workdir / f"server-{self.starts}.log"
+        log = self.log_path
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, str(ROOT / "run.py"), "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
@@ -91,6 +94,15 @@ class Server:
                     pass
             time.sleep(0.1)
         raise RuntimeError(f"server did not start in {timeout}s:\n{self.output}")
+
+    @property
+    def log_path(self) -> Path:
+        """This start's log (stdout and stderr of the process)."""
+        return self.workdir / f"{self.name}-{self.starts}.log"
+
+    def log(self) -> str:
+        """What the process has logged so far."""
+        return self.log_path.read_text(errors="replace")
 
     def _parse(self) -> None:
         join = re.search(r"Phones join at:\s+(\S+)", self.output)
@@ -140,6 +152,7 @@ class LiveClient:
         self.events: list[dict[str, Any]] = []
         self.heartbeats: list[dict[str, Any]] = []
         self.seen: set[int] = set()
+        self.received: list[int] = []  # every seq as it arrived, repeats included
         self.latest: int | None = None
         self.changed = threading.Condition()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
@@ -150,6 +163,7 @@ class LiveClient:
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self.changed:
+            self.received.append(event["seq"])
             if event["seq"] in self.seen:
                 return
             self.seen.add(event["seq"])

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.livebench.measure import CafeResult, log, result_line
+from bench.livebench.neighbours import finish, neighbours_run
 from bench.livebench.processes import Postgres, ServerProcess, raise_file_limit, start_cafe, start_relay, stop_all
 from bench.livebench.runs import cafe_run, close_all, floor_run, quiet, rehearse
 from tests.wire import WS_CHOICE, WS_IMPL, Stats
@@ -22,6 +23,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     "laptop": {"phones": 1000, "processes": 1, "db": "sqlite", "notes_per_s": 20.0, "async_mode": "gevent"},
     "multi": {"phones": 2000, "processes": 2, "db": "postgresql", "notes_per_s": 20.0, "async_mode": "gevent"},
     "eventlet": {"phones": 100, "processes": 1, "db": "sqlite", "notes_per_s": 20.0, "async_mode": "eventlet"},
+    # One café of 1,000 phones at 20 notes/s beside ten of 30 at 1 note/s (bench/livebench/neighbours.py);
+    # its sizes are fixed, `phones` is their sum. With --processes 2: PostgreSQL, Redis, sticky by café.
+    "neighbours": {"phones": 1300, "processes": 1, "db": "sqlite", "notes_per_s": 30.0, "async_mode": "gevent"},
 }
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -63,6 +67,22 @@ def bench(config: str, args: argparse.Namespace) -> dict[str, Any]:
                 f"café server(s) {', '.join(urls)} ({args.async_mode}, {args.db}"
                 f"{', redis' if queue else ''}), logs in {workdir}"
             )
+
+        if config == "neighbours":
+
+            async def run_neighbours() -> dict[str, Any]:
+                line = await neighbours_run(urls, code, secret, args, pids, stats)
+                if servers:
+                    stop_all(servers)
+                await finish(neighbours_run.clients)  # type: ignore[attr-defined]
+                return line
+
+            neighbours = asyncio.run(run_neighbours())
+            stop_all(servers)
+            if stats.failure_codes:
+                log(f"failures: {dict(stats.failure_codes.most_common(12))}")
+            neighbours["errors"] = stats.errors
+            return neighbours
 
         async def run_cafe() -> CafeResult:
             result = await cafe_run(urls, code, secret, args, pids, stats)

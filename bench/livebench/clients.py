@@ -60,9 +60,10 @@ class Phone:
         elif isinstance(data.get("clock"), dict):
             self.clock.update(data["clock"])
 
-    async def join(self, code: str, name: str) -> None:
+    async def join(self, code: str, name: str, language: str | None = None) -> None:
+        body_out: dict[str, Any] = {"name": name} if language is None else {"name": name, "language": language}
         status, body = await http_json(
-            "POST", f"{self.base_url}/api/cafes/{code}/participants", {"name": name}, headers=self.headers
+            "POST", f"{self.base_url}/api/cafes/{code}/participants", body_out, headers=self.headers
         )
         if status != 201 or not isinstance(body, dict) or not body.get("ok"):
             code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None

@@ -54,7 +54,9 @@ class NotePlan:
     command: str  # "add_note" (café) or "note" (relay)
 
 
-async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats, ok_ids: set[str]) -> dict[str, Any]:
+async def post_notes(
+    plan: NotePlan, rate: float, seconds: float, stats: Stats, ok_ids: set[str], words: str = "Bench note"
+) -> dict[str, Any]:
     """Send `rate` notes a second for `seconds`, round-robin over the senders; wait for acks."""
     loop = asyncio.get_running_loop()
     total = int(rate * seconds)
@@ -66,7 +68,7 @@ async def post_notes(plan: NotePlan, rate: float, seconds: float, stats: Stats, 
     async def one(k: int, sender: Any) -> None:
         table_id, rnd = plan.target(sender)
         note_id = str(uuid.uuid4())
-        payload = {"id": note_id, "table_id": table_id, "round": rnd, "text": f"Bench note #{k} t={clock_ms():.3f}"}
+        payload = {"id": note_id, "table_id": table_id, "round": rnd, "text": f"{words} #{k} t={clock_ms():.3f}"}
         try:
             ack = await sender.sio.call(plan.command, payload, timeout=20)
         except Exception as exc:

@@ -173,7 +173,7 @@ def test_absurd_nesting_and_lone_surrogates_get_bad_payload_from_every_command_o
     finally:
         for sock in sockets.values():
             sock.ws.close()
-    log = (server.workdir / f"server-{server.starts}.log").read_text()
+    log = server.log()
     assert "Traceback" not in log and "failed" not in log
 
 

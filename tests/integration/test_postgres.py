@@ -19,7 +19,7 @@ from cafe.config import config_for_tests
 from cafe.db import make_engine
 from cafe.events import apply_events
 from cafe.migrate import upgrade
-from cafe.models import Cafe, EventLog, Participant, Seat
+from cafe.models import Cafe, EventLog, Participant, Round, Seat
 from cafe.services import cafes, notes, participants, rounds, seating
 from tests.conftest import events_of, socket_client, state_of
 
@@ -182,3 +182,35 @@ def test_concurrent_dots_on_one_note_publish_tallies_in_seq_order_on_postgresql(
             )
         ]
     assert tallies == list(range(1, 9))
+
+
+def test_a_rounds_seats_written_on_postgresql_are_exactly_the_seats_announced(pg_app: Flask) -> None:
+    # PostgreSQL gets the seats in one statement (two arrays unnested); what is stored must be
+    # what every phone was told, round after round, in a room of uneven size and languages.
+    db = runtime(pg_app).db
+    with db.transaction() as session:
+        cafe = cafes.create_demo(session).cafe
+        for i, lang in enumerate(["es", "zh", "ht", "en", "pt", "zh", "es", "en", "ht", "en", "zh"]):
+            participants.join(session, cafe, name=f"Person {i} {lang}", language=lang)
+        cafe_id = cafe.id
+    for step in ("start_round", "start_round", "end_round"):  # round 1's seats, talk, round 2's seats
+        with db.transaction() as session:
+            cafe = session.get(Cafe, cafe_id)
+            number = rounds.round_to_seat(session, cafe, step)
+            seats = seating.plan_next(seating.problem_for(session, cafe, number), rotation.plan) if number else None
+            getattr(rounds, step)(session, cafe, seats=seats)
+    with db.reading() as session:
+        announced = {
+            row.payload["round"]: {int(p): t for p, t in row.payload["seats"].items()}
+            for row in session.scalars(
+                select(EventLog).where(EventLog.cafe_id == cafe_id, EventLog.type == "seats_assigned")
+            )
+        }
+        stored: dict[int, dict[int, int]] = {}
+        for number, pid, tid in session.execute(
+            select(Round.number, Seat.participant_id, Seat.table_id).join(Round, Round.id == Seat.round_id)
+        ):
+            stored.setdefault(number, {})[pid] = tid
+    assert sorted(announced) == [1, 2]
+    assert stored == announced
+    assert all(len(seats) == 11 for seats in stored.values())

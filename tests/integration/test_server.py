@@ -116,7 +116,7 @@ def test_the_server_log_never_shows_a_participant_token(server: Server) -> None:
     phone.state()
     phone.close()
     server.stop()
-    log = (server.workdir / f"server-{server.starts}.log").read_text()
+    log = server.log()
     assert joined["token"] not in log
 
 

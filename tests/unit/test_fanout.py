@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,12 @@ class FakeSocketIO:
         self.now = 100.0
         self.sent: list[tuple[str, Any, str]] = []
         self.tasks: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        self.local_only: list[str] = []  # rooms written on this process's sockets only
 
-    def emit(self, name: str, payload: Any, to: str) -> None:
+    def emit(self, name: str, payload: Any, to: str, ignore_queue: bool = False) -> None:
         self.sent.append((name, payload, to))
+        if ignore_queue:
+            self.local_only.append(to)
 
     def start_background_task(self, fn: Callable[..., None], *args: Any) -> None:
         self.tasks.append((fn, args))
@@ -178,3 +182,69 @@ def test_a_note_does_not_wait_for_the_arrivals_second(sio: FakeSocketIO, fanout:
     fn(*args)
     assert sio.now == pytest.approx(100.2)
     assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]
+
+
+class FakeNotices:
+    """Stands in for the Redis manager: a notice is acted on here at once, as the real one does,
+    and kept as it crossed the queue (through JSON)."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, Any]] = []
+        self.handlers: dict[str, Callable[[Any], None]] = {}
+
+    def on(self, kind: str, handler: Callable[[Any], None]) -> None:
+        self.handlers[kind] = handler
+
+    def tell(self, kind: str, data: Any) -> None:
+        crossed = json.loads(json.dumps(data))
+        self.told.append((kind, crossed))
+        self.handlers[kind](crossed)
+
+
+def seats(seq: int, seats: dict[str, int]) -> Event:
+    return Event(1, seq, "seats_assigned", 1000 + seq, {"round": 1, "seats": seats})
+
+
+def test_with_a_queue_the_phones_events_cross_once_and_each_process_writes_only_to_its_own_phones(
+    sio: FakeSocketIO,
+) -> None:
+    notices = FakeNotices()
+    fanout = Fanout(sio, window_ms=200, clock=lambda: sio.now, notices=notices)  # type: ignore[arg-type]
+    # An uneven room: three tables, one of them with a single person.
+    room = {"11": 1, "12": 1, "13": 2, "14": 2, "15": 2, "16": 3}
+    fanout.publish([note(1), seats(2, room), note(3)])
+    sio.run_tasks()
+    # One queue message for the three events (the seat map whole, not one message per phone).
+    assert [kind for kind, _ in notices.told] == ["phones"]
+    assert [item["seq"] for item in notices.told[0][1]] == [1, 2, 3]
+    assert notices.told[0][1][1]["data"] == {"round": 1, "seats": room}
+    for pid, table in room.items():
+        got = sio.to(f"cafe:1:p:{pid}")
+        assert got == [
+            ("event", {"seq": 2, "type": "seats_assigned", "at": 1002, "data": {"round": 1, "seats": {pid: table}}})
+        ]
+    # Every phone message is written here to the sockets this process holds; the other processes
+    # do the same with theirs. The board and the panel still cross the queue (their urgent lane).
+    phone_rooms = [to for _name, _payload, to in sio.sent if to.startswith(("cafe:1:p:", "cafe:1:phone"))]
+    assert sorted(sio.local_only) == sorted(phone_rooms) and len(phone_rooms) == 8
+    assert not any(to.endswith((":board", ":facilitator", ":staff")) for to in sio.local_only)
+    # The room's notes go around the seats in seq order: 1 before, 3 after.
+    assert phone_rooms[0] == "cafe:1:phone" and phone_rooms[-1] == "cafe:1:phone"
+
+
+def test_events_another_process_committed_are_batched_here_with_ours(sio: FakeSocketIO) -> None:
+    notices = FakeNotices()
+    fanout = Fanout(sio, window_ms=200, clock=lambda: sio.now, notices=notices)  # type: ignore[arg-type]
+    fanout.publish([note(1)])
+    sio.run_tasks()
+    fanout.publish([note(3)])
+    notices.handlers["phones"]([{"cafe_id": 1, "seq": 2, "type": "note_added", "at": 1002, "data": note(2).data}])
+    sio.run_tasks()
+    assert seqs(sio.to("cafe:1:phone")) == [[1], [2, 3]]  # one batch, in seq order
+
+
+def test_without_a_queue_each_seat_is_an_ordinary_emit(sio: FakeSocketIO, fanout: Fanout) -> None:
+    fanout.publish([seats(1, {"21": 4, "22": 5})])
+    sio.run_tasks()
+    assert sio.to("cafe:1:p:21")[0][1]["data"]["seats"] == {"21": 4}
+    assert sio.local_only == []

@@ -8,7 +8,9 @@ from typing import Any
 
 import socketio
 
-from cafe.slices import SLICE, SlicedManager, manager
+from cafe.events import is_screen_room
+from cafe.pubsub import QueueManager, client_manager
+from cafe.slices import SLICE, SlicedManager, Slices
 
 PHONES, BOARD = "cafe:1:phone", "cafe:1:board"
 
@@ -66,6 +68,13 @@ def test_a_small_room_is_written_in_one_go() -> None:
     assert "turn" not in hub.log and len(hub.log) == SLICE - 1
 
 
-def test_one_process_writes_in_slices_and_several_leave_it_to_flask_socketio() -> None:
-    assert isinstance(manager(None, "c"), SlicedManager)
-    assert manager("redis://127.0.0.1:6379/0", "c") is None
+def test_one_process_writes_in_slices_redis_too_and_other_queues_are_flask_socketios() -> None:
+    assert isinstance(client_manager(None, "c", SlicedManager, is_screen_room), SlicedManager)
+    queue = client_manager("redis://127.0.0.1:6379/0", "c", SlicedManager, is_screen_room)
+    assert isinstance(queue, QueueManager) and isinstance(queue, Slices)
+    assert client_manager("amqp://guest@127.0.0.1//", "c", SlicedManager, is_screen_room) is None
+
+
+def test_only_the_board_and_panel_rooms_take_the_urgent_lane() -> None:
+    assert is_screen_room("cafe:7:board") and is_screen_room("cafe:7:facilitator") and is_screen_room("cafe:7:staff")
+    assert not any(is_screen_room(r) for r in ("cafe:7", "cafe:7:phone", "cafe:7:p:12", "team:3", "board"))
