@@ -61,6 +61,8 @@ def bench(config: str, args: argparse.Namespace) -> dict[str, Any]:
             if args.processes > 1 and not queue:
                 raise SystemExit("--processes > 1 needs --redis")
             servers, code, secret = start_cafe(args, workdir, database_url, queue)
+            args.pg_url = database_url if pg else None
+            args.queue_url = queue
             urls = [s.url for s in servers]
             pids = [s.proc.pid for s in servers if s.proc]
             log(
@@ -176,6 +178,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--notes-per-phone", type=int, default=3, help="rehearsal: notes per phone")
     args = parser.parse_args(argv)
+    args.pg_url = args.queue_url = None  # set once the servers run: what StoreWrites reads
     preset = PRESETS.get(args.config or "", {})
     for name, default in (
         ("phones", 50),

@@ -30,6 +30,9 @@ FIELDS = (
     "seats_to_all_p99_ms",
     "server_rss_mb",
     "server_cpu_pct",
+    "redis_publishes_per_note",
+    "pg_commits_per_note",
+    "pg_rows_per_note",
 )
 
 
@@ -116,6 +119,53 @@ class Sampler:
 # The result line
 
 
+class StoreWrites:
+    """What the servers asked of Redis and PostgreSQL between two marks: PUBLISH calls (Redis's
+    own command counters) and commits and rows written (`pg_stat_database` of the bench's
+    database). The machine's other users of the same database count too: run it quiet."""
+
+    def __init__(self, redis_url: str | None, database_url: str | None) -> None:
+        self.redis_url = redis_url
+        self.database_url = database_url
+        self.marks: dict[str, dict[str, float]] = {}
+
+    def read(self) -> dict[str, float]:
+        """The counters now (those it can reach)."""
+        found: dict[str, float] = {}
+        if self.redis_url:
+            import redis
+
+            stats = redis.Redis.from_url(self.redis_url).info("commandstats")
+            found["publishes"] = float(stats.get("cmdstat_publish", {}).get("calls", 0))
+        if self.database_url:
+            import psycopg
+
+            base = self.database_url.split("?", 1)[0]
+            with psycopg.connect(base, autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted "
+                    "FROM pg_stat_database WHERE datname = current_database()"
+                ).fetchone()
+            if row is not None:
+                found["commits"], found["rows"] = float(row[0]), float(row[1])
+        return found
+
+    def mark(self, name: str) -> None:
+        """Remember the counters under `name` (never fails the run)."""
+        try:
+            self.marks[name] = self.read()
+        except Exception as exc:
+            log(f"store counters unavailable: {exc}")
+            self.marks[name] = {}
+
+    def per(self, key: str, start: str, end: str, count: int) -> float | None:
+        """How much `key` grew between two marks, per `count` (a note, say)."""
+        a, b = self.marks.get(start, {}), self.marks.get(end, {})
+        if key not in a or key not in b or not count:
+            return None
+        return (b[key] - a[key]) / count
+
+
 @dataclass
 class CafeResult:
     """What the café half of a run measured."""
@@ -129,6 +179,9 @@ class CafeResult:
     rss_mb: float | None = None
     cpu_pct: float | None = None
     notes_ok: int = 0
+    redis_per_note: float | None = None
+    commits_per_note: float | None = None
+    rows_per_note: float | None = None
 
 
 def result_line(
@@ -152,6 +205,9 @@ def result_line(
         "seats_to_all_p99_ms": rounded(cafe.seats_p99) if cafe else None,
         "server_rss_mb": rounded(cafe.rss_mb) if cafe else None,
         "server_cpu_pct": rounded(cafe.cpu_pct) if cafe else None,
+        "redis_publishes_per_note": rounded(cafe.redis_per_note, 2) if cafe else None,
+        "pg_commits_per_note": rounded(cafe.commits_per_note, 2) if cafe else None,
+        "pg_rows_per_note": rounded(cafe.rows_per_note, 2) if cafe else None,
     }
     assert tuple(line) == FIELDS
     return line

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.livebench.clients import Board, Phone, RelayClient, ack_code, fake_address
-from bench.livebench.measure import CafeResult, Sampler, log, percentile, result_line, rounded
+from bench.livebench.measure import CafeResult, Sampler, StoreWrites, log, percentile, result_line, rounded
 from tests.wire import ConnectRefused, Sio, Stats, clock_ms
 
 # --------------------------------------------------------------------------------------------
@@ -260,6 +260,8 @@ async def cafe_run(
 
     ok_ids: set[str] = set()
     sampler.mark("notes_start")
+    writes = StoreWrites(args.queue_url, args.pg_url)
+    writes.mark("notes_start")
     me = Sampler([os.getpid()])
     me.mark("a")
     t0 = time.monotonic()
@@ -269,6 +271,7 @@ async def cafe_run(
     sampler.mark("notes_end")
     me.mark("b")
     await drain(board, ok_ids)
+    writes.mark("notes_end")  # after the drain: the last notes' writes are in
     phones_pct = await drain_phones(live, len(ok_ids))
     log(
         f"notes: {info}; acked ok {len(ok_ids)}; board saw {len(board.seen & ok_ids)}, "
@@ -277,6 +280,9 @@ async def cafe_run(
         f"generator CPU {me.cpu_pct('a', 'b') or 0:.0f}%; p50 by thirds of the run {board.trend()} ms"
     )
     result.cpu_pct = sampler.cpu_pct("notes_start", "notes_end")
+    result.redis_per_note = writes.per("publishes", "notes_start", "notes_end", len(ok_ids))
+    result.commits_per_note = writes.per("commits", "notes_start", "notes_end", len(ok_ids))
+    result.rows_per_note = writes.per("rows", "notes_start", "notes_end", len(ok_ids))
 
     p99_2 = await seat_round(fac, "end_round", live, 2, stats)
     sampler.mark("end")

@@ -17,7 +17,10 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
 
   // The server words refusals in the page's language (the same object: a reconnect reads it again).
   if (auth && !auth.lang) auth.lang = (document.documentElement.lang || 'en').split('-')[0];
-  const socket = io({ auth, reconnectionDelay: 500, reconnectionDelayMax: 4000 });
+  // The café's code rides in the URL too (`?cafe=`), so a proxy can keep each café on one
+  // process (docs/deploy.md, "Several processes, sticky by café"); the server reads who the
+  // socket is from `auth` only.
+  const socket = io({ auth, query: { cafe: auth.cafe }, reconnectionDelay: 500, reconnectionDelayMax: 4000 });
 
   function setStatus(s) { if (onStatus) onStatus(s); }
 
