@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from cafe import events, i18n, pubsub, rotation, slices, wire
 from cafe.config import Config
 from cafe.db import Database
+from cafe.engine import EngineProcess
 from cafe.fanout import Fanout
 from cafe.guard import Guard
 from cafe.plans import Planner
@@ -80,6 +81,8 @@ class Runtime:
     preplan_at: dict[int, float] = field(default_factory=dict)
     # café id -> monotonic time this process last told the others to plan ahead
     preplan_hinted: dict[int, float] = field(default_factory=dict)
+    # The mixing engine's process (cafe/engine.py), started on first use.
+    engine: EngineProcess = field(default_factory=EngineProcess)
 
     def __post_init__(self) -> None:
         self.fanout = Fanout(
@@ -100,9 +103,8 @@ class Runtime:
     def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-heavy pure work (the mixing engine) off the event loop, so sockets stay served."""
         if self.config.async_mode == "gevent":
-            import gevent
-
-            result: T = gevent.get_hub().threadpool.apply(fn, args)
+            # In a process of its own: in a thread it held the GIL, and every socket waited.
+            result: T = self.engine(fn, *args)
             return result
         if self.config.async_mode == "eventlet":
             from eventlet import tpool

@@ -60,7 +60,8 @@ def rounded(value: float | None, digits: int = 1) -> float | None:
 
 
 class Sampler:
-    """RSS and CPU time of some processes (summed), read from /proc every half second."""
+    """RSS and CPU time of some processes and their children (the mixing engine's process,
+    cafe/engine.py), summed, read from /proc every half second."""
 
     TICK = os.sysconf("SC_CLK_TCK")
     PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -71,9 +72,21 @@ class Sampler:
         self.marks: dict[str, tuple[float, float]] = {}
         self.task: asyncio.Task[None] | None = None
 
+    def every_pid(self) -> list[int]:
+        """The processes and their children, now."""
+        found = list(self.pids)
+        for pid in self.pids:
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        found += [int(child) for child in f.read().split()]
+            except OSError:
+                pass
+        return found
+
     def cpu_seconds(self) -> float:
         total = 0.0
-        for pid in self.pids:
+        for pid in self.every_pid():
             try:
                 with open(f"/proc/{pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
@@ -84,7 +97,7 @@ class Sampler:
 
     def rss_mb(self) -> float:
         total = 0
-        for pid in self.pids:
+        for pid in self.every_pid():
             try:
                 with open(f"/proc/{pid}/statm") as f:
                     total += int(f.read().split()[1]) * self.PAGE

@@ -83,8 +83,15 @@ class Venue:
 
     def latencies(self, phase: str, next_phase: str | None) -> list[float]:
         """The board's note latencies of one phase."""
+        return self.board.latencies[self._span(phase, next_phase)]
+
+    def sent(self, phase: str, next_phase: str | None) -> list[float]:
+        """When each of those notes was sent (the bench's clock, ms)."""
+        return self.board.sent_at[self._span(phase, next_phase)]
+
+    def _span(self, phase: str, next_phase: str | None) -> slice:
         end = self.marks.get(next_phase, len(self.board.latencies)) if next_phase else len(self.board.latencies)
-        return self.board.latencies[self.marks[phase] : end]
+        return slice(self.marks[phase], end)
 
 
 async def command(sio: Sio, name: str, payload: dict[str, Any], stats: Stats) -> dict[str, Any]:
@@ -96,7 +103,12 @@ async def command(sio: Sio, name: str, payload: dict[str, Any], stats: Stats) ->
     return ack
 
 
-async def open_small_cafe(k: int, urls: list[str], stats: Stats, seconds: float) -> Venue:
+def screen_headers(k: int, spoof: bool) -> dict[str, str] | None:
+    """A café's panel and board come from their own laptop (the per-address budgets are per laptop)."""
+    return {"X-Forwarded-For": fake_address(60_000 + k)} if spoof else None
+
+
+async def open_small_cafe(k: int, urls: list[str], stats: Stats, seconds: float, spoof: bool) -> Venue:
     """Create a small café (through its process, as the proxy routes by code), set it up, open it."""
     status, body = await http_json("POST", f"{urls[0]}/api/cafes", {"title": f"Café voisin {k + 1} · 邻居"})
     if status != 201 or not isinstance(body, dict):
@@ -104,7 +116,8 @@ async def open_small_cafe(k: int, urls: list[str], stats: Stats, seconds: float)
     code = body["cafe"]["code"]
     process = sticky(code, len(urls))
     venue = Venue(code, body["facilitator_secret"], urls[process], process)
-    venue.fac = Sio(venue.url, {"cafe": code, "role": "facilitator", "secret": venue.secret}, stats)
+    headers = screen_headers(k, spoof)
+    venue.fac = Sio(venue.url, {"cafe": code, "role": "facilitator", "secret": venue.secret}, stats, headers=headers)
     await venue.fac.connect()
     for name, tables, capacity in SMALL_AREAS:
         await command(venue.fac, "add_topic", {"name": name, "tables": tables, "capacity": capacity}, stats)
@@ -114,7 +127,7 @@ async def open_small_cafe(k: int, urls: list[str], stats: Stats, seconds: float)
     ]
     await command(venue.fac, "set_rounds", {"rounds": rounds}, stats)
     await command(venue.fac, "open_cafe", {}, stats)
-    venue.board_sio = Sio(venue.url, {"cafe": code, "role": "board"}, stats, venue.board.on_message)
+    venue.board_sio = Sio(venue.url, {"cafe": code, "role": "board"}, stats, venue.board.on_message, headers)
     await venue.board_sio.connect()
     await venue.board_sio.call("sync", {"since": None}, timeout=60)
     return venue
@@ -158,7 +171,7 @@ async def neighbours_run(
     spoof = args.spoof_addresses
     big = Venue(code, secret, urls[sticky(code, len(urls))], sticky(code, len(urls)))
     t0 = time.monotonic()
-    smalls = [await open_small_cafe(k, urls, stats, args.seconds) for k in range(SMALL_CAFES)]
+    smalls = [await open_small_cafe(k, urls, stats, args.seconds, spoof) for k in range(SMALL_CAFES)]
     index = 0
     for venue in smalls:
         venue.phones = [
@@ -190,10 +203,11 @@ async def neighbours_run(
     sampler.mark("alone_end")
 
     # 2. The big café arrives and is seated.
-    big.fac = Sio(big.url, {"cafe": code, "role": "facilitator", "secret": secret}, stats)
+    big_headers = screen_headers(SMALL_CAFES, spoof)
+    big.fac = Sio(big.url, {"cafe": code, "role": "facilitator", "secret": secret}, stats, headers=big_headers)
     await big.fac.connect()
     await prepare_big(big, args, stats)
-    big.board_sio = Sio(big.url, {"cafe": code, "role": "board"}, stats, big.board.on_message)
+    big.board_sio = Sio(big.url, {"cafe": code, "role": "board"}, stats, big.board.on_message, big_headers)
     await big.board_sio.connect()
     await big.board_sio.call("sync", {"since": None}, timeout=60)
     big.phones = [
@@ -226,6 +240,22 @@ async def neighbours_run(
         for _ in range(foreign):
             stats.fail("protocol_errors", "note_from_another_cafe")
 
+    for phase, nxt in (("alone", "with"), ("with", None)):
+        start = min(
+            (v.board.sent_at[v.marks[phase]] for v in smalls if len(v.board.sent_at) > v.marks[phase]), default=0.0
+        )
+        worst = sorted(
+            (
+                (lat, sent - start, k)
+                for k, v in enumerate(smalls)
+                for sent, lat in zip(v.sent(phase, nxt), v.latencies(phase, nxt))
+            ),
+            reverse=True,
+        )[:6]
+        log(
+            f"worst small-café notes {phase}: "
+            + ", ".join(f"{lat:.0f} ms (café {k + 1}, sent at {at / 1000:.1f} s)" for lat, at, k in worst)
+        )
     alone = [lat for v in smalls for lat in v.latencies("alone", "with")]
     beside = [lat for v in smalls for lat in v.latencies("with", None)]
     same = [lat for v in smalls if v.process == big.process for lat in v.latencies("with", None)]

@@ -95,6 +95,10 @@ class NotEnoughSeats(ValueError):
         plural = "s" if self.missing != 1 else ""
         super().__init__(f"{people} people need seats but the tables hold {seats}: {self.missing} seat{plural} missing")
 
+    def __reduce__(self) -> tuple[type[NotEnoughSeats], tuple[int, int]]:
+        # Made again from its numbers when it crosses from the engine's process (cafe/engine.py).
+        return (NotEnoughSeats, (self.people, self.seats))
+
 
 def validate(problem: Problem) -> None:
     """Raise ValueError with a clear message for inconsistent input."""
