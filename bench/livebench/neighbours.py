@@ -154,10 +154,12 @@ async def post_phase(venues: list[tuple[Venue, float]], seconds: float, stats: S
     """Every café of `venues` posts at its rate for `seconds`, at the same time."""
     for venue, _rate in venues:
         venue.marks[phase] = len(venue.board.latencies)
-    words = [WORDS[LANGUAGES[i % len(LANGUAGES)]] for i in range(len(venues))]
-    await asyncio.gather(
-        *(post_notes(note_plan(v), rate, seconds, stats, v.ok_ids, w) for (v, rate), w in zip(venues, words))
-    )
+    async def posting(k: int, venue: Venue, rate: float) -> None:
+        # Cafés do not write in step: each one's notes start a fraction of its interval later.
+        await asyncio.sleep(k / len(venues) / rate)
+        await post_notes(note_plan(venue), rate, seconds, stats, venue.ok_ids, WORDS[LANGUAGES[k % len(LANGUAGES)]])
+
+    await asyncio.gather(*(posting(k, v, rate) for k, (v, rate) in enumerate(venues)))
     for venue, _rate in venues:
         await drain(venue.board, venue.ok_ids)
 
