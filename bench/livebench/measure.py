@@ -66,8 +66,9 @@ class Sampler:
     TICK = os.sysconf("SC_CLK_TCK")
     PAGE = os.sysconf("SC_PAGE_SIZE")
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: list[int], children: bool = True) -> None:
         self.pids = pids
+        self.children = children  # the servers' engine processes count; the bench's servers do not
         self.peak_rss_mb = 0.0
         self.marks: dict[str, tuple[float, float]] = {}
         self.task: asyncio.Task[None] | None = None
@@ -75,7 +76,7 @@ class Sampler:
     def every_pid(self) -> list[int]:
         """The processes and their children, now."""
         found = list(self.pids)
-        for pid in self.pids:
+        for pid in self.pids if self.children else ():
             try:
                 for task in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{task}/children") as f:

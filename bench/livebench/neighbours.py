@@ -6,16 +6,23 @@ The small cafés are the room as it is, not the demo's shape: areas of uneven ta
 after its round 1 has begun (seated late, at tables already talking). With several processes
 each café's sockets stay on one process, chosen from its code as the proxy in docs/deploy.md
 does ("sticky by café"); the bench plays the proxy and says which café landed where.
+
+The big café is driven by a second generator process (`bench/live.py --url` on the demo café):
+parsing its 1,000 phones' frames here would delay this process's reading of the small cafés'
+boards, and their latency would be the bench's own queue, not the server's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
+import json
+import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.livebench.clients import Board, Phone, ack_code, fake_address
@@ -39,6 +46,8 @@ SMALL_LATE = 3  # of each small café's phones join after its round 1 has starte
 SMALL_RATE = 1.0  # notes a second, per small café
 BIG_PHONES = 1000
 BIG_RATE = 20.0
+CROWD_MARGIN_S = 15
+ROOT = Path(__file__).resolve().parents[2]
 # Uneven areas: (name, tables, seats a table); 36 seats for 30 people.
 SMALL_AREAS = (("Vivienda / 住房", 3, 6), ("Worker co-ops", 2, 4), ("Manje ak Agrikilti", 2, 5))
 LANGUAGES = ("es", "zh", "ht", "pt", "en")
@@ -154,6 +163,7 @@ async def post_phase(venues: list[tuple[Venue, float]], seconds: float, stats: S
     """Every café of `venues` posts at its rate for `seconds`, at the same time."""
     for venue, _rate in venues:
         venue.marks[phase] = len(venue.board.latencies)
+
     async def posting(k: int, venue: Venue, rate: float) -> None:
         # Cafés do not write in step: each one's notes start a fraction of its interval later.
         await asyncio.sleep(k / len(venues) / rate)
@@ -204,34 +214,23 @@ async def neighbours_run(
     await post_phase([(v, SMALL_RATE) for v in smalls], args.seconds, stats, "alone")
     sampler.mark("alone_end")
 
-    # 2. The big café arrives and is seated.
-    big_headers = screen_headers(SMALL_CAFES, spoof)
-    big.fac = Sio(big.url, {"cafe": code, "role": "facilitator", "secret": secret}, stats, headers=big_headers)
-    await big.fac.connect()
-    await prepare_big(big, args, stats)
-    big.board_sio = Sio(big.url, {"cafe": code, "role": "board"}, stats, big.board.on_message, big_headers)
-    await big.board_sio.connect()
-    await big.board_sio.call("sync", {"since": None}, timeout=60)
-    big.phones = [
-        Phone(index + i, big.url, stats, fake_address(index + i) if spoof else None) for i in range(BIG_PHONES)
-    ]
-    t1 = time.monotonic()
-    connected = await arrive(big, big.phones, stats, args.connect_concurrency)
-    log(f"big café: {connected}/{BIG_PHONES} phones in {time.monotonic() - t1:.0f}s")
-    live = [p for p in big.phones if p.sio is not None and not p.sio.closed]
-    big_seats = await seat_round(big.fac, "start_round", live, 1, stats)
-    await command(big.fac, "start_round", {}, stats)
+    # 2. The big café, from a generator process of its own: 1,000 phones' frames parsed in this
+    # process would delay this process's reading of the small boards, and the bench would blame
+    # the server for its own queue. It arrives, is seated and writes 20 notes a second.
+    child, crowd_log = await start_crowd(big, args)
+    await wait_for_line(child, crowd_log, "notes phase", timeout=600)
 
-    # 3. The small cafés again, with the big one writing 20 notes a second beside them.
+    # 3. The small cafés again, with the big one writing beside them.
     sampler.mark("with_start")
-    big.marks["with"] = len(big.board.latencies)
-    await post_phase([(big, BIG_RATE), *[(v, SMALL_RATE) for v in smalls]], args.seconds, stats, "with")
+    await post_phase([(v, SMALL_RATE) for v in smalls], args.seconds, stats, "with")
     sampler.mark("with_end")
+    crowd = await finish_crowd(child, crowd_log, stats)
     sampler.stop()
 
     # Every acked note on its own board and on every phone of its café, and nowhere else.
     delivered: list[float] = []
-    for venue in [big, *smalls]:
+    delivered.append(crowd.get("delivered_pct") or 0.0)
+    for venue in smalls:
         seen = venue.board.seen & venue.ok_ids
         for _ in range(len(venue.ok_ids) - len(seen)):
             stats.fail("protocol_errors", "note_not_on_board")
@@ -262,13 +261,12 @@ async def neighbours_run(
     beside = [lat for v in smalls for lat in v.latencies("with", None)]
     same = [lat for v in smalls if v.process == big.process for lat in v.latencies("with", None)]
     other = [lat for v in smalls if v.process != big.process for lat in v.latencies("with", None)]
-    big_lat = big.latencies("with", None)
     alone_p99, beside_p99 = percentile(alone, 99), percentile(beside, 99)
     log(
         f"small cafés' note -> board: alone p50 {rounded(percentile(alone, 50))} p99 {rounded(alone_p99)} "
         f"max {rounded(max(alone, default=None) if alone else None)} ms ({len(alone)} notes); beside the big café "
         f"p50 {rounded(percentile(beside, 50))} p99 {rounded(beside_p99)} max {rounded(max(beside) if beside else None)} ms "
-        f"({len(beside)}); big café p50 {rounded(percentile(big_lat, 50))} p99 {rounded(percentile(big_lat, 99))} ms; "
+        f"({len(beside)}); big café p50 {crowd.get('note_to_board_p50_ms')} p99 {crowd.get('note_to_board_p99_ms')} ms; "
         f"server CPU alone {rounded(sampler.cpu_pct('alone_start', 'alone_end'))}%, "
         f"beside {rounded(sampler.cpu_pct('with_start', 'with_end'))}%"
     )
@@ -278,7 +276,7 @@ async def neighbours_run(
         "processes": args.processes,
         "cafes": 1 + SMALL_CAFES,
         "notes_per_s": BIG_RATE + SMALL_CAFES * SMALL_RATE,
-        "connected": sum(1 for v in [big, *smalls] for p in v.phones if p.sio is not None),
+        "connected": int(crowd.get("connected") or 0) + sum(1 for v in smalls for p in v.phones if p.sio is not None),
         "errors": stats.errors,
         "delivered_pct": rounded(min(delivered), 2) if delivered else None,
         "small_alone_p99_ms": rounded(alone_p99),
@@ -287,34 +285,60 @@ async def neighbours_run(
         "small_beside_big_max_ms": rounded(max(beside)) if beside else None,
         "small_same_process_p99_ms": rounded(percentile(same, 99)) if args.processes > 1 else None,
         "small_other_process_p99_ms": rounded(percentile(other, 99)) if args.processes > 1 else None,
-        "big_note_to_board_p99_ms": rounded(percentile(big_lat, 99)),
-        "big_seats_p99_ms": rounded(big_seats),
+        "big_note_to_board_p99_ms": crowd.get("note_to_board_p99_ms"),
+        "big_seats_p99_ms": crowd.get("seats_to_all_p99_ms"),
         "server_rss_mb": rounded(sampler.peak_rss_mb) if pids else None,
         "server_cpu_pct": rounded(sampler.cpu_pct("with_start", "with_end")) if pids else None,
     }
-    neighbours_run.clients = [c for v in [big, *smalls] for c in v.clients()]  # type: ignore[attr-defined]
+    neighbours_run.clients = [c for v in smalls for c in v.clients()]  # type: ignore[attr-defined]
     return line
 
 
-async def prepare_big(big: Venue, args: argparse.Namespace, stats: Stats) -> None:
-    """The demo café made big enough for BIG_PHONES, with ROUNDS long rounds."""
-    assert big.fac is not None
-    state = (await big.fac.call("sync", {"since": None}, timeout=60))["state"]
-    seats = sum(t["capacity"] for t in state["tables"])
-    tables = math.ceil(max(0, BIG_PHONES - seats) / args.table_capacity)
-    area = 0
-    while tables > 0:
-        area += 1
-        batch = min(20, tables)
-        await command(
-            big.fac, "add_topic", {"name": f"Big area {area}", "tables": batch, "capacity": args.table_capacity}, stats
-        )
-        tables -= batch
-    rounds = [
-        {"question": f"Big question {n}", "discuss_seconds": int(args.seconds) * 3 + 600, "move_seconds": 10}
-        for n in range(1, ROUNDS + 1)
+async def start_crowd(big: Venue, args: argparse.Namespace) -> tuple[asyncio.subprocess.Process, Path]:
+    """`bench/live.py --url` against the big café (the demo café, in the lobby): its own process."""
+    crowd_log = Path(tempfile.mkstemp(prefix="cafe-crowd-", suffix=".log")[1])
+    argv = [
+        sys.executable,
+        str(ROOT / "bench" / "live.py"),
+        *("--url", big.url, "--code", big.code, "--secret", big.secret),
+        *("--phones", str(BIG_PHONES), "--notes-per-s", str(BIG_RATE), "--no-floor"),
+        # It keeps writing a little longer than the small cafés' phase on both sides.
+        *("--seconds", str(args.seconds + CROWD_MARGIN_S), "--connect-concurrency", str(args.connect_concurrency)),
     ]
-    await command(big.fac, "set_rounds", {"rounds": rounds}, stats)
+    if not args.spoof_addresses:
+        argv.append("--no-spoof-addresses")
+    with open(crowd_log, "wb") as err:
+        child = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE, stderr=err)
+    return child, crowd_log
+
+
+async def wait_for_line(child: asyncio.subprocess.Process, crowd_log: Path, text: str, timeout: float) -> None:
+    """Wait until the crowd's progress shows `text` (its notes have begun)."""
+    deadline = time.monotonic() + timeout
+    while text not in crowd_log.read_text(errors="replace"):
+        if child.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the big café's generator stopped early:\n{crowd_log.read_text(errors='replace')[-2000:]}"
+            )
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)  # a margin inside its notes phase
+
+
+async def finish_crowd(child: asyncio.subprocess.Process, crowd_log: Path, stats: Stats) -> dict[str, Any]:
+    """The big café's result line; its errors count as this run's."""
+    out, _ = await child.communicate()
+    for line in crowd_log.read_text(errors="replace").splitlines():
+        if "seats round" in line or "notes:" in line or "joined and" in line:
+            log("crowd:", line.removeprefix("[bench] "))
+    crowd_log.unlink(missing_ok=True)
+    try:
+        result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        stats.fail("protocol_errors", "crowd_no_result")
+        return {}
+    for _ in range(int(result.get("errors") or 0)):
+        stats.fail("protocol_errors", "crowd_error")
+    return result
 
 
 async def finish(clients: list[Sio | None]) -> None:
