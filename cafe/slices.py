@@ -19,8 +19,11 @@ from typing import Any
 
 import socketio
 
-# Sockets written between two turns of the hub: a slice of phones costs about a millisecond.
-SLICE = 64
+# Sockets written between two turns of the hub. 16, not 64: a note of a small café sharing the
+# process with a café of 1,000 phones waits behind at most one slice at each of its hops; with 64
+# the small cafés' p99 was 2.2-2.6 times its quiet value, with 16 1.7 (8: no better, more CPU)
+# (bench/README.md, "Neighbours").
+SLICE = 16
 
 
 class Slices:
