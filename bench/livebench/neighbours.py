@@ -300,7 +300,8 @@ async def start_crowd(big: Venue, args: argparse.Namespace) -> tuple[asyncio.sub
     argv = [
         sys.executable,
         str(ROOT / "bench" / "live.py"),
-        *("--url", big.url, "--code", big.code, "--secret", big.secret),
+        # `--secret=...` in one word: a secret may begin with "-", which argparse takes for an option.
+        *("--url", big.url, f"--code={big.code}", f"--secret={big.secret}"),
         *("--phones", str(BIG_PHONES), "--notes-per-s", str(BIG_RATE), "--no-floor"),
         # It keeps writing a little longer than the small cafés' phase on both sides.
         *("--seconds", str(args.seconds + CROWD_MARGIN_S), "--connect-concurrency", str(args.connect_concurrency)),
