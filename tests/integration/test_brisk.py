@@ -50,7 +50,10 @@ with db.transaction() as s:
     t0 = ticks[0]
     s.execute(text("SELECT 1"))
     out["ticks_in_a_free_trip"] = ticks[0] - t0
-    lock_held(s)
+    # The long window (250 ms a trip): on a CI machine running the suite three at a time, a
+    # one-row UPDATE sometimes took over the short window's 5 ms and went back to the hub, which
+    # is right, but not what this line checks (the short window's fallback is checked below).
+    lock_held(s, None, True)
     t0 = ticks[0]
     for _ in range(5):
         s.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
