@@ -182,4 +182,5 @@ def create_app(config: Config | None = None) -> Flask:
     flow.listen(rt)
     web.register(app)
     realtime.register(socketio, rt)
+    realtime.route_socket_path(app)
     return app

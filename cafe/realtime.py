@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import Flask, Response, jsonify, request
 from flask_socketio import SocketIO, join_room
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
@@ -330,6 +330,33 @@ def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:
                     server.eio.disconnect(eio_sid)
                 except Exception:  # already gone: the disconnect handler forgets it
                     rt.sessions.pop(eio_sid, None)
+
+
+def _socket_path_is_not_a_page() -> tuple[Response, int]:
+    # Never reached over HTTP: Socket.IO's middleware answers /socket.io/ before Flask does.
+    return jsonify({"ok": False, "error": {"code": "not_found", "message": "Not a page."}}), 404
+
+
+def route_socket_path(app: Flask) -> None:
+    """Give the socket path a route, so that each socket event's request context matches it.
+
+    Flask-SocketIO runs every event inside a request context built from the socket's handshake
+    (/socket.io/). With no route there, each event raised and kept a NotFound whose traceback
+    ties the context, the request and the routing frames into a cycle: ~50 objects of cyclic
+    garbage per command, most of what the young collections had to find (docs/architecture.md,
+    "Garbage collection").
+    """
+    # Two rules: Werkzeug matches a websocket handshake (Upgrade: websocket) only to a websocket
+    # rule, and a polling request only to a plain one. Without the slash it matches too, rather
+    # than raising a redirect (clients that leave it off).
+    for endpoint, websocket in (("socket_path", False), ("socket_path_ws", True)):
+        app.add_url_rule(
+            "/socket.io/",
+            endpoint=endpoint,
+            view_func=_socket_path_is_not_a_page,
+            websocket=websocket,
+            strict_slashes=False,
+        )
 
 
 def register(socketio: SocketIO, rt: Runtime) -> None:
