@@ -25,7 +25,7 @@ from pathlib import Path  # noqa: E402
 
 import qrcode  # noqa: E402
 
-from cafe import scheduler  # noqa: E402
+from cafe import collector, scheduler  # noqa: E402
 from cafe.app import create_app, runtime  # noqa: E402
 from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
@@ -122,6 +122,7 @@ def main(argv: list[str]) -> int:
         print(f"  Projector board:   {base}/b/{code}")
         print(f"  Facilitator (keep it private): {base}/f/{code}#{secret}")
     scheduler.start(rt)
+    collector.start(rt)  # last: what exists now is frozen out of every collection
     print("\n  Press Ctrl+C to stop.\n", flush=True)
     try:
         # Slow clients are cut off while they dawdle over a request's head (gevent only).

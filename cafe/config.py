@@ -91,6 +91,9 @@ class Config:
     max_import_bytes: int = 2_000_000
     join_burst: int = 100
     log_level: str = "INFO"
+    # A server process runs Python's full garbage collection itself, this often (cafe/collector.py);
+    # 0 leaves it to Python (which, with a thousand sockets, pauses the process every few seconds).
+    gc_full_seconds: float = 600.0
     testing: bool = False
 
     @classmethod
@@ -128,6 +131,7 @@ class Config:
             max_import_bytes=_env_int("MAX_IMPORT_BYTES", cls.max_import_bytes),
             join_burst=_env_int("JOIN_BURST", cls.join_burst),
             log_level=_env("LOG_LEVEL", cls.log_level).upper(),
+            gc_full_seconds=_env_float("GC_FULL_SECONDS", cls.gc_full_seconds),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -152,6 +156,7 @@ def config_for_tests(database_url: str, **overrides: Any) -> Config:
         # itself is tested on its own and by the real-server tests.
         "phone_batch_ms": 0,
         "preplan_seconds": 0,  # tests call flow.preplan() themselves
+        "gc_full_seconds": 0,  # a test process keeps Python's own collection
         "testing": True,
         "public_url": "http://cafe.test",
     }

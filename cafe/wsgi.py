@@ -13,7 +13,7 @@ monkey.patch_all()
 
 from flask import Flask  # noqa: E402
 
-from cafe import scheduler  # noqa: E402
+from cafe import collector, scheduler  # noqa: E402
 from cafe.app import create_app, runtime  # noqa: E402
 from cafe.config import Config, log_to_stderr  # noqa: E402
 from cafe.migrate import upgrade  # noqa: E402
@@ -33,6 +33,7 @@ def build() -> Flask:
         with rt.db.transaction() as session:
             participants.reset_presence(session)
     scheduler.start(rt)
+    collector.start(rt)  # last: what exists now is frozen out of every collection
     return application
 
 
