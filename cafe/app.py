@@ -171,6 +171,11 @@ def create_app(config: Config | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
         json=wire,
+        # A command runs in the greenlet that read it, not in one spawned for it: one wait for a
+        # hub turn less on every note's path, which beside a café of 1,000 phones is where a
+        # small café's tail went (bench/README.md, "Neighbours"). A socket's commands run one
+        # after another, in the order sent; a long one holds only its own socket.
+        async_handlers=False,
     )
     app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url), socketio=socketio)
     if config.trust_proxy:
