@@ -24,6 +24,17 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
 
   function setStatus(s) { if (onStatus) onStatus(s); }
 
+  // On long-polling the goodbye is a request the browser may cancel as the tab goes away; a
+  // beacon outlives the page. It carries Engine.IO's close packet ("1") for this session, with
+  // the café in the URL like every other request (a sticky proxy sends it to the right process).
+  function beaconGoodbye() {
+    const engine = socket.io.engine;
+    if (!engine || !engine.id || !engine.transport || engine.transport.name !== 'polling') return;
+    if (!navigator.sendBeacon) return;
+    const query = new URLSearchParams({ EIO: '4', transport: 'polling', sid: engine.id, cafe: auth.cafe });
+    navigator.sendBeacon(`/socket.io/?${query}`, '1');
+  }
+
   function applyOne(ev) {
     const reduce = reducers[ev.type];
     if (reduce) reduce(state, ev.data, ev);
@@ -121,7 +132,7 @@ export function connectLive({ auth, reducers, onState, onChange, onStatus, onRef
   });
   // Leaving the page says goodbye: on long-polling the server would otherwise count this
   // person present until the ping timeout. A page restored from the back-forward cache rejoins.
-  window.addEventListener('pagehide', () => { if (!gone) socket.disconnect(); });
+  window.addEventListener('pagehide', () => { if (!gone) { beaconGoodbye(); socket.disconnect(); } });
   window.addEventListener('pageshow', (e) => { if (e.persisted && !gone) socket.connect(); });
   socket.on('heartbeat', (hb) => {
     if (state && hb.seq > state.seq) scheduleSync();

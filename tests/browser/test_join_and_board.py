@@ -52,30 +52,55 @@ def test_a_phone_joins_and_the_board_count_goes_up_live(browser: Any, live_serve
     board_ctx.close()
 
 
-def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen_at_once(
-    browser: Any, live_server: Server
-) -> None:
+def board_and_polling_phone(browser: Any, server: Server, name: str) -> tuple[Any, Any, list[Any]]:
+    """The board, and a phone behind a venue proxy that refuses websockets (so it long-polls),
+    joined as `name` and counted present: (board's present count, phone page, both contexts)."""
     board_ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     board = board_ctx.new_page()
-    board.goto(f"{live_server.url}/b/{live_server.code}")
-    expect(board.locator("#present-count")).to_have_text("0")
-
-    # A venue proxy that refuses websockets: the phone falls back to HTTP long-polling.
+    board.goto(f"{server.url}/b/{server.code}")
+    count = board.locator("#present-count")
+    expect(count).to_have_text("0")
     phone_ctx = browser.new_context(**PHONE)
     phone = phone_ctx.new_page()
     phone.route_web_socket("**/socket.io/**", lambda ws: ws.close())
-    phone.goto(f"{live_server.url}/j/{live_server.code}")
+    phone.goto(f"{server.url}/j/{server.code}")
     phone.wait_for_selector("#join:not([hidden])")
-    phone.fill("#name", "Rosa")
+    phone.fill("#name", name)
     phone.click("#join-button")
     phone.wait_for_selector("#lobby:not([hidden])")
-    expect(board.locator("#present-count")).to_have_text("1")
+    expect(count).to_have_text("1")
+    return count, phone, [phone_ctx, board_ctx]
 
+
+def test_a_phone_whose_websocket_is_blocked_joins_by_polling_and_leaving_is_seen_at_once(
+    browser: Any, live_server: Server
+) -> None:
+    count, _phone, (phone_ctx, board_ctx) = board_and_polling_phone(browser, live_server, "Rosa")
     # Closing the tab says goodbye; nobody waits for the ping timeout (45 s) to notice. (Up to
     # 10 s here: a busy CI machine runs three browser tests at once, and polling is slower.)
     phone_ctx.close()
-    expect(board.locator("#present-count")).to_have_text("0", timeout=10_000)
+    expect(count).to_have_text("0", timeout=10_000)
     board_ctx.close()
+
+
+def test_a_polling_phone_that_leaves_says_goodbye_by_beacon_even_when_its_requests_are_cut(
+    browser: Any, live_server: Server
+) -> None:
+    count, phone, contexts = board_and_polling_phone(browser, live_server, "Jèrôm")
+
+    # From now on the phone's ordinary requests fail (a tab being torn down cancels them); only
+    # a beacon gets through. Leaving the page must still be seen long before the ping timeout.
+    def beacons_only(route: Any) -> None:
+        if route.request.resource_type == "ping":
+            route.continue_()
+        else:
+            route.abort()
+
+    phone.route(lambda url: "/socket.io/" in url, beacons_only)  # (a glob missed the polling URLs)
+    phone.goto("about:blank")
+    expect(count).to_have_text("0", timeout=10_000)
+    for ctx in contexts:
+        ctx.close()
 
 
 def test_a_bad_name_gets_a_clear_message_on_the_phone(browser: Any, live_server: Server, shot: Any) -> None:
