@@ -91,11 +91,14 @@ def preplan(rt: Runtime, cafe_id: int) -> bool:
     if upcoming is None or not upcoming[1].people:
         return False
     started = time.perf_counter()
+    computed = rt.planner.computed
     try:
         rt.plan(upcoming[1])
     except ValueError:
         return False  # not enough seats, say: the click will say so, with what to do
-    log.info(
+    # Several processes' hints often find the plan made already: worth a line only when made.
+    log.log(
+        logging.INFO if rt.planner.computed > computed else logging.DEBUG,
         "café %s round %s planned ahead for %d people in %.0f ms",
         cafe_id,
         upcoming[0],

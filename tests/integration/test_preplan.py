@@ -55,6 +55,22 @@ def test_a_change_after_planning_ahead_makes_the_click_plan_again(
     assert str(late["participant"]["id"]) in state_of(facilitator)["seating"]["seats"]
 
 
+def test_the_log_says_planned_ahead_only_when_a_plan_was_made(
+    app: Flask, cafe: CafeHandle, join: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in ("李华", "Jèrôm", "Lucía", "João", "Sam"):  # a thin room, five languages
+        join(name)
+    rt = runtime(app)
+    caplog.set_level("INFO", logger="cafe.flow")
+    assert preplan(rt, cafe.id) and preplan(rt, cafe.id)  # a second hint finds it made
+    lines = [r for r in caplog.records if "planned ahead" in r.getMessage() and r.levelname == "INFO"]
+    assert len(lines) == 1 and "for 5 people" in lines[0].getMessage()
+    late = join("Late arrival")
+    assert late and preplan(rt, cafe.id)
+    lines = [r for r in caplog.records if "planned ahead" in r.getMessage() and r.levelname == "INFO"]
+    assert len(lines) == 2 and "for 6 people" in lines[1].getMessage()
+
+
 def test_the_next_rounds_seats_are_planned_ahead_during_a_discussion(
     app: Flask, cafe: CafeHandle, facilitator: SocketIOTestClient, join: Callable[..., Any]
 ) -> None:
