@@ -344,7 +344,7 @@ def route_socket_path(app: Flask) -> None:
     (/socket.io/). With no route there, each event raised and kept a NotFound whose traceback
     ties the context, the request and the routing frames into a cycle: ~50 objects of cyclic
     garbage per command, most of what the young collections had to find (docs/architecture.md,
-    "Garbage collection").
+    "Garbage collection in a process of a thousand sockets").
     """
     # Two rules: Werkzeug matches a websocket handshake (Upgrade: websocket) only to a websocket
     # rule, and a polling request only to a plain one. Without the slash it matches too, rather
