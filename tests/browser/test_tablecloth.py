@@ -143,8 +143,13 @@ def test_notes_typed_offline_survive_a_reload_and_arrive_once_in_order(
     expect(phone.locator("body")).to_have_attribute("data-sw", "ready", timeout=20_000)
     assert phone.evaluate("() => !!navigator.serviceWorker.controller")
     # The phone keeps its last state a moment (0.8 s) after it changes; a reload before that
-    # would find none and show "Connecting" until the network is back.
-    wait_until(lambda: phone.evaluate("() => Object.keys(localStorage).some(k => k.endsWith(':state'))"))
+    # would find none (or, on a slow machine, the move's) and show that until the network is back.
+    wait_until(
+        lambda: phone.evaluate(
+            """() => Object.keys(localStorage).filter(k => k.endsWith(':state'))
+                     .some(k => (JSON.parse(localStorage.getItem(k)).cafe || {}).phase === 'discuss')"""
+        )
+    )
 
     ctx.set_offline(True)
     expect(phone.locator("#offline")).to_be_visible()
