@@ -6,8 +6,8 @@ with 1,300 sockets one full collection stopped the whole process for 110-260 ms,
 seconds while a thousand phones joined and every ~30 s while notes flowed: the small cafés'
 worst notes beside a big café (bench/README.md, "Neighbours"). So a server process:
 
-- freezes what exists once it is ready (modules, the app, the engine): never garbage, and no
-  collection walks it again;
+- freezes what exists once it is ready (modules, the app, its routes and models): never
+  garbage, and no collection walks it again;
 - turns the automatic full collection off; the young generations collect as before (they are
   what frees the short-lived cycles of each command);
 - runs the full collection itself every `gc_full_seconds` (CAFE_GC_FULL_SECONDS, 600 by

@@ -9,9 +9,9 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, abort, request
 from flask_socketio import SocketIO, join_room
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
@@ -332,9 +332,10 @@ def _sweep_sessions(socketio: SocketIO, rt: Runtime) -> None:
                     rt.sessions.pop(eio_sid, None)
 
 
-def _socket_path_is_not_a_page() -> tuple[Response, int]:
-    # Never reached over HTTP: Socket.IO's middleware answers /socket.io/ before Flask does.
-    return jsonify({"ok": False, "error": {"code": "not_found", "message": "Not a page."}}), 404
+def _socket_path_is_not_a_page() -> NoReturn:
+    # Socket.IO's middleware answers /socket.io/... before Flask sees it; only a bare /socket.io
+    # (no slash) gets here, and is answered by the app's own not-found page, as before the route.
+    abort(404)
 
 
 def route_socket_path(app: Flask) -> None:
