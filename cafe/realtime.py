@@ -275,6 +275,10 @@ def guard_sessions(socketio: SocketIO, rt: Runtime) -> None:
         entry = rt.sessions.pop(eio_sid, None)
         if entry is not None:
             rt.guard.session_closed(entry[0])
+        # Forget the session now: Engine.IO keeps a closed long-polling session until its next
+        # GET, and a POST in between (a page's second goodbye, its beacon and its request) met a
+        # KeyError and a stack trace. Gone from the table, it is answered 400 "Invalid session".
+        server.eio.sockets.pop(eio_sid, None)
         return closed(eio_sid, reason)
 
     handle_message = server._handle_eio_message

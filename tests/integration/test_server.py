@@ -1,11 +1,13 @@
 """A real `run.py` process (gevent) and python-socketio clients over real websockets."""
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.server import LiveClient, Server
 
@@ -152,3 +154,19 @@ def test_a_message_over_the_size_limit_is_answered_too_large_and_only_one_past_t
     other = LiveClient(server, {"cafe": server.code, "role": "board"}).connect()
     assert other.call("clock", {"t0": 1})["ok"]
     other.close()
+
+
+def test_a_second_goodbye_for_a_polling_session_is_refused_plainly_not_with_a_stack_trace(server: Server) -> None:
+    # A phone on long-polling (a venue proxy without websockets) says goodbye twice as its page
+    # goes: by beacon and by request. Both reach the server before any next poll.
+    joined = server.join("李华")
+    url = f"{server.url}/socket.io/?EIO=4&transport=polling&cafe={server.code}"
+    sid = requests.get(url, timeout=10).text.split('"sid":"')[1].split('"')[0]
+    session = f"{url}&sid={sid}"
+    auth = "40" + json.dumps({"cafe": server.code, "role": "phone", "token": joined["token"]})
+    assert requests.post(session, data=auth.encode(), timeout=10).status_code == 200
+    goodbye = {"Content-Type": "text/plain;charset=UTF-8"}
+    assert requests.post(session, data=b"1", headers=goodbye, timeout=10).status_code == 200
+    assert requests.post(session, data=b"1", headers=goodbye, timeout=10).status_code == 400
+    time.sleep(0.3)
+    assert "Traceback" not in server.log()
