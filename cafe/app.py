@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cafe import events, i18n, outqueue, pubsub, rotation, slices, wire
+from cafe import events, i18n, outqueue, pubsub, rotation, slices, wire, wsdeflate
 from cafe.config import Config
 from cafe.db import Database
 from cafe.engine import EngineProcess
@@ -179,6 +179,8 @@ def create_app(config: Config | None = None) -> Flask:
     )
     # Each socket's writer waits for its next packet without arming a timer (cafe/outqueue.py).
     outqueue.untimed_writer_waits(socketio)
+    # Browsers' compression: each message compressed once for all sockets (cafe/wsdeflate.py).
+    wsdeflate.install(config.max_payload_bytes * OVERSIZE_WALL)
     app.extensions["cafe"] = Runtime(config=config, db=Database(config.database_url), socketio=socketio)
     if config.trust_proxy:
         # Behind a reverse proxy the client's address is in X-Forwarded-For; outside the

@@ -163,7 +163,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--ws",
         choices=sorted(WS_IMPL),
         default="raw",
-        help="websocket client: the lean built-in one (default) or the websockets package",
+        help="websocket client: the lean built-in one (default), the same offering permessage-deflate as browsers do (raw-deflate), or the websockets package",
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the relay (floor) half")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with server logs")

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.livebench.clients import Board, Phone, RelayClient, ack_code, fake_address
 from bench.livebench.measure import CafeResult, Sampler, StoreWrites, log, percentile, result_line, rounded
-from tests.wire import ConnectRefused, Sio, Stats, clock_ms
+from tests.wire import ConnectRefused, RawWebSocket, Sio, Stats, clock_ms
 
 # --------------------------------------------------------------------------------------------
 # Shared steps
@@ -265,12 +265,14 @@ async def cafe_run(
     me = Sampler([os.getpid()], children=False)
     me.mark("a")
     t0 = time.monotonic()
+    wire0, messages0 = RawWebSocket.wire_bytes, RawWebSocket.message_bytes
     plan = NotePlan([p for p in live if p.seats.get(1) is not None], lambda p: (p.seats.get(1), 1), "add_note")
     _warn_rate(args.notes_per_s, len(plan.senders))
     log(f"notes phase: {args.notes_per_s}/s for {args.seconds:.0f}s from {len(plan.senders)} phones")
     info = await post_notes(plan, args.notes_per_s, args.seconds, stats, ok_ids)
     sampler.mark("notes_end")
     me.mark("b")
+    downlink = _downlink(wire0, messages0, time.monotonic() - t0, len(live))
     await drain(board, ok_ids)
     writes.mark("notes_end")  # after the drain: the last notes' writes are in
     phones_pct = await drain_phones(live, len(ok_ids))
@@ -280,6 +282,8 @@ async def cafe_run(
         f"in {time.monotonic() - t0:.1f}s; server CPU {sampler.cpu_pct('notes_start', 'notes_end') or 0:.0f}%, "
         f"generator CPU {me.cpu_pct('a', 'b') or 0:.0f}%; p50 by thirds of the run {board.trend()} ms"
     )
+    if downlink:
+        log(downlink)
     result.cpu_pct = sampler.cpu_pct("notes_start", "notes_end")
     result.redis_per_note = writes.per("publishes", "notes_start", "notes_end", len(ok_ids))
     result.commits_per_note = writes.per("commits", "notes_start", "notes_end", len(ok_ids))
@@ -303,6 +307,18 @@ async def cafe_run(
     result.phone_objs = phones  # type: ignore[attr-defined]
     result.clients = [p.sio for p in phones] + [board_sio, fac]  # type: ignore[attr-defined]
     return result
+
+
+def _downlink(wire0: int, messages0: int, seconds: float, phones: int) -> str | None:
+    """What the room's network carried to each phone during the notes (raw clients only)."""
+    wire, messages = RawWebSocket.wire_bytes - wire0, RawWebSocket.message_bytes - messages0
+    if not wire or not phones or seconds <= 0:
+        return None
+    each = wire / phones / seconds / 1000
+    return (
+        f"downlink: {each:.1f} kB/s a phone on the wire ({messages / phones / seconds / 1000:.1f} kB/s of "
+        f"messages), {each * phones * 8 / 1000:.1f} Mbit/s for the room"
+    )
 
 
 def _warn_rate(rate: float, senders: int) -> None:

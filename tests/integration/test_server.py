@@ -1,7 +1,9 @@
 """A real `run.py` process (gevent) and python-socketio clients over real websockets."""
 
+import asyncio
 import json
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.crowd import run, wait_until
 from tests.server import LiveClient, Server
+from tests.wire import WS_CHOICE, DeflateWebSocket, Sio, Stats, events_of
 
 pytestmark = pytest.mark.server
 
@@ -170,3 +174,74 @@ def test_a_second_goodbye_for_a_polling_session_is_refused_plainly_not_with_a_st
     assert requests.post(session, data=b"1", headers=goodbye, timeout=10).status_code == 400
     time.sleep(0.3)
     assert "Traceback" not in server.log()
+
+
+def test_browser_compression_carries_every_event_and_a_deflate_bomb_closes_only_its_own_socket(
+    server: Server,
+) -> None:
+    # Every browser offers permessage-deflate. The board and two phones (one late, names in three
+    # scripts) read compressed messages; a third phone sends one small compressed frame that
+    # would inflate to 50 MB, and only its own socket is closed.
+    seen: list[str] = []
+
+    clients: list[Sio] = []
+
+    async def scenario() -> None:
+        try:
+            await compressed_room()
+        finally:
+            await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+    async def compressed_room() -> None:
+        stats = Stats()
+        board = Sio(server.url, {"cafe": server.code, "role": "board"}, stats, seen.append)
+        clients.append(board)
+        await board.connect()
+        assert (await board.call("sync", {"since": None}))["ok"]
+        assert isinstance(board.ws, DeflateWebSocket) and board.ws.compressed_messages >= 1  # the snapshot
+        early = Sio(server.url, auth_of(server, "李华 Kooperativ"), stats, lambda m: None)
+        clients.append(early)
+        await early.connect()
+        bomber = Sio(server.url, auth_of(server, "Mallory"), stats, lambda m: None)
+        clients.append(bomber)
+        await bomber.connect()
+        peak_before = peak_memory_mb(server)
+        deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+        bomb = (deflater.compress(b"0" * 50_000_000) + deflater.flush(zlib.Z_SYNC_FLUSH))[:-4]
+        # A masked text frame with RSV1 set (a mask of zeros leaves the payload as it is).
+        bomber.ws.transport.write(bytes([0xC1, 0xFE]) + len(bomb).to_bytes(2, "big") + b"\0\0\0\0" + bomb)
+        await wait_until(lambda: bomber.closed, 10, "the server to close the bombing socket")
+        # Not inflated: the server stopped at the socket's limit (inflating it all took 50+ MB).
+        assert peak_memory_mb(server) - peak_before < 20
+        late = Sio(server.url, auth_of(server, "Jèrôm"), stats, lambda m: None)
+        clients.append(late)
+        await late.connect()
+        await wait_until(lambda: "Jèrôm" in names_seen(), 10, "the board to see the late arrival")
+        assert not board.closed and not early.closed
+        assert (await early.call("sync", {"since": None}))["ok"]
+        assert isinstance(early.ws, DeflateWebSocket) and early.ws.compressed_messages >= 1
+
+    def names_seen() -> set[str]:
+        return {
+            e["data"]["participant"]["name"] for m in seen for e in events_of(m) if "participant" in e.get("data", {})
+        }
+
+    WS_CHOICE[0] = "raw-deflate"
+    try:
+        run(scenario)
+    finally:
+        WS_CHOICE[0] = "raw"
+    assert {"李华 Kooperativ", "Jèrôm"} <= names_seen()
+    assert "Traceback" not in server.log()
+
+
+def auth_of(server: Server, name: str) -> dict[str, Any]:
+    """A phone's connect payload for someone who has just joined the demo café."""
+    return {"cafe": server.code, "role": "phone", "token": server.join(name)["token"]}
+
+
+def peak_memory_mb(server: Server) -> float:
+    """The server process's peak resident memory so far (Linux)."""
+    assert server.process is not None
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
