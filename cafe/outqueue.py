@@ -30,14 +30,10 @@ class UntimedQueue(JoinableQueue):  # type: ignore[misc]
         return super().get(block, None)
 
 
-def untimed_writer_waits(socketio: SocketIO) -> bool:
-    """Give this server's sockets queues whose blocking get sets no timer (gevent only).
-
-    True when installed; other async modes keep Engine.IO's own queue.
-    """
+def untimed_writer_waits(socketio: SocketIO) -> None:
+    """Give this server's sockets queues whose blocking get sets no timer (gevent only; other
+    async modes keep Engine.IO's own queue)."""
     eio = socketio.server.eio
-    if eio.async_mode != "gevent":
-        return False
-    # Engine.IO's documented hook for the queues it makes; only sockets call it.
-    eio.create_queue = lambda *args, **kwargs: UntimedQueue(*args, **kwargs)
-    return True
+    if eio.async_mode == "gevent":
+        # Engine.IO's documented hook for the queues it makes; only sockets call it.
+        eio.create_queue = UntimedQueue

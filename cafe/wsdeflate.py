@@ -27,19 +27,38 @@ from wsproto.frame_protocol import CloseReason, Opcode, RsvBits
 # Shorter messages go as they are: a heartbeat or an ack gains a few bytes at most.
 MIN_BYTES = 200
 # Compressed messages kept: one batch goes to every socket of a café within a few hub turns.
+# Bounded in count and in bytes: a snapshot (hundreds of kB, for one socket) is kept too, and a
+# thousand phones reconnecting must not fill the process with them.
 CACHE_SIZE = 64
-_cache: dict[bytes, bytes] = {}
+CACHE_BYTES = 4_000_000
+
+
+class _Cache:
+    """The last messages compressed, and what they hold (original and compressed bytes)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, bytes] = {}
+        self.held = 0
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.held = 0
+
+
+_cache = _Cache()
 
 
 def compressed(data: bytes) -> bytes:
     """`data` deflated on its own (no context), the flush's empty block dropped (RFC 7692)."""
-    hit = _cache.get(data)
+    hit = _cache.entries.get(data)
     if hit is None:
         deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         hit = (deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH))[:-4]
-        if len(_cache) >= CACHE_SIZE:
+        size = len(data) + len(hit)
+        if len(_cache.entries) >= CACHE_SIZE or _cache.held + size > CACHE_BYTES:
             _cache.clear()  # a whole-cache drop: cheaper than an LRU, and the next batch refills it
-        _cache[data] = hit
+        _cache.entries[data] = hit
+        _cache.held += size
     return hit
 
 

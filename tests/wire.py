@@ -324,8 +324,8 @@ class RawWebSocket(asyncio.Protocol):
 
 
 class DeflateWebSocket(RawWebSocket):
-    """The lean client offering permessage-deflate as every browser does, so the server
-    compresses each message for each socket (its own zlib stream per socket, as for a phone)."""
+    """The lean client offering permessage-deflate as every browser does, so the server pays
+    for compression as it does for a phone (it reads compressed and plain messages alike)."""
 
     OFFER = "permessage-deflate; client_max_window_bits"
 

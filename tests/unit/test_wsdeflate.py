@@ -21,7 +21,7 @@ from wsproto.events import (
 from wsproto.extensions import PerMessageDeflate
 
 from cafe import wsdeflate
-from cafe.wsdeflate import MIN_BYTES, SharedDeflate
+from cafe.wsdeflate import CACHE_BYTES, MIN_BYTES, SharedDeflate
 
 BROWSER_OFFER = "permessage-deflate; client_max_window_bits"
 
@@ -101,6 +101,18 @@ def test_each_message_stands_alone_so_a_phone_can_read_any_of_them() -> None:
     assert pair.to_phone(second)[1] == second
     # A phone that joins after the first batch reads the second as well: no shared history.
     assert Pair().to_phone(second)[1] == second
+
+
+def test_snapshots_of_a_reconnecting_room_never_hold_more_than_the_cache_s_bytes() -> None:
+    # A thousand phones come back after the Wi-Fi drops: each gets its own snapshot (a big
+    # message no other socket shares). Every one is read whole; the cache stays bounded.
+    pair = Pair()
+    for n in range(40):
+        snapshot = batch(1500).replace('"seq": 40', f'"seq": {40 + n}', 1)
+        assert len(snapshot.encode()) > 150_000
+        assert pair.to_phone(snapshot)[1] == snapshot
+        assert wsdeflate._cache.held <= CACHE_BYTES
+    assert 0 < len(wsdeflate._cache.entries) < 40
 
 
 def test_a_short_message_goes_uncompressed() -> None:
