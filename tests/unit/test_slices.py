@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import gevent
+import gevent.socket
 import socketio
 
 from cafe.events import is_screen_room
@@ -20,6 +22,7 @@ class Hub:
     each turn given to the hub; a turn may run what was waiting (`waiting`)."""
 
     packet_class = socketio.packet.Packet
+    async_mode = "threading"  # the turn is this hub's sleep(0); a test sets "gevent"
 
     def __init__(self) -> None:
         self.log: list[str] = []
@@ -37,6 +40,8 @@ class Hub:
         self.log.append("turn")
         while self.waiting:
             self.waiting.pop(0)()
+        if self.async_mode == "gevent":
+            gevent.sleep(seconds)
 
 
 def room_of(mgr: SlicedManager, hub: Hub, people: int) -> None:
@@ -59,6 +64,25 @@ def test_a_thousand_phones_are_written_in_slices_each_once_and_the_board_goes_be
     assert hub.log.count("turn") == 1000 // SLICE
     # The board was written after the first slice, not after the thousandth phone.
     assert hub.log.index("board") == SLICE + 1
+
+
+def test_under_gevent_a_phone_ready_to_be_read_is_read_after_one_slice_not_after_the_batch() -> None:
+    # A small café's note arrives on its socket while a café of 1,000 is being written to. gevent's
+    # sleep(0) would run the batch's turns back to back for up to 5 ms before polling sockets
+    # (here: the whole batch); the turn lets the loop poll first.
+    hub, mgr = Hub(), SlicedManager()
+    hub.async_mode = "gevent"
+    room_of(mgr, hub, 1000)
+    near, far = gevent.socket.socketpair()
+    reader = gevent.spawn(lambda: hub.log.append(f"read {near.recv(64).decode()}"))
+    gevent.sleep(0)  # the reader is waiting on its socket
+    far.sendall("nota 笔记".encode())
+    mgr.emit("events", [{"seq": 7}], "/", room=PHONES)
+    reader.join(timeout=5)
+    phones = [entry for entry in hub.log if entry.startswith("phone-")]
+    assert sorted(phones) == sorted(f"phone-{n}" for n in range(1000))  # each once
+    assert hub.log.index("read nota 笔记") <= 2 * SLICE  # a slice or two, not 1,000 phones
+    near.close(), far.close()
 
 
 def test_a_small_room_is_written_in_one_go() -> None:
