@@ -55,6 +55,8 @@ def compressed(data: bytes) -> bytes:
         deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         hit = (deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH))[:-4]
         size = len(data) + len(hit)
+        if size > CACHE_BYTES:
+            return hit  # a message bigger than the whole cache (a huge café's snapshot) is not kept
         if len(_cache.entries) >= CACHE_SIZE or _cache.held + size > CACHE_BYTES:
             _cache.clear()  # a whole-cache drop: cheaper than an LRU, and the next batch refills it
         _cache.entries[data] = hit

@@ -79,10 +79,11 @@ def test_under_gevent_a_phone_ready_to_be_read_is_read_after_one_slice_not_after
     far.sendall("nota 笔记".encode())
     mgr.emit("events", [{"seq": 7}], "/", room=PHONES)
     reader.join(timeout=5)
+    near.close()
+    far.close()
     phones = [entry for entry in hub.log if entry.startswith("phone-")]
     assert sorted(phones) == sorted(f"phone-{n}" for n in range(1000))  # each once
     assert hub.log.index("read nota 笔记") <= 2 * SLICE  # a slice or two, not 1,000 phones
-    near.close(), far.close()
 
 
 def test_a_small_room_is_written_in_one_go() -> None:

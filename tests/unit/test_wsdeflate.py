@@ -113,6 +113,11 @@ def test_snapshots_of_a_reconnecting_room_never_hold_more_than_the_cache_s_bytes
         assert pair.to_phone(snapshot)[1] == snapshot
         assert wsdeflate._cache.held <= CACHE_BYTES
     assert 0 < len(wsdeflate._cache.entries) < 40
+    # A café of years of notes: one snapshot bigger than the whole cache is sent, not kept.
+    huge = batch(60_000)
+    assert len(huge.encode()) > CACHE_BYTES
+    assert pair.to_phone(huge)[1] == huge
+    assert wsdeflate._cache.held <= CACHE_BYTES and huge.encode() not in wsdeflate._cache.entries
 
 
 def test_a_short_message_goes_uncompressed() -> None:
